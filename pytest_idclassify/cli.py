@@ -1,0 +1,45 @@
+"""The ``idclassify`` command.
+
+Subcommands live in their own modules and are imported only when invoked, so ``idclassify --help``
+and the pytest plugin stay cheap to load.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+#: subcommand name -> "module:attribute" of its click command.
+SUBCOMMANDS: dict[str, str] = {
+    "schemas": "pytest_idclassify._cli_schemas:schemas",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports each subcommand's module only when that subcommand runs."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List eager and lazy subcommands, sorted."""
+        return sorted({*super().list_commands(ctx), *self._lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Return the subcommand, importing its module on first use."""
+        if cmd_name in self._lazy:
+            module_name, attr = self._lazy[cmd_name].split(":")
+            command = getattr(importlib.import_module(module_name), attr)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self._lazy[cmd_name]} is not a click command")
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy=SUBCOMMANDS)
+@click.version_option(package_name="pytest-idclassify")
+def main() -> None:
+    """Contract-testing toolkit for Huawei Cloud OCR's Auto ID Document Classification API."""
