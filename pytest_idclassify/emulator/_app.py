@@ -1,0 +1,237 @@
+"""The Starlette application: routing, request ids, fault injection and the validation order.
+
+Validation order (each step answers at once; later steps never run):
+
+0. routing: a path other than ``/v2/{project_id}/ocr/auto-id-doc-classification``, or a method
+   other than POST on it -> 404 APIG.0101 (the gateway matches an API by method and path);
+1. fault injection, when the run's schedule or the ``X-Idclassify-Fault`` header asks for one;
+2. body size from ``Content-Length`` -> 413 APIG.0201, before a byte of the body is read;
+3. body size while streaming (chunked bodies) -> 413 APIG.0201, reading stops past the limit;
+4. authentication: X-Auth-Token or SDK-HMAC-SHA256 -> 401 APIG.0301; project id -> 403 APIG.0302;
+5. body not JSON (or not UTF-8) -> ModelArts.4105;
+6. ``data`` over the base64 limit -> ModelArts.4104;
+7. body not an object, both or neither of data and url, wrong JSON types -> AIS.0101;
+8. ``data``: prefixed, not base64, non-canonical -> AIS.0102;
+   ``url``: raw non-ASCII -> AIS.0101, scheme or host refused -> ModelArts.4601,
+   download failed -> ModelArts.4603;
+9. format not JPEG/PNG/BMP/TIFF by its leading bytes -> AIS.0102;
+10. a side outside 15..8192 read from the header, before any decoding -> AIS.0103;
+11. truncated or corrupt image data -> AIS.0104;
+12. no document found -> AIS.0105; otherwise 200 with ``result``.
+
+The codes of the undocumented cases are settings whose defaults are the catalogue's assumed clauses.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pytest_idclassify.emulator._answers import Refusal
+from pytest_idclassify.emulator._auth import authenticate
+from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
+from pytest_idclassify.emulator._pipeline import parse_body, recognise
+from pytest_idclassify.emulator._settings import EmulatorSettings
+from pytest_idclassify.emulator._urlfetch import AllowList, fetch_image
+from pytest_idclassify.errors import ConfigurationError
+
+API_PATH = "/v2/{project_id}/ocr/auto-id-doc-classification"
+FAULT_ERROR_HEADER = "X-Idclassify-Fault-Error"
+_JSON = "application/json;charset=utf-8"
+_logger = logging.getLogger("pytest_idclassify.emulator")
+
+
+class ConnectionDropped(Exception):
+    """Raised to make the server close the connection without an answer (the ``drop`` fault)."""
+
+
+def _request_id(scope: Scope) -> str:
+    state: dict[str, Any] = scope.setdefault("state", {})
+    rid = state.get("request_id")
+    if rid is None:
+        rid = state["request_id"] = uuid.uuid4().hex
+    return str(rid)
+
+
+def _error_response(refusal: Refusal, request_id: str, settings: EmulatorSettings) -> Response:
+    body = refusal.body(request_id, with_request_id=settings.apig_request_id_in_body)
+    return Response(body, status_code=refusal.status, headers=refusal.headers, media_type=_JSON)
+
+
+class _RequestIdMiddleware:
+    """Stamps every answer with X-Request-Id and turns an unexpected failure into 500 APIG.0601."""
+
+    def __init__(self, app: ASGIApp, settings: EmulatorSettings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        started = False
+
+        async def stamped(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
+                headers.append((b"x-request-id", request_id.encode("ascii")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, stamped)
+        except ConnectionDropped:
+            raise
+        except Exception:
+            # Bad input must never get here; if it does it is the emulator's bug, logged and answered
+            # as the gateway answers an internal failure.
+            _logger.exception("emulator failure on request %s", request_id)
+            if started:
+                raise
+            await _error_response(Refusal("APIG.0601"), request_id, self.settings)(scope, receive, stamped)
+
+
+class _Endpoint:
+    """The one API route, as a raw ASGI endpoint so the drop and truncate faults can reach the wire."""
+
+    def __init__(self, settings: EmulatorSettings) -> None:
+        self.settings = settings
+        self.allow = AllowList.parse(settings.url_allow)
+        run_fault = parse_fault(settings.fault, source="setting fault") if settings.fault else None
+        self.schedule = FaultSchedule(
+            run_fault, every=settings.fault_every, probability=settings.fault_probability, seed=settings.fault_seed
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        request_id = _request_id(scope)
+        fault: Fault | None = None
+        try:
+            if request.method != "POST":
+                raise Refusal("APIG.0101", reason=f"method {request.method} is not routed")
+            fault = self._fault(request)
+            if fault is not None:
+                if fault.latency:
+                    await anyio.sleep(fault.latency)
+                await self._early_fault(fault, send)
+            status, body = await self._serve(request)
+            response = Response(body, status_code=status, media_type=_JSON)
+        except Refusal as refusal:
+            response = _error_response(refusal, request_id, self.settings)
+        if fault is not None and fault.kind == "truncate":
+            await _send_truncated(response, send)
+            return
+        await response(scope, receive, send)
+
+    def _fault(self, request: Request) -> Fault | None:
+        header = request.headers.get(FAULT_HEADER) if self.settings.fault_header else None
+        if header is not None:
+            try:
+                return parse_fault(header)
+            except ConfigurationError as exc:
+                raise Refusal("AIS.0101", headers={FAULT_ERROR_HEADER: str(exc)[:500]}, reason=str(exc)) from None
+        return self.schedule.next()
+
+    async def _early_fault(self, fault: Fault, send: Send) -> None:
+        if fault.kind == "throttle":
+            retry = fault.retry_after if fault.retry_after is not None else self.settings.retry_after
+            raise Refusal("APIG.0308", limit=self.settings.throttle_limit, headers={"Retry-After": str(retry)})
+        if fault.kind == "error":
+            raise Refusal(fault.code, message=fault.message)
+        if fault.kind == "drop":
+            # uvicorn marks the response started, then refuses the out-of-range status before writing a
+            # byte; the exception that follows makes it close the transport with nothing sent.
+            with contextlib.suppress(Exception):
+                await send({"type": "http.response.start", "status": 99, "headers": []})
+            raise ConnectionDropped("fault injection: drop")
+
+    async def _serve(self, request: Request) -> tuple[int, bytes]:
+        settings = self.settings
+        body = await _read_body(request, settings.body_limit)
+        scope = request.scope
+        raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+        authenticate(
+            method=request.method,
+            raw_path=raw_path.decode("latin-1"),
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+            raw_headers=scope["headers"],
+            body=body,
+            project_id=request.path_params["project_id"],
+            settings=settings,
+        )
+        parsed = await run_in_threadpool(parse_body, body, settings)
+        del body
+        image = parsed.data
+        if parsed.url is not None:
+            image = await fetch_image(
+                parsed.url,
+                allow=self.allow,
+                timeout=settings.fetch_timeout,
+                max_bytes=settings.fetch_max_bytes,
+                max_redirects=settings.fetch_max_redirects,
+                refused_code=settings.code_url_refused,
+                raw_code=settings.code_raw_non_ascii_url,
+                failed_code=settings.code_url_fetch_failed,
+            )
+        assert image is not None
+        result = await run_in_threadpool(recognise, image, alarm=parsed.alarm, settings=settings)
+        return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise Refusal("APIG.0201", message="Request entity too large.", reason=f"Content-Length {declared}")
+    body = bytearray()
+    async for chunk in request.stream():
+        if len(body) + len(chunk) > limit:
+            raise Refusal("APIG.0201", message="Request entity too large.", reason="body over the limit")
+        body += chunk
+    return bytes(body)
+
+
+async def _send_truncated(response: Response, send: Send) -> None:
+    """Announce the whole body, send half of it, and stop: the client sees a connection cut mid-answer."""
+    body = bytes(response.body)
+    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+    # Returning with the body incomplete makes uvicorn close the connection.
+
+
+def _not_found(settings: EmulatorSettings) -> Any:
+    async def handler(request: Request, exc: Exception) -> Response:
+        return _error_response(Refusal("APIG.0101"), _request_id(request.scope), settings)
+
+    return handler
+
+
+def create_app(settings: EmulatorSettings | None = None) -> Starlette:
+    """Build the reference emulator as a Starlette application (see the module docstring for the order)."""
+    settings = settings if settings is not None else EmulatorSettings()
+    endpoint = _Endpoint(settings)
+    not_found = _not_found(settings)
+    app = Starlette(
+        routes=[Route(API_PATH, endpoint=endpoint)],
+        middleware=[Middleware(_RequestIdMiddleware, settings=settings)],
+        exception_handlers={404: not_found, 405: not_found},
+    )
+    # A trailing slash is another API to the gateway, not a redirect.
+    app.router.redirect_slashes = False
+    app.state.settings = settings
+    return app

@@ -1,0 +1,72 @@
+"""Authentication as the gateway does it: X-Auth-Token, or an SDK-HMAC-SHA256 signature; then the project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+
+from pytest_idclassify.emulator._answers import Refusal
+from pytest_idclassify.emulator._settings import EmulatorSettings
+from pytest_idclassify.errors import SignatureRejected
+
+_APIG_AUTH = "APIG.0301"
+
+
+def authenticate(
+    *,
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: Mapping[str, str],
+    raw_headers: Iterable[tuple[bytes, bytes]],
+    body: bytes,
+    project_id: str,
+    settings: EmulatorSettings,
+) -> None:
+    """Refuse the request with 401 APIG.0301 (or the project-mismatch code) unless its credential is good."""
+    authorization = headers.get("authorization", "")
+    if authorization.startswith("SDK-HMAC-SHA256"):
+        _verify_signature(method, raw_path, query, raw_headers, body, settings)
+        claimed = headers.get("x-project-id")
+        if claimed is not None and claimed != project_id:
+            raise Refusal(settings.code_project_mismatch, reason="X-Project-Id differs from the path's project id")
+    else:
+        _verify_token(headers.get("x-auth-token"), settings)
+    # Every configured credential is scoped to the one configured project.
+    if project_id != settings.project_id:
+        raise Refusal(settings.code_project_mismatch, reason="the credential does not belong to this project")
+
+
+def _verify_token(token: str | None, settings: EmulatorSettings) -> None:
+    if not token:
+        raise Refusal(_APIG_AUTH, suffix="x-auth-token not found")
+    if token in settings.tokens:
+        return
+    expired = settings.expired_map
+    if token in expired:
+        raise Refusal(_APIG_AUTH, suffix=f"token expires, expires_at: {expired[token]}")
+    raise Refusal(_APIG_AUTH, suffix="decrypt token fail")
+
+
+def _verify_signature(
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: Iterable[tuple[bytes, bytes]],
+    body: bytes,
+    settings: EmulatorSettings,
+) -> None:
+    from pytest_idclassify.client import verify_aksk
+
+    try:
+        verify_aksk(
+            method,
+            raw_path,
+            query,
+            list(headers),
+            body,
+            credentials=settings.credential_map,
+            max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
+        )
+    except SignatureRejected as exc:
+        raise Refusal(_APIG_AUTH, suffix="verify aksk signature fail", reason=str(exc)) from None

@@ -1,0 +1,201 @@
+"""From request body to answer: the checks of the validation order that need no network, then recognition.
+
+Everything here is synchronous and CPU-bound; the app runs it in a worker thread so one large
+image does not hold up other requests.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_idclassify._tables import documented_tables
+from pytest_idclassify.emulator._answers import Refusal
+from pytest_idclassify.emulator._settings import EmulatorSettings
+
+SIDE_MIN = 15
+SIDE_MAX = 8192
+
+#: leading bytes of each supported format (JPEG, PNG, BMP, TIFF little- and big-endian).
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+)
+_DATA_URI = re.compile(r"^\s*data:", re.IGNORECASE)
+_BASE64_ALPHABET = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A body that passed the JSON and field checks: either image bytes to decode or a URL to fetch."""
+
+    alarm: bool
+    data: bytes | None = None
+    url: str | None = None
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are Python extensions, not JSON.
+    raise _NotJson(name)
+
+
+def parse_body(body: bytes, settings: EmulatorSettings) -> Parsed:
+    """Apply steps 5-8 of the validation order to a body already within the size limit."""
+    try:
+        text = body.decode("utf-8")
+        # Numbers matter to no field; reading them as floats keeps a 10,000-digit integer from costing
+        # quadratic time or tripping the int-digits limit.
+        document = json.loads(text, parse_int=float, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Refusal(settings.code_invalid_json, reason="the body is not JSON") from None
+    if isinstance(document, dict):
+        data = document.get("data")
+        if isinstance(data, str) and len(data) > settings.base64_limit:
+            raise Refusal(
+                settings.code_base64_too_long,
+                reason=f"data has {len(data)} characters, over {settings.base64_limit}",
+            )
+    return _fields(document, settings)
+
+
+def _fields(document: Any, settings: EmulatorSettings) -> Parsed:
+    if not isinstance(document, dict):
+        raise Refusal("AIS.0101", reason="the body is not a JSON object")
+    data, url, alarm = document.get("data"), document.get("url"), document.get("alarm", False)
+    for name, value in (("data", data), ("url", url)):
+        if name in document and not isinstance(value, str):
+            raise Refusal("AIS.0101", reason=f"{name} is {type(value).__name__}, not a string")
+    if not isinstance(alarm, bool):
+        raise Refusal("AIS.0101", reason=f"alarm is {type(alarm).__name__}, not a boolean")
+    if data and url:
+        raise Refusal("AIS.0101", reason="both data and url are set")
+    if not data and not url:
+        raise Refusal(settings.code_neither, reason="neither data nor url is set")
+    if url:
+        return Parsed(alarm=alarm, url=url)
+    assert isinstance(data, str)
+    return Parsed(alarm=alarm, data=decode_base64(data, settings))
+
+
+def decode_base64(data: str, settings: EmulatorSettings) -> bytes:
+    """Decode ``data``, refusing prefixes, characters outside the alphabet and (if strict) non-canonical forms."""
+    if _DATA_URI.match(data):
+        raise Refusal("AIS.0102", reason="data has a data: URI prefix")
+    if not data.isascii():
+        raise Refusal("AIS.0102", reason="data has non-ASCII characters")
+    raw = data.encode("ascii")
+    try:
+        decoded = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        decoded = None
+    if decoded is not None and base64.b64encode(decoded) == raw:
+        return decoded
+    if settings.strict_base64:
+        code = settings.code_noncanonical_base64 if _lenient(data) is not None else "AIS.0102"
+        raise Refusal(code, reason="data is not canonical base64")
+    repaired = _lenient(data)
+    if repaired is None:
+        raise Refusal("AIS.0102", reason="data is not base64")
+    return repaired
+
+
+def _lenient(data: str) -> bytes | None:
+    """Decode whitespace-wrapped, unpadded, over-padded or URL-safe base64; ``None`` if it is not base64 at all."""
+    compact = "".join(data.split()).translate(str.maketrans("-_", "+/")).rstrip("=")
+    if not compact or not _BASE64_ALPHABET.fullmatch(compact) or len(compact) % 4 == 1:
+        return None
+    try:
+        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def sniff_format(image: bytes) -> str:
+    """Name the supported format of ``image`` from its leading bytes, or refuse with AIS.0102."""
+    for signature, name in _SIGNATURES:
+        if image.startswith(signature):
+            return name
+    raise Refusal("AIS.0102", reason="not a JPEG, PNG, BMP or TIFF image")
+
+
+def check_header(image: bytes, settings: EmulatorSettings) -> tuple[int, int]:
+    """Read the sides from the header only and refuse them outside 15..8192 before anything is decoded."""
+    fmt = sniff_format(image)
+    from pytest_idclassify.images import probe
+
+    try:
+        info = probe(image)
+    except Exception:
+        raise Refusal(settings.code_undecodable, reason="the image header cannot be read") from None
+    width, height = int(info.width), int(info.height)
+    if not (SIDE_MIN <= width <= SIDE_MAX and SIDE_MIN <= height <= SIDE_MAX):
+        raise Refusal("AIS.0103", reason=f"the image is {width}x{height}")
+    if not _complete(image, fmt):
+        raise Refusal(settings.code_undecodable, reason=f"the {fmt} stream is truncated")
+    return width, height
+
+
+def _complete(image: bytes, fmt: str) -> bool:
+    """Whether a JPEG or PNG stream reaches its end marker; decoders fill a truncated one with grey instead."""
+    if fmt == "JPEG":
+        # In entropy-coded data 0xFF is always stuffed or a restart marker, so FFD9 near the end is the EOI.
+        return b"\xff\xd9" in image[-4096:]
+    if fmt == "PNG":
+        return b"IEND" in image[-4096:]
+    return True
+
+
+def recognise(image: bytes, *, alarm: bool, settings: EmulatorSettings) -> dict[str, Any]:
+    """Check, decode and analyse ``image``; return the 200 body or raise the :class:`Refusal` it deserves."""
+    from pytest_idclassify.emulator import _vision
+
+    width, height = check_header(image, settings)
+    try:
+        pixels = _vision.decode_image(image)
+    except _vision.UndecodableImage:
+        raise Refusal(settings.code_undecodable, reason="the image cannot be decoded") from None
+    decoded_height, decoded_width = int(pixels.shape[0]), int(pixels.shape[1])
+    if {decoded_height, decoded_width} != {height, width}:
+        # A header that lies about the size is as corrupt as a truncated stream (an EXIF rotation may swap sides).
+        raise Refusal(settings.code_undecodable, reason="decoded size differs from the header")
+    width, height = decoded_width, decoded_height
+    try:
+        analysis = _vision.analyse(pixels, with_alarms=alarm, alarm_threshold=settings.alarm_threshold)
+    except _vision.NoDocumentFound:
+        raise Refusal(settings.code_no_document, reason="no document found") from None
+    return {"result": _result(analysis, alarm=alarm, width=width, height=height)}
+
+
+def _result(analysis: Any, *, alarm: bool, width: int, height: int) -> dict[str, Any]:
+    location = [[min(max(int(x), 0), width - 1), min(max(int(y), 0), height - 1)] for x, y in analysis.quad]
+    result: dict[str, Any] = {
+        "type": str(analysis.doc_type),
+        "location": location,
+        "confidence": round(float(analysis.confidence), 4),
+    }
+    if alarm:
+        tables = documented_tables()
+        flags = analysis.alarm_result
+        result["alarm_result"] = {row.name: bool(_item(flags, row.name)) for row in tables["Table 6"].rows}
+        # Scores are passed on as the engine computed them: a score out of range is the engine's bug and
+        # the contract suite must be able to see it.
+        result["alarm_confidence"] = {
+            row.name: int(_item(analysis.alarm_confidence, row.name)) for row in tables["Table 7"].rows
+        }
+    return result
+
+
+def _item(container: Any, name: str) -> Any:
+    return container[name] if isinstance(container, Mapping) else getattr(container, name)
