@@ -14,6 +14,7 @@ import click
 #: subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
     "schemas": "pytest_idclassify._cli_schemas:schemas",
+    "serve": "pytest_idclassify._cli_serve:serve",
 }
 
 

@@ -1,0 +1,115 @@
+"""``idclassify serve``: the reference emulator on a port, with uvicorn."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from pytest_idclassify.emulator._settings import (
+    CONFIG_ENV,
+    DEFAULT_EXPIRED_TOKEN,
+    DEFAULT_SK,
+    DEFAULT_TOKEN,
+    EmulatorSettings,
+)
+from pytest_idclassify.errors import ConfigurationError
+
+_FACTORY = "pytest_idclassify.emulator:app_from_env"
+
+
+def _shown_secret(value: str, *, published: str) -> str:
+    """Print a published fake as it is; mask anything a user configured."""
+    if value == published:
+        return value
+    from pytest_idclassify.client._masking import mask_secret
+
+    return mask_secret(value)
+
+
+def describe(settings: EmulatorSettings, base_url: str) -> str:
+    """The start-up banner: endpoint, project id and the fake credentials the emulator accepts."""
+    lines = [
+        f"endpoint:   {base_url}/v2/{settings.project_id}/ocr/auto-id-doc-classification",
+        f"project id: {settings.project_id}",
+    ]
+    for token in settings.tokens:
+        lines.append(f"token:      X-Auth-Token: {_shown_secret(token, published=DEFAULT_TOKEN)}")
+    for token, expires_at in settings.expired_tokens:
+        lines.append(
+            f"expired:    X-Auth-Token: {_shown_secret(token, published=DEFAULT_EXPIRED_TOKEN)} (expired {expires_at})"
+        )
+    for ak, sk in settings.credentials:
+        lines.append(f"AK/SK:      {ak} / {_shown_secret(sk, published=DEFAULT_SK)}")
+    if settings.fault:
+        lines.append(f"fault:      {settings.fault} (every={settings.fault_every}, p={settings.fault_probability})")
+    return "\n".join(lines)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="uvicorn worker processes.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=f"TOML or JSON file of emulator settings (also {CONFIG_ENV}).",
+)
+@click.option("--project-id", default=None, help="Project id the path must carry.")
+@click.option("--alarm-threshold", default=None, type=int, help="Score at or above which an alarm is raised.")
+@click.option("--fault", default=None, help="Fault for this run, e.g. 'latency=0.2' or 'error=503'.")
+@click.option("--fault-every", default=None, type=int, help="Apply --fault to every Nth request only.")
+@click.option("--fault-probability", default=None, type=float, help="Apply --fault with this probability.")
+@click.option("--fault-seed", default=None, type=int, help="Seed of the fault probability.")
+@click.option("--no-fault-header", is_flag=True, default=False, help="Ignore the X-Idclassify-Fault header.")
+@click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
+def serve(
+    host: str,
+    port: int,
+    workers: int,
+    config_file: Path | None,
+    project_id: str | None,
+    alarm_threshold: int | None,
+    fault: str | None,
+    fault_every: int | None,
+    fault_probability: float | None,
+    fault_seed: int | None,
+    no_fault_header: bool,
+    log_level: str,
+) -> None:
+    """Run the reference emulator; point a client or the official SDK at the endpoint it prints.
+
+    Settings come from flags, then IDCLASSIFY_EMULATOR_* variables, then --config, then the
+    defaults (docs/reference/emulator-settings.md).  Credentials are never flags: set them in the
+    environment or the config file.
+    """
+    import uvicorn
+
+    overrides = {
+        "project_id": project_id,
+        "alarm_threshold": alarm_threshold,
+        "fault": fault,
+        "fault_every": fault_every,
+        "fault_probability": fault_probability,
+        "fault_seed": fault_seed,
+        "fault_header": False if no_fault_header else None,
+    }
+    config_path = config_file if config_file is not None else (os.environ.get(CONFIG_ENV) or None)
+    try:
+        settings = EmulatorSettings.load(config_file=config_path, environ=os.environ, overrides=overrides)
+    except ConfigurationError as exc:
+        raise click.UsageError(str(exc)) from None
+    # Workers are separate processes that build their own app: hand every setting on through the
+    # environment, where app_from_env reads it.
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[f"IDCLASSIFY_EMULATOR_{name.upper()}"] = str(value)
+    if config_path is not None:
+        os.environ[CONFIG_ENV] = str(Path(config_path).resolve())
+    shown_host = f"[{host}]" if ":" in host else host
+    click.echo(describe(settings, f"http://{shown_host}:{port}"))
+    click.echo(f"workers:    {workers}", err=False)
+    uvicorn.run(_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level)
