@@ -12,9 +12,13 @@ The hierarchy::
     ├── ImageSpecError        an image recipe or encoder argument is out of range
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
+    │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
     ├── TransportError        the target could not be reached after the allowed retries
-    └── CassetteError         a cassette is missing, unreadable, or has no match for a request
+    ├── CassetteError         a cassette is missing, unreadable, or has no match for a request
+    └── RecognitionError      the emulator's recognition engine cannot read an image or find a document
+        ├── UndecodableImage  (pytest_idclassify.emulator._vision) the bytes are not a decodable image
+        └── NoDocumentFound   (pytest_idclassify.emulator._vision) no document-like quadrilateral in the image
 """
 
 from __future__ import annotations
@@ -44,6 +48,25 @@ class SigningError(IdClassifyError):
     """A request cannot be signed, or an ``Authorization`` header cannot be parsed."""
 
 
+class SignatureRejected(SigningError):
+    """An AK/SK-signed request does not verify.
+
+    ``reason`` is the internal cause for logs (unknown access key, bad signature, date skew,
+    missing header, malformed ``Authorization``); ``gateway_message`` is what the API gateway
+    answers for every one of them (``APIG.0301``).
+    """
+
+    #: The error code the API gateway answers with for a rejected signature.
+    error_code = "APIG.0301"
+    #: The exact message the API gateway answers with for a rejected signature.
+    gateway_message = "Incorrect IAM authentication information: verify aksk signature fail"
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{self.gateway_message} ({reason}: {detail})")
+        self.reason = reason
+        self.detail = detail
+
+
 class BudgetExceededError(IdClassifyError):
     """A run would exceed its call budget: the call was not sent."""
 
@@ -54,3 +77,7 @@ class TransportError(IdClassifyError):
 
 class CassetteError(IdClassifyError):
     """A cassette is missing or unreadable, or holds no match for a request."""
+
+
+class RecognitionError(IdClassifyError):
+    """The emulator's recognition engine cannot read an image, or finds no document in it."""

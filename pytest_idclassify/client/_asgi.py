@@ -1,0 +1,54 @@
+"""Drive an ASGI application from synchronous code through :class:`httpx.ASGITransport`."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+import anyio.from_thread
+import httpx
+
+
+class SyncASGITransport(httpx.BaseTransport):
+    """A synchronous transport that hands each request to an ASGI app in-process.
+
+    ``httpx.ASGITransport`` only works with async clients; this runs it on an event loop in a
+    background thread (an anyio blocking portal, started on first use and stopped by
+    :meth:`close`), so the sync client reaches the same app the same way as the async one.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._inner = httpx.ASGITransport(app=app)
+        self._stack = contextlib.ExitStack()
+        self._portal: anyio.from_thread.BlockingPortal | None = None
+        self._lock = threading.Lock()
+
+    def _get_portal(self) -> anyio.from_thread.BlockingPortal:
+        with self._lock:
+            if self._portal is None:
+                self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())
+            return self._portal
+
+    async def _send(self, request: httpx.Request) -> tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]:
+        response = await self._inner.handle_async_request(request)
+        try:
+            content = await response.aread()
+        finally:
+            await response.aclose()
+        return response.status_code, response.headers.raw, content, dict(response.extensions)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` to the app and return its complete response."""
+        body = request.read()
+        async_request = httpx.Request(
+            request.method, request.url, headers=request.headers, content=body, extensions=request.extensions
+        )
+        status, headers, content, extensions = self._get_portal().call(self._send, async_request)
+        return httpx.Response(status, headers=headers, content=content, extensions=extensions)
+
+    def close(self) -> None:
+        """Stop the background event loop."""
+        with self._lock:
+            self._stack.close()
+            self._portal = None

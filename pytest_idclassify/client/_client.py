@@ -1,0 +1,411 @@
+"""Sync and async clients for the Auto ID Document Classification API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import Any
+
+import httpx
+from httpx._client import UseClientDefault
+
+from pytest_idclassify.client._asgi import SyncASGITransport
+from pytest_idclassify.client._auth_aksk import AkSkAuth
+from pytest_idclassify.client._auth_token import TokenAuth
+from pytest_idclassify.client._budget import CallBudget
+from pytest_idclassify.client._config import ClientConfig
+from pytest_idclassify.client._iam import IamTokenSource
+from pytest_idclassify.client._masking import mask_headers
+from pytest_idclassify.client._outcome import Outcome, SentRequest
+from pytest_idclassify.client._retry import RETRYABLE_ERRORS, RetryPolicy
+from pytest_idclassify.errors import TransportError
+
+logger = logging.getLogger("pytest_idclassify.client")
+
+JSON_CONTENT_TYPE = "application/json;charset=utf-8"
+_NOT_GIVEN: Any = object()
+
+# httpx's own "use the client's auth" sentinel type; only private in name.
+AuthArg = httpx.Auth | None | UseClientDefault
+
+
+def _user_agent() -> str:
+    try:
+        version = metadata.version("pytest-idclassify")
+    except metadata.PackageNotFoundError:
+        version = "0+unknown"
+    return f"pytest-idclassify/{version} httpx/{httpx.__version__}"
+
+
+USER_AGENT = _user_agent()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def auth_from_config(
+    config: ClientConfig,
+    *,
+    iam_transport: httpx.BaseTransport | None = None,
+    async_iam_transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.Auth | None:
+    """Build the :class:`httpx.Auth` that ``config.auth`` asks for (``None`` for ``"none"``)."""
+    if config.auth == "aksk":
+        assert config.access_key and config.secret_key  # checked by ClientConfig
+        return AkSkAuth(config.access_key, config.secret_key, config.security_token)
+    if config.auth == "token":
+        if config.token:
+            return TokenAuth(config.token)
+        iam_endpoint = config.resolved_iam_endpoint
+        assert iam_endpoint and config.iam_user and config.iam_password and config.iam_domain  # checked by ClientConfig
+        source = IamTokenSource(
+            iam_endpoint,
+            user=config.iam_user,
+            password=config.iam_password,
+            domain=config.iam_domain,
+            project_id=config.project_id,
+            timeout=config.timeout,
+            transport=iam_transport,
+            async_transport=async_iam_transport,
+        )
+        return TokenAuth(source=source)
+    return None
+
+
+def classification_body(
+    *, data: str | None = None, url: str | None = None, alarm: bool | None = None, **extra: Any
+) -> dict[str, Any]:
+    """Return the request body with ``None`` fields left out, as the official SDK sends it."""
+    body: dict[str, Any] = {"data": data, "url": url, "alarm": alarm, **extra}
+    return {key: value for key, value in body.items() if value is not None}
+
+
+class _Core:
+    """What both clients share: settings, request building, retry decisions and logging."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        budget: CallBudget | None,
+        retry: RetryPolicy | None,
+        rng: random.Random | None,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.config = config
+        self.budget = budget if budget is not None else (
+            CallBudget(config.call_budget) if config.call_budget is not None else None
+        )
+        self.retry = retry if retry is not None else RetryPolicy(config.max_retries, config.max_retry_time)
+        self._rng = rng if rng is not None else random.Random()
+        self._now = now
+        self.timeout = httpx.Timeout(config.timeout, connect=config.connect_timeout)
+
+    def headers(self, extra: Mapping[str, str] | None, enterprise_project_id: str | None) -> dict[str, str]:
+        headers = {"Content-Type": JSON_CONTENT_TYPE, "User-Agent": USER_AGENT}
+        if self.config.auth == "aksk":
+            # The official SDK sends (and signs) the project id in a header with AK/SK.
+            headers["X-Project-Id"] = self.config.project_id
+        enterprise = enterprise_project_id or self.config.enterprise_project_id
+        if enterprise:
+            headers["Enterprise-Project-Id"] = enterprise
+        headers.update(extra or {})
+        return headers
+
+    @staticmethod
+    def content(json_body: Any, content: bytes | None) -> bytes:
+        if content is not None:
+            if json_body is not _NOT_GIVEN:
+                raise TypeError("pass either json= or content=, not both")
+            return content
+        if json_body is _NOT_GIVEN:
+            raise TypeError("pass json= (any JSON value) or content= (raw bytes)")
+        return json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+    def spend(self, request: httpx.Request) -> None:
+        if self.budget is not None:
+            self.budget.spend(f"{request.method} {request.url.path}")
+        logger.debug(
+            "sending %s %s headers=%s body=%r",
+            request.method,
+            request.url,
+            mask_headers(request.headers),
+            SentRequest.from_httpx(request).summary(),
+        )
+
+    def next_wait(self, retry: int, waited: float, response: httpx.Response | None) -> float | None:
+        wait = self.retry.next_wait(retry=retry, waited=waited, response=response, rng=self._rng, now=self._now)
+        if wait is not None and self.budget is not None and self.budget.remaining == 0:
+            logger.info("not retrying: the call budget (%d) is spent", self.budget.max_calls)
+            return None
+        if wait is not None:
+            cause = f"status {response.status_code}" if response is not None else "a connection error"
+            logger.info("retry %d after %s in %.3f s", retry + 1, cause, wait)
+        return wait
+
+    def unreachable(self, exc: Exception, attempts: int, waits: list[float]) -> TransportError:
+        return TransportError(
+            f"{self.config.url} could not be reached after {attempts} attempt(s) (waited {sum(waits):.2f} s): "
+            f"{type(exc).__name__}: {exc}; check IDCLASSIFY_ENDPOINT and the network, or raise IDCLASSIFY_TIMEOUT / "
+            "IDCLASSIFY_MAX_RETRIES"
+        )
+
+    def outcome(self, response: httpx.Response, attempts: int, waits: list[float], started: float) -> Outcome:
+        return Outcome.from_httpx(
+            response, attempts=attempts, waits=tuple(waits), total_elapsed=time.perf_counter() - started
+        )
+
+
+class IdClassifyClient:
+    """A synchronous client: one pooled :class:`httpx.Client`, retries, a call budget, masked logs.
+
+    Reaches a base URL (``config.endpoint``), an ASGI app in-process (``app=``), or any httpx
+    transport (``transport=``).  Without either, httpx's own transport is used, which is what
+    vcrpy patches, so cassettes record and replay calls made with this client.
+
+    Args:
+        config: where to send and as whom (see :class:`ClientConfig`).
+        transport: an httpx transport to send through.
+        app: an ASGI application to call in-process (takes precedence over ``transport``).
+        auth: overrides the authentication ``config`` asks for (``None``: send none).
+        budget: a :class:`CallBudget` to share with other clients (default: from ``config.call_budget``).
+        retry: the retry policy (default: from ``config.max_retries`` and ``config.max_retry_time``).
+        sleep: waits between retries; injectable to record waits in tests.
+        rng: the source of backoff jitter.
+        now: the current time, for ``Retry-After`` dates.
+        iam_transport: the transport for IAM token requests (password flow).
+
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        app: Any = None,
+        auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+        budget: CallBudget | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        now: Callable[[], datetime] = _utcnow,
+        iam_transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._core = _Core(config, budget=budget, retry=retry, rng=rng, now=now)
+        self._sleep = sleep
+        if app is not None:
+            transport = SyncASGITransport(app)
+        resolved = auth_from_config(config, iam_transport=iam_transport) if isinstance(auth, UseClientDefault) else auth
+        self._auth = resolved
+        self._http = httpx.Client(
+            transport=transport,
+            auth=resolved,
+            timeout=self._core.timeout,
+            follow_redirects=False,
+            event_hooks={"request": [self._core.spend]},
+        )
+
+    @property
+    def config(self) -> ClientConfig:
+        """The settings this client was built with."""
+        return self._core.config
+
+    @property
+    def budget(self) -> CallBudget | None:
+        """The call budget this client spends, if any."""
+        return self._core.budget
+
+    def __repr__(self) -> str:
+        return f"IdClassifyClient(url={self.config.url!r}, auth={self._auth!r}, budget={self.budget!r})"
+
+    def classify(
+        self,
+        *,
+        data: str | None = None,
+        url: str | None = None,
+        alarm: bool | None = None,
+        enterprise_project_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+    ) -> Outcome:
+        """Send a classification request (``None`` fields are left out of the body)."""
+        return self.post(
+            json=classification_body(data=data, url=url, alarm=alarm),
+            enterprise_project_id=enterprise_project_id,
+            headers=headers,
+            auth=auth,
+        )
+
+    def post(
+        self,
+        *,
+        json: Any = _NOT_GIVEN,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        enterprise_project_id: str | None = None,
+        auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+    ) -> Outcome:
+        """Send any body to the API: a JSON value (``json=``), or exact bytes (``content=``).
+
+        For malformed requests on purpose: wrong types, unknown fields, invalid JSON, extra or
+        overriding ``headers`` (a given ``Authorization`` or ``X-Auth-Token`` is sent unchanged),
+        or ``auth=None`` to send no credentials.  Retries 429, 5xx and connection errors as the
+        retry policy allows, re-signing each attempt.
+
+        Raises:
+            BudgetExceededError: before sending, when the call budget is spent.
+            TransportError: when the target cannot be reached within the retries.
+
+        """
+        core = self._core
+        body = core.content(json, content)
+        request_headers = core.headers(headers, enterprise_project_id)
+        started = time.perf_counter()
+        waits: list[float] = []
+        attempts = 0
+        while True:
+            request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
+            attempts += 1
+            try:
+                response = self._http.send(request, auth=auth)
+            except RETRYABLE_ERRORS as exc:
+                wait = core.next_wait(attempts - 1, sum(waits), None)
+                if wait is None:
+                    raise core.unreachable(exc, attempts, waits) from None
+            else:
+                wait = core.next_wait(attempts - 1, sum(waits), response)
+                if wait is None:
+                    return core.outcome(response, attempts, waits, started)
+            self._sleep(wait)
+            waits.append(wait)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> IdClassifyClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class AsyncIdClassifyClient:
+    """The asynchronous twin of :class:`IdClassifyClient` (one pooled :class:`httpx.AsyncClient`).
+
+    ``app=`` goes through :class:`httpx.ASGITransport`; ``sleep`` is awaited between retries
+    (``asyncio.sleep`` by default).  Other arguments as for :class:`IdClassifyClient`.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        app: Any = None,
+        auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+        budget: CallBudget | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+        now: Callable[[], datetime] = _utcnow,
+        iam_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._core = _Core(config, budget=budget, retry=retry, rng=rng, now=now)
+        self._sleep = sleep
+        if app is not None:
+            transport = httpx.ASGITransport(app=app)
+        resolved = (
+            auth_from_config(config, async_iam_transport=iam_transport) if isinstance(auth, UseClientDefault) else auth
+        )
+        self._auth = resolved
+        self._http = httpx.AsyncClient(
+            transport=transport,
+            auth=resolved,
+            timeout=self._core.timeout,
+            follow_redirects=False,
+            event_hooks={"request": [self._spend]},
+        )
+
+    async def _spend(self, request: httpx.Request) -> None:
+        self._core.spend(request)
+
+    @property
+    def config(self) -> ClientConfig:
+        """The settings this client was built with."""
+        return self._core.config
+
+    @property
+    def budget(self) -> CallBudget | None:
+        """The call budget this client spends, if any."""
+        return self._core.budget
+
+    def __repr__(self) -> str:
+        return f"AsyncIdClassifyClient(url={self.config.url!r}, auth={self._auth!r}, budget={self.budget!r})"
+
+    async def classify(
+        self,
+        *,
+        data: str | None = None,
+        url: str | None = None,
+        alarm: bool | None = None,
+        enterprise_project_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+    ) -> Outcome:
+        """Send a classification request (``None`` fields are left out of the body)."""
+        return await self.post(
+            json=classification_body(data=data, url=url, alarm=alarm),
+            enterprise_project_id=enterprise_project_id,
+            headers=headers,
+            auth=auth,
+        )
+
+    async def post(
+        self,
+        *,
+        json: Any = _NOT_GIVEN,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        enterprise_project_id: str | None = None,
+        auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+    ) -> Outcome:
+        """Send any body to the API; see :meth:`IdClassifyClient.post`."""
+        core = self._core
+        body = core.content(json, content)
+        request_headers = core.headers(headers, enterprise_project_id)
+        started = time.perf_counter()
+        waits: list[float] = []
+        attempts = 0
+        while True:
+            request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
+            attempts += 1
+            try:
+                response = await self._http.send(request, auth=auth)
+            except RETRYABLE_ERRORS as exc:
+                wait = core.next_wait(attempts - 1, sum(waits), None)
+                if wait is None:
+                    raise core.unreachable(exc, attempts, waits) from None
+            else:
+                wait = core.next_wait(attempts - 1, sum(waits), response)
+                if wait is None:
+                    return core.outcome(response, attempts, waits, started)
+            await self._sleep(wait)
+            waits.append(wait)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncIdClassifyClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
