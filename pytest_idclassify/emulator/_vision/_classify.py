@@ -1,0 +1,48 @@
+"""Tell the document type: the nearest template, in either of the card's two upright readings."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from pytest_idclassify.emulator._vision._descriptor import Descriptor, distance
+from pytest_idclassify.emulator._vision._templates import Template, templates
+
+#: weight of the aspect-ratio mismatch (squared log ratio) added to the layout distance: an ID-1
+#: card (1.586) and a passport page (1.420) differ by 0.11 in log aspect, worth 0.12 of distance.
+ASPECT_WEIGHT = 10.0
+
+
+@dataclass(frozen=True)
+class Match:
+    """The classification of one rectified card."""
+
+    template: Template
+    rotated: bool  # True when the card lies upside down relative to the quadrilateral's corner order
+    distance: float
+    runner_up: float  # distance of the best template of another type
+    confidence: float
+
+
+def _confidence(best: float, second: float) -> float:
+    # The margin between the two nearest types, scaled so that an unrelated picture whose best and
+    # second-best matches are equally poor gets a confidence near 0 and a clean specimen near 1.
+    if second <= 0:
+        return 0.0
+    margin = max(0.0, 1.0 - best / second)
+    return round(min(1.0, margin), 3)
+
+
+def classify(observed: Descriptor, aspect: float) -> Match:
+    """Return the best template for a card seen with descriptor ``observed`` and width/height ``aspect``."""
+    flipped = observed.rotated()
+    scored: list[tuple[float, bool, Template]] = []
+    for template in templates():
+        penalty = ASPECT_WEIGHT * math.log(max(aspect, 1e-3) / template.aspect) ** 2
+        upright = distance(observed, template.descriptor) + penalty
+        turned = distance(flipped, template.descriptor) + penalty
+        scored.append((upright, False, template) if upright <= turned else (turned, True, template))
+    scored.sort(key=lambda item: item[0])
+    best, rotated, template = scored[0]
+    second = scored[1][0] if len(scored) > 1 else best * 2 + 1
+    return Match(template, rotated, best, second, _confidence(best, second))

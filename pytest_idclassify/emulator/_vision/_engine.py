@@ -1,0 +1,96 @@
+"""Tie the steps together: locate, rectify, classify, measure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from pytest_idclassify.emulator._vision._alarms import ALARM_NAMES, DEFAULT_ALARM_THRESHOLD, measure
+from pytest_idclassify.emulator._vision._classify import classify
+from pytest_idclassify.emulator._vision._decode import to_rgb8
+from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
+from pytest_idclassify.emulator._vision._localise import locate
+from pytest_idclassify.emulator._vision._rectify import aspect, long_side_first, rectify, shrink_for
+from pytest_idclassify.errors import RecognitionError
+
+Point = tuple[int, int]
+
+# The card is rectified at a common ID-1-like shape first; the descriptor grid absorbs the small
+# difference from a passport page, and the measured aspect tells the two families apart.
+_FIRST_LOOK = (CARD_LONG_SIDE, round(CARD_LONG_SIDE / 1.5))
+
+
+class NoDocumentFound(RecognitionError):
+    """Nothing document-like (a bright, convex, four-sided region) was found in the picture."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the engine makes of one picture.
+
+    ``quad`` lists the document's corners clockwise from its top-left (as the document reads
+    upright), in the picture's own pixel coordinates, clipped inside it.  The alarm fields are None
+    unless alarms were requested; otherwise they hold the seven ``detect_*_result`` flags and the
+    seven ``*_score`` integers in [0, 99] of the API page's Tables 6 and 7.
+    """
+
+    doc_type: str
+    quad: tuple[Point, Point, Point, Point]
+    confidence: float
+    alarm_result: dict[str, bool] | None
+    alarm_confidence: dict[str, int] | None
+
+
+def _as_points(quad: npt.NDArray[np.float64], width: int, height: int) -> tuple[Point, Point, Point, Point]:
+    xs = np.clip(np.rint(quad[:, 0]), 0, width - 1).astype(int)
+    ys = np.clip(np.rint(quad[:, 1]), 0, height - 1).astype(int)
+    tl, tr, br, bl = ((int(x), int(y)) for x, y in zip(xs, ys))
+    return tl, tr, br, bl
+
+
+def analyse(
+    pixels: npt.NDArray[np.generic], *, with_alarms: bool, alarm_threshold: int = DEFAULT_ALARM_THRESHOLD
+) -> Analysis:
+    """Locate, classify and (when ``with_alarms``) score the document in ``pixels``.
+
+    ``pixels`` is a decoded picture: HxW grey, HxWx3 RGB or HxWx4 RGBA, of any integer depth or
+    floats in [0, 1].  Each alarm flag is its score compared with ``alarm_threshold``.
+
+    Raises:
+        NoDocumentFound: the picture holds no document-like quadrilateral (blank, flat, too small).
+    """
+    try:
+        rgb = to_rgb8(pixels)
+    except ValueError as exc:
+        raise NoDocumentFound(f"cannot look for a document in this array: {exc}") from exc
+    height, width = rgb.shape[:2]
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    found = locate(gray)
+    if found is None:
+        raise NoDocumentFound(
+            f"no bright four-sided region covering at least 3% of the {width}x{height} picture: "
+            "photograph the whole document on a darker background"
+        )
+    quad = long_side_first(found)
+    detail, local = shrink_for(rgb, quad, CARD_LONG_SIDE)
+    first_look = rectify(detail, local, _FIRST_LOOK)
+    match = classify(describe(first_look), aspect(quad))
+    if match.rotated:
+        quad, local = np.roll(quad, 2, axis=0), np.roll(local, 2, axis=0)
+    points = _as_points(quad, width, height)
+    if not with_alarms:
+        return Analysis(match.template.doc_type, points, match.confidence, None, None)
+    template_card = match.template.card
+    card = rectify(detail, local, (template_card.shape[1], template_card.shape[0]))
+    scores = measure(card, template_card, quad=quad, aspect=match.template.aspect, frame=(width, height)).scores()
+    threshold = int(alarm_threshold)
+    return Analysis(
+        match.template.doc_type,
+        points,
+        match.confidence,
+        {f"detect_{name}_result": scores[name] >= threshold for name in ALARM_NAMES},
+        {f"{name}_score": scores[name] for name in ALARM_NAMES},
+    )
