@@ -59,5 +59,7 @@ def check(root: Path | None) -> None:
         return
     for diff in stale.values():
         click.echo(diff, nl=False)
-    click.echo(f"\n{len(stale)} generated file(s) are stale: run `idclassify schemas build` and commit the result", err=True)
+    click.echo(
+        f"\n{len(stale)} generated file(s) are stale: run `idclassify schemas build` and commit the result", err=True
+    )
     raise SystemExit(1)

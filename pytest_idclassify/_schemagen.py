@@ -14,6 +14,7 @@ from typing import Any
 
 from pytest_idclassify._tables import Row, Tables, documented_tables
 from pytest_idclassify.catalogue import BASE64_LIMIT_BINARY, Clause, Kind, catalogue
+from pytest_idclassify.catalogue._trace import sentence_trace
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:pytest-idclassify:schema:"
@@ -115,7 +116,7 @@ class _Builder:
             "type": "object",
             "properties": {"result": {**self.ref("Table 5"), "description": result_row.description,
                                       "x-source": _source(result_row), "x-clauses": {"$ref": "response.result"}}},
-            "required": ["result"], "additionalProperties": False,
+            "required": ["result"], "additionalProperties": False, "x-source": {"table": "Table 4"},
             "x-clauses": {"required": "response.result", "additionalProperties": "cross.error.absent-on-success"},
         }  # fmt: skip
 
@@ -129,7 +130,10 @@ class _Builder:
             "title": "Error response body", "type": "object", "properties": props,
             "required": [r.name for r in self.tables["Table 8"].rows], "additionalProperties": False,
             "x-source": {"table": "Table 8"},
-            "x-clauses": {"required": "response.error.error_code", "additionalProperties": "cross.result.absent-on-failure"},
+            "x-clauses": {
+                "required": "response.error.error_code",
+                "additionalProperties": "cross.result.absent-on-failure",
+            },
         }  # fmt: skip
 
     def request(self) -> JsonObject:
@@ -184,7 +188,11 @@ def build_openapi(tables: Tables | None = None) -> JsonObject:
                                    "schema": {"type": "string"}}}  # fmt: skip
 
     def error_response(description: str) -> JsonObject:
-        return {"description": description, "headers": request_id, "content": {"application/json": {"schema": error_ref}}}
+        return {
+            "description": description,
+            "headers": request_id,
+            "content": {"application/json": {"schema": error_ref}},
+        }
 
     project = tables["Table 1"].row("project_id")
     eps = tables["Table 2"].row("Enterprise-Project-Id")
@@ -269,16 +277,20 @@ def render_clause_reference(clauses: Mapping[str, Clause] | None = None) -> str:
                 status += ", not testable offline"
             if c.metric:
                 status += ", metric"
-            lines.append(f"| `{c.id}` | {_md_escape(c.rule)} | {_md_escape(c.source)} | {_md_escape(outcome)} | {status} |")
+            lines.append(
+                f"| `{c.id}` | {_md_escape(c.rule)} | {_md_escape(c.source)} | {_md_escape(outcome)} | {status} |"
+            )
         lines.append("")
     lines += ["## Why each assumed clause was chosen", ""]
     for c in clauses.values():
         if c.assumed or c.rationale:
             lines.append(f"- `{c.id}`: {c.rationale}.")
-    lines += ["", "## Quotes", "", "The API page's own sentence for each clause that has one:", ""]
-    for c in clauses.values():
-        if c.quote:
-            lines.append(f"- `{c.id}`: \"{_md_escape(c.quote)}\"")
+    lines += ["", "## Sentence trace", "",
+              "Every sentence of the API page's reference sections, and the clauses that state it:", "",
+              "| sentence | clauses |", "|---|---|"]  # fmt: skip
+    for entry in sentence_trace():
+        target = ", ".join(f"`{c}`" for c in entry.clauses) or f"informative: {entry.informative}"
+        lines.append(f"| {_md_escape(entry.sentence)} | {_md_escape(target)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -132,7 +132,9 @@ def load_table_file(path: Path) -> Table:
         constraints = _require(path, where, record, "constraints", dict)
         unknown = set(constraints) - _CONSTRAINT_KEYS
         if unknown:
-            raise TableError(f"{path}: {where} has unknown constraints {sorted(unknown)}; known: {sorted(_CONSTRAINT_KEYS)}")
+            raise TableError(
+                f"{path}: {where} has unknown constraints {sorted(unknown)}; known: {sorted(_CONSTRAINT_KEYS)}"
+            )
         rows.append(
             Row(
                 table=table,

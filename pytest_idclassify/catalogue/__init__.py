@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
-from pytest_idclassify._tables import documented_tables
+from pytest_idclassify._tables import documented_tables as _documented_tables
 from pytest_idclassify.catalogue._clauses import (
     ALARM_THRESHOLD,
     BASE64_LIMIT_BINARY,
     BASE64_LIMIT_DECIMAL,
     BODY_LIMIT,
     MAX_CLOCK_SKEW_SECONDS,
-    build_clauses,
-    error_clause_id,
 )
+from pytest_idclassify.catalogue._clauses import build_clauses as _build_clauses
+from pytest_idclassify.catalogue._clauses import error_clause_id as _error_clause_id
 from pytest_idclassify.catalogue._model import Clause, ErrorSpec, Kind
 
 __all__ = [
@@ -40,7 +40,7 @@ __all__ = [
 @lru_cache(maxsize=1)
 def catalogue() -> Mapping[str, Clause]:
     """Return every clause by id, built once from the documented tables."""
-    built = build_clauses(documented_tables())
+    built = _build_clauses(_documented_tables())
     by_id: dict[str, Clause] = {}
     for item in built:
         if item.id in by_id:
@@ -69,4 +69,4 @@ def clauses(*, kinds: Iterable[Kind] | None = None, assumed: bool | None = None)
 
 def error_clause_for(code: str, message: str | None = None) -> Clause:
     """Return the error-mapping clause of an error code (and message, for codes with several)."""
-    return clause(error_clause_id(documented_tables(), code, message))
+    return clause(_error_clause_id(_documented_tables(), code, message))

@@ -1,0 +1,17 @@
+"""Response validation: the generated schemas plus the cross-field rules, reported per clause."""
+
+from __future__ import annotations
+
+from pytest_idclassify.validation._schemas import compiled_validator, load_schema
+from pytest_idclassify.validation._validate import assert_conforms, validate_response
+from pytest_idclassify.validation._violation import ContractDriftWarning, Violation, format_violations
+
+__all__ = [
+    "ContractDriftWarning",
+    "Violation",
+    "assert_conforms",
+    "compiled_validator",
+    "format_violations",
+    "load_schema",
+    "validate_response",
+]

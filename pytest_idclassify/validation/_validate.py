@@ -1,0 +1,265 @@
+"""Check a response body (and its status and headers) against every clause that can be checked on it."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jsonschema import ValidationError
+
+from pytest_idclassify._tables import documented_tables
+from pytest_idclassify.catalogue import ALARM_THRESHOLD, clause, error_clause_for
+from pytest_idclassify.errors import IdClassifyError
+from pytest_idclassify.validation._schemas import compiled_validator
+from pytest_idclassify.validation._violation import ContractDriftWarning, Violation, format_violations
+
+_RESULT_FIELDS = ("type", "location", "confidence")
+_ALARM_OBJECTS = {"alarm_result": "response.alarm-result", "alarm_confidence": "response.alarm-confidence"}
+#: how much of a base64 ``data`` value is decoded to read the image's size from its header.
+_PROBE_CHARS = 64 * 1024
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    return "".join(f"/{str(p).replace('~', '~0').replace('/', '~1')}" for p in path)
+
+
+def _missing_name(error: ValidationError) -> str | None:
+    if error.validator == "required" and isinstance(error.instance, dict):
+        for name in error.validator_value:
+            if name not in error.instance:
+                return str(name)
+    return None
+
+
+def _extra_names(error: ValidationError) -> list[str]:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        return [str(k) for k in error.instance if k not in allowed]
+    return []
+
+
+def _success_clause(error: ValidationError, alarm_requested: bool | None) -> str:
+    """Map a schema error in a 200 body to the clause it breaks, from where it happened."""
+    path = list(error.absolute_path)
+    missing = _missing_name(error)
+    if not path:
+        return "response.result"
+    if path == ["result"]:
+        if missing in _ALARM_OBJECTS:
+            return "cross.alarm.present-iff-requested"
+        if missing in _RESULT_FIELDS:
+            return f"response.result.{missing}"
+        return "response.result"
+    name = str(path[1])
+    if name in _ALARM_OBJECTS:
+        base = _ALARM_OBJECTS[name]
+        if len(path) == 2:
+            return f"{base}.{missing}" if missing else base
+        return f"{base}.{path[2]}"
+    return f"response.result.{name}" if name in _RESULT_FIELDS else "response.result"
+
+
+def _error_clause(error: ValidationError) -> str:
+    path = list(error.absolute_path)
+    missing = _missing_name(error)
+    if missing:
+        return f"response.error.{missing}"
+    if path and str(path[0]) in ("error_code", "error_msg"):
+        return f"response.error.{path[0]}"
+    return "response.error.error_code"
+
+
+def _schema_violations(body: Any, schema: str, *, strict: bool, to_clause: Any, drift: list[str]) -> list[Violation]:
+    violations = []
+    for error in compiled_validator(schema).iter_errors(body):
+        extras = _extra_names(error)
+        if extras:
+            where = _pointer(error.absolute_path)
+            for name in extras:
+                known_elsewhere = {"error_code", "error_msg"} if schema.startswith("response") else {"result"}
+                if name in known_elsewhere:
+                    cid = "cross.error.absent-on-success" if name != "result" else "cross.result.absent-on-failure"
+                    violations.append(Violation(cid, f"{where}/{name}", f"unexpected field {name!r} in this body"))
+                elif strict:
+                    violations.append(Violation(to_clause(error), f"{where}/{name}", f"undocumented field {name!r}"))
+                else:
+                    drift.append(f"{where}/{name}: undocumented field {name!r}")
+            continue
+        violations.append(Violation(to_clause(error), _pointer(error.absolute_path), error.message))
+    return violations
+
+
+def _image_size_from(request: Mapping[str, Any] | None) -> tuple[int, int] | None:
+    """Read (width, height) from the header of the request's base64 image, when it can be read cheaply."""
+    data = request.get("data") if request else None
+    if not isinstance(data, str) or not data:
+        return None
+    head = data[:_PROBE_CHARS]
+    head = head[: len(head) - len(head) % 4]
+    try:
+        raw = base64.b64decode(head, validate=True)
+        from pytest_idclassify.images import probe
+
+        info = probe(raw)
+    except (binascii.Error, ValueError, IdClassifyError):  # an unreadable header only leaves the size unknown
+        return None
+    return (int(info.width), int(info.height))
+
+
+def _location_violations(location: Any, image_size: tuple[int, int] | None) -> list[Violation]:
+    if not (isinstance(location, list) and len(location) == 4 and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in p)
+        for p in location
+    )):  # fmt: skip
+        return []  # the schema already reports the shape
+    out = []
+    if image_size is not None:
+        width, height = image_size
+        for index, (x, y) in enumerate(location):
+            if not (0 <= x < width and 0 <= y < height):
+                out.append(Violation("cross.location.inside-image", f"/result/location/{index}",
+                                     f"point [{x}, {y}] lies outside the {width}x{height} image"))  # fmt: skip
+    # Shoelace sum: positive for clockwise order when y grows downwards, as in image coordinates.
+    area2 = sum(location[i][0] * location[(i + 1) % 4][1] - location[(i + 1) % 4][0] * location[i][1] for i in range(4))
+    first_is_top_left = min(range(4), key=lambda i: (location[i][0] + location[i][1], location[i][1])) == 0
+    if area2 <= 0 or not first_is_top_left:
+        out.append(Violation("cross.location.clockwise", "/result/location",
+                             f"{location} is not listed clockwise from the top-left corner"))  # fmt: skip
+    return out
+
+
+def _success_cross_checks(
+    body: Mapping[str, Any], request: Mapping[str, Any] | None, image_size: tuple[int, int] | None, threshold: int
+) -> list[Violation]:
+    result = body.get("result")
+    if not isinstance(result, dict):
+        return []
+    out: list[Violation] = []
+    if request is not None:
+        requested = request.get("alarm") is True
+        if not requested:
+            cid = "cross.alarm.default-false" if "alarm" not in request else "cross.alarm.present-iff-requested"
+            for name in _ALARM_OBJECTS:
+                if name in result:
+                    sent = "no alarm field" if "alarm" not in request else "alarm: false"
+                    out.append(Violation(cid, f"/result/{name}", f"{name} is present but the request had {sent}"))
+    out += _location_violations(result.get("location"), image_size or _image_size_from(request))
+    confidence = result.get("confidence")
+    if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) and not 0 <= confidence <= 1:
+        out.append(Violation("cross.confidence.range", "/result/confidence", f"{confidence} is outside [0, 1]"))
+    flags, scores = result.get("alarm_result"), result.get("alarm_confidence")
+    if isinstance(flags, dict) and isinstance(scores, dict):
+        for row in documented_tables()["Table 6"].rows:
+            flag, score = flags.get(row.name), scores.get(row.constraints["score"])
+            if isinstance(flag, bool) and type(score) is int and flag != (score >= threshold):
+                out.append(Violation("cross.alarm.result-matches-score", f"/result/alarm_result/{row.name}",
+                                         f"{row.name} is {str(flag).lower()} but {row.constraints['score']} is "
+                                         f"{score} (threshold {threshold})"))  # fmt: skip
+    return out
+
+
+def _error_code_violations(body: Mapping[str, Any], status: int, *, strict: bool, drift: list[str]) -> list[Violation]:
+    code, message = body.get("error_code"), body.get("error_msg")
+    if not isinstance(code, str) or not isinstance(message, str):
+        return []
+    known = [e for e in documented_tables().error_codes if e.code == code]
+    if not known:
+        if strict:
+            return [Violation("cross.error.message-matches-code", "/error_code", f"{code!r} is not a documented code")]
+        drift.append(f"/error_code: undocumented error code {code!r}")
+        return []
+    candidates = [error_clause_for(e.code, e.message if len(known) > 1 else None) for e in known]
+    for candidate in candidates:
+        spec = candidate.error
+        if spec is not None and spec.status == status and spec.message_ok(message):
+            return []
+    best = candidates[0]
+    for candidate in candidates:
+        if candidate.error is not None and candidate.error.message_ok(message):
+            best = candidate
+    spec = best.error
+    assert spec is not None
+    out = []
+    if spec.status != status:
+        out.append(Violation(best.id, "/error_code", f"{code} came with HTTP {status}, documented as {spec.status}"))
+    if not spec.message_ok(message):
+        out.append(Violation(best.id, "/error_msg", f"{message!r} is not the documented message {spec.message!r}"))
+    return out
+
+
+def validate_response(
+    body: Any,
+    *,
+    status: int,
+    request: Mapping[str, Any] | None = None,
+    strict: bool = False,
+    image_size: tuple[int, int] | None = None,
+    headers: Mapping[str, str] | None = None,
+    include_assumed: bool = True,
+    alarm_threshold: int = ALARM_THRESHOLD,
+) -> list[Violation]:
+    """Return every violation of the contract in one response; an empty list means it conforms.
+
+    ``body`` is the parsed JSON (or the raw text when it was not JSON); ``status`` the HTTP status.
+    Give the ``request`` body to check the cross-field rules that depend on it (alarm fields present
+    iff ``alarm: true``), ``image_size`` (width, height) to check that ``location`` lies inside the
+    image (read from the request's image header when not given), and the response ``headers`` to
+    check ``X-Request-Id``.  Undocumented extra fields and codes are reported as
+    :class:`ContractDriftWarning` unless ``strict``, where they are violations.  With
+    ``include_assumed=False`` only documented clauses are reported.  Validators are compiled once
+    per process and reused.
+    """
+    drift: list[str] = []
+    out: list[Violation] = []
+    if headers is not None and not any(k.lower() == "x-request-id" for k in headers):
+        out.append(Violation("behaviour.request-id", "header X-Request-Id", "the response has no X-Request-Id header"))
+    if status == 200:
+        alarm_requested = bool(request and request.get("alarm") is True)
+        schema = "response-alarm.schema.json" if alarm_requested else "response.schema.json"
+        if not isinstance(body, dict):
+            out.append(Violation("response.result", "", f"a 200 body must be a JSON object, got {body!r:.80}"))
+        else:
+            out += _schema_violations(body, schema, strict=strict, drift=drift,
+                                      to_clause=lambda e: _success_clause(e, alarm_requested))  # fmt: skip
+            out += _success_cross_checks(body, request, image_size, alarm_threshold)
+    else:
+        if status >= 500 and status not in (500, 503, 504):
+            out.append(Violation("behaviour.statuses", "", f"HTTP {status} is not a documented status"))
+        if not isinstance(body, dict):
+            out.append(
+                Violation("response.error.error_code", "", f"an error body must be a JSON object, got {body!r:.80}")
+            )
+        else:
+            out += _schema_violations(body, "error.schema.json", strict=strict, drift=drift, to_clause=_error_clause)
+            out += _error_code_violations(body, status, strict=strict, drift=drift)
+    for item in drift:
+        warnings.warn(ContractDriftWarning(item), stacklevel=2)
+    if not include_assumed:
+        out = [v for v in out if not clause(v.clause).assumed]
+    return out
+
+
+def assert_conforms(
+    body: Any,
+    *,
+    status: int,
+    request: Mapping[str, Any] | None = None,
+    strict: bool = False,
+    image_size: tuple[int, int] | None = None,
+    headers: Mapping[str, str] | None = None,
+    include_assumed: bool = True,
+    alarm_threshold: int = ALARM_THRESHOLD,
+) -> None:
+    """Fail with one readable block listing every violation (pointer, clause, rule) if any.
+
+    Takes the same arguments as :func:`validate_response`; meant for ``assert``-style use in tests.
+    """
+    violations = validate_response(
+        body, status=status, request=request, strict=strict, image_size=image_size, headers=headers,
+        include_assumed=include_assumed, alarm_threshold=alarm_threshold,
+    )  # fmt: skip
+    if violations:
+        raise AssertionError(format_violations(violations))

@@ -1,0 +1,192 @@
+import copy
+import json
+import warnings
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_idclassify import ContractDriftWarning, assert_conforms, validate_response
+from pytest_idclassify.strategies._schema import from_schema
+from pytest_idclassify.validation import load_schema
+
+EXAMPLE_200: dict[str, Any] = {
+    "result": {
+        "type": "id_card",
+        "location": [[275, 125], [860, 165], [916, 634], [255, 633]],
+        "confidence": 0.979,
+        "alarm_result": {
+            "detect_blur_result": True,
+            "detect_glare_result": False,
+            "detect_blocking_within_border_result": False,
+            "detect_insufficient_lighting_result": False,
+            "detect_copy_result": False,
+            "detect_border_integrity_result": False,
+            "detect_reproduce_result": False,
+        },
+        "alarm_confidence": {
+            "blur_score": 98,
+            "glare_score": 0,
+            "blocking_within_border_score": 0,
+            "insufficient_lighting_score": 0,
+            "copy_score": 0,
+            "border_integrity_score": 0,
+            "reproduce_score": 0,
+        },
+    }
+}
+EXAMPLE_400 = {"error_code": "AIS.0103", "error_msg": "The image size does not meet the requirements."}
+
+
+def clauses_of(body: Any, **kwargs: Any) -> set[str]:
+    return {v.clause for v in validate_response(body, **kwargs)}
+
+
+def test_the_pages_200_example_is_an_alarm_response_and_not_a_plain_one() -> None:
+    assert validate_response(EXAMPLE_200, status=200, request={"alarm": True}) == []
+    assert clauses_of(EXAMPLE_200, status=200, request={"alarm": False}) == {"cross.alarm.present-iff-requested"}
+    assert clauses_of(EXAMPLE_200, status=200, request={"data": "x"}) == {"cross.alarm.default-false"}
+
+
+def test_the_pages_400_example_is_an_error_body() -> None:
+    assert validate_response(EXAMPLE_400, status=400) == []
+    assert clauses_of(EXAMPLE_400, status=200) == {"response.result", "cross.error.absent-on-success"}
+
+
+def _broken(path: list[str | int], value: Any) -> dict[str, Any]:
+    body = copy.deepcopy(EXAMPLE_200)
+    node: Any = body
+    for key in path[:-1]:
+        node = node[key]
+    if value is KeyError:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return body
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "clause"),
+    [
+        (["result", "type"], "drivers_license", "response.result.type"),
+        (["result", "alarm_confidence", "blur_score"], 100, "response.alarm-confidence.blur_score"),
+        (["result", "alarm_confidence", "glare_score"], -1, "response.alarm-confidence.glare_score"),
+        (["result", "alarm_confidence", "copy_score"], 5.5, "response.alarm-confidence.copy_score"),
+        (["result", "location"], [[1, 2], [3, 4], [5, 6]], "response.result.location"),
+        (["result", "location", 0, 0], -3, "response.result.location"),
+        (["result", "location", 2, 1], 63.5, "response.result.location"),
+        (["result", "confidence"], "0.9", "response.result.confidence"),
+        (["result", "alarm_result", "detect_copy_result"], KeyError, "response.alarm-result.detect_copy_result"),
+        (["result", "alarm_result", "detect_glare_result"], "false", "response.alarm-result.detect_glare_result"),
+        (["result", "alarm_confidence"], KeyError, "cross.alarm.present-iff-requested"),
+    ],
+)
+def test_hand_made_broken_responses_name_the_right_clause(path: list[str | int], value: Any, clause: str) -> None:
+    assert clauses_of(_broken(path, value), status=200, request={"alarm": True}) == {clause}
+
+
+def test_assumed_cross_field_rules() -> None:
+    outside = _broken(["result", "location", 2], [1200, 634])
+    assert clauses_of(outside, status=200, request={"alarm": True}, image_size=(1000, 700)) == {
+        "cross.location.inside-image"
+    }
+    assert validate_response(outside, status=200, request={"alarm": True}, image_size=(1280, 800)) == []
+    counter = _broken(["result", "location"], [[275, 125], [255, 633], [916, 634], [860, 165]])
+    assert clauses_of(counter, status=200, request={"alarm": True}) == {"cross.location.clockwise"}
+    mismatch = _broken(["result", "alarm_result", "detect_blur_result"], False)
+    assert clauses_of(mismatch, status=200, request={"alarm": True}) == {"cross.alarm.result-matches-score"}
+    assert validate_response(mismatch, status=200, request={"alarm": True}, include_assumed=False) == []
+    assert clauses_of(_broken(["result", "confidence"], 1.5), status=200) == {"cross.confidence.range"}
+
+
+def test_error_bodies() -> None:
+    assert clauses_of({"error_code": "AIS.0103"}, status=400) == {"response.error.error_msg"}
+    assert clauses_of({**EXAMPLE_400, "error_msg": "Image too small."}, status=400) == {"error.AIS.0103"}
+    assert clauses_of(EXAMPLE_400, status=500) == {"error.AIS.0103"}
+    assert clauses_of({**EXAMPLE_400, "result": {}}, status=400) == {"cross.result.absent-on-failure"}
+    auth = {"error_code": "APIG.0301", "error_msg": "Incorrect IAM authentication information: decrypt token fail"}
+    assert validate_response(auth, status=401) == []
+    throttled = {"error_code": "APIG.0308",
+                 "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 minute"}
+    assert validate_response(throttled, status=429) == []
+    assert validate_response({"error_code": "APIG.0201", "error_msg": "Backend timeout."}, status=504) == []
+    assert validate_response({"error_code": "APIG.0201", "error_msg": "Request entity too large."}, status=413) == []
+    assert clauses_of("<html>bad gateway</html>", status=400) == {"response.error.error_code"}
+
+
+def test_request_id_header_is_checked_when_headers_are_given() -> None:
+    assert clauses_of(EXAMPLE_400, status=400, headers={"content-type": "application/json"}) == {"behaviour.request-id"}
+    assert validate_response(EXAMPLE_400, status=400, headers={"X-Request-Id": "abc"}) == []
+
+
+def test_unknown_fields_drift_by_default_and_violate_when_strict() -> None:
+    body = _broken(["result", "side"], "front")
+    with pytest.warns(ContractDriftWarning, match=r"/result/side: undocumented field 'side'"):
+        assert validate_response(body, status=200, request={"alarm": True}) == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clauses_of(body, status=200, request={"alarm": True}, strict=True) == {"response.result"}
+    with pytest.warns(ContractDriftWarning, match="undocumented error code"):
+        assert validate_response({"error_code": "AIS.0199", "error_msg": "New."}, status=400) == []
+    assert clauses_of({"error_code": "AIS.0199", "error_msg": "New."}, status=400, strict=True) == {
+        "cross.error.message-matches-code"
+    }
+
+
+def test_assert_conforms_lists_every_violation_with_pointer_clause_and_rule() -> None:
+    body = _broken(["result", "alarm_confidence", "blur_score"], 100)
+    body["result"]["type"] = "visa"
+    with pytest.raises(AssertionError) as failure:
+        assert_conforms(body, status=200, request={"alarm": True})
+    text = str(failure.value)
+    assert text.startswith("response does not conform to the Auto ID Document Classification contract (2 violations):")
+    assert "/result/alarm_confidence/blur_score: 100 is greater than the maximum of 99" in text
+    assert "clause response.alarm-confidence.blur_score: `result.alarm_confidence.blur_score` is an Integer" in text
+    assert "source: Table 7, row blur_score" in text
+    assert "clause response.result.type" in text
+    assert_conforms(EXAMPLE_200, status=200, request={"alarm": True})
+
+
+# Property tests: whatever the generated schemas allow validates, and breaking one field's type is caught.
+@given(body=from_schema(load_schema("response-alarm.schema.json")))
+def test_bodies_drawn_from_the_alarm_schema_validate(body: dict[str, Any]) -> None:
+    assert [v for v in validate_response(body, status=200, request={"alarm": True}) if not v.assumed] == []
+
+
+@given(body=from_schema(load_schema("error.schema.json")))
+def test_bodies_drawn_from_the_error_schema_pass_the_schema(body: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ContractDriftWarning)
+        found = validate_response(body, status=400)
+    # Random codes are drift, not violations; nothing of the body's shape may be reported.
+    assert [v for v in found if v.clause.startswith(("response.", "cross."))] == []
+
+
+_WRONG_TYPE = {"string": 7, "integer": "7", "number": "0.5", "boolean": "true", "array": {"x": 1}, "object": [1]}
+
+
+def _leaves(body: Any, schema: dict[str, Any], path: list[Any]) -> list[tuple[list[Any], str]]:
+    """Every (path, JSON type) of a body whose schema names a type, resolving local $defs."""
+    if "$ref" in schema:
+        schema = load_schema("response-alarm.schema.json")["$defs"][schema["$ref"].rsplit("/", 1)[1]]
+    out = [(path, schema["type"])] if path and "type" in schema else []
+    if isinstance(body, dict):
+        for key, value in body.items():
+            out += _leaves(value, schema["properties"][key], [*path, key])
+    elif isinstance(body, list):
+        for index, value in enumerate(body):
+            out += _leaves(value, schema["items"], [*path, index])
+    return out
+
+
+@given(body=from_schema(load_schema("response-alarm.schema.json")), data=st.data())
+def test_breaking_any_one_fields_type_is_caught(body: dict[str, Any], data: st.DataObject) -> None:
+    leaves = _leaves(body, load_schema("response-alarm.schema.json"), [])
+    path, json_type = data.draw(st.sampled_from(leaves))
+    broken = json.loads(json.dumps(body))
+    node = broken
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = _WRONG_TYPE[json_type]
+    assert [v for v in validate_response(broken, status=200, request={"alarm": True}) if not v.assumed]
