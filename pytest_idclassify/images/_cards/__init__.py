@@ -1,0 +1,1 @@
+"""Layouts of the nine synthetic specimen documents, drawn in millimetres on a pixel canvas."""

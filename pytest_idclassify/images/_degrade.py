@@ -1,0 +1,329 @@
+"""The seven image degradations, one per alarm of the API, each with a severity in [0, 1].
+
+Severity 0 leaves the image untouched and the visual effect grows monotonically with severity.
+Each function takes its own seeded :class:`numpy.random.Generator`, so adding one degradation to
+a recipe never changes the random draws of another.  The scene applies them in one physical order
+(:data:`APPLY_ORDER`) whatever the order of the mapping that asks for them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from pytest_idclassify.errors import ImageSpecError
+
+Image = npt.NDArray[np.uint8]
+Quad = npt.NDArray[np.float64]
+
+#: The seven degradations, in the order of the API's alarm fields (blur, glare, blocking within
+#: border, insufficient lighting, copy, border integrity, reproduce).
+DEGRADATIONS: tuple[str, ...] = ("blur", "glare", "occlusion", "darkness", "copy", "cut_border", "recapture")
+
+#: The order a scene applies them in: the document is copied, then placed (and perhaps cut by the
+#: frame), a thumb covers part of it, it is shown on a screen, lit too dimly, catches a specular
+#: highlight, and the camera blurs it.
+APPLY_ORDER: tuple[str, ...] = ("copy", "cut_border", "occlusion", "recapture", "darkness", "glare", "blur")
+
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def check_degradations(degradations: Mapping[str, float] | None) -> Mapping[str, float]:
+    """Validate a degradation recipe and return it as a read-only mapping in :data:`DEGRADATIONS` order.
+
+    Raises:
+        ImageSpecError: an unknown name, or a severity that is not a number in [0, 1].
+    """
+    if degradations is None:
+        return MappingProxyType({})
+    if not isinstance(degradations, Mapping):
+        raise ImageSpecError(
+            f"degradations must be a mapping of name to severity, e.g. {{'blur': 0.5}}; got {degradations!r}"
+        )
+    for name in degradations:
+        check_name(name)
+    return MappingProxyType(
+        {name: check_severity(name, degradations[name]) for name in DEGRADATIONS if name in degradations}
+    )
+
+
+def check_name(name: str) -> None:
+    """Raise :class:`ImageSpecError` unless ``name`` is one of :data:`DEGRADATIONS`."""
+    if name not in DEGRADATIONS:
+        raise ImageSpecError(f"unknown degradation {name!r}; use one of: {', '.join(DEGRADATIONS)}")
+
+
+def check_severity(name: str, severity: float) -> float:
+    """Return ``severity`` as a float, or raise :class:`ImageSpecError` unless it is a number in [0, 1]."""
+    if isinstance(severity, bool) or not isinstance(severity, int | float | np.integer | np.floating):
+        raise ImageSpecError(f"severity of {name!r} must be a number in [0, 1], got {severity!r}")
+    value = float(severity)
+    if not 0.0 <= value <= 1.0:  # also rejects NaN
+        raise ImageSpecError(
+            f"severity of {name!r} is {severity!r}, outside [0, 1]; 0 leaves the image unchanged and 1 is the worst"
+        )
+    return value
+
+
+def rng_for(scene_seed: int, name: str, seed: int) -> np.random.Generator:
+    """Return the generator of degradation ``name`` in scene ``scene_seed`` with degradation seed ``seed``."""
+    return np.random.default_rng([scene_seed, 1 + DEGRADATIONS.index(name), seed])
+
+
+def luminance(image: Image) -> npt.NDArray[np.float32]:
+    """Return the Rec. 601 luma of an RGB image as float32 in [0, 255]."""
+    return image.astype(np.float32) @ _LUMA
+
+
+# -- card-space degradations: applied to the flat card before it is placed ------------------------
+
+
+def copy(card: Image, severity: float, rng: np.random.Generator) -> Image:
+    """Turn the card into a black-and-white photocopy: colour drains, contrast hardens, toner grain appears.
+
+    Saturation falls as ``1 - severity``; the tone curve moves from linear to a steep sigmoid around
+    mid-grey, and paper grain and toner specks grow with severity.
+    """
+    if severity <= 0:
+        return card
+    rgb = card.astype(np.float32)
+    gray = rgb @ _LUMA
+    height, width = gray.shape
+    grain = _smooth_noise(rng, height, width, cell=max(1, width // 300)) * (14.0 * severity)
+    steepness = 1.0 / (48.0 - 38.0 * severity)
+    toned = 255.0 / (1.0 + np.exp(-(gray + grain - 135.0) * steepness))
+    hard = gray + (toned - gray) * severity
+    specks = rng.random((height, width), dtype=np.float32) < 0.004 * severity
+    hard[specks] *= 0.35
+    out = rgb * (1.0 - severity) + hard[:, :, None] * severity
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def occlusion(card: Image, severity: float, rng: np.random.Generator) -> Image:
+    """Cover part of the card with an opaque thumb lying wholly inside its border.
+
+    The thumb's area grows from 4% of the card at severity 0+ to 40% at severity 1; a margin of
+    7% of the card's height stays uncovered along every edge, so the border remains visible.
+    """
+    if severity <= 0:
+        return card
+    height, width = card.shape[:2]
+    margin = 0.07 * height
+    inner_w, inner_h = width - 2 * margin, height - 2 * margin
+    area = (0.04 + 0.36 * severity) * width * height
+    angle = math.radians(rng.uniform(-30.0, 30.0))
+    where_x, where_y = rng.random(2)
+    tone = rng.uniform(-18.0, 18.0)
+    aspect = 1.7
+    # An ellipse of axes (length, thickness): shrink the tilt until it fits inside the margin.
+    thickness = math.sqrt(4.0 * area / (math.pi * aspect))
+    length = aspect * thickness
+    for _ in range(60):
+        half_x = math.hypot(length / 2 * math.cos(angle), thickness / 2 * math.sin(angle))
+        half_y = math.hypot(length / 2 * math.sin(angle), thickness / 2 * math.cos(angle))
+        if 2 * half_x <= inner_w and 2 * half_y <= inner_h:
+            break
+        if abs(angle) > 0.01:
+            angle *= 0.8
+        else:
+            length *= 0.97
+            thickness *= 0.97
+    cx = margin + half_x + where_x * (inner_w - 2 * half_x)
+    cy = margin + half_y + where_y * (inner_h - 2 * half_y)
+    return _draw_thumb(card, (cx, cy), (length / 2, thickness / 2), angle, tone)
+
+
+def _draw_thumb(card: Image, center: tuple[float, float], axes: tuple[float, float], angle: float, tone: float) -> Image:
+    height, width = card.shape[:2]
+    reach = max(axes) + 2
+    x0, x1 = max(0, int(center[0] - reach)), min(width, int(center[0] + reach) + 1)
+    y0, y1 = max(0, int(center[1] - reach)), min(height, int(center[1] + reach) + 1)
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    dx, dy = xs - center[0], ys - center[1]
+    cos, sin = math.cos(angle), math.sin(angle)
+    u = (dx * cos + dy * sin) / axes[0]
+    v = (-dx * sin + dy * cos) / axes[1]
+    r2 = u * u + v * v
+    # Anti-aliased edge one pixel wide; shading darkens towards the rim like a rounded fingertip.
+    edge = np.clip((1.0 - np.sqrt(r2)) * min(axes) + 0.5, 0.0, 1.0)
+    shade = 0.72 + 0.28 * np.clip(1.0 - r2, 0.0, 1.0) ** 0.5
+    skin = np.array([212.0 + tone, 158.0 + tone * 0.8, 128.0 + tone * 0.6], np.float32)
+    color = shade[:, :, None] * skin
+    # The nail: a paler, glossier ellipse near one end of the thumb.
+    nail = ((u - 0.55) / 0.32) ** 2 + (v / 0.55) ** 2 < 1.0
+    color[nail] = color[nail] * 0.55 + np.float32(235.0) * 0.45
+    out = card.copy()
+    patch = out[y0:y1, x0:x1].astype(np.float32)
+    patch = patch * (1.0 - edge[:, :, None]) + color * edge[:, :, None]
+    out[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+# -- placement --------------------------------------------------------------------------------------
+
+
+def cut_border(quad: Quad, frame: tuple[int, int], severity: float, rng: np.random.Generator) -> Quad:
+    """Move (and slightly enlarge) the card's quadrilateral so part of it leaves the frame.
+
+    The share of the card's area outside the frame is ``0.5 * severity`` (to within 0.2%); the
+    direction (an edge or a corner) is drawn from ``rng``.
+    """
+    if severity <= 0:
+        return quad
+    width, height = frame
+    directions = [(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (1, 1), (-1, 1)]
+    dx, dy = directions[int(rng.integers(len(directions)))]
+    norm = math.hypot(dx, dy)
+    direction = np.array([dx / norm, dy / norm])
+    center = quad.mean(axis=0)
+    grown = center + (quad - center) * (1.0 + 0.15 * severity)
+    target = 0.5 * severity
+    total = outside_fraction(grown, width, height)
+    low, high = 0.0, float(width + height)
+    for _ in range(40):
+        mid = (low + high) / 2
+        total = outside_fraction(grown + direction * mid, width, height)
+        if total < target:
+            low = mid
+        else:
+            high = mid
+    return np.asarray(grown + direction * high, np.float64)
+
+
+def outside_fraction(quad: Quad, width: int, height: int) -> float:
+    """Return the share of a convex quadrilateral's area that lies outside a ``width`` x ``height`` frame."""
+    polygon = np.asarray(quad, np.float32).reshape(-1, 1, 2)
+    area = abs(cv2.contourArea(polygon))
+    if area <= 0:
+        return 0.0
+    edge = np.array([[-0.5, -0.5], [width - 0.5, -0.5], [width - 0.5, height - 0.5], [-0.5, height - 0.5]], np.float32)
+    inside, _ = cv2.intersectConvexConvex(polygon, edge.reshape(-1, 1, 2))
+    return float(max(0.0, 1.0 - inside / area))
+
+
+# -- frame-space degradations: applied to the whole photograph --------------------------------------
+
+
+def recapture(image: Image, severity: float, rng: np.random.Generator) -> Image:
+    """Make the image look photographed off a screen: RGB sub-pixel grid, moire bands, colour fringes.
+
+    The grid's contrast, the moire bands' depth, the channel misregistration and the screen's
+    bluish cast and lifted blacks all grow with severity.
+    """
+    if severity <= 0:
+        return image
+    height, width = image.shape[:2]
+    period = rng.uniform(3.0, 4.5)
+    theta = math.radians(rng.uniform(2.0, 12.0)) * (1 if rng.integers(2) else -1)
+    beat = rng.uniform(28.0, 60.0)
+    beat_theta = theta + math.radians(rng.uniform(30.0, 60.0))
+    amplitude = 0.5 * severity
+    xs = np.arange(width, dtype=np.float32)
+    ys = np.arange(height, dtype=np.float32)
+    k = 2 * math.pi / period
+    rows = _plane_wave(xs, ys, -k * math.sin(theta), k * math.cos(theta), 0.0)
+    out = image.astype(np.float32)
+    row_gap = 1.0 - amplitude * 0.5 * (0.5 - 0.5 * rows)
+    bands = _plane_wave(xs, ys, 2 * math.pi / beat * math.cos(beat_theta), 2 * math.pi / beat * math.sin(beat_theta), 0.0)
+    band_gain = 1.0 - amplitude * 0.6 * (0.5 + 0.5 * bands)
+    common = row_gap * band_gain
+    for channel in range(3):
+        phase = 2 * math.pi * channel / 3
+        stripes = _plane_wave(xs, ys, k * math.cos(theta), k * math.sin(theta), phase)
+        out[:, :, channel] *= common * (1.0 - amplitude * (0.5 - 0.5 * stripes))
+    shift = round(severity * max(1.0, width / 640.0) * 1.5)
+    if shift:
+        out[:, :, 0] = np.roll(out[:, :, 0], shift, axis=1)
+        out[:, :, 2] = np.roll(out[:, :, 2], -shift, axis=1)
+    screen = np.array([18.0, 24.0, 40.0], np.float32) * severity
+    out = out * (1.0 - 0.12 * severity) + screen
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _plane_wave(xs: npt.NDArray[np.float32], ys: npt.NDArray[np.float32], kx: float, ky: float, phase: float) -> npt.NDArray[np.float32]:
+    # cos(kx x + ky y + phase) from two 1-D tables: an outer product instead of a 2-D cosine.
+    cx, sx = np.cos(kx * xs + phase), np.sin(kx * xs + phase)
+    cy, sy = np.cos(ky * ys), np.sin(ky * ys)
+    return np.asarray(np.outer(cy, cx) - np.outer(sy, sx), np.float32)
+
+
+def darkness(image: Image, severity: float, rng: np.random.Generator) -> tuple[Image, float]:
+    """Light the scene too dimly: gain falls to 0.2 and gamma rises to 2.2 at severity 1.
+
+    Returns the darkened image and the standard deviation of the sensor noise (grey levels) the
+    caller adds after any blur, since noise arises in the sensor, after the lens.
+    """
+    if severity <= 0:
+        return image, 0.0
+    gain = 1.0 - 0.8 * severity
+    gamma = 1.0 + 1.2 * severity
+    table = np.clip(255.0 * gain * (np.arange(256) / 255.0) ** gamma + 0.5, 0, 255).astype(np.uint8)
+    del rng  # the noise is drawn later by add_noise, from the same generator
+    return cv2.LUT(image, table), 1.5 + 5.0 * severity
+
+
+def add_noise(image: Image, sigma: float, rng: np.random.Generator) -> Image:
+    """Add sensor noise of ``sigma`` grey levels: mostly luminance, some coarser chroma."""
+    if sigma <= 0:
+        return image
+    height, width = image.shape[:2]
+    luma = rng.standard_normal((height, width), dtype=np.float32) * np.float32(sigma)
+    chroma = _smooth_noise(rng, height, width, cell=2, channels=3) * np.float32(sigma * 0.5)
+    out = image.astype(np.float32) + luma[:, :, None] + chroma
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def glare(image: Image, coverage: npt.NDArray[np.float32], spot: tuple[float, float], scale: float, severity: float,
+          rng: np.random.Generator) -> Image:
+    """Add a specular highlight centred on ``spot`` whose clipped (pure white) core grows with severity.
+
+    ``coverage`` (H x W, 0..1) confines the highlight to the card's glossy surface; ``scale`` is the
+    card's width in the frame, in pixels.
+    """
+    if severity <= 0:
+        return image
+    height, width = image.shape[:2]
+    sigma = scale * (0.05 + 0.10 * severity)
+    gain = 1.4 + 7.0 * severity
+    aspect = rng.uniform(1.0, 1.8)
+    angle = rng.uniform(0, math.pi)
+    reach = sigma * aspect * 3.5
+    x0, x1 = max(0, int(spot[0] - reach)), min(width, int(spot[0] + reach) + 1)
+    y0, y1 = max(0, int(spot[1] - reach)), min(height, int(spot[1] + reach) + 1)
+    if x0 >= x1 or y0 >= y1:
+        return image
+    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+    dx, dy = xs - spot[0], ys - spot[1]
+    u = (dx * math.cos(angle) + dy * math.sin(angle)) / (sigma * aspect)
+    v = (-dx * math.sin(angle) + dy * math.cos(angle)) / sigma
+    weight = np.clip(gain * np.exp(-0.5 * (u * u + v * v)), 0.0, 1.0) * coverage[y0:y1, x0:x1]
+    out = image.copy()
+    patch = out[y0:y1, x0:x1].astype(np.float32)
+    patch += (255.0 - patch) * weight[:, :, None]
+    out[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def blur(image: Image, severity: float, rng: np.random.Generator) -> Image:
+    """Defocus the image with a Gaussian whose sigma grows linearly to 1/150 of the frame's longer side."""
+    if severity <= 0:
+        return image
+    del rng  # a Gaussian defocus has nothing random
+    sigma = severity * max(image.shape[:2]) / 150.0
+    return np.asarray(cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT), np.uint8)
+
+
+def _smooth_noise(rng: np.random.Generator, height: int, width: int, *, cell: int, channels: int = 0) -> npt.NDArray[np.float32]:
+    # Unit-variance noise correlated over about `cell` pixels: drawn coarse, resized up.
+    small_h, small_w = max(1, -(-height // cell)), max(1, -(-width // cell))
+    shape = (small_h, small_w, channels) if channels else (small_h, small_w)
+    coarse = rng.standard_normal(shape, dtype=np.float32)
+    if cell == 1:
+        return coarse
+    return np.asarray(cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR), np.float32)
+
