@@ -275,6 +275,8 @@ class IdClassifyClient:
             attempts += 1
             try:
                 response = self._http.send(request, auth=auth)
+                # An auth flow may have sent the request more than once (a token refreshed after a 401).
+                attempts += len(response.history)
             except RETRYABLE_ERRORS as exc:
                 wait = core.next_wait(attempts - 1, sum(waits), None)
                 if wait is None:
@@ -389,6 +391,8 @@ class AsyncIdClassifyClient:
             attempts += 1
             try:
                 response = await self._http.send(request, auth=auth)
+                # An auth flow may have sent the request more than once (a token refreshed after a 401).
+                attempts += len(response.history)
             except RETRYABLE_ERRORS as exc:
                 wait = core.next_wait(attempts - 1, sum(waits), None)
                 if wait is None:

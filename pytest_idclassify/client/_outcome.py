@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from pytest_idclassify.client._masking import mask_headers
+from pytest_idclassify.client._masking import mask_header
 
 _MISSING = object()
 
@@ -28,6 +28,12 @@ def summarize_body(body: Any) -> Any:
     return body
 
 
+def _masked(headers: httpx.Headers) -> httpx.Headers:
+    # Original name case and order are kept for display; lookups stay case-insensitive.
+    pairs = [(name.decode("latin-1"), value.decode("utf-8", "replace")) for name, value in headers.raw]
+    return httpx.Headers([(name, mask_header(name, value)) for name, value in pairs])
+
+
 def _decode_json(content: bytes) -> Any:
     try:
         return json.loads(content)
@@ -42,7 +48,7 @@ class SentRequest:
     Attributes:
         method: the HTTP method.
         url: the full URL.
-        headers: the headers sent, secrets masked (see :func:`mask_headers`).
+        headers: the headers sent, secrets masked (see :func:`mask_headers`); lookups ignore case.
         content: the exact body bytes sent (kept out of the repr: it may hold megabytes of base64).
 
     """
@@ -55,7 +61,7 @@ class SentRequest:
     @classmethod
     def from_httpx(cls, request: httpx.Request) -> SentRequest:
         """Capture an :class:`httpx.Request` that has been sent."""
-        return cls(request.method, str(request.url), mask_headers(request.headers), request.content)
+        return cls(request.method, str(request.url), _masked(request.headers), request.content)
 
     @property
     def is_json(self) -> bool:
@@ -78,7 +84,7 @@ class SentRequest:
 
     def __repr__(self) -> str:
         return (
-            f"SentRequest(method={self.method!r}, url={self.url!r}, headers={dict(self.headers)!r}, "
+            f"SentRequest(method={self.method!r}, url={self.url!r}, headers={dict(self.headers.items())!r}, "
             f"body={self.summary()!r})"
         )
 
@@ -91,7 +97,7 @@ class Outcome:
         status: the HTTP status code.
         body: the parsed JSON body, or the raw text when the body is not JSON (see ``is_json``).
         is_json: whether the body parsed as JSON.
-        headers: the response headers (names lowercase).
+        headers: the response headers (secrets masked); lookups ignore case.
         request_id: the ``X-Request-Id`` header, or ``None``.
         elapsed: seconds taken by the last attempt.
         total_elapsed: seconds taken by the whole call, waits between retries included.
@@ -123,7 +129,7 @@ class Outcome:
             status=response.status_code,
             body=parsed if is_json else response.text,
             is_json=is_json,
-            headers=mask_headers((k.lower(), v) for k, v in response.headers.multi_items()),
+            headers=_masked(response.headers),
             request_id=response.headers.get("x-request-id"),
             elapsed=response.elapsed.total_seconds(),
             total_elapsed=total_elapsed,
