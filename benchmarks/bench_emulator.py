@@ -1,0 +1,105 @@
+"""Per-request service time of the emulator against its floor, measured side by side in one run.
+
+The floor is what any server must do with the same request: base64-decode ``data`` and decode the
+JPEG.  Targets: a 1280x800 specimen with ``alarm: true`` at most 10x its floor (median); a 7 MB JPEG
+at most 3x its floor.  Run: ``python benchmarks/bench_emulator.py [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import statistics
+import time
+from collections.abc import Callable
+
+import anyio
+import cv2
+import httpx
+import numpy as np
+from PIL import Image
+
+from pytest_idclassify.emulator import EmulatorSettings, create_app
+
+SETTINGS = EmulatorSettings()
+PATH = f"/v2/{SETTINGS.project_id}/ocr/auto-id-doc-classification"
+HEADERS = {"X-Auth-Token": SETTINGS.tokens[0], "Content-Type": "application/json"}
+
+
+def specimen_jpeg() -> bytes:
+    from pytest_idclassify.images import render_scene
+
+    scene = render_scene("passport", width=1280, height=800)
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(scene.pixels)).save(buffer, format="JPEG", quality=92)
+    return buffer.getvalue()
+
+
+def seven_mb_jpeg() -> bytes:
+    """A photograph-sized JPEG of about 7 MB: a specimen scaled up, with sensor-like noise."""
+    from pytest_idclassify.images import render_scene
+
+    scene = np.asarray(render_scene("id_card", width=1280, height=800).pixels)
+    big = cv2.resize(scene, (4000, 2500), interpolation=cv2.INTER_CUBIC)
+    noise = np.random.default_rng(1).normal(0, 18, big.shape)
+    noisy = np.clip(big.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    for quality in (97, 95, 92, 90, 85):
+        buffer = io.BytesIO()
+        Image.fromarray(noisy).save(buffer, format="JPEG", quality=quality)
+        if buffer.tell() <= 7 * 1024 * 1024:
+            return buffer.getvalue()
+    return buffer.getvalue()
+
+
+def floor(body: bytes) -> None:
+    data = json.loads(body)["data"]
+    raw = base64.b64decode(data, validate=True)
+    decoded = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+    assert decoded is not None
+
+
+def timed(func: Callable[[], object], repeat: int) -> list[float]:
+    func()  # warm-up: imports, caches, thread pool
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def measure(name: str, image: bytes, repeat: int, target: float) -> bool:
+    body = json.dumps({"data": base64.b64encode(image).decode(), "alarm": True}).encode()
+    app = create_app(SETTINGS)
+    statuses: set[int] = set()
+
+    async def one() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+            response = await client.post(PATH, content=body, headers=HEADERS)
+            statuses.add(response.status_code)
+
+    service = timed(lambda: anyio.run(one), repeat)
+    base = timed(lambda: floor(body), repeat)
+    ratio = statistics.median(service) / statistics.median(base)
+    print(
+        f"{name}: {len(image) / 2**20:.2f} MiB, statuses {sorted(statuses)}; "
+        f"median service {statistics.median(service) * 1000:.1f} ms, floor {statistics.median(base) * 1000:.1f} ms, "
+        f"ratio {ratio:.2f} (target <= {target:g}) {'OK' if ratio <= target else 'OVER'}"
+    )
+    return ratio <= target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    ok = measure("1280x800 specimen, alarm=true", specimen_jpeg(), args.repeat, 10)
+    ok &= measure("7 MB JPEG, alarm=true", seven_mb_jpeg(), max(3, args.repeat // 3), 3)
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
