@@ -77,7 +77,7 @@ def test_drop_closes_the_connection_without_an_answer(base_url: str) -> None:
 
 
 def test_truncate_cuts_the_body(base_url: str) -> None:
-    with pytest.raises(httpx.RemoteProtocolError, match="incomplete|closed"):
+    with pytest.raises(httpx.RemoteProtocolError, match=r"incomplete|closed"):
         post(base_url, "truncate")
 
 

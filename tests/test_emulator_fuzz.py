@@ -75,7 +75,14 @@ bodies = st.one_of(
     st.binary(min_size=1, max_size=40).map(lambda junk: b'{"data": "' + junk + b'"}'),
 )
 content_types = st.sampled_from(
-    ["application/json", "application/json;charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "", "a/b;c"]
+    [
+        "application/json",
+        "application/json;charset=utf-8",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "",
+        "a/b;c",
+    ]
 )
 
 
@@ -97,7 +104,9 @@ def _assert_documented(response: httpx.Response) -> dict[str, Any]:
     assert set(payload) <= {"error_code", "error_msg", "request_id"}
     rows = [r for r in DOCUMENTED if r[0] == payload["error_code"] and r[1] == response.status_code]
     assert rows, payload
-    assert any(payload["error_msg"] == r[3] or (r[2] == "prefix" and payload["error_msg"].startswith(r[3])) for r in rows)
+    assert any(
+        payload["error_msg"] == r[3] or (r[2] == "prefix" and payload["error_msg"].startswith(r[3])) for r in rows
+    )
     return dict(payload)
 
 

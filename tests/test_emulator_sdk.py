@@ -33,7 +33,9 @@ def endpoint() -> Iterator[str]:
 
 
 def sdk_client(endpoint: str, ak: str = AK, sk: str = SK, project_id: str = SETTINGS.project_id) -> Any:
-    return OcrClient.new_builder().with_credentials(BasicCredentials(ak, sk, project_id)).with_endpoint(endpoint).build()
+    return (
+        OcrClient.new_builder().with_credentials(BasicCredentials(ak, sk, project_id)).with_endpoint(endpoint).build()
+    )
 
 
 def call(client: Any, **body: Any) -> Any:

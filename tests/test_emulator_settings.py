@@ -37,7 +37,9 @@ def test_undocumented_choices_default_to_the_catalogues_assumed_clauses() -> Non
 
 def test_precedence_overrides_then_environment_then_file(tmp_path: Path) -> None:
     config = tmp_path / "emulator.toml"
-    config.write_text('project_id = "fromfile"\nalarm_threshold = 60\nfetch_timeout = 2.5\nurl_allow = ["10.0.0.0/8"]\n')
+    config.write_text(
+        'project_id = "fromfile"\nalarm_threshold = 60\nfetch_timeout = 2.5\nurl_allow = ["10.0.0.0/8"]\n'
+    )
     env = {"IDCLASSIFY_EMULATOR_ALARM_THRESHOLD": "70", "IDCLASSIFY_EMULATOR_STRICT_BASE64": "false", "OTHER": "x"}
     s = EmulatorSettings.load(config_file=config, environ=env, overrides={"alarm_threshold": 80, "project_id": None})
     assert s.project_id == "fromfile"
@@ -112,7 +114,7 @@ def test_fault_grammar() -> None:
     assert parse_fault("drop").kind == "drop"
     assert parse_fault("truncate, latency=0").kind == "truncate"
     for bad in ("latency=fast", "latency=-1", "error=418", "error=NOPE.1", "drop=1", "drop; truncate", "nap"):
-        with pytest.raises(ConfigurationError, match="inject-faults.md"):
+        with pytest.raises(ConfigurationError, match=r"inject-faults\.md"):
             parse_fault(bad)
 
 

@@ -36,7 +36,7 @@ SMALL_PNG = _image("PNG", 14, 40)
 class _Files(BaseHTTPRequestHandler):
     """Serves fixed answers by path; the path is percent-decoded as UTF-8, as a file server would."""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, status: int, body: bytes, content_type: str = "image/gif", **headers: str) -> None:
@@ -48,7 +48,7 @@ class _Files(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - the base class's name
+    def do_GET(self) -> None:
         path = unquote(self.path, encoding="utf-8")
         if path == CHINESE:
             self._send(200, GIF)
@@ -141,8 +141,16 @@ def test_unreachable_port() -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["ftp://127.0.0.1/a.png", "file:///etc/passwd", "http://192.0.2.1/a.png", "http://example.com/a.png",
-     "http://[::2]/a.png", "http://10.0.0.1:80/a.png", "gopher://localhost/", "http:///nohost"],
+    [
+        "ftp://127.0.0.1/a.png",
+        "file:///etc/passwd",
+        "http://192.0.2.1/a.png",
+        "http://example.com/a.png",
+        "http://[::2]/a.png",
+        "http://10.0.0.1:80/a.png",
+        "gopher://localhost/",
+        "http:///nohost",
+    ],
 )
 def test_refused_urls_are_never_fetched(url: str) -> None:
     assert_clause(ask(url), "request.url.schemes.code")

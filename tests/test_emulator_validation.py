@@ -77,7 +77,12 @@ CASES: list[tuple[str, str, bytes, dict[str, str]]] = [
     ("url-list", "request.url.type", body(url=["http://127.0.0.1/"]), {}),
     ("prefix", "request.data.prefix", body(data="data:image/png;base64," + b64(encoded(20, 20))), {}),
     ("not-base64", "request.data.base64-invalid", body(data="!!!!" + b64(encoded(20, 20))), {}),
-    ("wrapped", "request.data.base64-noncanonical", body(data=b64(encoded(40, 40))[:20] + "\n" + b64(encoded(40, 40))[20:]), {}),
+    (
+        "wrapped",
+        "request.data.base64-noncanonical",
+        body(data=b64(encoded(40, 40))[:20] + "\n" + b64(encoded(40, 40))[20:]),
+        {},
+    ),
     ("unpadded", "request.data.base64-noncanonical", body(data=b64(encoded(20, 20)).rstrip("=") or "QQ"), {}),
     ("gif", "request.image.formats", body(data=b64(encoded(20, 20, "GIF"))), {}),
     ("webp", "request.image.formats", body(data=b64(encoded(20, 20, "WEBP"))), {}),
@@ -90,7 +95,18 @@ CASES: list[tuple[str, str, bytes, dict[str, str]]] = [
     ("project", "uri.project-id.mismatch", body(data="x"), {}),
 ]
 #: the cases that also go over a real socket: at least one per step of the validation order.
-OVER_HTTP = {"auth-invalid", "not-json", "base64-over", "both", "prefix", "gif", "side-14", "truncated-jpeg", "blank", "project"}
+OVER_HTTP = {
+    "auth-invalid",
+    "not-json",
+    "base64-over",
+    "both",
+    "prefix",
+    "gif",
+    "side-14",
+    "truncated-jpeg",
+    "blank",
+    "project",
+}
 
 
 @pytest.fixture(scope="module")

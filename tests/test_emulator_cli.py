@@ -1,0 +1,90 @@
+"""``idclassify serve``: the banner, its masking, settings handling, and a real run with two workers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from pytest_idclassify._cli_serve import describe
+from pytest_idclassify.cli import main
+from pytest_idclassify.emulator import EmulatorSettings
+
+
+def test_banner_prints_published_fakes_and_masks_configured_secrets() -> None:
+    default = describe(EmulatorSettings(), "http://127.0.0.1:8080")
+    s = EmulatorSettings()
+    assert f"http://127.0.0.1:8080/v2/{s.project_id}/ocr/auto-id-doc-classification" in default
+    assert s.tokens[0] in default
+    assert s.credentials[0][0] in default and s.credentials[0][1] in default
+    mine = EmulatorSettings(tokens=("my-real-looking-token-123",), credentials=(("MYAK", "my-real-secret-key-456"),))
+    banner = describe(mine, "http://127.0.0.1:1")
+    assert "MYAK" in banner
+    assert "my-real-looking-token" not in banner and "my-real-secret-key" not in banner
+
+
+def test_serve_is_registered_and_documents_its_options() -> None:
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--workers", "--config", "--fault", "--no-fault-header"):
+        assert option in result.output
+
+
+def test_a_bad_setting_is_a_usage_error(tmp_path: Path) -> None:
+    config = tmp_path / "e.toml"
+    config.write_text("alarm_threshold = 500\n")
+    result = CliRunner().invoke(main, ["serve", "--config", str(config)])
+    assert result.exit_code == 2
+    assert "alarm_threshold" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> None:
+    port = _free_port()
+    config = tmp_path / "emulator.json"
+    config.write_text('{"project_id": "feedfacefeedfacefeedfacefeedface"}')
+    env = {**os.environ, "IDCLASSIFY_EMULATOR_TOKENS": "worker-token-abcdefgh", "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--port", str(port),
+               "--workers", "2", "--config", str(config), "--fault", "throttle", "--fault-every", "2"]  # fmt: skip
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        path = "/v2/feedfacefeedfacefeedfacefeedface/ocr/auto-id-doc-classification"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                first = httpx.post(
+                    f"http://127.0.0.1:{port}{path}", content=b"{}", headers={"X-Auth-Token": "worker-token-abcdefgh"}
+                )
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+                time.sleep(0.2)
+        statuses = {first.status_code}
+        for _ in range(8):
+            r = httpx.post(
+                f"http://127.0.0.1:{port}{path}", content=b"{}", headers={"X-Auth-Token": "worker-token-abcdefgh"}
+            )
+            statuses.add(r.status_code)
+        # The config file's project and the environment's token reached the workers, and so did the fault.
+        assert statuses == {400, 429}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        output = server.communicate(timeout=30)[0].decode()
+    assert "feedfacefeedfacefeedfacefeedface" in output
+    assert "worker-token-abcdefgh" not in output
