@@ -10,6 +10,7 @@ The hierarchy::
     ├── TableError            a documented table under schemas/source/ is missing or malformed
     ├── SchemaStaleError      a committed generated file differs from what the generator writes
     ├── ImageSpecError        an image recipe or encoder argument is out of range
+    ├── ImageProbeError       bytes are not an image whose size can be read from its header
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
@@ -38,6 +39,10 @@ class SchemaStaleError(IdClassifyError):
 
 class ImageSpecError(IdClassifyError, ValueError):
     """An image recipe or encoder argument is out of range (side, format, severity, size...)."""
+
+
+class ImageProbeError(IdClassifyError, ValueError):
+    """Bytes are not an image whose format and size can be read from its header."""
 
 
 class ConfigurationError(IdClassifyError):
