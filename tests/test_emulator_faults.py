@@ -70,7 +70,8 @@ def test_any_documented_code_can_be_injected(base_url: str) -> None:
 
 
 def test_drop_closes_the_connection_without_an_answer(base_url: str) -> None:
-    with pytest.raises(httpx.RemoteProtocolError, match="without sending"):
+    # A clean close reads as "disconnected without sending a response"; a reset, as a read error.
+    with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
         post(base_url, "drop")
     # The server is still there for the next request.
     assert post(base_url).status_code == 400

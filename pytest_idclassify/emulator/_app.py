@@ -128,7 +128,7 @@ class _Endpoint:
             if fault is not None:
                 if fault.latency:
                     await anyio.sleep(fault.latency)
-                await self._early_fault(fault, send)
+                await self._early_fault(fault, request, send)
             status, body = await self._serve(request)
             response = Response(body, status_code=status, media_type=_JSON)
         except Refusal as refusal:
@@ -147,13 +147,16 @@ class _Endpoint:
                 raise Refusal("AIS.0101", headers={FAULT_ERROR_HEADER: str(exc)[:500]}, reason=str(exc)) from None
         return self.schedule.next()
 
-    async def _early_fault(self, fault: Fault, send: Send) -> None:
+    async def _early_fault(self, fault: Fault, request: Request, send: Send) -> None:
         if fault.kind == "throttle":
             retry = fault.retry_after if fault.retry_after is not None else self.settings.retry_after
             raise Refusal("APIG.0308", limit=self.settings.throttle_limit, headers={"Retry-After": str(retry)})
         if fault.kind == "error":
             raise Refusal(fault.code, message=fault.message)
         if fault.kind == "drop":
+            # Read what the client sent, so the close is a clean end of stream rather than a reset.
+            async for _chunk in request.stream():
+                pass
             # uvicorn marks the response started, then refuses the out-of-range status before writing a
             # byte; the exception that follows makes it close the transport with nothing sent.
             with contextlib.suppress(Exception):
