@@ -185,7 +185,7 @@ def test_iam_server_error_and_unreachable_iam_are_transport_errors(iam: tuple[Fa
         _source(url, [START]).token()
     with serve_in_thread(fake.app) as gone:
         pass
-    with pytest.raises(TransportError, match="could not be reached.*IDCLASSIFY_IAM_ENDPOINT"):
+    with pytest.raises(TransportError, match=r"could not be reached.*IDCLASSIFY_IAM_ENDPOINT"):
         _source(gone, [START]).token()
 
 

@@ -109,8 +109,8 @@ def test_unknown_override_is_refused() -> None:
 
 def test_repr_masks_secrets() -> None:
     config = ClientConfig.from_env(
-        {**BASE, **AKSK, "CLOUD_SDK_SECURITY_TOKEN": "securitytoken00000000wxyz", "IDCLASSIFY_TOKEN": "MIItokenvalue0000abcd",
-         "IDCLASSIFY_IAM_PASSWORD": "hunter2-but-longer"}
+        {**BASE, **AKSK, "CLOUD_SDK_SECURITY_TOKEN": "securitytoken00000000wxyz",
+         "IDCLASSIFY_TOKEN": "MIItokenvalue0000abcd", "IDCLASSIFY_IAM_PASSWORD": "hunter2-but-longer"}
     )
     text = repr(config)
     for secret in (AKSK["CLOUD_SDK_SK"], AKSK["CLOUD_SDK_AK"], "securitytoken00000000wxyz", "MIItokenvalue0000abcd",

@@ -45,7 +45,8 @@ class SyncASGITransport(httpx.BaseTransport):
             request.method, request.url, headers=request.headers, content=body, extensions=request.extensions
         )
         status, headers, content, extensions = self._get_portal().call(self._send, async_request)
-        return httpx.Response(status, headers=headers, content=content, extensions=extensions)
+        # A stream (not content=) so httpx reads and closes it, which is what records `elapsed`.
+        return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content), extensions=extensions)
 
     def close(self) -> None:
         """Stop the background event loop."""

@@ -68,11 +68,11 @@ def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
-HeadersIn = Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[bytes, bytes]]
+HeadersIn = Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str, str]] | Iterable[tuple[bytes, bytes]]
 
 
 def _lower_headers(headers: HeadersIn) -> dict[str, str]:
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    items: Iterable[tuple[str | bytes, str | bytes]] = headers.items() if isinstance(headers, Mapping) else headers
     # The SDK signs header values as UTF-8 text; ASGI hands them over as raw bytes.
     result: dict[str, str] = {}
     for name, value in items:
@@ -98,7 +98,7 @@ def verify_aksk(
         method: the HTTP method.
         raw_path: the path as it came over the wire (percent-encoded; a ``?query`` part is split off).
         query: the raw query string, or ``(name, value)`` pairs.
-        headers: the request headers (any case; ASGI's byte pairs are accepted as they are).
+        headers: the request headers, a mapping or pairs, any case (ASGI's byte pairs are accepted as they are).
         body: the exact body bytes received.
         credentials: the known secret keys by access key.
         now: the current time (aware UTC) for the date check; the real clock when ``None``.
