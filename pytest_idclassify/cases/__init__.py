@@ -1,0 +1,29 @@
+"""Contract cases: the calls to make, the clause each exercises, and what the documentation requires.
+
+A :class:`Case` is built from image recipes, never from rendered bytes, so a gate profile of a
+hundred cases costs nothing until it is sent.
+"""
+
+from __future__ import annotations
+
+from pytest_idclassify.cases._model import (
+    VALIDATION_CODES,
+    Auth,
+    Call,
+    Case,
+    Expect,
+    ImageSource,
+    Relation,
+    UrlImage,
+)
+
+__all__ = [
+    "VALIDATION_CODES",
+    "Auth",
+    "Call",
+    "Case",
+    "Expect",
+    "ImageSource",
+    "Relation",
+    "UrlImage",
+]
