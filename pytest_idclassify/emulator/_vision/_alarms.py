@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pytest_idclassify.emulator._vision._descriptor import grey
+from pytest_idclassify.emulator._vision._rectify import extend_cut, side_lengths
 
 #: the score at or above which an alarm is raised, unless the caller chooses another.
 DEFAULT_ALARM_THRESHOLD = 50
@@ -51,13 +52,13 @@ class Scale:
 # Calibrated on the synthetic specimens (docs/explanation/recognition.md): clean scenes sit well on
 # the clean side of every midpoint, and each degradation at full severity reaches the severe end.
 SCALES: dict[str, Scale] = {
-    "blur": Scale(clean=-0.6, severe=-2.2),  # log10 of the contrast-normalised Laplacian variance
-    "glare": Scale(clean=0.005, severe=0.08),  # share of clipped highlights where the print is not white
-    "blocking_within_border": Scale(clean=0.01, severe=0.10),  # share of the card under a foreign flat blob
-    "insufficient_lighting": Scale(clean=150.0, severe=50.0),  # 90th percentile of card luminance, 0-255
+    "blur": Scale(clean=-0.2, severe=-1.6),  # log10 of the contrast-normalised Laplacian variance
+    "glare": Scale(clean=0.02, severe=0.2),  # share of clipped highlights where the print is not white
+    "blocking_within_border": Scale(clean=0.02, severe=0.12),  # share of the card under one foreign flat blob
+    "insufficient_lighting": Scale(clean=160.0, severe=60.0),  # 90th percentile of card luminance, 0-255
     "copy": Scale(clean=12.0, severe=2.0),  # Hasler-Suesstrunk colourfulness at full exposure
-    "border_integrity": Scale(clean=0.0, severe=0.20),  # share of the card estimated outside the frame
-    "reproduce": Scale(clean=1.2, severe=2.4),  # log10 of the strongest spectral peak over the median
+    "border_integrity": Scale(clean=0.0, severe=0.2),  # share of the card estimated outside the frame
+    "reproduce": Scale(clean=1.6, severe=2.2),  # log10 of the strongest spectral peak over the band median
 }
 
 _MARGIN = 0.04  # share of each side left out: the card's own edge is not part of its print
@@ -100,14 +101,16 @@ def sharpness(luma: npt.NDArray[np.uint8]) -> float:
 
 def clipped_share(card: npt.NDArray[np.uint8], template_luma: npt.NDArray[np.uint8]) -> float:
     """Share of the card whose darkest channel is clipped white where the template's print is not white."""
-    clipped = card.min(axis=2) >= _CLIP_LEVEL
+    darkest = cv2.min(cv2.min(card[:, :, 0], card[:, :, 1]), card[:, :, 2])
+    clipped = darkest >= _CLIP_LEVEL
     expected_dark = template_luma < _WHITE_PRINT
     return float(np.count_nonzero(clipped & expected_dark)) / max(1, int(np.count_nonzero(expected_dark)))
 
 
 def paper_level(luma: npt.NDArray[np.uint8]) -> float:
     """The 90th percentile of luminance: how bright the card's paper appears (0-255)."""
-    return float(np.percentile(luma, 90))
+    histogram = cv2.calcHist([luma], [0], None, [256], [0, 256]).ravel()
+    return float(np.searchsorted(np.cumsum(histogram), 0.9 * histogram.sum()))
 
 
 def colourfulness(card: npt.NDArray[np.uint8], paper: float) -> float:
@@ -124,97 +127,135 @@ def colourfulness(card: npt.NDArray[np.uint8], paper: float) -> float:
     return (spread + 0.3 * mean) * 255.0 / max(paper, 8.0)
 
 
-def blocked_share(luma: npt.NDArray[np.uint8], template_luma: npt.NDArray[np.uint8]) -> float:
-    """Share of the card covered by a flat blob that the template does not have there.
+def _lab(rgb: npt.NDArray[np.uint8], grid: tuple[int, int]) -> npt.NDArray[np.float32]:
+    small = cv2.resize(rgb, grid, interpolation=cv2.INTER_AREA).astype(np.float32) / np.float32(255.0)
+    return np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2Lab), np.float32)
 
-    Both layouts are compared on a coarse grid after matching the card's exposure to the template's
-    (a robust gain and offset), so darkness and blur do not count; bright clipped cells are glare's.
+
+def blocked_share(card: npt.NDArray[np.uint8], template_card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8]) -> float:
+    """Share of the card covered by the largest smooth blob that the template does not have there.
+
+    Both cards are compared on a coarse grid (80 cells across) in CIELAB, after matching the card's
+    lightness to the template's with a robust gain and offset, so darkness, blur and a copy's lost
+    colour barely count.  A cell is foreign when its lightness or its colour departs from the
+    template's and the card is smooth around it (an occluder has no print); clipped highlights are
+    left to the glare alarm.
     """
-    grid = (80, max(8, round(80 * luma.shape[0] / luma.shape[1])))
-    seen = cv2.resize(luma, grid, interpolation=cv2.INTER_AREA).astype(np.float32)
-    expected = cv2.resize(template_luma, grid, interpolation=cv2.INTER_AREA).astype(np.float32)
-    seen_spread = float(np.percentile(seen, 90) - np.percentile(seen, 10))
-    expected_spread = float(np.percentile(expected, 90) - np.percentile(expected, 10))
+    grid = (80, max(8, round(80 * card.shape[0] / card.shape[1])))
+    seen, expected = _lab(card, grid), _lab(template_card, grid)
+    seen_l, expected_l = seen[:, :, 0], expected[:, :, 0]
+    seen_spread = float(np.percentile(seen_l, 90) - np.percentile(seen_l, 10))
+    expected_spread = float(np.percentile(expected_l, 90) - np.percentile(expected_l, 10))
     if seen_spread < 1.0 or expected_spread < 1.0:
         return 0.0
     gain = expected_spread / seen_spread
-    matched = (seen - float(np.median(seen))) * gain + float(np.median(expected))
-    mean = cv2.blur(matched, (5, 5))
-    local_spread = np.sqrt(np.maximum(cv2.blur(matched * matched, (5, 5)) - mean * mean, 0.0))
-    foreign = (np.abs(matched - expected) > 0.35 * expected_spread) & (local_spread < 0.08 * expected_spread)
-    foreign &= seen < 250  # clipped highlights are the glare alarm's business
-    mask = cv2.morphologyEx(foreign.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    return float(np.count_nonzero(mask)) / mask.size
+    matched = (seen_l - float(np.median(seen_l))) * gain + float(np.median(expected_l))
+    chroma = np.hypot(seen[:, :, 1] * gain - expected[:, :, 1], seen[:, :, 2] * gain - expected[:, :, 2])
+    mean = cv2.blur(matched, (3, 3))
+    local_spread = np.sqrt(np.maximum(cv2.blur(matched * matched, (3, 3)) - mean * mean, 0.0))
+    departs = (np.abs(matched - expected_l) > 0.25 * expected_spread) | (chroma > 18.0)
+    foreign = departs & (local_spread < 0.06 * expected_spread)
+    foreign &= seen_l < 97.0  # clipped highlights are the glare alarm's business
+    foreign &= cv2.resize(inside, grid, interpolation=cv2.INTER_AREA) >= 250
+    mask = cv2.morphologyEx(foreign.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return 0.0
+    return float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size
 
 
-def outside_share(quad: npt.NDArray[np.float64], aspect: float, frame: tuple[int, int]) -> float:
+def outside_share(visible: npt.NDArray[np.float64], cut_sides: list[int], aspect: float, *, touching: bool) -> float:
     """Estimate the share of the card that lies outside the picture, from its visible quadrilateral.
 
-    A card that does not touch the frame is whole (0).  One that does is cut: its full size is
-    inferred from its longest visible dimension and the document's known aspect ratio.
+    A card that does not touch the frame (``touching`` false) is whole (0).  A card cut along one
+    side is rebuilt from its intact opposite side and the document's ``aspect``; one cut otherwise
+    (across a corner) is sized from its longest visible dimensions instead.
     """
-    width, height = frame
-    touching = (quad[:, 0] <= 1.5) | (quad[:, 0] >= width - 2.5) | (quad[:, 1] <= 1.5) | (quad[:, 1] >= height - 2.5)
-    if not touching.any():
+    if not touching:
         return 0.0
-    sides = np.hypot(*(np.roll(quad, -1, axis=0) - quad).T)
-    across, down = (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
-    long_side, short_side = max(across, down), min(across, down)
-    full_area = max(long_side * long_side / aspect, short_side * short_side * aspect)
-    visible = float(cv2.contourArea(quad.astype(np.float32)))
-    return max(0.0, 1.0 - visible / full_area) if full_area > 0 else 0.0
+    seen = float(cv2.contourArea(visible.astype(np.float32)))
+    if len(cut_sides) == 1:
+        whole = extend_cut(visible, cut_sides[0], aspect)
+        full = float(cv2.contourArea(whole.astype(np.float32)))
+    else:
+        sides = side_lengths(visible)
+        across, down = max(sides[0], sides[2]), max(sides[1], sides[3])
+        long_side, short_side = max(across, down), min(across, down)
+        full = max(long_side * long_side / aspect, short_side * short_side * aspect)
+    return max(0.0, 1.0 - seen / full) if full > 0 else 0.0
 
 
-def spectral_peak(luma: npt.NDArray[np.uint8]) -> float:
-    """Return log10 of the strongest mid-to-high frequency peak of the spectrum over its local median.
+def _window(side: int) -> npt.NDArray[np.float32]:
+    return np.outer(np.hanning(side), np.hanning(side)).astype(np.float32)
+
+
+_SIDE = 128
+_HANN = _window(_SIDE)
+_RADIUS = np.hypot(*(np.mgrid[0:_SIDE, 0:_SIDE] - _SIDE / 2))
+_RING = (_RADIUS >= _SIDE * 0.15) & (_RADIUS <= _SIDE * 0.48)
+
+
+def screen_patch(gray: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8] | None:
+    """Cut the square of :data:`_SIDE` pixels at the card's centre, at the picture's own resolution.
+
+    A screen's sub-pixel grid is only a few pixels across: any resampling would average it away,
+    so this measure reads the picture as it came.  None when the card is too small to hold it.
+    """
+    height, width = gray.shape
+    cx, cy = quad.mean(axis=0)
+    x0, y0 = round(cx - _SIDE / 2), round(cy - _SIDE / 2)
+    if x0 < 0 or y0 < 0 or x0 + _SIDE > width or y0 + _SIDE > height:
+        return None
+    corners = np.array([[x0, y0], [x0 + _SIDE, y0], [x0 + _SIDE, y0 + _SIDE], [x0, y0 + _SIDE]], np.float32)
+    outline = quad.astype(np.float32).reshape(-1, 1, 2)
+    if any(cv2.pointPolygonTest(outline, (float(x), float(y)), False) < 0 for x, y in corners):
+        return None
+    return gray[y0 : y0 + _SIDE, x0 : x0 + _SIDE]
+
+
+def spectral_peak(patch: npt.NDArray[np.uint8] | None) -> float:
+    """Return log10 of the strongest mid-to-high frequency peak of the spectrum over the band's median.
 
     A screen photographed again lays a regular grid (moire) over the whole card: a few sharp peaks
-    far from the centre of the 2D spectrum.  Print gives broad, smooth spectra instead.
+    far from the centre of the 2D spectrum, which grow with the grid's contrast.  Print gives a
+    broad, smooth spectrum instead.
     """
-    side = 128
-    height, width = luma.shape
-    if height < side or width < side:
+    if patch is None:
         return 0.0
-    # The centre of the card, where rounded corners and the warp's edge do not reach.
-    y0, x0 = (height - side) // 2, (width - side) // 2
-    patch = luma[y0 : y0 + side, x0 : x0 + side].astype(np.float32)
-    patch -= cv2.GaussianBlur(patch, (0, 0), 4.0)  # keep the fine structure only
-    window = np.outer(np.hanning(side), np.hanning(side)).astype(np.float32)
-    spectrum = np.abs(np.fft.fftshift(np.fft.fft2(patch * window)))
-    smooth = cv2.medianBlur(np.log1p(spectrum).astype(np.float32), 5)
-    ys, xs = np.mgrid[0:side, 0:side]
-    radius = np.hypot(ys - side / 2, xs - side / 2)
-    ring = (radius >= side * 0.12) & (radius <= side * 0.48)
-    excess = np.log1p(spectrum)[ring] - smooth[ring]
-    return float(excess.max()) / math.log(10.0)
+    values = patch.astype(np.float32)
+    values -= cv2.GaussianBlur(values, (0, 0), 4.0)  # keep the fine structure only
+    band = np.abs(np.fft.fftshift(np.fft.fft2(values * _HANN)))[_RING]
+    median = float(np.median(band))
+    return math.log10(float(band.max()) / median) if median > 0 else 0.0
 
 
 def measure(
     card: npt.NDArray[np.uint8],
     template_card: npt.NDArray[np.uint8],
     *,
-    quad: npt.NDArray[np.float64],
-    aspect: float,
-    frame: tuple[int, int],
+    inside: npt.NDArray[np.uint8],
+    outside: float,
+    patch: npt.NDArray[np.uint8] | None,
 ) -> Measures:
     """Take the seven measures of an upright, rectified ``card`` matched to ``template_card``.
 
-    ``quad`` is the card's visible quadrilateral in the picture, ``frame`` the picture's (width,
-    height) and ``aspect`` the matched document's width over height.
+    ``inside`` (0/255, same size as ``card``) marks what was in the picture, ``outside`` is the
+    :func:`outside_share` of the card and ``patch`` the :func:`screen_patch` of the picture.
     """
     if card.shape != template_card.shape:
         card = cv2.resize(card, (template_card.shape[1], template_card.shape[0]), interpolation=cv2.INTER_AREA)
     inner_card = np.ascontiguousarray(_inner(card))
     inner_template = np.ascontiguousarray(_inner(template_card))
+    inner_inside = np.ascontiguousarray(_inner(inside))
     luma = grey(inner_card)
     template_luma = grey(inner_template)
     paper = paper_level(luma)
     return Measures(
         blur=sharpness(luma),
         glare=clipped_share(inner_card, template_luma),
-        blocking_within_border=blocked_share(luma, template_luma),
+        blocking_within_border=blocked_share(inner_card, inner_template, inner_inside),
         insufficient_lighting=paper,
         copy=colourfulness(inner_card, paper),
-        border_integrity=outside_share(quad, aspect, frame),
-        reproduce=spectral_peak(luma),
+        border_integrity=outside,
+        reproduce=spectral_peak(patch),
     )

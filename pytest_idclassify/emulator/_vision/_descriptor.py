@@ -21,15 +21,24 @@ GRID = (40, 26)
 TRIMMED_SHARE = 0.15
 
 
+#: grey level from which a cell counts as clipped (glare): its print cannot be read there.
+CLIPPED_LEVEL = 252
+
+
 @dataclass(frozen=True)
 class Descriptor:
-    """A card's grey layout on :data:`GRID`, zero mean and unit variance (all zeros when flat)."""
+    """A card's grey layout on :data:`GRID`, and which cells of it can be trusted.
+
+    Cells that are clipped white or lie outside the picture (a card cut by the frame) are marked
+    invalid; comparisons use the valid cells only, normalised over them.
+    """
 
     layout: npt.NDArray[np.float32]
+    valid: npt.NDArray[np.bool_]
 
     def rotated(self) -> Descriptor:
         """The same card turned by 180 degrees."""
-        return Descriptor(np.ascontiguousarray(self.layout[::-1, ::-1]))
+        return Descriptor(np.ascontiguousarray(self.layout[::-1, ::-1]), np.ascontiguousarray(self.valid[::-1, ::-1]))
 
 
 def grey(card: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -37,19 +46,33 @@ def grey(card: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     return cv2.cvtColor(card, cv2.COLOR_RGB2GRAY)
 
 
-def describe(card: npt.NDArray[np.uint8]) -> Descriptor:
-    """Compute the descriptor of a rectified, RGB card image."""
-    small = cv2.resize(grey(card), GRID, interpolation=cv2.INTER_AREA).astype(np.float32)
-    small = cv2.GaussianBlur(small, (3, 3), 0)
-    centred = small - small.mean()
+def describe(card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8] | None = None) -> Descriptor:
+    """Compute the descriptor of a rectified RGB card; ``inside`` (0/255) marks pixels that were in the picture."""
+    luma = grey(card)
+    small = cv2.GaussianBlur(cv2.resize(luma, GRID, interpolation=cv2.INTER_AREA).astype(np.float32), (3, 3), 0)
+    peak = cv2.resize(cv2.dilate(luma, np.ones((3, 3), np.uint8)), GRID, interpolation=cv2.INTER_AREA)
+    valid = peak < CLIPPED_LEVEL
+    if inside is not None:
+        valid &= cv2.resize(inside, GRID, interpolation=cv2.INTER_AREA) >= 250
+    return Descriptor(small, valid)
+
+
+def _normalised(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    centred = values - values.mean()
     spread = float(centred.std())
-    if spread < 1e-3:
-        return Descriptor(np.zeros_like(centred))
-    return Descriptor(centred / spread)
+    return centred / spread if spread > 1e-3 else np.zeros_like(centred)
 
 
 def distance(observed: Descriptor, template: Descriptor) -> float:
-    """Trimmed mean squared difference of two layouts: 0 for the same layout, about 2 for unrelated ones."""
-    residual = np.square(observed.layout - template.layout).ravel()
+    """Trimmed mean squared difference of two layouts over the observed card's valid cells.
+
+    Both layouts are normalised to zero mean and unit variance over those cells first, so exposure
+    and contrast do not count: 0 for the same layout, about 2 for unrelated ones, 4 when the only
+    valid cells are too few to tell (under a tenth of the grid).
+    """
+    valid = observed.valid
+    if np.count_nonzero(valid) < valid.size // 10:
+        return 4.0
+    residual = np.square(_normalised(observed.layout[valid]) - _normalised(template.layout[valid]))
     keep = max(1, int(residual.size * (1.0 - TRIMMED_SHARE)))
     return float(np.partition(residual, keep - 1)[:keep].mean())

@@ -8,19 +8,34 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from pytest_idclassify.emulator._vision._alarms import ALARM_NAMES, DEFAULT_ALARM_THRESHOLD, measure
+from pytest_idclassify.emulator._vision._alarms import (
+    ALARM_NAMES,
+    DEFAULT_ALARM_THRESHOLD,
+    measure,
+    outside_share,
+    screen_patch,
+)
 from pytest_idclassify.emulator._vision._classify import classify
 from pytest_idclassify.emulator._vision._decode import to_rgb8
 from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
 from pytest_idclassify.emulator._vision._localise import locate
-from pytest_idclassify.emulator._vision._rectify import aspect, long_side_first, rectify, shrink_for
+from pytest_idclassify.emulator._vision._rectify import (
+    aspect,
+    extend_cut,
+    landscape_turn,
+    long_side_first,
+    rectify,
+    shrink_for,
+    sides_on_frame,
+)
 from pytest_idclassify.errors import RecognitionError
 
 Point = tuple[int, int]
 
 # The card is rectified at a common ID-1-like shape first; the descriptor grid absorbs the small
 # difference from a passport page, and the measured aspect tells the two families apart.
-_FIRST_LOOK = (CARD_LONG_SIDE, round(CARD_LONG_SIDE / 1.5))
+_MEAN_ASPECT = 1.5
+_FIRST_LOOK = (CARD_LONG_SIDE, round(CARD_LONG_SIDE / _MEAN_ASPECT))
 
 
 class NoDocumentFound(RecognitionError):
@@ -42,6 +57,11 @@ class Analysis:
     confidence: float
     alarm_result: dict[str, bool] | None
     alarm_confidence: dict[str, int] | None
+
+
+def _touches(quad: npt.NDArray[np.float64], width: int, height: int) -> bool:
+    xs, ys = quad[:, 0], quad[:, 1]
+    return bool(((xs <= 2.5) | (ys <= 2.5) | (xs >= width - 3.5) | (ys >= height - 3.5)).any())
 
 
 def _as_points(quad: npt.NDArray[np.float64], width: int, height: int) -> tuple[Point, Point, Point, Point]:
@@ -74,18 +94,35 @@ def analyse(
             f"no bright four-sided region covering at least 3% of the {width}x{height} picture: "
             "photograph the whole document on a darker background"
         )
-    quad = long_side_first(found)
-    detail, local = shrink_for(rgb, quad, CARD_LONG_SIDE)
+    visible = long_side_first(found)
+    cut = [index for index, on_frame in enumerate(sides_on_frame(visible, (width, height))) if on_frame]
+    # A card cut along one side is rebuilt whole, so that its print is compared at its true place;
+    # what lies beyond the frame is masked out of every comparison.
+    whole = extend_cut(visible, cut[0], _MEAN_ASPECT) if len(cut) == 1 else visible
+    turn = landscape_turn(whole)
+    quad, whole = np.roll(visible, -turn, axis=0), np.roll(whole, -turn, axis=0)
+    detail, local = shrink_for(rgb, whole, CARD_LONG_SIDE)
+    inside = np.full(detail.shape[:2], 255, np.uint8)
     first_look = rectify(detail, local, _FIRST_LOOK)
-    match = classify(describe(first_look), aspect(quad))
+    first_inside = rectify(inside, local, _FIRST_LOOK, border=cv2.BORDER_CONSTANT)
+    match = classify(describe(first_look, first_inside), aspect(whole))
     if match.rotated:
-        quad, local = np.roll(quad, 2, axis=0), np.roll(local, 2, axis=0)
+        quad, whole, local = (np.roll(corners, 2, axis=0) for corners in (quad, whole, local))
     points = _as_points(quad, width, height)
     if not with_alarms:
         return Analysis(match.template.doc_type, points, match.confidence, None, None)
     template_card = match.template.card
-    card = rectify(detail, local, (template_card.shape[1], template_card.shape[0]))
-    scores = measure(card, template_card, quad=quad, aspect=match.template.aspect, frame=(width, height)).scores()
+    size = (template_card.shape[1], template_card.shape[0])
+    card = rectify(detail, local, size)
+    card_inside = rectify(inside, local, size, border=cv2.BORDER_CONSTANT)
+    measures = measure(
+        card,
+        template_card,
+        inside=card_inside,
+        outside=outside_share(visible, cut, match.template.aspect, touching=_touches(visible, width, height)),
+        patch=screen_patch(gray, quad),
+    )
+    scores = measures.scores()
     threshold = int(alarm_threshold)
     return Analysis(
         match.template.doc_type,

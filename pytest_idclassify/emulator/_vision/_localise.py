@@ -19,6 +19,8 @@ WORK_SIDE = 640
 MIN_AREA_FRACTION = 0.03
 #: smallest share of its own convex hull a region must fill: a document is convex, clutter is not.
 MIN_SOLIDITY = 0.8
+#: the same for a region cut by the frame, where dark print reaching the edge opens notches in it.
+MIN_SOLIDITY_AT_FRAME = 0.55
 
 
 def downscale(gray: npt.NDArray[np.uint8], side: int = WORK_SIDE) -> tuple[npt.NDArray[np.uint8], float]:
@@ -120,7 +122,10 @@ def locate(gray: npt.NDArray[np.uint8]) -> Quad | None:
     area = cv2.contourArea(contour)
     image_area = small.shape[0] * small.shape[1]
     hull_area = cv2.contourArea(cv2.convexHull(contour))
-    if area < MIN_AREA_FRACTION * image_area or hull_area <= 0 or area / hull_area < MIN_SOLIDITY:
+    x, y, w, h = cv2.boundingRect(contour)
+    at_frame = x <= 1 or y <= 1 or x + w >= small.shape[1] - 1 or y + h >= small.shape[0] - 1
+    solidity = area / hull_area if hull_area > 0 else 0.0
+    if area < MIN_AREA_FRACTION * image_area or solidity < (MIN_SOLIDITY_AT_FRAME if at_frame else MIN_SOLIDITY):
         return None
     if area > 0.985 * image_area:
         return None  # the whole frame is bright: there is no edge to tell a document from its background

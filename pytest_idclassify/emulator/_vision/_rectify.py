@@ -20,10 +20,13 @@ def long_side_first(quad: Quad) -> Quad:
     A card standing upright in portrait orientation has its top side short; starting at the next
     corner (still clockwise) turns it into the landscape reading every template is drawn in.
     """
+    return np.roll(quad, -landscape_turn(quad), axis=0)
+
+
+def landscape_turn(quad: Quad) -> int:
+    """Return 0 when the quad's first side is a long side, else 1 (the shift :func:`long_side_first` applies)."""
     sides = side_lengths(quad)
-    if sides[0] + sides[2] >= sides[1] + sides[3]:
-        return quad
-    return np.roll(quad, -1, axis=0)
+    return 0 if sides[0] + sides[2] >= sides[1] + sides[3] else 1
 
 
 def aspect(quad: Quad) -> float:
@@ -33,16 +36,18 @@ def aspect(quad: Quad) -> float:
     return float((sides[0] + sides[2]) / 2 / height) if height > 0 else 1.0
 
 
-def rectify(pixels: npt.NDArray[np.uint8], quad: Quad, size: tuple[int, int]) -> npt.NDArray[np.uint8]:
+def rectify(
+    pixels: npt.NDArray[np.uint8], quad: Quad, size: tuple[int, int], *, border: int = cv2.BORDER_REPLICATE
+) -> npt.NDArray[np.uint8]:
     """Warp the quadrilateral ``quad`` of ``pixels`` to an upright ``size`` (width, height) image."""
     width, height = size
     target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
-    return cv2.warpPerspective(pixels, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(pixels, matrix, size, flags=cv2.INTER_LINEAR, borderMode=border)
 
 
 def shrink_for(pixels: npt.NDArray[np.uint8], quad: Quad, long_side: int) -> tuple[npt.NDArray[np.uint8], Quad]:
-    """Downscale ``pixels`` (area averaging) so the card's longest side spans about ``long_side`` pixels.
+    """Crop the card's bounding box and halve it until the card's longest side is under ``2 * long_side``.
 
     Warping straight from a much larger picture would skip pixels and alias fine print into false
     texture; averaging first keeps the measures of sharpness and periodic patterns honest.
@@ -54,10 +59,45 @@ def shrink_for(pixels: npt.NDArray[np.uint8], quad: Quad, long_side: int) -> tup
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
     crop = pixels[y0:y1, x0:x1]
     local = quad - np.array([x0, y0], dtype=np.float64)
+    # Halving with pyrDown is exact area averaging at a fraction of INTER_AREA's cost; the last
+    # step, less than a halving, is left to the warp's bilinear sampling.
     scale = long_side / max(float(side_lengths(quad).max()), 1.0)
-    if scale >= 0.9:
-        return crop, local
-    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-    small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    factor = np.array([size[0] / crop.shape[1], size[1] / crop.shape[0]])
-    return small, (local + 0.5) * factor - 0.5
+    while scale <= 0.5 and min(crop.shape[:2]) >= 4:
+        crop = cv2.pyrDown(crop)
+        local = (local + 0.5) / 2 - 0.5
+        scale *= 2
+    return crop, local
+
+
+def sides_on_frame(quad: Quad, frame: tuple[int, int], tolerance: float = 2.5) -> list[bool]:
+    """Tell, for each side (TL-TR, TR-BR, BR-BL, BL-TL), whether it runs along the picture's frame."""
+    width, height = frame
+    near = [
+        (quad[:, 0] <= tolerance),
+        (quad[:, 1] <= tolerance),
+        (quad[:, 0] >= width - 1 - tolerance),
+        (quad[:, 1] >= height - 1 - tolerance),
+    ]
+    return [any(edge[index] and edge[(index + 1) % 4] for edge in near) for index in range(4)]
+
+
+def extend_cut(quad: Quad, cut_side: int, aspect: float) -> Quad:
+    """Rebuild the whole card from a visible part whose side ``cut_side`` is the picture's frame.
+
+    The side opposite the cut is intact; the two sides next to it keep their directions and get the
+    length the document's ``aspect`` demands.  Which of the card's dimensions the intact side is
+    follows from how much of the neighbouring sides is visible: the frame never hides more than
+    half a card, so a neighbour longer than 70% of the intact side must be a long side.
+    """
+    start, end = cut_side, (cut_side + 1) % 4
+    far_start, far_end = (cut_side + 3) % 4, (cut_side + 2) % 4
+    intact = float(np.hypot(*(quad[far_start] - quad[far_end])))
+    visible = (float(np.hypot(*(quad[start] - quad[far_start]))) + float(np.hypot(*(quad[end] - quad[far_end])))) / 2
+    length = intact * aspect if visible > 0.7 * intact else intact / aspect
+    rebuilt = quad.copy()
+    for corner, anchor in ((start, far_start), (end, far_end)):
+        direction = quad[corner] - quad[anchor]
+        norm = float(np.hypot(*direction))
+        if norm > 0:
+            rebuilt[corner] = quad[anchor] + direction / norm * max(length, norm)
+    return rebuilt
