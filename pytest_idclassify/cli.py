@@ -13,6 +13,7 @@ import click
 
 #: subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
+    "image": "pytest_idclassify._cli_image:image",
     "schemas": "pytest_idclassify._cli_schemas:schemas",
     "serve": "pytest_idclassify._cli_serve:serve",
 }
