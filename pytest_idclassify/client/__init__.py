@@ -19,7 +19,13 @@ from pytest_idclassify.client._client import (
 )
 from pytest_idclassify.client._config import API_PATH, ENV_VARS, ClientConfig, region_endpoint, validate_project_id
 from pytest_idclassify.client._iam import IamToken, IamTokenSource
-from pytest_idclassify.client._masking import SECRET_HEADERS, mask_authorization, mask_headers, mask_secret
+from pytest_idclassify.client._masking import (
+    SECRET_HEADERS,
+    mask_authorization,
+    mask_header,
+    mask_headers,
+    mask_secret,
+)
 from pytest_idclassify.client._outcome import Outcome, SentRequest, summarize_body, summarize_data
 from pytest_idclassify.client._retry import RetryPolicy, is_retryable_status, parse_retry_after
 from pytest_idclassify.client._verify import RejectReason, VerifiedIdentity, verify_aksk
@@ -49,6 +55,7 @@ __all__ = [
     "classification_body",
     "is_retryable_status",
     "mask_authorization",
+    "mask_header",
     "mask_headers",
     "mask_secret",
     "parse_retry_after",

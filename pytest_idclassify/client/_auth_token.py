@@ -43,6 +43,11 @@ class TokenAuth(httpx.Auth):
             return f"TokenAuth(token={mask_secret(self._token)!r})"
         return f"TokenAuth(source={self._source!r})"
 
+    def _require_source(self) -> IamTokenSource:
+        if self._source is None:  # unreachable: __init__ demands a token or a source
+            raise ConfigurationError("TokenAuth has neither a token nor a token source")
+        return self._source
+
     def _prepared(self, request: httpx.Request, token: str) -> bool:
         if HEADER.lower() in request.headers:
             return False
@@ -51,8 +56,7 @@ class TokenAuth(httpx.Auth):
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Attach the token; with a source, retry once with a fresh token after a 401."""
-        token = self._token if self._source is None else self._source.token()
-        assert token is not None
+        token = self._token if self._token is not None else self._require_source().token()
         ours = self._prepared(request, token)
         response = yield request
         if ours and self._source is not None and response.status_code == 401:
@@ -62,8 +66,7 @@ class TokenAuth(httpx.Auth):
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """Attach the token; with a source, retry once with a fresh token after a 401."""
-        token = self._token if self._source is None else await self._source.atoken()
-        assert token is not None
+        token = self._token if self._token is not None else await self._require_source().atoken()
         ours = self._prepared(request, token)
         response = yield request
         if ours and self._source is not None and response.status_code == 401:

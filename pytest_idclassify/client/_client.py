@@ -57,19 +57,17 @@ def auth_from_config(
     async_iam_transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.Auth | None:
     """Build the :class:`httpx.Auth` that ``config.auth`` asks for (``None`` for ``"none"``)."""
+    # ClientConfig has already checked that the settings each mode needs are present.
     if config.auth == "aksk":
-        assert config.access_key and config.secret_key  # checked by ClientConfig
-        return AkSkAuth(config.access_key, config.secret_key, config.security_token)
+        return AkSkAuth(config.access_key or "", config.secret_key or "", config.security_token)
     if config.auth == "token":
         if config.token:
             return TokenAuth(config.token)
-        iam_endpoint = config.resolved_iam_endpoint
-        assert iam_endpoint and config.iam_user and config.iam_password and config.iam_domain  # checked by ClientConfig
         source = IamTokenSource(
-            iam_endpoint,
-            user=config.iam_user,
-            password=config.iam_password,
-            domain=config.iam_domain,
+            config.resolved_iam_endpoint or "",
+            user=config.iam_user or "",
+            password=config.iam_password or "",
+            domain=config.iam_domain or "",
             project_id=config.project_id,
             timeout=config.timeout,
             transport=iam_transport,
