@@ -11,6 +11,7 @@ The hierarchy::
     ├── SchemaStaleError      a committed generated file differs from what the generator writes
     ├── ImageSpecError        an image recipe or encoder argument is out of range
     ├── ImageProbeError       bytes are not an image whose size can be read from its header
+    ├── StrategyArgumentError a strategy or case-builder argument names an unknown kind or is out of range
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
@@ -43,6 +44,10 @@ class ImageSpecError(IdClassifyError, ValueError):
 
 class ImageProbeError(IdClassifyError, ValueError):
     """Bytes are not an image whose format and size can be read from its header."""
+
+
+class StrategyArgumentError(IdClassifyError, ValueError):
+    """A strategy or case-builder argument names an unknown kind or is out of range; raised when it is built."""
 
 
 class ConfigurationError(IdClassifyError):
