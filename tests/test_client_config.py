@@ -102,6 +102,13 @@ def test_project_id_is_percent_encoded_in_the_path(recorder: Recorder, served: s
     assert recorder.seen[0].raw_path == b"/v2/proj-%C3%A9%3A1/ocr/auto-id-doc-classification"
 
 
+def test_credentials_in_the_endpoint_are_refused_without_echoing_them() -> None:
+    with pytest.raises(ConfigurationError, match="IDCLASSIFY_ENDPOINT|CLOUD_SDK_AK") as info:
+        ClientConfig.from_env({**BASE, "IDCLASSIFY_ENDPOINT": "https://user:hunter2secret@ocr.example.test"},
+                              auth="none")
+    assert "hunter2secret" not in str(info.value)
+
+
 def test_unknown_override_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="unknown setting"):
         ClientConfig.from_env(BASE, auth="none", projectid="x")

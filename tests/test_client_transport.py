@@ -82,7 +82,7 @@ def test_async_client_reaches_an_asgi_app_in_process() -> None:
 
 
 def test_malformed_requests_on_purpose() -> None:
-    with IdClassifyClient(_config(), app=_gateway_app()) as client:
+    with IdClassifyClient(_config(max_retries=0), app=_gateway_app()) as client:
         wrong_type = client.post(json={"data": 12, "alarm": "yes", "unknown": None})
         a_list = client.post(json=["not", "an", "object"])
         no_auth = client.classify(data="aGVsbG8=", auth=None)
@@ -94,7 +94,7 @@ def test_malformed_requests_on_purpose() -> None:
     assert (no_auth.status, no_auth.error_code) == (401, "APIG.0301")
     assert "authorization" not in no_auth.sent.headers
     assert forged.status == 401
-    assert (text.status, text.is_json, text.body) == (502, False, "upstream says hello")
+    assert (text.status, text.is_json, text.body, text.attempts) == (502, False, "upstream says hello", 1)
     with pytest.raises(TypeError, match="either json= or content="):
         client.post(json={}, content=b"{}")
 

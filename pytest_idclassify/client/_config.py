@@ -81,6 +81,12 @@ def region_endpoint(region: str, service: str = "ocr") -> str:
 
 def _check_url(name: str, value: str) -> str:
     parts = urlsplit(value)
+    if "@" in parts.netloc:
+        # Not echoed: the part before "@" may be a password.
+        raise ConfigurationError(
+            f"{name} carries credentials before '@'; give the bare base URL and put credentials in "
+            "CLOUD_SDK_AK/CLOUD_SDK_SK or IDCLASSIFY_TOKEN"
+        )
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ConfigurationError(
             f"{name} {value!r} is not an http(s) base URL such as 'https://ocr.cn-north-4.myhuaweicloud.com': "
