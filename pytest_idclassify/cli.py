@@ -15,6 +15,7 @@ import click
 SUBCOMMANDS: dict[str, str] = {
     "image": "pytest_idclassify._cli_image:image",
     "schemas": "pytest_idclassify._cli_schemas:schemas",
+    "verify": "pytest_idclassify._cli_verify:verify",
     "serve": "pytest_idclassify._cli_serve:serve",
 }
 

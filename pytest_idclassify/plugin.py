@@ -1,3 +1,215 @@
-"""The pytest plugin: wires pytest's options, fixtures and markers to code that lives elsewhere."""
+"""The pytest plugin: wires pytest's options, fixtures and markers to code that lives elsewhere.
+
+Loading it costs almost nothing: the emulator, the client, Pillow and vcrpy are imported inside
+the fixtures and hooks that need them.  Its state lives in ``config.stash``.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_idclassify.suite._options import OPTIONS
+
+if TYPE_CHECKING:
+    from pytest_idclassify.suite._config import SuiteConfig
+    from pytest_idclassify.suite._contract_client import ContractClient
+    from pytest_idclassify.suite._target import Target
+
+GROUP = "idclassify"
+MARKER = "idclassify_contract"
+MARKER_HELP = (
+    "idclassify_contract(*, strict=False, include_assumed=True): check every call made through the "
+    "idclassify_client fixture against the contract and fail the test on any violation"
+)
+
+config_key = pytest.StashKey["SuiteConfig"]()
+records_key = pytest.StashKey[list[dict[str, Any]]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register every ``--idclassify-*`` option in one group, each with its ini mirror."""
+    group = parser.getgroup(GROUP, "contract testing of the Auto ID Document Classification API")
+    for option in OPTIONS:
+        extra = f" [env {option.env}; ini {option.ini}]"
+        if option.flag:
+            group.addoption(option.cli, action="store_true", default=False, dest=option.dest, help=option.help + extra)
+            parser.addini(option.ini, option.help, type="bool", default=False)
+        else:
+            shown = f" (default: {option.default})" if option.default else ""
+            metavar = option.name.upper().replace("-", "_")
+            group.addoption(option.cli, action="store", default=None, dest=option.dest, choices=option.choices,
+                            metavar=metavar, help=option.help + shown + extra)  # fmt: skip
+            parser.addini(option.ini, option.help, default=None)
+
+
+class MarkerOptions:
+    """The ``idclassify_contract`` marker's arguments, checked when the test is collected."""
+
+    def __init__(self, *, strict: bool = False, include_assumed: bool = True) -> None:
+        self.strict = strict
+        self.include_assumed = include_assumed
+
+    @classmethod
+    def from_marker(cls, mark: pytest.Mark) -> MarkerOptions:
+        """Parse a marker, raising :class:`pytest.UsageError` with the accepted form on bad arguments."""
+        if mark.args:
+            raise pytest.UsageError(f"@pytest.mark.{MARKER} takes keyword arguments only; got {mark.args!r}")
+        try:
+            return cls(**mark.kwargs)
+        except TypeError:
+            raise pytest.UsageError(
+                f"@pytest.mark.{MARKER} got {sorted(mark.kwargs)}; it accepts strict= and include_assumed="
+            ) from None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker and resolve the suite's settings once."""
+    config.addinivalue_line("markers", MARKER_HELP)
+    config.stash[records_key] = []
+
+
+def _suite_config(config: pytest.Config) -> SuiteConfig:
+    if config_key not in config.stash:
+        from pytest_idclassify.errors import ConfigurationError
+        from pytest_idclassify.suite._config import resolve
+
+        cli = {o.name: config.getoption(o.dest) for o in OPTIONS}
+        ini = {o.name: _ini(config, o.ini, o.flag) for o in OPTIONS}
+        try:
+            config.stash[config_key] = resolve(cli, ini)
+        except ConfigurationError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return config.stash[config_key]
+
+
+def _ini(config: pytest.Config, key: str, flag: bool) -> str | None:
+    value = config.getini(key)
+    if flag:
+        return "true" if value else None
+    return str(value) if value else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Check marker arguments at collection, so a typo fails before anything is sent."""
+    for item in items:
+        mark = item.get_closest_marker(MARKER)
+        if mark is not None:
+            MarkerOptions.from_marker(mark)
+
+
+@pytest.fixture(scope="session")
+def idclassify_config(pytestconfig: pytest.Config) -> SuiteConfig:
+    """The suite's resolved settings (command line > IDCLASSIFY_* env > ini > default); override to change them."""
+    return _suite_config(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def idclassify_target(idclassify_config: SuiteConfig) -> Iterator[Target]:
+    """Where contract cases go: the in-process emulator, a live service, or cassettes."""
+    from pytest_idclassify.suite._target import open_target
+
+    with open_target(idclassify_config) as target:
+        yield target
+
+
+@pytest.fixture
+def idclassify_client(idclassify_target: Target, request: pytest.FixtureRequest) -> Iterator[ContractClient]:
+    """A client on the configured target; under @pytest.mark.idclassify_contract every answer is checked."""
+    from pytest_idclassify.suite._contract_client import ContractClient
+
+    client = ContractClient(idclassify_target)
+    request.node.stash[_client_key] = client
+    yield client
+
+
+@pytest.fixture(scope="session")
+def idclassify_emulator() -> Iterator[Any]:
+    """The reference emulator: ``.app`` for in-process use, ``.client()``, and ``.serve()`` for a real port."""
+    from pytest_idclassify.suite._emulator_handle import EmulatorHandle
+
+    handle = EmulatorHandle()
+    yield handle
+    handle.close()
+
+
+@pytest.fixture
+def idclassify_emulator_url(idclassify_emulator: Any) -> Iterator[str]:
+    """The reference emulator on a real 127.0.0.1 port, for code that needs a URL (the official SDK...)."""
+    with idclassify_emulator.serve() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def idclassify_validator(idclassify_config: SuiteConfig) -> Any:
+    """``validate_response`` with the run's strictness and assumed-clause settings applied."""
+    import functools
+
+    from pytest_idclassify.validation import validate_response
+
+    return functools.partial(validate_response, strict=idclassify_config.strict,
+                             include_assumed=idclassify_config.assumed != "exclude")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def idclassify_hypothesis_settings(idclassify_config: SuiteConfig) -> Any:
+    """Hypothesis settings of the profile: gate is small and derandomised, explore large with a database."""
+    from pytest_idclassify.suite._profiles import hypothesis_settings
+
+    return hypothesis_settings(idclassify_config)
+
+
+_client_key = pytest.StashKey["ContractClient"]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After a marked test, fail it with every contract violation of the calls it made."""
+    result = yield
+    mark = item.get_closest_marker(MARKER)
+    client = item.stash.get(_client_key, None)
+    if mark is not None and client is not None:
+        options = MarkerOptions.from_marker(mark)
+        client.assert_conforms(strict=options.strict, include_assumed=options.include_assumed)
+    return result
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect contract records (from this process or, under xdist, from the workers)."""
+    from pytest_idclassify.report._model import PROPERTY
+
+    if report.when == "call" or (report.when == "setup" and report.skipped):
+        for name, value in report.user_properties:
+            if name == PROPERTY and isinstance(value, dict):
+                _records_of(report).append(value)
+
+
+_session_config: list[pytest.Config] = []
+
+
+def _records_of(report: pytest.TestReport) -> list[dict[str, Any]]:
+    return _session_config[-1].stash[records_key] if _session_config else []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Remember the session's config for the report hooks (which receive only reports)."""
+    _session_config.append(session.config)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the per-category scores and the failed clauses; write the JSON and HTML reports."""
+    records = config.stash.get(records_key, [])
+    if not records or hasattr(config, "workerinput"):
+        return
+    from pytest_idclassify.report import write_reports
+
+    write_reports(records, _suite_config(config), terminalreporter)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Forget the session's config."""
+    if _session_config and _session_config[-1] is config:
+        _session_config.pop()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pytest_idclassify.validation._schemas import compiled_validator, load_schema
-from pytest_idclassify.validation._validate import assert_conforms, validate_response
+from pytest_idclassify.validation._validate import assert_conforms, checked_clauses, validate_response
 from pytest_idclassify.validation._violation import ContractDriftWarning, Violation, format_violations
 
 __all__ = [
     "ContractDriftWarning",
     "Violation",
     "assert_conforms",
+    "checked_clauses",
     "compiled_validator",
     "format_violations",
     "load_schema",

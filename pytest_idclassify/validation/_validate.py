@@ -6,7 +6,7 @@ import base64
 import binascii
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from jsonschema import ValidationError
 
@@ -28,7 +28,7 @@ def _pointer(path: Iterable[Any]) -> str:
 
 def _missing_name(error: ValidationError) -> str | None:
     if error.validator == "required" and isinstance(error.instance, dict):
-        for name in error.validator_value:
+        for name in cast(list[str], error.validator_value):
             if name not in error.instance:
                 return str(name)
     return None
@@ -36,7 +36,7 @@ def _missing_name(error: ValidationError) -> str | None:
 
 def _extra_names(error: ValidationError) -> list[str]:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(cast(Mapping[str, Any], error.schema).get("properties", {}))
         return [str(k) for k in error.instance if k not in allowed]
     return []
 
@@ -263,3 +263,49 @@ def assert_conforms(
     )  # fmt: skip
     if violations:
         raise AssertionError(format_violations(violations))
+
+
+def checked_clauses(
+    body: Any,
+    *,
+    status: int,
+    request: Mapping[str, Any] | None = None,
+    image_size: tuple[int, int] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> set[str]:
+    """Return the clauses :func:`validate_response` checks on this answer (for per-clause reports).
+
+    A clause is exercised by an answer when the answer could have broken it: the alarm clauses by
+    a 200 to a request with ``alarm: true``, an error-mapping clause by an answer carrying its code.
+    """
+    out: set[str] = set()
+    if headers is not None:
+        out.add("behaviour.request-id")
+    if status == 200:
+        out |= {"response.result", "response.result.type", "response.result.location",
+                "response.result.confidence", "cross.error.absent-on-success", "cross.location.clockwise",
+                "cross.confidence.range"}  # fmt: skip
+        if image_size is not None or _image_size_from(request) is not None:
+            out.add("cross.location.inside-image")
+        if request is not None:
+            out.add("cross.alarm.present-iff-requested")
+            if "alarm" not in request:
+                out.add("cross.alarm.default-false")
+            if request.get("alarm") is True:
+                tables = documented_tables()
+                out |= {"response.alarm-result", "response.alarm-confidence", "cross.alarm.result-matches-score"}
+                out |= {f"response.alarm-result.{r.name}" for r in tables["Table 6"].rows}
+                out |= {f"response.alarm-confidence.{r.name}" for r in tables["Table 7"].rows}
+        return out
+    out |= {"response.error.error_code", "response.error.error_msg", "cross.result.absent-on-failure"}
+    code = body.get("error_code") if isinstance(body, dict) else None
+    known = [e for e in documented_tables().error_codes if e.code == code]
+    if known:
+        out.add("cross.error.message-matches-code")
+        out.add(error_clause_for(known[0].code, known[0].message if len(known) > 1 else None).id)
+        message = body.get("error_msg")
+        for row in known:
+            candidate = error_clause_for(row.code, row.message if len(known) > 1 else None)
+            if candidate.error is not None and isinstance(message, str) and candidate.error.message_ok(message):
+                out.add(candidate.id)
+    return out

@@ -1,0 +1,73 @@
+"""``idclassify verify``: run the contract suite against a target and score it.
+
+With no target it verifies the embedded reference emulator.  It exits 0 when every clause in scope
+passes, 1 when one fails, and 2 or more for usage or internal errors (pytest's own codes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pytest_idclassify.suite._options import OPTIONS
+
+_EXCLUDED = {"report-images"}
+
+
+def _option_decorators() -> list[Any]:
+    decorators = []
+    for option in OPTIONS:
+        if option.name in _EXCLUDED:
+            continue
+        flag = "--" + option.name
+        if option.flag:
+            decorators.append(click.option(flag, option.dest, is_flag=True, default=None, help=option.help))
+        else:
+            kind = click.Choice(option.choices) if option.choices else str
+            shown = f" [default: {option.default}]" if option.default else ""
+            decorators.append(click.option(flag, option.dest, type=kind, default=None, help=option.help + shown))
+    return decorators
+
+
+def _with_options(function: Any) -> Any:
+    for decorator in reversed(_option_decorators()):
+        function = decorator(function)
+    return function
+
+
+@click.command(context_settings={"max_content_width": 110})
+@_with_options
+@click.option("-n", "--workers", "workers", default=None, help="run with pytest-xdist on N workers (or 'auto')")
+@click.option("-k", "keyword", default=None, help="only clauses whose id matches this pytest -k expression")
+@click.option("-v", "--verbose", "verbose", count=True, help="list every case as it runs")
+def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any) -> None:
+    """Run the contract suite and print a score per category; with no target, verify the embedded emulator.
+
+    Examples: `idclassify verify` (the reference emulator, in-process);
+    `idclassify verify --base-url http://127.0.0.1:8080` (your emulator or the live service; credentials
+    come from the environment: IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and CLOUD_SDK_SK).
+    """
+    import pytest
+
+    args = ["--pyargs", "pytest_idclassify.contract", "-c", str(Path(__file__).parent / "contract" / "pytest.ini"),
+            "--rootdir", str(Path.cwd()), "-r", "fEs"]  # fmt: skip
+    for option in OPTIONS:
+        value = values.get(option.dest)
+        if value in (None, False):
+            continue
+        args.append(option.cli if value is True else f"{option.cli}={value}")
+    if workers:
+        try:
+            import xdist  # type: ignore[import-untyped]  # noqa: F401
+        except ImportError:
+            raise click.UsageError("-n needs pytest-xdist: pip install pytest-xdist") from None
+        args += ["-n", workers]
+    if keyword:
+        args += ["-k", keyword]
+    args += ["-v"] * verbose or ["-q"]
+    code = int(pytest.main(args))
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise click.ClickException("no contract case was selected: check -k and --assumed")
+    raise SystemExit(code)

@@ -1,0 +1,115 @@
+"""Checks of a case's answers: the expectation or relation it states, plus every per-answer clause."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_idclassify.cases import VALIDATION_CODES, Case, Expect, Relation
+from pytest_idclassify.catalogue import ErrorSpec, clause
+from pytest_idclassify.client import Outcome
+from pytest_idclassify.suite._target import Exchange
+from pytest_idclassify.validation import Violation, checked_clauses, validate_response
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The checks of one case: the clauses it exercised and the violations found."""
+
+    exercised: frozenset[str]
+    violations: tuple[Violation, ...]
+
+
+def _said(outcome: Outcome) -> str:
+    if outcome.error_code:
+        return f"HTTP {outcome.status} {outcome.error_code} {outcome.error_msg!r}"
+    if outcome.status == 200 and isinstance(outcome.body, dict):
+        return f"HTTP 200 {json.dumps(outcome.body)[:160]}"
+    return f"HTTP {outcome.status} {str(outcome.body)[:160]!r}"
+
+
+def _error_violations(clause_id: str, spec: ErrorSpec, outcome: Outcome) -> list[Violation]:
+    wanted = f"{spec.status} {spec.code} {spec.message!r}"
+    if outcome.status == spec.status and outcome.error_code == spec.code and spec.message_ok(outcome.error_msg or ""):
+        return []
+    return [Violation(clause_id, "", f"expected {wanted}, got {_said(outcome)}")]
+
+
+def _expectation(case: Case, outcome: Outcome) -> list[Violation]:
+    if case.expect is Expect.SERVED and outcome.status != 200:
+        return [Violation(case.clause, "", f"expected HTTP 200 with a result, got {_said(outcome)}")]
+    if case.expect is Expect.ACCEPTED and (outcome.status != 200 and (
+        outcome.status != 400 or outcome.error_code is None or outcome.error_code in VALIDATION_CODES
+    )):  # fmt: skip
+        return [Violation(case.clause, "", f"expected the request to pass validation, got {_said(outcome)}")]
+    if case.expect is not Expect.REFUSED:
+        return []
+    out: list[Violation] = []
+    if case.error is not None:
+        out += _error_violations(case.clause, case.error, outcome)
+    elif not (400 <= outcome.status < 500 and outcome.error_code):
+        out.append(
+            Violation(case.clause, "", f"expected the call to be refused with an error body, got {_said(outcome)}")
+        )
+    for companion in case.companions:
+        spec = clause(companion).error
+        if spec is not None:
+            out += _error_violations(companion, spec, outcome)
+    return out
+
+
+def _classification(outcome: Outcome) -> Any:
+    result = outcome.body.get("result") if isinstance(outcome.body, dict) else None
+    if not isinstance(result, dict):
+        return ("no result", outcome.status, outcome.error_code)
+    return (result.get("type"), result.get("location"), result.get("confidence"))
+
+
+def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
+    first, rest = outcomes[0], outcomes[1:]
+    if case.relation is Relation.SAME_ANSWER:
+        differ = [o for o in rest if (o.status, o.body) != (first.status, first.body)]
+    elif case.relation is Relation.SAME_CLASSIFICATION:
+        differ = [o for o in rest if _classification(o) != _classification(first)]
+    elif case.relation is Relation.SAME_TYPE:
+        differ = [o for o in rest if _classification(o)[0] != _classification(first)[0]]
+    else:
+        scores = []
+        for o in outcomes:
+            result = o.body.get("result", {}) if isinstance(o.body, dict) else {}
+            scores.append((result.get("alarm_confidence") or {}).get(case.score) if isinstance(result, dict) else None)
+        if any(not isinstance(s, int) for s in scores):
+            return [Violation(case.clause, "", f"{case.score} is missing from some answers: {scores}")]
+        if any(later < earlier for earlier, later in itertools.pairwise(scores)):  # type: ignore[operator]
+            return [Violation(case.clause, "", f"{case.score} fell as the degradation grew: {scores}")]
+        return []
+    if not differ:
+        return []
+    shown = " / ".join(_said(o) for o in outcomes)
+    return [Violation(case.clause, "", f"the answers differ where they must agree ({case.relation.value}): {shown}")]
+
+
+def check_case(case: Case, exchanges: Sequence[Exchange], *, strict: bool = False) -> Verdict:
+    """Check every answer of ``case`` (shape, cross-field, error mapping) and its expectation or relation."""
+    exercised = {case.clause, *case.companions, "behaviour.statuses"}
+    violations: list[Violation] = []
+    for exchange in exchanges:
+        outcome = exchange.outcome
+        request = exchange.body if isinstance(exchange.body, dict) else None
+        violations += validate_response(outcome.body, status=outcome.status, request=request, strict=strict,
+                                        headers=outcome.headers)  # fmt: skip
+        exercised |= checked_clauses(outcome.body, status=outcome.status, request=request, headers=outcome.headers)
+        if outcome.status >= 500:
+            # No case asks for a fault: a server error (after the client's retries) is the service failing.
+            violations.append(Violation("behaviour.statuses", "", f"a server error: {_said(outcome)}"))
+    outcomes = [e.outcome for e in exchanges]
+    if case.expect is not None:
+        violations += _expectation(case, outcomes[0])
+    else:
+        violations += _relation(case, outcomes)
+    # One violation per clause and message is enough, however many calls repeated it.
+    unique = list(dict.fromkeys(violations))
+    return Verdict(frozenset(exercised), tuple(unique))

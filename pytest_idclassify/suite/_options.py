@@ -1,0 +1,85 @@
+"""The suite's options: one table of names, help texts, environment variables and defaults.
+
+The pytest plugin registers each as ``--idclassify-<name>`` with an ini mirror, and
+``idclassify verify`` reuses the same table, so a setting is spelled and explained once.
+Precedence: command line > ``IDCLASSIFY_*`` environment variable > ini file > default.
+Secrets (token, AK, SK) have no option: they come from the environment only (see
+:mod:`pytest_idclassify.client`), so they never land in shell history or CI logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Option:
+    """One suite option: ``--idclassify-<name>``, ini key ``idclassify_<name>``, env ``IDCLASSIFY_<NAME>``."""
+
+    name: str
+    help: str
+    default: str | None = None
+    choices: tuple[str, ...] | None = None
+    flag: bool = False
+
+    @property
+    def cli(self) -> str:
+        """The command-line flag."""
+        return f"--idclassify-{self.name}"
+
+    @property
+    def ini(self) -> str:
+        """The ini key."""
+        return f"idclassify_{self.name.replace('-', '_')}"
+
+    @property
+    def env(self) -> str:
+        """The environment variable."""
+        return f"IDCLASSIFY_{self.name.replace('-', '_').upper()}"
+
+    @property
+    def dest(self) -> str:
+        """The attribute name on pytest's option namespace."""
+        return f"idclassify_{self.name.replace('-', '_')}"
+
+
+TARGETS = ("emulator", "live", "replay")
+PROFILES = ("gate", "explore")
+ASSUMED_MODES = ("report", "count", "exclude")
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+
+OPTIONS: tuple[Option, ...] = (
+    Option("target", "where the suite sends its calls: the embedded emulator (in-process), a live base URL, "
+           "or recorded cassettes (no network)", "emulator", TARGETS),
+    Option("base-url", "the endpoint of a live target, e.g. https://ocr.ap-southeast-1.myhuaweicloud.com; "
+           "setting it implies --idclassify-target=live"),
+    Option("project-id", "the project id in the path (live targets; the emulator has its own)"),
+    Option("auth", "how to authenticate to a live target: token (IDCLASSIFY_TOKEN or the IAM password flow), "
+           "aksk (CLOUD_SDK_AK / CLOUD_SDK_SK), or none", None, ("token", "aksk", "none")),
+    Option("profile", "gate: fixed boundary examples plus a small seeded sample (derandomised, budgeted); "
+           "explore: randomised, many examples, Hypothesis database on", "gate", PROFILES),
+    Option("assumed", "clauses the documentation leaves open: report them apart without failing (report), "
+           "let them fail the run (count), or skip them (exclude)", "report", ASSUMED_MODES),
+    Option("strict", "treat undocumented extra fields and error codes as violations, not drift warnings", flag=True),
+    Option("call-budget", "the most calls a run may send to a live target (each attempt counts); the run stops "
+           "cleanly before it would exceed it", "500"),
+    Option("seed", "the seed of the gate profile's random sample and of explore runs", "0"),
+    Option("sample", "how many seeded random cases the gate profile adds to its fixed examples", "8"),
+    Option("report-json", "write the conformance report as JSON to this path"),
+    Option("report-html", "write the conformance report as a self-contained HTML page to this path"),
+    Option("report-images", "put thumbnails of failing images into the HTML report even for images that did not "
+           "come from the toolkit's own synthetic recipes", flag=True),
+    Option("cassette-dir", "where replay reads and recording writes cassettes (default: the shipped ones)"),
+    Option("record-mode", "vcrpy record mode when recording: none (replay only), once, new_episodes, all",
+           "none", RECORD_MODES),
+    Option("public-base-url", "for URL cases against a live service: the public base URL under which the "
+           "upload hook makes images reachable"),
+    Option("upload-hook", "for URL cases against a live service: 'module:function' called as "
+           "function(path, content, content_type) -> public URL"),
+    Option("metrics", "opt-in recognition metrics: 'specimens' (the synthetic specimens) or a folder holding "
+           "images and labels.json"),
+    Option("metrics-threshold", "fail the run when type accuracy (0..1) falls below this; without it metrics "
+           "are figures only"),
+)  # fmt: skip
+
+BY_NAME = {option.name: option for option in OPTIONS}

@@ -1,0 +1,73 @@
+"""Turn a case's exchanges and verdict into the JSON-able record the report is built from."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from pytest_idclassify.cases import Case, ImageSource
+from pytest_idclassify.report._model import trimmed
+from pytest_idclassify.suite._checks import Verdict
+from pytest_idclassify.suite._target import Exchange
+
+#: the longest side of a failure thumbnail in the HTML report.
+THUMBNAIL_SIDE = 160
+
+
+def _thumbnail(image: ImageSource) -> str | None:
+    """A small PNG of a synthetic image as base64, or ``None`` when it does not decode."""
+    try:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(image.render())) as picture:
+            picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            out = io.BytesIO()
+            picture.convert("RGB").save(out, format="PNG")
+    except Exception:  # malformed images are the point of many cases; they just get no thumbnail
+        return None
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _synthetic(image: ImageSource) -> bool:
+    # Only the toolkit's own recipes are fictitious by construction; anything else may be personal data.
+    return type(image).__module__.startswith("pytest_idclassify.")
+
+
+def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, thumbnails: bool = True,
+                all_images: bool = False) -> dict[str, Any]:  # fmt: skip
+    """The record of a case that ran: what was sent (images as recipes), what came back, the verdict."""
+    calls = []
+    for exchange in exchanges:
+        outcome = exchange.outcome
+        calls.append({
+            "request": exchange.call.describe(),
+            "sent": {"method": outcome.sent.method, "url": outcome.sent.url, "body": outcome.sent.summary()},
+            "status": outcome.status,
+            "body": trimmed(outcome.body),
+            "request_id": outcome.request_id,
+            "elapsed": round(outcome.elapsed, 4),
+        })  # fmt: skip
+    record: dict[str, Any] = {
+        "case": case.id,
+        "clause": case.clause,
+        "assumed": case.assumed,
+        "outcome": "failed" if verdict.violations else "passed",
+        "calls": calls,
+        "exercised": sorted(verdict.exercised),
+        "violations": [
+            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed}
+            for v in verdict.violations
+        ],
+    }
+    if verdict.violations and thumbnails:
+        images = [i for e in exchanges for i in e.images if all_images or _synthetic(i)]
+        record["thumbnails"] = [t for t in (_thumbnail(i) for i in images[:3]) if t]
+    return record
+
+
+def skipped_record(case: Case, reason: str) -> dict[str, Any]:
+    """The record of a case the target could not run, with the reason."""
+    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "skipped",
+            "skip_reason": reason, "calls": [], "exercised": [], "violations": []}  # fmt: skip

@@ -1,0 +1,228 @@
+"""Targets: where a contract case's calls go (the emulator, a live service, or cassettes).
+
+A target turns a :class:`~pytest_idclassify.cases.Call` into a real HTTP request (rendering lazy
+images, serving URL images, choosing the credentials the call's auth variant asks for) and returns
+the :class:`Exchange`: the body as sent and the outcome.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Hashable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any, cast
+
+import httpx
+
+from pytest_idclassify.cases import Auth, Call, Case, ImageSource, UrlImage
+from pytest_idclassify.client import AkSkAuth, CallBudget, ClientConfig, IdClassifyClient, Outcome, TokenAuth
+from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.suite._config import SuiteConfig
+from pytest_idclassify.suite._urlhost import LoopbackImageServer, UploadHookHost, UrlHost
+
+#: the emulator's URL fetch timeout in suite runs: short, so "slow" URL cases are quick to decide.
+EMULATOR_FETCH_TIMEOUT = 1.0
+#: a project id no credential of the emulator (or any account) owns, for OTHER_PROJECT calls.
+OTHER_PROJECT_ID = "f" * 32
+#: the endpoint replay targets put in URLs: never contacted, since cassettes answer every call.
+REPLAY_ENDPOINT = "http://127.0.0.1:9"
+#: what the emulator (and its recordings) offer: every case can run.
+ALL_OFFERS = frozenset({"url-server", "expired-token", "aksk"})
+#: how far SKEWED_DATE calls move X-Sdk-Date back: past the documented 15 minutes.
+SKEW = timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One call as made: the JSON body sent (images as sent, or ``None`` for raw bytes), and its outcome."""
+
+    call: Call
+    body: Any
+    outcome: Outcome
+    images: tuple[ImageSource, ...] = field(default=())
+
+
+@lru_cache(maxsize=8)
+def _cached_base64(image: object) -> str:
+    return cast(ImageSource, image).to_base64()
+
+
+def _base64_of(image: ImageSource) -> str:
+    # Relations send one image several times; boundary images are megabytes: render each once.
+    return _cached_base64(cast(Hashable, image))
+
+
+@dataclass
+class Target:
+    """A configured place to send cases: clients per credential variant, a URL host, a call budget."""
+
+    name: str
+    config: ClientConfig
+    transport: httpx.BaseTransport | None = None
+    app: Any = None
+    url_host: UrlHost | None = None
+    offers: frozenset[str] = frozenset()
+    budget: CallBudget | None = None
+    expired_token: str | None = None
+    _clients: dict[str, IdClassifyClient] = field(default_factory=dict)
+
+    def missing(self, case: Case) -> str | None:
+        """Why this target cannot run ``case`` (a skip reason), or ``None`` when it can."""
+        for need in sorted(case.needs):
+            if need == "url-server" and isinstance(self.url_host, UploadHookHost):
+                behaviours = {
+                    v.behaviour for c in case.calls for v in (c.json or {}).values() if isinstance(v, UrlImage)
+                }
+                if behaviours <= {"ok"} and not any(
+                    v.raw for c in case.calls for v in (c.json or {}).values() if isinstance(v, UrlImage)
+                ):
+                    continue
+            if need not in self.offers:
+                return _NEED_REASONS.get(need, f"the target does not offer {need!r}")
+        if self.budget is not None and self.budget.remaining is not None and self.budget.remaining < len(case.calls):
+            return f"the call budget is spent ({self.budget.used} of {self.budget.max_calls} calls used)"
+        return None
+
+    def client(self, variant: Auth) -> IdClassifyClient:
+        """The client that sends calls with the credentials of ``variant`` (built on first use)."""
+        if variant.value not in self._clients:
+            self._clients[variant.value] = self._build_client(variant)
+        return self._clients[variant.value]
+
+    def _build_client(self, variant: Auth) -> IdClassifyClient:
+        config = self.config
+        auth: Any = httpx.USE_CLIENT_DEFAULT
+        if variant is Auth.OTHER_PROJECT:
+            config = config.replace(project_id=OTHER_PROJECT_ID)
+        elif variant in (Auth.NONE, Auth.BAD_TOKEN):
+            auth = None
+        elif variant is Auth.EXPIRED_TOKEN:
+            if not self.expired_token:
+                raise ConfigurationError("this target has no expired token: set IDCLASSIFY_EXPIRED_TOKEN")
+            auth = TokenAuth(self.expired_token)
+        elif variant in (Auth.BAD_SIGNATURE, Auth.SKEWED_DATE):
+            ak, sk = self.config.access_key, self.config.secret_key
+            if not ak or not sk:
+                raise ConfigurationError("signature cases need CLOUD_SDK_AK and CLOUD_SDK_SK")
+            if variant is Auth.BAD_SIGNATURE:
+                auth = AkSkAuth(ak, sk[::-1] + "x")
+            else:
+                auth = AkSkAuth(ak, sk, clock=lambda: datetime.now(timezone.utc) - SKEW)
+        # Error answers are the point of most cases: retry only what the policy retries (429, 5xx).
+        return IdClassifyClient(config, transport=self.transport, app=self.app, auth=auth, budget=self.budget)
+
+    def _resolve(self, value: Any) -> Any:
+        if isinstance(value, ImageSource):
+            return _base64_of(value)
+        if isinstance(value, UrlImage):
+            if self.url_host is None:
+                raise ConfigurationError("this target has no URL host for URL cases")
+            return self.url_host.url_for(value)
+        return value
+
+    def send(self, call: Call) -> Exchange:
+        """Make one call and return what was sent and what came back."""
+        client = self.client(call.auth)
+        headers = dict(call.headers)
+        if call.auth is Auth.BAD_TOKEN:
+            headers["X-Auth-Token"] = "MIIthis-is-not-a-token"
+        if call.content is not None:
+            return Exchange(call, None, client.post(content=call.content, headers=headers))
+        assert call.json is not None
+        body = {name: self._resolve(value) for name, value in call.json.items()}
+        images = tuple(v if isinstance(v, ImageSource) else v.image for v in call.json.values()
+                       if isinstance(v, ImageSource) or (isinstance(v, UrlImage) and v.image is not None))  # fmt: skip
+        return Exchange(call, body, client.post(json=body, headers=headers), images)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        """Close every client's connection pool."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+_NEED_REASONS = {
+    "url-server": "URL cases need an image server the target can reach: against a live service, pass "
+    "--idclassify-public-base-url and --idclassify-upload-hook (see docs/how-to/live-run-on-a-budget.md)",
+    "expired-token": "needs an expired token: set IDCLASSIFY_EXPIRED_TOKEN",
+    "aksk": "needs AK/SK credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK",
+}
+
+
+def emulator_settings() -> Any:
+    """The emulator settings the suite runs against: defaults, with a short URL fetch timeout."""
+    from pytest_idclassify.emulator import EmulatorSettings
+
+    return EmulatorSettings(fetch_timeout=EMULATOR_FETCH_TIMEOUT)
+
+
+def _emulator_config(endpoint: str) -> ClientConfig:
+    from pytest_idclassify.emulator._settings import DEFAULT_AK, DEFAULT_PROJECT_ID, DEFAULT_SK, DEFAULT_TOKEN
+
+    return ClientConfig(endpoint=endpoint, project_id=DEFAULT_PROJECT_ID, auth="token", token=DEFAULT_TOKEN,
+                        access_key=DEFAULT_AK, secret_key=DEFAULT_SK, max_retries=0)  # fmt: skip
+
+
+@contextlib.contextmanager
+def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -> Iterator[Target]:
+    """Build the target ``config`` names, with its URL host running; close everything on exit."""
+    environ = os.environ if environ is None else environ
+    with contextlib.ExitStack() as stack:
+        if config.target == "live":
+            assert config.base_url is not None
+            overrides: dict[str, Any] = {"endpoint": config.base_url}
+            if config.project_id:
+                overrides["project_id"] = config.project_id
+            if config.auth:
+                overrides["auth"] = config.auth
+            client_config = ClientConfig.from_env(environ, **overrides)
+            host: UrlHost | None = None
+            offers: set[str] = set()
+            if config.public_base_url and config.upload_hook:
+                host = UploadHookHost.from_spec(config.public_base_url, config.upload_hook)
+            if client_config.access_key and client_config.secret_key:
+                offers.add("aksk")
+            expired = environ.get("IDCLASSIFY_EXPIRED_TOKEN")
+            if expired:
+                offers.add("expired-token")
+            budget = CallBudget(_worker_share(config.call_budget, environ))
+            target = Target("live", client_config, url_host=host, offers=frozenset(offers), budget=budget,
+                            expired_token=expired)  # fmt: skip
+        elif config.target == "replay":
+            # Nothing is listening: cassettes answer every call, and a miss fails instead of reaching out.
+            idle = LoopbackImageServer()
+            idle.base_url = REPLAY_ENDPOINT
+            target = Target("replay", _emulator_config(REPLAY_ENDPOINT), url_host=idle, offers=ALL_OFFERS,
+                            expired_token=_expired())  # fmt: skip
+        else:
+            from pytest_idclassify.emulator import create_app
+
+            server = stack.enter_context(LoopbackImageServer().running())
+            app = create_app(emulator_settings())
+            if config.record_mode != "none":
+                # Cassettes record httpx's own transport, so the emulator listens on a port to be recorded.
+                from pytest_idclassify._serve import serve_in_thread
+
+                endpoint = stack.enter_context(serve_in_thread(app))
+                target = Target("emulator", _emulator_config(endpoint), url_host=server, offers=ALL_OFFERS,
+                                expired_token=_expired())  # fmt: skip
+            else:
+                target = Target("emulator", _emulator_config("http://emulator.invalid"), app=app, url_host=server,
+                                offers=ALL_OFFERS, expired_token=_expired())  # fmt: skip
+        stack.callback(target.close)
+        yield target
+
+
+def _expired() -> str:
+    from pytest_idclassify.emulator._settings import DEFAULT_EXPIRED_TOKEN
+
+    return DEFAULT_EXPIRED_TOKEN
+
+
+def _worker_share(budget: int, environ: Mapping[str, str]) -> int:
+    """Each pytest-xdist worker gets an equal share of the run's budget, so the total never exceeds it."""
+    workers = int(environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or "1")
+    return max(1, budget // max(1, workers))
