@@ -103,7 +103,7 @@ def test_project_id_is_percent_encoded_in_the_path(recorder: Recorder, served: s
 
 
 def test_credentials_in_the_endpoint_are_refused_without_echoing_them() -> None:
-    with pytest.raises(ConfigurationError, match="IDCLASSIFY_ENDPOINT|CLOUD_SDK_AK") as info:
+    with pytest.raises(ConfigurationError, match="carries credentials") as info:
         ClientConfig.from_env({**BASE, "IDCLASSIFY_ENDPOINT": "https://user:hunter2secret@ocr.example.test"},
                               auth="none")
     assert "hunter2secret" not in str(info.value)
