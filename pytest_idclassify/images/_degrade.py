@@ -38,6 +38,7 @@ def check_degradations(degradations: Mapping[str, float] | None) -> Mapping[str,
 
     Raises:
         ImageSpecError: an unknown name, or a severity that is not a number in [0, 1].
+
     """
     if degradations is None:
         return MappingProxyType({})
@@ -138,7 +139,9 @@ def occlusion(card: Image, severity: float, rng: np.random.Generator) -> Image:
     return _draw_thumb(card, (cx, cy), (length / 2, thickness / 2), angle, tone)
 
 
-def _draw_thumb(card: Image, center: tuple[float, float], axes: tuple[float, float], angle: float, tone: float) -> Image:
+def _draw_thumb(
+    card: Image, center: tuple[float, float], axes: tuple[float, float], angle: float, tone: float
+) -> Image:
     height, width = card.shape[:2]
     reach = max(axes) + 2
     x0, x1 = max(0, int(center[0] - reach)), min(width, int(center[0] + reach) + 1)
@@ -161,7 +164,7 @@ def _draw_thumb(card: Image, center: tuple[float, float], axes: tuple[float, flo
     patch = out[y0:y1, x0:x1].astype(np.float32)
     patch = patch * (1.0 - edge[:, :, None]) + color * edge[:, :, None]
     out[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
-    return out
+    return np.asarray(out, np.uint8)
 
 
 # -- placement --------------------------------------------------------------------------------------
@@ -222,30 +225,36 @@ def recapture(image: Image, severity: float, rng: np.random.Generator) -> Image:
     theta = math.radians(rng.uniform(2.0, 12.0)) * (1 if rng.integers(2) else -1)
     beat = rng.uniform(28.0, 60.0)
     beat_theta = theta + math.radians(rng.uniform(30.0, 60.0))
-    amplitude = 0.5 * severity
+    # A screen grid is visible as soon as there is a screen: the pattern starts at a noticeable depth.
+    amplitude = 0.12 + 0.38 * severity
     xs = np.arange(width, dtype=np.float32)
     ys = np.arange(height, dtype=np.float32)
     k = 2 * math.pi / period
     rows = _plane_wave(xs, ys, -k * math.sin(theta), k * math.cos(theta), 0.0)
     out = image.astype(np.float32)
+    # Colour fringes first: the screen's sub-pixel grid then lies on top of the misregistered image.
+    shift = round(severity * max(1.0, width / 640.0) * 1.5)
+    if shift:
+        out[:, :, 0] = np.roll(out[:, :, 0], shift, axis=1)
+        out[:, :, 2] = np.roll(out[:, :, 2], -shift, axis=1)
     row_gap = 1.0 - amplitude * 0.5 * (0.5 - 0.5 * rows)
-    bands = _plane_wave(xs, ys, 2 * math.pi / beat * math.cos(beat_theta), 2 * math.pi / beat * math.sin(beat_theta), 0.0)
+    bands = _plane_wave(
+        xs, ys, 2 * math.pi / beat * math.cos(beat_theta), 2 * math.pi / beat * math.sin(beat_theta), 0.0
+    )
     band_gain = 1.0 - amplitude * 0.6 * (0.5 + 0.5 * bands)
     common = row_gap * band_gain
     for channel in range(3):
         phase = 2 * math.pi * channel / 3
         stripes = _plane_wave(xs, ys, k * math.cos(theta), k * math.sin(theta), phase)
         out[:, :, channel] *= common * (1.0 - amplitude * (0.5 - 0.5 * stripes))
-    shift = round(severity * max(1.0, width / 640.0) * 1.5)
-    if shift:
-        out[:, :, 0] = np.roll(out[:, :, 0], shift, axis=1)
-        out[:, :, 2] = np.roll(out[:, :, 2], -shift, axis=1)
     screen = np.array([18.0, 24.0, 40.0], np.float32) * severity
     out = out * (1.0 - 0.12 * severity) + screen
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(out + 0.5, 0, 255), np.uint8)
 
 
-def _plane_wave(xs: npt.NDArray[np.float32], ys: npt.NDArray[np.float32], kx: float, ky: float, phase: float) -> npt.NDArray[np.float32]:
+def _plane_wave(
+    xs: npt.NDArray[np.float32], ys: npt.NDArray[np.float32], kx: float, ky: float, phase: float
+) -> npt.NDArray[np.float32]:
     # cos(kx x + ky y + phase) from two 1-D tables: an outer product instead of a 2-D cosine.
     cx, sx = np.cos(kx * xs + phase), np.sin(kx * xs + phase)
     cy, sy = np.cos(ky * ys), np.sin(ky * ys)
@@ -264,7 +273,7 @@ def darkness(image: Image, severity: float, rng: np.random.Generator) -> tuple[I
     gamma = 1.0 + 1.2 * severity
     table = np.clip(255.0 * gain * (np.arange(256) / 255.0) ** gamma + 0.5, 0, 255).astype(np.uint8)
     del rng  # the noise is drawn later by add_noise, from the same generator
-    return cv2.LUT(image, table), 1.5 + 5.0 * severity
+    return np.asarray(cv2.LUT(image, table), np.uint8), 1.5 + 5.0 * severity
 
 
 def add_noise(image: Image, sigma: float, rng: np.random.Generator) -> Image:
@@ -275,11 +284,17 @@ def add_noise(image: Image, sigma: float, rng: np.random.Generator) -> Image:
     luma = rng.standard_normal((height, width), dtype=np.float32) * np.float32(sigma)
     chroma = _smooth_noise(rng, height, width, cell=2, channels=3) * np.float32(sigma * 0.5)
     out = image.astype(np.float32) + luma[:, :, None] + chroma
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(out + 0.5, 0, 255), np.uint8)
 
 
-def glare(image: Image, coverage: npt.NDArray[np.float32], spot: tuple[float, float], scale: float, severity: float,
-          rng: np.random.Generator) -> Image:
+def glare(
+    image: Image,
+    coverage: npt.NDArray[np.float32],
+    spot: tuple[float, float],
+    scale: float,
+    severity: float,
+    rng: np.random.Generator,
+) -> Image:
     """Add a specular highlight centred on ``spot`` whose clipped (pure white) core grows with severity.
 
     ``coverage`` (H x W, 0..1) confines the highlight to the card's glossy surface; ``scale`` is the
@@ -288,8 +303,8 @@ def glare(image: Image, coverage: npt.NDArray[np.float32], spot: tuple[float, fl
     if severity <= 0:
         return image
     height, width = image.shape[:2]
-    sigma = scale * (0.05 + 0.10 * severity)
-    gain = 1.4 + 7.0 * severity
+    sigma = scale * (0.04 + 0.07 * severity)
+    gain = 1.4 + 5.0 * severity
     aspect = rng.uniform(1.0, 1.8)
     angle = rng.uniform(0, math.pi)
     reach = sigma * aspect * 3.5
@@ -306,7 +321,7 @@ def glare(image: Image, coverage: npt.NDArray[np.float32], spot: tuple[float, fl
     patch = out[y0:y1, x0:x1].astype(np.float32)
     patch += (255.0 - patch) * weight[:, :, None]
     out[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
-    return out
+    return np.asarray(out, np.uint8)
 
 
 def blur(image: Image, severity: float, rng: np.random.Generator) -> Image:
@@ -315,10 +330,14 @@ def blur(image: Image, severity: float, rng: np.random.Generator) -> Image:
         return image
     del rng  # a Gaussian defocus has nothing random
     sigma = severity * max(image.shape[:2]) / 150.0
-    return np.asarray(cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT), np.uint8)
+    return np.asarray(
+        cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT), np.uint8
+    )
 
 
-def _smooth_noise(rng: np.random.Generator, height: int, width: int, *, cell: int, channels: int = 0) -> npt.NDArray[np.float32]:
+def _smooth_noise(
+    rng: np.random.Generator, height: int, width: int, *, cell: int, channels: int = 0
+) -> npt.NDArray[np.float32]:
     # Unit-variance noise correlated over about `cell` pixels: drawn coarse, resized up.
     small_h, small_w = max(1, -(-height // cell)), max(1, -(-width // cell))
     shape = (small_h, small_w, channels) if channels else (small_h, small_w)
@@ -326,4 +345,3 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int, *, cell: in
     if cell == 1:
         return coarse
     return np.asarray(cv2.resize(coarse, (width, height), interpolation=cv2.INTER_LINEAR), np.float32)
-

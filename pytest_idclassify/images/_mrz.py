@@ -40,6 +40,7 @@ def check_digit(field: str) -> str:
 
     Raises:
         ImageSpecError: the field holds a character outside ``0-9``, ``A-Z`` and ``<``.
+
     """
     total = sum(_char_value(char) * _WEIGHTS[index % 3] for index, char in enumerate(field))
     return str(total % 10)
@@ -85,6 +86,7 @@ def td3_lines(data: TD3Data) -> tuple[str, str]:
 
     Raises:
         ImageSpecError: a field is too long, holds a character an MRZ cannot hold, or a date is not ``YYMMDD``.
+
     """
     if data.sex not in ("M", "F", "<"):
         raise ImageSpecError(f"MRZ sex {data.sex!r} must be 'M', 'F' or '<' (unspecified)")
@@ -121,6 +123,7 @@ def verify_td3(line1: str, line2: str) -> list[str]:
 
     Raises:
         ImageSpecError: a line is not 44 characters long or holds a character an MRZ cannot hold.
+
     """
     for index, line in enumerate((line1, line2), start=1):
         if len(line) != TD3_LINE_LENGTH:

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from pytest_idclassify.errors import ImageSpecError
 from pytest_idclassify.images import _degrade
-from pytest_idclassify.images._cards._render import card_alpha, card_size_mm, cached_card, check_doc_type, check_seed
+from pytest_idclassify.images._cards._render import cached_card, card_alpha, card_size_mm, check_doc_type, check_seed
 
 Point = tuple[int, int]
 QuadPoints = tuple[Point, Point, Point, Point]
@@ -38,6 +38,7 @@ class Scene:
         seed: the seed of the scene (holder data, background, placement).
         degradations: the severities applied, in ``DEGRADATIONS`` order.
         degradation_seeds: the seed of each degradation's random draws (0 unless set by :func:`degrade`).
+
     """
 
     pixels: npt.NDArray[np.uint8]
@@ -76,6 +77,7 @@ def render_scene(
     Raises:
         ImageSpecError: unknown type or degradation, severity outside [0, 1], negative seed, or a
             side outside [128, 8192] pixels.
+
     """
     return _render(doc_type, width, height, seed, _degrade.check_degradations(degradations), {})
 
@@ -90,6 +92,7 @@ def degrade(scene: Scene, name: str, severity: float, *, seed: int = 0) -> Scene
 
     Raises:
         ImageSpecError: unknown degradation, severity outside [0, 1], or a negative seed.
+
     """
     _degrade.check_name(name)
     check_seed(seed)
@@ -134,7 +137,9 @@ def _render(
     quad = _degrade.cut_border(quad, (width, height), severity("cut_border"), rng("cut_border"))
     frame = _background(width, height, scene_rng)
 
-    card_width = int(min(8192, max(64, math.ceil(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3]))))))
+    card_width = int(
+        min(8192, max(64, math.ceil(max(np.linalg.norm(quad[1] - quad[0]), np.linalg.norm(quad[2] - quad[3])))))
+    )
     card = cached_card(doc_type, seed, card_width)
     card = _degrade.copy(card, severity("copy"), rng("copy"))
     card = _degrade.occlusion(card, severity("occlusion"), rng("occlusion"))
@@ -197,9 +202,11 @@ def _background(width: int, height: int, rng: np.random.Generator) -> npt.NDArra
     gx = np.linspace(-1.0, 1.0, width, dtype=np.float32)
     gy = np.linspace(-1.0, 1.0, height, dtype=np.float32)
     light_x, light_y = rng.uniform(-0.12, 0.12, 2)
-    falloff = 1.0 + np.float32(light_x) * gx[None, :] + np.float32(light_y) * gy[:, None]
-    luma = (soft + fine)[:, :, None]
-    frame = np.clip(base * falloff[:, :, None] + luma, 0, 255).astype(np.uint8)
+    level = np.float32(base.mean())
+    shade = (np.float32(light_x) * gx)[None, :] + (np.float32(light_y) * gy)[:, None]
+    shade = shade * level + level + soft + fine
+    # One luminance plane scaled per channel: cv2 saturates to uint8 in a single pass each.
+    frame = cv2.merge([cv2.convertScaleAbs(shade, alpha=float(c / level)) for c in base])
     # Clutter: a few low-contrast strokes and shapes, fainter than the card's own edge.
     for _ in range(int(rng.integers(3, 7))):
         tint = tuple(int(c) for c in np.clip(base + rng.uniform(-22.0, 22.0, 3), 0, 255))
@@ -214,31 +221,34 @@ def _background(width: int, height: int, rng: np.random.Generator) -> npt.NDArra
         else:
             axes = (abs(x1 - x0) // 3 + 1, abs(y1 - y0) // 3 + 1)
             cv2.ellipse(frame, (x0, y0), axes, 0, 0, 360, tint, thickness, cv2.LINE_AA)
-    return frame
+    return np.asarray(frame, np.uint8)
 
 
 def _composite(
-    frame: npt.NDArray[np.uint8], card: npt.NDArray[np.uint8], alpha: npt.NDArray[np.float32], quad: npt.NDArray[np.float64]
+    frame: npt.NDArray[np.uint8],
+    card: npt.NDArray[np.uint8],
+    alpha: npt.NDArray[np.float32],
+    quad: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float32]:
     """Warp the card onto ``frame`` (in place) along ``quad``; return the card's coverage of the frame."""
     height, width = frame.shape[:2]
     card_h, card_w = card.shape[:2]
     coverage = np.zeros((height, width), np.float32)
-    x0, y0 = (max(0, int(math.floor(v))) for v in quad.min(axis=0))
-    x1, y1 = (int(math.ceil(v)) + 1 for v in quad.max(axis=0))
+    x0, y0 = (max(0, math.floor(v)) for v in quad.min(axis=0))
+    x1, y1 = (math.ceil(v) + 1 for v in quad.max(axis=0))
     x1, y1 = min(width, x1), min(height, y1)
     if x0 >= x1 or y0 >= y1:
         return coverage
     # Card pixel centres sit at integers, so its outer edges are at -0.5 and size - 0.5.
-    source = np.array([[-0.5, -0.5], [card_w - 0.5, -0.5], [card_w - 0.5, card_h - 0.5], [-0.5, card_h - 0.5]], np.float32)
+    source = np.array(
+        [[-0.5, -0.5], [card_w - 0.5, -0.5], [card_w - 0.5, card_h - 0.5], [-0.5, card_h - 0.5]], np.float32
+    )
     target = (quad - [x0, y0]).astype(np.float32)
     homography = cv2.getPerspectiveTransform(source, target)
     size = (x1 - x0, y1 - y0)
     warped = cv2.warpPerspective(card, homography, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     cover = cv2.warpPerspective(alpha, homography, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    region = frame[y0:y1, x0:x1].astype(np.float32)
-    mixed = region + (warped.astype(np.float32) - region) * cover[:, :, None]
-    frame[y0:y1, x0:x1] = (mixed + 0.5).astype(np.uint8)
+    frame[y0:y1, x0:x1] = cv2.blendLinear(warped, frame[y0:y1, x0:x1], cover, 1.0 - cover)
     coverage[y0:y1, x0:x1] = cover
     return coverage
 

@@ -155,4 +155,4 @@ def _guilloche_alpha(width: int, height: int, scale: float, period: float, stren
     wave *= wave
     alpha = (wave * np.float32(strength))[:, :, None]
     alpha.flags.writeable = False
-    return alpha
+    return np.asarray(alpha, np.float32)

@@ -59,8 +59,9 @@ def render_card(doc_type: str, *, seed: int = 0, width: int | None = None) -> np
 
     Raises:
         ImageSpecError: unknown ``doc_type``, negative ``seed``, or ``width`` outside [64, 8192].
+
     """
-    return cached_card(doc_type, seed, width).copy()
+    return np.array(cached_card(doc_type, seed, width), np.uint8)
 
 
 def cached_card(doc_type: str, seed: int, width: int | None) -> npt.NDArray[np.uint8]:
@@ -93,7 +94,6 @@ def _draw(doc_type: str, seed: int, width: int) -> npt.NDArray[np.uint8]:
 @functools.lru_cache(maxsize=64)
 def card_alpha(doc_type: str, width: int, height: int) -> npt.NDArray[np.float32]:
     """Return the card's coverage (1 inside, 0 outside its rounded corners), read-only, H x W float32."""
-    mask = np.zeros((height, width), np.uint8)
     radius = round(_CORNER_RADIUS_MM * width / LAYOUTS[doc_type].size_mm[0])
     # Supersample by 4 so the rounded corners are anti-aliased.
     big = np.zeros((height * 4, width * 4), np.uint8)
