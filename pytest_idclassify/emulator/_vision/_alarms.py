@@ -58,7 +58,7 @@ SCALES: dict[str, Scale] = {
     "insufficient_lighting": Scale(clean=160.0, severe=60.0),  # 90th percentile of card luminance, 0-255
     "copy": Scale(clean=12.0, severe=2.0),  # Hasler-Suesstrunk colourfulness at full exposure
     "border_integrity": Scale(clean=0.0, severe=0.2),  # share of the card estimated outside the frame
-    "reproduce": Scale(clean=1.6, severe=2.2),  # log10 of the strongest spectral peak over the band median
+    "reproduce": Scale(clean=1.7, severe=2.5),  # log10 of the strongest red-green spectral peak over the median
 }
 
 _MARGIN = 0.04  # share of each side left out: the card's own edge is not part of its print
@@ -195,13 +195,13 @@ _RADIUS = np.hypot(*(np.mgrid[0:_SIDE, 0:_SIDE] - _SIDE / 2))
 _RING = (_RADIUS >= _SIDE * 0.15) & (_RADIUS <= _SIDE * 0.48)
 
 
-def screen_patch(gray: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8] | None:
+def screen_patch(rgb: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8] | None:
     """Cut the square of :data:`_SIDE` pixels at the card's centre, at the picture's own resolution.
 
     A screen's sub-pixel grid is only a few pixels across: any resampling would average it away,
     so this measure reads the picture as it came.  None when the card is too small to hold it.
     """
-    height, width = gray.shape
+    height, width = rgb.shape[:2]
     cx, cy = quad.mean(axis=0)
     x0, y0 = round(cx - _SIDE / 2), round(cy - _SIDE / 2)
     if x0 < 0 or y0 < 0 or x0 + _SIDE > width or y0 + _SIDE > height:
@@ -210,19 +210,20 @@ def screen_patch(gray: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> 
     outline = quad.astype(np.float32).reshape(-1, 1, 2)
     if any(cv2.pointPolygonTest(outline, (float(x), float(y)), False) < 0 for x, y in corners):
         return None
-    return gray[y0 : y0 + _SIDE, x0 : x0 + _SIDE]
+    return rgb[y0 : y0 + _SIDE, x0 : x0 + _SIDE]
 
 
 def spectral_peak(patch: npt.NDArray[np.uint8] | None) -> float:
-    """Return log10 of the strongest mid-to-high frequency peak of the spectrum over the band's median.
+    """Return log10 of the strongest mid-to-high frequency peak of the red-green spectrum over the band's median.
 
-    A screen photographed again lays a regular grid (moire) over the whole card: a few sharp peaks
-    far from the centre of the 2D spectrum, which grow with the grid's contrast.  Print gives a
-    broad, smooth spectrum instead.
+    A screen photographed again lays its red, green and blue sub-pixel stripes over the whole card:
+    the red-green difference then carries a few sharp peaks far from the centre of the 2D spectrum,
+    which grow with the grid's contrast.  Print, even fine security print in one ink, gives a broad,
+    smooth red-green spectrum instead.
     """
     if patch is None:
         return 0.0
-    values = patch.astype(np.float32)
+    values = patch[:, :, 0].astype(np.float32) - patch[:, :, 1].astype(np.float32)
     values -= cv2.GaussianBlur(values, (0, 0), 4.0)  # keep the fine structure only
     band = np.abs(np.fft.fftshift(np.fft.fft2(values * _HANN)))[_RING]
     median = float(np.median(band))

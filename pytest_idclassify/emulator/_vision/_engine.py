@@ -18,7 +18,7 @@ from pytest_idclassify.emulator._vision._alarms import (
 from pytest_idclassify.emulator._vision._classify import classify
 from pytest_idclassify.emulator._vision._decode import to_rgb8
 from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
-from pytest_idclassify.emulator._vision._localise import locate
+from pytest_idclassify.emulator._vision._localise import WORK_SIDE, locate
 from pytest_idclassify.emulator._vision._rectify import (
     aspect,
     extend_cut,
@@ -59,9 +59,15 @@ class Analysis:
     alarm_confidence: dict[str, int] | None
 
 
-def _touches(quad: npt.NDArray[np.float64], width: int, height: int) -> bool:
+def _frame_tolerance(width: int, height: int) -> float:
+    # The outline is traced on a copy at most WORK_SIDE across: a side lying on the frame can end a
+    # pixel or two of that copy short of it.
+    return 2.5 + 2.0 * max(width, height) / WORK_SIDE
+
+
+def _touches(quad: npt.NDArray[np.float64], width: int, height: int, tolerance: float) -> bool:
     xs, ys = quad[:, 0], quad[:, 1]
-    return bool(((xs <= 2.5) | (ys <= 2.5) | (xs >= width - 3.5) | (ys >= height - 3.5)).any())
+    return bool(((xs <= tolerance) | (ys <= tolerance) | (xs >= width - 1 - tolerance) | (ys >= height - 1 - tolerance)).any())
 
 
 def _as_points(quad: npt.NDArray[np.float64], width: int, height: int) -> tuple[Point, Point, Point, Point]:
@@ -95,7 +101,8 @@ def analyse(
             "photograph the whole document on a darker background"
         )
     visible = long_side_first(found)
-    cut = [index for index, on_frame in enumerate(sides_on_frame(visible, (width, height))) if on_frame]
+    tolerance = _frame_tolerance(width, height)
+    cut = [index for index, on_frame in enumerate(sides_on_frame(visible, (width, height), tolerance)) if on_frame]
     # A card cut along one side is rebuilt whole, so that its print is compared at its true place;
     # what lies beyond the frame is masked out of every comparison.
     whole = extend_cut(visible, cut[0], _MEAN_ASPECT) if len(cut) == 1 else visible
@@ -119,8 +126,8 @@ def analyse(
         card,
         template_card,
         inside=card_inside,
-        outside=outside_share(visible, cut, match.template.aspect, touching=_touches(visible, width, height)),
-        patch=screen_patch(gray, quad),
+        outside=outside_share(visible, cut, match.template.aspect, touching=_touches(visible, width, height, tolerance)),
+        patch=screen_patch(rgb, quad),
     )
     scores = measures.scores()
     threshold = int(alarm_threshold)

@@ -1,0 +1,112 @@
+"""Quality of the recognition engine, measured on generated specimen scenes.
+
+The figures are printed (run with ``-s`` to see them) and asserted against the targets in
+docs/explanation/recognition.md.
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import numpy as np
+import pytest
+
+from pytest_idclassify.emulator._vision import ALARM_NAMES, analyse
+from pytest_idclassify.images._specimens import DOCUMENT_TYPES, render_scene
+
+pytestmark = pytest.mark.slow
+
+#: the alarm each degradation must raise.
+ALARM_OF = {
+    "blur": "blur",
+    "glare": "glare",
+    "occlusion": "blocking_within_border",
+    "darkness": "insufficient_lighting",
+    "copy": "copy",
+    "cut_border": "border_integrity",
+    "recapture": "reproduce",
+}
+SEVERITIES = (0.0, 0.25, 0.5, 0.75, 1.0)
+MIXABLE = ("blur", "glare", "occlusion", "darkness", "copy", "recapture")
+
+
+def _recipe(index: int) -> dict[str, float]:
+    # Two degradations per scene at moderate severity, cycling through all pairs.
+    rng = np.random.default_rng([index, 2024])
+    names = rng.choice(len(MIXABLE), size=2, replace=False)
+    return {MIXABLE[int(name)]: float(rng.uniform(0.2, 0.5)) for name in names}
+
+
+def _corner_errors(found: tuple[tuple[int, int], ...], truth: tuple[tuple[int, int], ...]) -> list[float]:
+    return [float(np.hypot(fx - tx, fy - ty)) for (fx, fy), (tx, ty) in zip(found, truth)]
+
+
+def test_type_accuracy_and_corner_error_on_mixed_degradations() -> None:
+    total, correct, errors = 0, 0, []
+    for type_index, doc_type in enumerate(DOCUMENT_TYPES):
+        for repeat in range(10):
+            index = type_index * 10 + repeat
+            scene = render_scene(doc_type, seed=100 + index, degradations=_recipe(index))
+            analysis = analyse(scene.pixels, with_alarms=False)
+            total += 1
+            correct += analysis.doc_type == doc_type
+            errors.extend(_corner_errors(analysis.quad, scene.quad))
+    accuracy = correct / total
+    median_error = statistics.median(errors)
+    print(f"\n{total} scenes: type accuracy {accuracy:.3f}, median corner error {median_error:.2f} px")
+    assert total >= 90
+    assert accuracy >= 0.99
+    assert median_error <= 3.0
+
+
+def test_cut_border_scenes_are_located_and_scored() -> None:
+    total, correct = 0, 0
+    for type_index, doc_type in enumerate(DOCUMENT_TYPES):
+        for seed in (1, 2):
+            scene = render_scene(doc_type, seed=seed + type_index, degradations={"cut_border": 0.3})
+            analysis = analyse(scene.pixels, with_alarms=True)
+            total += 1
+            correct += analysis.doc_type == doc_type
+            assert analysis.alarm_confidence is not None
+            assert analysis.alarm_confidence["border_integrity_score"] >= 50
+            assert all(0 <= x < scene.width and 0 <= y < scene.height for x, y in analysis.quad)
+    print(f"\ncut_border 0.3: type accuracy {correct / total:.3f} over {total} scenes")
+
+
+def test_clean_scenes_raise_no_alarm() -> None:
+    for type_index, doc_type in enumerate(DOCUMENT_TYPES):
+        for seed in (0, 50 + type_index):
+            analysis = analyse(render_scene(doc_type, seed=seed).pixels, with_alarms=True)
+            assert analysis.alarm_result is not None and analysis.alarm_confidence is not None
+            raised = [name for name, flag in analysis.alarm_result.items() if flag]
+            assert raised == [], (doc_type, seed, analysis.alarm_confidence)
+            assert analysis.doc_type == doc_type
+            assert analysis.confidence >= 0.5
+
+
+@pytest.mark.parametrize("degradation", list(ALARM_OF))
+def test_each_alarm_rises_with_its_degradation(degradation: str) -> None:
+    alarm = f"{ALARM_OF[degradation]}_score"
+    sequences, monotone, raised_at_full = 0, 0, 0
+    for type_index, doc_type in enumerate(DOCUMENT_TYPES):
+        seed = 300 + type_index
+        scores = []
+        for severity in SEVERITIES:
+            recipe = {degradation: severity} if severity else None
+            analysis = analyse(render_scene(doc_type, seed=seed, degradations=recipe).pixels, with_alarms=True)
+            assert analysis.alarm_confidence is not None
+            scores.append(analysis.alarm_confidence[alarm])
+        sequences += 1
+        monotone += all(later >= earlier for earlier, later in zip(scores, scores[1:]))
+        raised_at_full += scores[-1] >= 50
+        assert scores[0] < 50, (doc_type, scores)
+    print(f"\n{degradation}: {monotone}/{sequences} monotone, alarm at full severity in {raised_at_full}/{sequences}")
+    assert monotone / sequences >= 0.95
+    assert raised_at_full == sequences
+
+
+def test_alarm_names_follow_the_api_page() -> None:
+    analysis = analyse(render_scene("passport", seed=3).pixels, with_alarms=True)
+    assert analysis.alarm_result is not None and analysis.alarm_confidence is not None
+    assert list(analysis.alarm_result) == [f"detect_{name}_result" for name in ALARM_NAMES]
+    assert list(analysis.alarm_confidence) == [f"{name}_score" for name in ALARM_NAMES]
