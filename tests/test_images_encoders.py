@@ -76,7 +76,8 @@ def test_uncompressed_bmp_is_one_bit_per_pixel() -> None:
     assert int.from_bytes(data[28:30], "little") == 1
     assert len(data) == 14 + 40 + 8 + 8 * 3  # two palette entries, rows padded to 4 bytes
     assert (pillow_rgb(data) == (9, 8, 7)).all()
-    assert (opencv_rgb(data) == (9, 8, 7)).all()
+    opencv = opencv_rgb(data)
+    assert opencv is not None and (opencv == (9, 8, 7)).all()
 
 
 def test_large_flat_files_stay_small() -> None:

@@ -86,9 +86,9 @@ def test_corrupt_data_is_deterministic() -> None:
 def test_exif_orientation_rotates_in_decoders_that_honour_it(orientation: int, shown: tuple[int, int]) -> None:
     data = with_exif_orientation(encode_flat("jpeg", 8192, 15), orientation)
     decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-    assert (decoded.shape[1], decoded.shape[0]) == shown
+    assert decoded is not None and (decoded.shape[1], decoded.shape[0]) == shown
     stored = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
-    assert stored.shape[:2] == (15, 8192)
+    assert stored is not None and stored.shape[:2] == (15, 8192)
     with Image.open(io.BytesIO(data)) as image:
         assert image.size == (8192, 15)
         assert ImageOps.exif_transpose(image).size == shown

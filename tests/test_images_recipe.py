@@ -79,7 +79,9 @@ def test_modes_decode_as_declared() -> None:
 def test_specimen_recipe_encodes_the_scene(doc_type: str) -> None:
     recipe = ImageRecipe("png", 320, 200, content="specimen", doc_type=doc_type, seed=4, degradations=(("blur", 0.3),))
     data = recipe.render()
-    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+    decoded = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert decoded is not None
+    pixels = decoded[..., ::-1]
     scene = render_scene(doc_type, width=320, height=200, seed=4, degradations={"blur": 0.3})
     assert (pixels == scene.pixels).all()  # PNG is lossless: the recipe carries the scene exactly
     assert probe(data).width == 320
