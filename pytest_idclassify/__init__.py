@@ -1,8 +1,14 @@
-"""pytest-idclassify: contract testing for Huawei Cloud OCR's Auto ID Document Classification API."""
+"""pytest-idclassify: contract testing for Huawei Cloud OCR's Auto ID Document Classification API.
+
+The public names are loaded on first use (PEP 562), so importing the package, and so loading the
+pytest plugin, stays cheap for suites that use none of them.
+"""
 
 from __future__ import annotations
 
-from pytest_idclassify.catalogue import Clause, ErrorSpec, Kind, catalogue, clause, clauses
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from pytest_idclassify.errors import (
     BudgetExceededError,
     CassetteError,
@@ -10,30 +16,85 @@ from pytest_idclassify.errors import (
     IdClassifyError,
     ImageSpecError,
     SchemaStaleError,
+    SignatureRejected,
     SigningError,
     TableError,
     TransportError,
 )
-from pytest_idclassify.validation import ContractDriftWarning, Violation, assert_conforms, validate_response
+
+if TYPE_CHECKING:
+    from pytest_idclassify.catalogue import Clause, ErrorSpec, Kind, catalogue, clause, clauses
+    from pytest_idclassify.client import (
+        AkSkAuth,
+        AsyncIdClassifyClient,
+        CallBudget,
+        ClientConfig,
+        IdClassifyClient,
+        Outcome,
+        TokenAuth,
+        verify_aksk,
+    )
+    from pytest_idclassify.emulator import EmulatorSettings, create_app
+    from pytest_idclassify.images import ImageRecipe, probe, render_scene
+    from pytest_idclassify.validation import ContractDriftWarning, Violation, assert_conforms, validate_response
+
+_LAZY = {
+    "Clause": "catalogue", "ErrorSpec": "catalogue", "Kind": "catalogue", "catalogue": "catalogue",
+    "clause": "catalogue", "clauses": "catalogue",
+    "AkSkAuth": "client", "AsyncIdClassifyClient": "client", "CallBudget": "client", "ClientConfig": "client",
+    "IdClassifyClient": "client", "Outcome": "client", "TokenAuth": "client", "verify_aksk": "client",
+    "EmulatorSettings": "emulator", "create_app": "emulator",
+    "ImageRecipe": "images", "probe": "images", "render_scene": "images",
+    "ContractDriftWarning": "validation", "Violation": "validation", "assert_conforms": "validation",
+    "validate_response": "validation",
+}  # fmt: skip
 
 __all__ = [
+    "AkSkAuth",
+    "AsyncIdClassifyClient",
     "BudgetExceededError",
+    "CallBudget",
     "CassetteError",
     "Clause",
+    "ClientConfig",
     "ConfigurationError",
     "ContractDriftWarning",
+    "EmulatorSettings",
     "ErrorSpec",
+    "IdClassifyClient",
     "IdClassifyError",
+    "ImageRecipe",
     "ImageSpecError",
     "Kind",
+    "Outcome",
     "SchemaStaleError",
+    "SignatureRejected",
     "SigningError",
     "TableError",
+    "TokenAuth",
     "TransportError",
     "Violation",
     "assert_conforms",
     "catalogue",
     "clause",
     "clauses",
+    "create_app",
+    "probe",
+    "render_scene",
     "validate_response",
+    "verify_aksk",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"pytest_idclassify.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pytest_idclassify' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """List the public names, loaded or not."""
+    return sorted(set(globals()) | set(__all__))

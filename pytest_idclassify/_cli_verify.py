@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from pytest_idclassify.suite._options import OPTIONS
+from pytest_idclassify._options import OPTIONS
 
 _EXCLUDED = {"report-images"}
 

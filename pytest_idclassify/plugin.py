@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_idclassify.suite._options import OPTIONS
+from pytest_idclassify._options import OPTIONS
 
 if TYPE_CHECKING:
     from pytest_idclassify.suite._config import SuiteConfig
@@ -27,6 +27,9 @@ MARKER_HELP = (
 
 config_key = pytest.StashKey["SuiteConfig"]()
 records_key = pytest.StashKey[list[dict[str, Any]]]()
+metrics_key = pytest.StashKey[dict[str, Any]]()
+#: the user property under which the metrics test hands over its figures.
+METRICS_PROPERTY = "idclassify-metrics"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -180,17 +183,18 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Collect contract records (from this process or, under xdist, from the workers)."""
     from pytest_idclassify.report._model import PROPERTY
 
-    if report.when == "call" or (report.when == "setup" and report.skipped):
-        for name, value in report.user_properties:
-            if name == PROPERTY and isinstance(value, dict):
-                _records_of(report).append(value)
+    if not _session_config or not (report.when == "call" or (report.when == "setup" and report.skipped)):
+        return
+    stash = _session_config[-1].stash
+    for name, value in report.user_properties:
+        if name == PROPERTY and isinstance(value, dict):
+            stash[records_key].append(value)
+        elif name == METRICS_PROPERTY and isinstance(value, dict):
+            stash[metrics_key] = value
 
 
+# pytest_runtest_logreport receives only the report; the session's config is kept here for it.
 _session_config: list[pytest.Config] = []
-
-
-def _records_of(report: pytest.TestReport) -> list[dict[str, Any]]:
-    return _session_config[-1].stash[records_key] if _session_config else []
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -206,7 +210,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     from pytest_idclassify.report import write_reports
 
-    write_reports(records, _suite_config(config), terminalreporter)
+    write_reports(records, _suite_config(config), terminalreporter, metrics=config.stash.get(metrics_key, None))
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

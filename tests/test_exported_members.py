@@ -2,14 +2,26 @@ import importlib
 
 import pytest
 
-PUBLIC = ["pytest_idclassify", "pytest_idclassify.catalogue", "pytest_idclassify.validation"]
+PUBLIC = [
+    "pytest_idclassify",
+    "pytest_idclassify.cases",
+    "pytest_idclassify.catalogue",
+    "pytest_idclassify.client",
+    "pytest_idclassify.emulator",
+    "pytest_idclassify.images",
+    "pytest_idclassify.report",
+    "pytest_idclassify.strategies",
+    "pytest_idclassify.suite",
+    "pytest_idclassify.validation",
+]
 
 
 @pytest.mark.parametrize("name", PUBLIC)
-def test_all_is_sorted_and_complete(name: str) -> None:
+def test_all_is_complete_and_documented(name: str) -> None:
+    # The order of __all__ is ruff's (RUF022: constants, classes, then functions, each sorted).
     module = importlib.import_module(name)
     exported = module.__all__
-    assert exported == sorted(exported)
+    assert len(set(exported)) == len(exported)
     public = {
         n
         for n, v in vars(module).items()
