@@ -57,7 +57,7 @@ SCALES: dict[str, Scale] = {
     "blocking_within_border": Scale(clean=0.02, severe=0.12),  # share of the card under one foreign flat blob
     "insufficient_lighting": Scale(clean=160.0, severe=60.0),  # 90th percentile of card luminance, 0-255
     "copy": Scale(clean=12.0, severe=2.0),  # Hasler-Suesstrunk colourfulness at full exposure
-    "border_integrity": Scale(clean=0.0, severe=0.2),  # share of the card estimated outside the frame
+    "border_integrity": Scale(clean=0.0, severe=0.15),  # share of the card estimated outside the frame
     "reproduce": Scale(clean=1.7, severe=2.5),  # log10 of the strongest red-green spectral peak over the median
 }
 
@@ -164,25 +164,38 @@ def blocked_share(card: npt.NDArray[np.uint8], template_card: npt.NDArray[np.uin
     return float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size
 
 
-def outside_share(visible: npt.NDArray[np.float64], cut_sides: list[int], aspect: float, *, touching: bool) -> float:
+def frame_contact(visible: npt.NDArray[np.float64], frame: tuple[int, int], tolerance: float) -> float:
+    """Share of the visible quadrilateral's outline that runs along the picture's frame."""
+    width, height = frame
+    steps = np.linspace(0.0, 1.0, 64, endpoint=False)[:, None]
+    outline = np.concatenate([visible[i] + (visible[(i + 1) % 4] - visible[i]) * steps for i in range(4)])
+    xs, ys = outline[:, 0], outline[:, 1]
+    near = (xs <= tolerance) | (ys <= tolerance) | (xs >= width - 1 - tolerance) | (ys >= height - 1 - tolerance)
+    lengths = np.repeat(side_lengths(visible), len(steps))
+    total = float(lengths.sum())
+    return float(lengths[near].sum()) / total if total > 0 else 0.0
+
+
+def outside_share(visible: npt.NDArray[np.float64], cut_sides: list[int], aspect: float, *, contact: float) -> float:
     """Estimate the share of the card that lies outside the picture, from its visible quadrilateral.
 
-    A card that does not touch the frame (``touching`` false) is whole (0).  A card cut along one
-    side is rebuilt from its intact opposite side and the document's ``aspect``; one cut otherwise
-    (across a corner) is sized from its longest visible dimensions instead.
+    A card whose outline does not touch the frame (``contact`` 0) is whole.  Otherwise the card is
+    rebuilt from its visible sides and the document's ``aspect`` (from the intact side opposite a
+    single cut side, and from its longest visible dimensions in any case) and the missing area
+    counted.  A cut across a corner hides both dimensions, so the estimate is never less than the
+    share of the outline that runs along the frame.
     """
-    if not touching:
+    if contact <= 0:
         return 0.0
     seen = float(cv2.contourArea(visible.astype(np.float32)))
+    sides = side_lengths(visible)
+    across, down = max(sides[0], sides[2]), max(sides[1], sides[3])
+    long_side, short_side = max(across, down), min(across, down)
+    full = max(long_side * long_side / aspect, short_side * short_side * aspect)
     if len(cut_sides) == 1:
-        whole = extend_cut(visible, cut_sides[0], aspect)
-        full = float(cv2.contourArea(whole.astype(np.float32)))
-    else:
-        sides = side_lengths(visible)
-        across, down = max(sides[0], sides[2]), max(sides[1], sides[3])
-        long_side, short_side = max(across, down), min(across, down)
-        full = max(long_side * long_side / aspect, short_side * short_side * aspect)
-    return max(0.0, 1.0 - seen / full) if full > 0 else 0.0
+        full = max(full, float(cv2.contourArea(extend_cut(visible, cut_sides[0], aspect).astype(np.float32))))
+    missing = max(0.0, 1.0 - seen / full) if full > 0 else 0.0
+    return max(missing, contact)
 
 
 def _window(side: int) -> npt.NDArray[np.float32]:

@@ -11,6 +11,7 @@ import numpy.typing as npt
 from pytest_idclassify.emulator._vision._alarms import (
     ALARM_NAMES,
     DEFAULT_ALARM_THRESHOLD,
+    frame_contact,
     measure,
     outside_share,
     screen_patch,
@@ -63,11 +64,6 @@ def _frame_tolerance(width: int, height: int) -> float:
     # The outline is traced on a copy at most WORK_SIDE across: a side lying on the frame can end a
     # pixel or two of that copy short of it.
     return 2.5 + 2.0 * max(width, height) / WORK_SIDE
-
-
-def _touches(quad: npt.NDArray[np.float64], width: int, height: int, tolerance: float) -> bool:
-    xs, ys = quad[:, 0], quad[:, 1]
-    return bool(((xs <= tolerance) | (ys <= tolerance) | (xs >= width - 1 - tolerance) | (ys >= height - 1 - tolerance)).any())
 
 
 def _as_points(quad: npt.NDArray[np.float64], width: int, height: int) -> tuple[Point, Point, Point, Point]:
@@ -126,7 +122,7 @@ def analyse(
         card,
         template_card,
         inside=card_inside,
-        outside=outside_share(visible, cut, match.template.aspect, touching=_touches(visible, width, height, tolerance)),
+        outside=outside_share(visible, cut, match.template.aspect, contact=frame_contact(visible, (width, height), tolerance)),
         patch=screen_patch(rgb, quad),
     )
     scores = measures.scores()
