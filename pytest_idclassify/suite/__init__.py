@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from pytest_idclassify._options import OPTIONS, Option
 from pytest_idclassify.suite._checks import Verdict, check_case
 from pytest_idclassify.suite._config import SuiteConfig, resolve
-from pytest_idclassify._options import OPTIONS, Option
 from pytest_idclassify.suite._records import case_record, skipped_record
 from pytest_idclassify.suite._target import Exchange, Target, open_target
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify._options import BY_NAME, OPTIONS
+from pytest_idclassify.errors import ConfigurationError
 
 
 @dataclass(frozen=True)
