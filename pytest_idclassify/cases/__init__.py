@@ -6,6 +6,7 @@ hundred cases costs nothing until it is sent.
 
 from __future__ import annotations
 
+from pytest_idclassify.cases._gate import PER_ANSWER_CLAUSES, SCORE_DEGRADATIONS, fixed_cases, gate_cases, sampled_cases
 from pytest_idclassify.cases._model import (
     VALIDATION_CODES,
     Auth,
@@ -18,6 +19,8 @@ from pytest_idclassify.cases._model import (
 )
 
 __all__ = [
+    "PER_ANSWER_CLAUSES",
+    "SCORE_DEGRADATIONS",
     "VALIDATION_CODES",
     "Auth",
     "Call",
@@ -26,4 +29,7 @@ __all__ = [
     "ImageSource",
     "Relation",
     "UrlImage",
+    "fixed_cases",
+    "gate_cases",
+    "sampled_cases",
 ]
