@@ -1,0 +1,338 @@
+"""The mutants: the reference emulator made wrong in exactly one documented way each.
+
+Each mutant is a :class:`Rewrite` around the real emulator (or the emulator with one setting
+changed) and names the clauses a contract run must report when it catches the fault.  The hooks
+touch only the requests or answers their fault concerns, so every other clause still holds.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp
+
+from mutants._asgi import After, Answer, Before, Rewrite, Seen
+from pytest_idclassify.emulator._settings import DEFAULT_TOKEN
+
+#: the emulator's URL fetch timeout in these runs: short, so slow-URL cases decide quickly.
+FETCH_TIMEOUT = 1.0
+_AUTH_CLAUSES = frozenset(
+    {"auth.token.missing", "auth.token.invalid", "auth.token.expired", "auth.aksk.signature", "auth.aksk.date-skew"}
+)
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """An emulator broken in one way: what is wrong, and the clauses that must catch it."""
+
+    name: str
+    fault: str
+    kills: frozenset[str]
+    before: Before | None = None
+    after: After | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def app(self) -> ASGIApp:
+        """Build a fresh broken app around a fresh emulator."""
+        from pytest_idclassify.emulator import EmulatorSettings, create_app
+
+        app: ASGIApp = create_app(EmulatorSettings(fetch_timeout=FETCH_TIMEOUT, **self.settings))
+        if self.before is None and self.after is None:
+            return app
+        return Rewrite(app, before=self.before, after=self.after)
+
+
+def plausible_answer(seen: Seen) -> Answer:
+    """A 200 a recogniser could give for the request's image: a passport inset in the frame."""
+    info = seen.image
+    width, height = (info.width, info.height) if info is not None else (640, 400)
+    x0, y0, x1, y1 = width // 8, height // 8, width - 1 - width // 8, height - 1 - height // 8
+    result: dict[str, Any] = {"type": "passport", "location": [[x0, y0], [x1, y0], [x1, y1], [x0, y1]],
+                              "confidence": 0.9}  # fmt: skip
+    if seen.alarm:
+        result["alarm_result"] = dict.fromkeys(_FLAGS, False)
+        result["alarm_confidence"] = dict.fromkeys(_SCORES, 0)
+    return Answer.of_json(200, {"result": result})
+
+
+_FLAGS = ("detect_blur_result", "detect_glare_result", "detect_blocking_within_border_result",
+          "detect_insufficient_lighting_result", "detect_copy_result", "detect_border_integrity_result",
+          "detect_reproduce_result")  # fmt: skip
+_SCORES = ("blur_score", "glare_score", "blocking_within_border_score", "insufficient_lighting_score", "copy_score",
+           "border_integrity_score", "reproduce_score")  # fmt: skip
+_TYPES = ("peru_id_card", "cambodian_id_card", "hongkong_id_card", "macao_id_card", "myanmar_driver_license",
+          "myanmar_id_card", "passport", "thailand_id_card", "id_card")  # fmt: skip
+
+
+def _min_side(seen: Seen) -> int | None:
+    return min(seen.image.width, seen.image.height) if seen.image is not None else None
+
+
+def _max_side(seen: Seen) -> int | None:
+    return max(seen.image.width, seen.image.height) if seen.image is not None else None
+
+
+def _error(seen: Seen, status: int, code: str, message: str) -> Answer:
+    return Answer.of_json(status, {"error_code": code, "error_msg": message})
+
+
+def _on_result(change: Any) -> After:
+    """An ``after`` hook that edits the ``result`` of 200 answers only."""
+
+    def after(seen: Seen, answer: Answer) -> Answer:
+        result = answer.result
+        if result is None:
+            return answer
+        edited = change(seen, dict(result))
+        return answer.with_json({**answer.json, "result": edited})
+
+    return after
+
+
+def _on_error(code: str, change: Any) -> After:
+    """An ``after`` hook that edits error answers carrying ``code`` only."""
+
+    def after(seen: Seen, answer: Answer) -> Answer:
+        document = answer.json
+        if not (isinstance(document, dict) and document.get("error_code") == code):
+            return answer
+        return change(answer, dict(document))
+
+    return after
+
+
+def _with_score(name: str, value: Any) -> Any:
+    def change(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+        if "alarm_confidence" in result:
+            result["alarm_confidence"] = {**result["alarm_confidence"], name: value}
+        return result
+
+    return change
+
+
+def _score_100(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if "alarm_confidence" in result:
+        result["alarm_confidence"] = {**result["alarm_confidence"], "blur_score": 100}
+        result["alarm_result"] = {**result["alarm_result"], "detect_blur_result": True}
+    return result
+
+
+def _float_score(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if "alarm_confidence" in result:
+        result["alarm_confidence"] = {**result["alarm_confidence"],
+                                      "blur_score": result["alarm_confidence"]["blur_score"] + 0.5}  # fmt: skip
+    return result
+
+
+def _blur_reversed(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if "alarm_confidence" in result:
+        score = 99 - int(result["alarm_confidence"]["blur_score"])
+        result["alarm_confidence"] = {**result["alarm_confidence"], "blur_score": score}
+        result["alarm_result"] = {**result["alarm_result"], "detect_blur_result": score >= 50}
+    return result
+
+
+def _alarm_without_asking(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if not seen.alarm:
+        result["alarm_result"] = dict.fromkeys(_FLAGS, False)
+        result["alarm_confidence"] = dict.fromkeys(_SCORES, 0)
+    return result
+
+
+def _drop_glare_flag(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if "alarm_result" in result:
+        result["alarm_result"] = {k: v for k, v in result["alarm_result"].items() if k != "detect_glare_result"}
+    return result
+
+
+def _shifted_type(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if seen.alarm and result.get("type") in _TYPES:
+        result["type"] = _TYPES[(_TYPES.index(result["type"]) + 1) % len(_TYPES)]
+    return result
+
+
+def _location_outside(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if seen.image is not None:
+        width = seen.image.width
+        result["location"] = [[x + width, y] for x, y in result["location"]]
+    return result
+
+
+# A private generator: the fault is that answers vary between identical requests, not the seed.
+_noise = random.Random(20240101)
+
+
+def _random_confidence(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    result["confidence"] = round(_noise.uniform(0.5, 1.0), 4)
+    return result
+
+
+def _accept_if(predicate: Any) -> Before:
+    def before(seen: Seen) -> Answer | None:
+        return plausible_answer(seen) if predicate(seen) else None
+
+    return before
+
+
+def _refuse_side_15(seen: Seen) -> Answer | None:
+    if _min_side(seen) == 15:
+        return _error(seen, 400, "AIS.0103", "The image size does not meet the requirements.")
+    return None
+
+
+def _drop_url(seen: Seen) -> Seen | None:
+    fields = seen.fields
+    if isinstance(fields.get("data"), str) and fields["data"] and isinstance(fields.get("url"), str) and fields["url"]:
+        return seen.with_json({k: v for k, v in fields.items() if k != "url"})
+    return None
+
+
+def _truthy_alarm(seen: Seen) -> Seen | None:
+    fields = seen.fields
+    if "alarm" in fields and not isinstance(fields["alarm"], bool):
+        return seen.with_json({**fields, "alarm": bool(fields["alarm"])})
+    return None
+
+
+def _default_token(seen: Seen) -> Seen | None:
+    if seen.header("x-auth-token") is None and seen.header("authorization") is None:
+        return seen.with_headers(x_auth_token=DEFAULT_TOKEN)
+    return None
+
+
+def _any_signature(seen: Seen) -> Seen | None:
+    if (seen.header("authorization") or "").startswith("SDK-HMAC-SHA256"):
+        return seen.with_headers(authorization=None, x_sdk_date=None, x_auth_token=DEFAULT_TOKEN)
+    return None
+
+
+def _strict_enterprise_project(seen: Seen) -> Answer | None:
+    value = seen.header("enterprise-project-id")
+    if value is None or value == "0":
+        return None
+    parts = value.split("-")
+    if [len(p) for p in parts] == [8, 4, 4, 4, 12] and all(c in "0123456789abcdef" for c in value.replace("-", "")):
+        return None
+    return _error(seen, 400, "AIS.0101", "The input parameter is invalid.")
+
+
+def _apig_0301_suffix(answer: Answer, document: dict[str, Any]) -> Answer:
+    return answer.with_json({**document, "error_msg": "Incorrect IAM authentication information: unauthorized"})
+
+
+def _side_message(answer: Answer, document: dict[str, Any]) -> Answer:
+    return answer.with_json({**document, "error_msg": "The image size is invalid."})
+
+
+def _prefixed_code(seen: Seen, answer: Answer) -> Answer:
+    data = seen.fields.get("data")
+    if isinstance(data, str) and data.lstrip().lower().startswith("data:") and answer.status == 400:
+        return answer.with_json({"error_code": "AIS.0101", "error_msg": "The input parameter is invalid."})
+    return answer
+
+
+def _json_500(answer: Answer, document: dict[str, Any]) -> Answer:
+    return answer.with_json(document, status=500)
+
+
+def _entity_400(answer: Answer, document: dict[str, Any]) -> Answer:
+    return answer.with_json(document, status=400) if answer.status == 413 else answer
+
+
+def _result_on_error(seen: Seen, answer: Answer) -> Answer:
+    document = answer.json
+    if answer.status != 200 and isinstance(document, dict) and "error_code" in document:
+        return answer.with_json({**document, "result": {}})
+    return answer
+
+
+def _error_on_success(seen: Seen, answer: Answer) -> Answer:
+    if answer.result is not None:
+        return answer.with_json({**answer.json, "error_code": "AIS.0000", "error_msg": "success"})
+    return answer
+
+
+def _no_request_id(seen: Seen, answer: Answer) -> Answer:
+    return answer.without_header("x-request-id")
+
+
+MUTANTS: tuple[Mutant, ...] = (
+    Mutant("accepts-side-14", "answers a plausible 200 for an image whose shorter side is 14 px",
+           frozenset({"request.image.side-min"}), before=_accept_if(lambda s: _min_side(s) == 14)),
+    Mutant("rejects-side-15", "refuses an image whose shorter side is 15 px with AIS.0103",
+           frozenset({"request.image.side-min"}),
+           before=_refuse_side_15),
+    Mutant("accepts-side-8193", "answers a plausible 200 for an image whose longer side is 8193 px",
+           frozenset({"request.image.side-max"}), before=_accept_if(lambda s: _max_side(s) == 8193)),
+    Mutant("prefixed-data-wrong-code", "refuses a data: prefixed image with AIS.0101 instead of AIS.0102",
+           frozenset({"request.data.prefix"}), after=_prefixed_code),
+    Mutant("side-wrong-message", "answers AIS.0103 with another message",
+           frozenset({"error.AIS.0103", "request.image.side-min", "request.image.side-max"}),
+           after=_on_error("AIS.0103", _side_message)),
+    Mutant("alarm-fields-unasked", "adds alarm_result and alarm_confidence when alarm is not true",
+           frozenset({"cross.alarm.present-iff-requested", "cross.alarm.default-false"}),
+           after=_on_result(_alarm_without_asking)),
+    Mutant("alarm-field-missing", "leaves detect_glare_result out of alarm_result",
+           frozenset({"response.alarm-result", "response.alarm-result.detect_glare_result"}),
+           after=_on_result(_drop_glare_flag)),
+    Mutant("score-100", "answers blur_score 100 (and raises its alarm)",
+           frozenset({"response.alarm-confidence", "response.alarm-confidence.blur_score"}),
+           after=_on_result(_score_100)),
+    Mutant("score-float", "answers blur_score as a number with a fraction",
+           frozenset({"response.alarm-confidence", "response.alarm-confidence.blur_score"}),
+           after=_on_result(_float_score)),
+    Mutant("location-three-points", "answers location with three corners",
+           frozenset({"response.result.location"}),
+           after=_on_result(lambda s, r: {**r, "location": r["location"][:3]})),
+    Mutant("location-outside", "shifts location right by the image's width",
+           frozenset({"cross.location.inside-image"}), after=_on_result(_location_outside)),
+    Mutant("error-with-result", "adds an empty result to error bodies",
+           frozenset({"cross.result.absent-on-failure"}), after=_result_on_error),
+    Mutant("no-request-id", "sends no X-Request-Id header", frozenset({"behaviour.request-id"}),
+           after=_no_request_id),
+    Mutant("bad-json-500", "answers a body that is not JSON with HTTP 500",
+           frozenset({"request.body.json", "error.ModelArts.4105", "behaviour.statuses"}),
+           after=_on_error("ModelArts.4105", _json_500)),
+    Mutant("type-follows-alarm", "answers another document type when alarm is true",
+           frozenset({"behaviour.alarm-toggle", "behaviour.classifies-nine-types"}),
+           after=_on_result(_shifted_type)),
+    Mutant("blur-score-reversed", "answers 99 minus the blur score, so more blur scores lower",
+           frozenset({"behaviour.score-monotone.blur_score"}), after=_on_result(_blur_reversed)),
+    Mutant("data-and-url-served", "serves a body with both data and url from data",
+           frozenset({"request.data-url.exclusive"}), before=_drop_url),
+    Mutant("gif-served", "answers a plausible 200 for a GIF", frozenset({"request.image.formats"}),
+           before=_accept_if(lambda s: s.image is not None and s.image.format == "gif")),
+    Mutant("alarm-truthy", "reads a non-boolean alarm as its truth value instead of refusing it",
+           frozenset({"request.alarm.type"}), before=_truthy_alarm),
+    Mutant("confidence-string", "answers confidence as a string",
+           frozenset({"response.result.confidence"}),
+           after=_on_result(lambda s, r: {**r, "confidence": str(r["confidence"])})),
+    Mutant("type-unknown", "answers a type that is not one of the nine",
+           frozenset({"response.result.type"}), after=_on_result(lambda s, r: {**r, "type": "driving_licence"})),
+    Mutant("apig-0301-suffix", "ends APIG.0301 messages with an undocumented reason",
+           _AUTH_CLAUSES | {"error.APIG.0301"}, after=_on_error("APIG.0301", _apig_0301_suffix)),
+    Mutant("token-optional", "serves a request without X-Auth-Token or signature",
+           frozenset({"auth.token.missing"}), before=_default_token),
+    Mutant("signature-unchecked", "serves any AK/SK signed request without verifying the signature",
+           frozenset({"auth.aksk.signature", "auth.aksk.date-skew"}), before=_any_signature),
+    Mutant("entity-400", "answers a body over 12 MB with HTTP 400 instead of 413",
+           frozenset({"request.body.max-size", "error.APIG.0201.413"}), after=_on_error("APIG.0201", _entity_400)),
+    Mutant("confidence-random", "answers a random confidence to each call",
+           frozenset({"behaviour.deterministic", "behaviour.alarm-toggle", "header.enterprise-project-id.any-value",
+                      "behaviour.reencode-keeps-type"}), after=_on_result(_random_confidence)),
+    Mutant("enterprise-project-validated", "refuses a malformed Enterprise-Project-Id with AIS.0101",
+           frozenset({"header.enterprise-project-id.any-value"}), before=_strict_enterprise_project),
+    Mutant("success-with-error-code", "adds error_code and error_msg to 200 bodies",
+           frozenset({"cross.error.absent-on-success"}), after=_error_on_success),
+    Mutant("lenient-base64", "repairs non-canonical base64 instead of refusing it (setting strict_base64)",
+           frozenset({"request.data.base64-noncanonical"}), settings={"strict_base64": False}),
+    Mutant("alarm-threshold-0", "raises every alarm whatever its score (setting alarm_threshold=0)",
+           frozenset({"cross.alarm.result-matches-score"}), settings={"alarm_threshold": 0}),
+    Mutant("no-document-as-0104", "answers an image without a document with AIS.0104 (setting code_no_document)",
+           frozenset({"request.image.no-document"}), settings={"code_no_document": "AIS.0104"}),
+    Mutant("clock-skew-hour", "accepts an X-Sdk-Date an hour off (setting max_clock_skew_seconds)",
+           frozenset({"auth.aksk.date-skew"}), settings={"max_clock_skew_seconds": 3600}),
+)
