@@ -13,6 +13,7 @@ import click
 
 #: subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
+    "cassettes": "pytest_idclassify._cli_cassettes:cassettes",
     "image": "pytest_idclassify._cli_image:image",
     "schemas": "pytest_idclassify._cli_schemas:schemas",
     "verify": "pytest_idclassify._cli_verify:verify",

@@ -18,6 +18,7 @@ The hierarchy::
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
     ├── TransportError        the target could not be reached after the allowed retries
     ├── CassetteError         a cassette is missing, unreadable, or has no match for a request
+    │   └── CassetteMissError no recorded interaction matches a request sent in replay
     └── RecognitionError      the emulator's recognition engine cannot read an image or find a document
         ├── UndecodableImage  (pytest_idclassify.emulator._vision) the bytes are not a decodable image
         └── NoDocumentFound   (pytest_idclassify.emulator._vision) no document-like quadrilateral in the image
@@ -87,6 +88,14 @@ class TransportError(IdClassifyError):
 
 class CassetteError(IdClassifyError):
     """A cassette is missing or unreadable, or holds no match for a request."""
+
+
+class CassetteMissError(CassetteError):
+    """A request sent while replaying matches no recorded interaction (the network stays blocked).
+
+    The message names the request (data as its digest), the closest recorded one with the fields
+    that differ, and the command that re-records the cassette.
+    """
 
 
 class RecognitionError(IdClassifyError):

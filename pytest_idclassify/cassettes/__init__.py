@@ -1,0 +1,50 @@
+"""Cassettes: record and replay this API's traffic with vcrpy, keeping secrets and ID images out.
+
+:func:`use_cassette` records to or replays from one file per test; :func:`make_vcr` gives the
+configured :class:`vcr.VCR`.  Before anything is written, tokens, signatures, access keys, IAM
+passwords and signed-URL parameters are replaced, the project id becomes ``{project_id}``, and a
+request's ``data`` becomes its digest (:func:`digest_of`).  :func:`lint_cassettes`,
+:func:`scrub_cassette` and :func:`diff_cassettes` back ``idclassify cassettes lint|scrub|diff``.
+"""
+
+from __future__ import annotations
+
+from pytest_idclassify.cassettes._diff import Drift, diff_cassettes
+from pytest_idclassify.cassettes._digest import note_image, rendering_libraries
+from pytest_idclassify.cassettes._format import FORMAT
+from pytest_idclassify.cassettes._lint import Finding, lint_cassettes
+from pytest_idclassify.cassettes._redact import PROJECT_PLACEHOLDER, REDACTED, SecretBook
+from pytest_idclassify.cassettes._scrub import scrub_cassette
+from pytest_idclassify.cassettes._store import IMAGES_DIR, load_image
+from pytest_idclassify.cassettes._vcr import (
+    RECORD_MODES,
+    SUFFIX,
+    IdClassifyVCR,
+    cassette_path,
+    digest_of,
+    make_vcr,
+    use_cassette,
+)
+
+__all__ = [
+    "FORMAT",
+    "IMAGES_DIR",
+    "PROJECT_PLACEHOLDER",
+    "RECORD_MODES",
+    "REDACTED",
+    "SUFFIX",
+    "Drift",
+    "Finding",
+    "IdClassifyVCR",
+    "SecretBook",
+    "cassette_path",
+    "diff_cassettes",
+    "digest_of",
+    "lint_cassettes",
+    "load_image",
+    "make_vcr",
+    "note_image",
+    "rendering_libraries",
+    "scrub_cassette",
+    "use_cassette",
+]

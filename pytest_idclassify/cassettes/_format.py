@@ -1,0 +1,145 @@
+"""The cassette file format: compact, deterministic JSON, one file per test.
+
+JSON rather than vcrpy's default YAML: the standard library reads it many times faster than
+PyYAML (see ``benchmarks/bench_cassettes.py``), it has no implicit typing (YAML reads ``no``, ``on``
+and ``1e3`` as other types), and a JSON body can be embedded as the JSON it is instead of an
+escaped string, so a diff of two recordings shows changed fields, not changed lines of text.
+
+Layout::
+
+    {"format": "pytest-idclassify-cassette/1",
+     "interactions": [{"request": {"method", "uri", "headers", "body"},
+                       "response": {"status", "reason", "headers", "body"}}, ...],
+     "metadata": {...}}          (only when vcrpy stored metadata)
+
+A body is ``null``, ``{"json": value}`` (only when dumping the value compactly gives back the exact
+bytes), ``{"text": str}`` or ``{"base64": str}``.  Headers are sorted by name; a header with one
+value is a string, with several a list.  Nothing volatile (dates, ports of a recording server are
+kept in the URI but never matched) and nothing secret is written: the serializer redacts again.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from pytest_idclassify.cassettes._canonical import compact, parse_json
+from pytest_idclassify.errors import CassetteError
+
+#: The value of the ``format`` key that marks a file written by this package.
+FORMAT = "pytest-idclassify-cassette/1"
+
+
+def _body_out(raw: Any) -> Any:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", "surrogatepass")
+    if not raw:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(raw).decode("ascii")}
+    ok, value = parse_json(raw)
+    if ok and compact(value) == text:
+        return {"json": value}
+    return {"text": text}
+
+
+def _body_in(stored: Any, where: str) -> bytes | None:
+    if stored is None:
+        return None
+    if not isinstance(stored, dict) or len(stored) != 1:
+        raise CassetteError(f"{where}: a body must be null or one of {{json|text|base64: ...}}, got {stored!r:.80}")
+    ((kind, value),) = stored.items()
+    if kind == "json":
+        return compact(value).encode("utf-8")
+    if kind == "text" and isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass")
+    if kind == "base64" and isinstance(value, str):
+        return base64.b64decode(value)
+    raise CassetteError(f"{where}: unknown body form {kind!r}; expected json, text or base64")
+
+
+def _headers_out(headers: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sorted(headers or {}, key=str.lower):
+        values = headers[name]
+        values = [str(v) for v in values] if isinstance(values, (list, tuple)) else [str(values)]
+        out[name] = values[0] if len(values) == 1 else values
+    return out
+
+
+def _headers_in(headers: Any) -> dict[str, list[str]]:
+    if not isinstance(headers, dict):
+        raise CassetteError(f"headers must be an object of name: value, got {headers!r:.80}")
+    return {str(k): [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in headers.items()}
+
+
+def encode_interaction(request: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
+    """Return one interaction in the file layout from vcrpy's dict forms (already redacted)."""
+    status = response.get("status") or {}
+    return {
+        "request": {
+            "method": request["method"],
+            "uri": request["uri"],
+            "headers": _headers_out(request.get("headers")),
+            "body": _body_out(request.get("body")),
+        },
+        "response": {
+            "status": int(status.get("code", 0)),
+            "reason": status.get("message") or "",
+            "headers": _headers_out(response.get("headers")),
+            "body": _body_out((response.get("body") or {}).get("string")),
+        },
+    }
+
+
+def decode_interaction(item: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return vcrpy's ``(request dict, response dict)`` for one stored interaction."""
+    try:
+        req, resp = item["request"], item["response"]
+        request = {
+            "method": req["method"],
+            "uri": req["uri"],
+            "body": _body_in(req.get("body"), f"{where} request"),
+            "headers": {name: values[0] for name, values in _headers_in(req.get("headers", {})).items()},
+        }
+        response = {
+            "status": {"code": int(resp["status"]), "message": resp.get("reason", "")},
+            "headers": _headers_in(resp.get("headers", {})),
+            "body": {"string": _body_in(resp.get("body"), f"{where} response") or b""},
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CassetteError(f"{where} is not a recorded interaction ({type(exc).__name__}: {exc})") from None
+    return request, response
+
+
+def dumps_cassette(interactions: list[dict[str, Any]], metadata: dict[str, Any] | None = None) -> str:
+    """Return the file text for interactions already in the file layout."""
+    doc: dict[str, Any] = {"format": FORMAT, "interactions": interactions}
+    if metadata:
+        doc["metadata"] = metadata
+    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+
+
+def loads_document(text: str, where: str) -> dict[str, Any]:
+    """Parse a file in this format and check its ``format`` marker."""
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise CassetteError(f"{where} is not JSON ({exc}); re-record it or restore it from version control") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("interactions"), list):
+        found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+        raise CassetteError(
+            f"{where} is not a pytest-idclassify cassette (format {found!r}, expected {FORMAT!r}); "
+            "convert a vcrpy cassette with `idclassify cassettes scrub PATH`"
+        )
+    return doc
+
+
+def is_own_format(text: str) -> bool:
+    """Tell whether ``text`` looks like a file in this format (cheaply, without a full parse)."""
+    return f'"format": "{FORMAT}"' in text[:200]

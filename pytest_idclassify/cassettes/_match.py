@@ -1,0 +1,192 @@
+"""Matching on a request's meaning, and the message for a request that matches nothing."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from pytest_idclassify.cassettes._canonical import parse_json
+from pytest_idclassify.cassettes._digest import DIGEST_KEY, is_image_digest
+
+#: How a miss message says to re-record, unless the caller gives its own command.
+RERECORD_HINT = (
+    "re-record this test's cassette with `pytest --idclassify-record-mode=rewrite <test id>` "
+    "(or `--idclassify-record-mode=new_episodes` to add the new request and keep the rest; "
+    "`--idclassify-record-mode=once` when the cassette does not exist yet)"
+)
+
+
+def _reduce(value: Any) -> Any:
+    """Reduce digests to what identifies the bytes: an image's sha256 and how it was encoded."""
+    if isinstance(value, dict):
+        if DIGEST_KEY in value and isinstance(value[DIGEST_KEY], dict):
+            return {DIGEST_KEY: value[DIGEST_KEY].get("sha256")}
+        if is_image_digest(value) and "length" in value:
+            return {"sha256": value["sha256"], "encoding": value.get("encoding", "base64")}
+        return {k: _reduce(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_reduce(v) for v in value]
+    return value
+
+
+@lru_cache(maxsize=256)
+def _body_meaning(body: bytes | None) -> str:
+    if not body:
+        return "null"
+    ok, value = parse_json(body)
+    if not ok:
+        return "raw:" + body.hex() if len(body) < 4096 else "raw-long:" + str(hash(body))
+    return str(json.dumps(_reduce(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
+def body_meaning(request: Any) -> str:
+    """Return a request's body as it is compared: canonical JSON with digests reduced to their sha256."""
+    body = request.body
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return _body_meaning(body)
+
+
+def path_and_query(request: Any) -> str:
+    """Return the path and query of a (canonical) request's URI: the host and port are not compared."""
+    parts = urlsplit(str(request.uri))
+    return str(parts.path) + (f"?{parts.query}" if parts.query else "")
+
+
+def match_path(r1: Any, r2: Any) -> None:
+    """Compare paths (with ``{project_id}``) and queries (signed values hidden); vcrpy matcher."""
+    a, b = path_and_query(r1), path_and_query(r2)
+    if a != b:
+        raise AssertionError(f"path {a} != {b}")
+
+
+def match_body(r1: Any, r2: Any) -> None:
+    """Compare bodies by meaning: fields, ``url``, ``alarm``, and ``data`` by its digest; vcrpy matcher."""
+    a, b = body_meaning(r1), body_meaning(r2)
+    if a != b:
+        raise AssertionError(f"body {a:.200} != {b:.200}")
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(value, dict) and value and not (is_image_digest(value) and "length" in value):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), out)
+    else:
+        out[prefix] = value
+
+
+def request_fields(request: Any) -> dict[str, Any]:
+    """Return a request's compared fields, flat: ``method``, ``path``, ``body.<field>`` (data as its digest)."""
+    fields: dict[str, Any] = {"method": request.method, "path": path_and_query(request)}
+    body = request.body if not isinstance(request.body, str) else request.body.encode("utf-8")
+    if not body:
+        fields["body"] = None
+        return fields
+    ok, value = parse_json(body)
+    if not ok:
+        fields["body"] = f"<{len(body)} bytes, not JSON>"
+    elif isinstance(value, dict) and DIGEST_KEY not in value:
+        _flatten(value, "body", fields)
+    else:
+        fields["body"] = value
+    return fields
+
+
+def show_value(value: Any) -> str:
+    """Show a field's value for a message: digests as ``sha256:<12 hex>… (<length> bytes, <format> WxH)``."""
+    if isinstance(value, dict) and DIGEST_KEY in value and isinstance(value[DIGEST_KEY], dict):
+        value = value[DIGEST_KEY]
+    if is_image_digest(value) and "length" in value:
+        size = f" {value['width']}x{value['height']}" if value.get("width") else ""
+        fmt = f", {value['format']}{size}" if value.get("format") else ""
+        enc = ", not strict base64" if value.get("encoding") == "text" else ""
+        recipe = f", recipe {value['recipe']!r}" if value.get("recipe") else ""
+        return f"sha256:{value['sha256'][:12]}… ({value['length']} bytes{fmt}{enc}{recipe})"
+    return json.dumps(value, ensure_ascii=False)[:120]
+
+
+def describe_request(request: Any) -> str:
+    """One line per field of a request, data shown as its digest."""
+    return "\n".join(f"    {name} = {show_value(value)}" for name, value in request_fields(request).items())
+
+
+def field_diff(now: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
+    """Return ``name: recorded X, now Y`` lines for every field that differs (absent ones included)."""
+    lines = []
+    for name in [*recorded, *(n for n in now if n not in recorded)]:
+        a, b = recorded.get(name, "<absent>"), now.get(name, "<absent>")
+        if _reduce(a) != _reduce(b):
+            shown_a = a if a == "<absent>" else show_value(a)
+            shown_b = b if b == "<absent>" else show_value(b)
+            lines.append(f"    {name}: recorded {shown_a}, now {shown_b}")
+    return lines
+
+
+def _data_digest(request: Any) -> dict[str, Any] | None:
+    body = request.body if not isinstance(request.body, str) else request.body.encode("utf-8")
+    ok, value = parse_json(body) if body else (False, None)
+    data = value.get("data") if ok and isinstance(value, dict) else None
+    return data if is_image_digest(data) else None
+
+
+def _rendering_note(request: Any, recorded: list[Any]) -> str | None:
+    now = _data_digest(request)
+    if now is None or not now.get("recipe"):
+        return None
+    for other in recorded:
+        then = _data_digest(other)
+        if then is None or then.get("recipe") != now["recipe"] or then["sha256"] == now["sha256"]:
+            continue
+        libs_now: dict[str, str] = now.get("rendered_with") or {}
+        libs_then: dict[str, str] = then.get("rendered_with") or {}
+        changed = [name for name in sorted(set(libs_now) | set(libs_then)) if libs_now.get(name) != libs_then.get(name)]
+        if changed:
+            under = ", ".join(f"{n} {libs_now.get(n, '(absent)')}" for n in changed)
+            when = ", ".join(f"{libs_then.get(n, '(absent)')}" for n in changed)
+            return (
+                f"the image for recipe {now['recipe']!r} renders differently under {under} than when recorded "
+                f"({when}): sha256 {then['sha256'][:12]}… then, {now['sha256'][:12]}… now"
+            )
+        return (
+            f"the image for recipe {now['recipe']!r} renders differently than when recorded although the "
+            f"rendering libraries are the same ({', '.join(f'{k} {v}' for k, v in sorted(libs_now.items()))}): "
+            "the recipe's renderer changed"
+        )
+    return None
+
+
+def miss_message(cassette: Any, request: Any, hint: str | None) -> str:
+    """Compose the message for a request that no recorded interaction in ``cassette`` matches."""
+    from vcr.matchers import requests_match
+
+    path = cassette._path
+    mode = getattr(cassette.record_mode, "value", cassette.record_mode)
+    lines = [f"no recorded interaction in {path} matches this request (record mode {mode!r}; the network is blocked):"]
+    lines.append(describe_request(request))
+    recorded = [stored for stored, _ in cassette.data]
+    if not recorded:
+        lines.append("  the cassette does not exist or holds no interactions")
+    else:
+        played = [i for i, stored in enumerate(recorded) if requests_match(request, stored, cassette._match_on)]
+        if played:
+            lines.append(
+                f"  it matches recorded interaction {played[0] + 1} of {len(recorded)}, already played: the test "
+                f"sends this request more times ({cassette.play_counts[played[0]] + 1}) than were recorded"
+            )
+        else:
+            now = request_fields(request)
+            scored = []
+            for index, stored in enumerate(recorded):
+                fields = request_fields(stored)
+                same = sum(1 for k in set(now) | set(fields) if _reduce(now.get(k)) == _reduce(fields.get(k)))
+                scored.append((-same, index, fields))
+            _, index, fields = min(scored, key=lambda item: (item[0], item[1]))
+            lines.append(f"  closest recorded: interaction {index + 1} of {len(recorded)}, which differs in")
+            lines += field_diff(now, fields)
+        note = _rendering_note(request, recorded)
+        if note:
+            lines.append(f"  {note}")
+    lines.append(f"  {hint or RERECORD_HINT}")
+    return "\n".join(lines)

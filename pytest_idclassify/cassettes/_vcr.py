@@ -1,0 +1,252 @@
+"""vcrpy wired for this API: redacting hooks, a redacting serializer, an atomic persister, meaning matchers."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import vcr
+from vcr.cassette import Cassette
+from vcr.persisters.filesystem import CassetteNotFoundError
+from vcr.record_mode import RecordMode
+from vcr.serialize import deserialize, serialize
+
+from pytest_idclassify.cassettes._canonical import hooks, parse_json
+from pytest_idclassify.cassettes._digest import decode_data, image_digest
+from pytest_idclassify.cassettes._format import decode_interaction, dumps_cassette, encode_interaction, loads_document
+from pytest_idclassify.cassettes._match import match_body, match_path, miss_message
+from pytest_idclassify.cassettes._redact import SecretBook
+from pytest_idclassify.cassettes._store import atomic_write, redact_interaction, store_image
+from pytest_idclassify.errors import CassetteError, CassetteMissError
+
+#: The record modes :func:`use_cassette` accepts; ``rewrite`` re-records a cassette from scratch.
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+#: The file name suffix of a cassette.
+SUFFIX = ".json"
+_MATCH_ON = ("method", "idclassify_path", "idclassify_body")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._\-\[\]=+,]")
+_MAX_NAME = 96
+
+
+class _Recorder:
+    """What one VCR shares between its hooks, serializer and persister: the secret book and images."""
+
+    def __init__(self, *, keep_images: bool, book: SecretBook | None, rerecord_hint: str | None) -> None:
+        self.book = book if book is not None else SecretBook()
+        self.keep_images = keep_images
+        self.rerecord_hint = rerecord_hint
+        self._images: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._before_request, self.before_record_response = hooks(self.book)
+
+    def before_record_request(self, request: Any) -> Any:
+        if self.keep_images:
+            self._stash_image(request.body)
+        return self._before_request(request)
+
+    def _stash_image(self, body: Any) -> None:
+        ok, value = parse_json(body) if body else (False, None)
+        data = value.get("data") if ok and isinstance(value, dict) else None
+        if isinstance(data, str):
+            raw = decode_data(data)
+            key = hashlib.sha256(raw if raw is not None else data.encode("utf-8", "surrogatepass")).hexdigest()
+            with self._lock:
+                self._images[key] = data
+
+    def write_images(self, path: Path, requests: list[Any]) -> None:
+        for request in requests:
+            ok, value = parse_json(request.body) if request.body else (False, None)
+            data = value.get("data") if ok and isinstance(value, dict) else None
+            if isinstance(data, dict) and data.get("sha256") in self._images:
+                store_image(path, data["sha256"], self._images[data["sha256"]])
+
+    # serializer interface (vcrpy calls serializer.serialize / .deserialize)
+    def serialize(self, cassette_dict: dict[str, Any]) -> str:
+        from vcr.request import Request
+
+        items = []
+        for interaction in cassette_dict["interactions"]:
+            req = interaction["request"]
+            request = Request(req["method"], req["uri"], req.get("body"), req.get("headers") or {})
+            request, response = redact_interaction(request, dict(interaction["response"]), self.book)
+            from vcr.serializers.compat import convert_to_unicode
+
+            items.append(encode_interaction(convert_to_unicode(request._to_dict()), convert_to_unicode(response)))
+        return dumps_cassette(items, cassette_dict.get("metadata"))
+
+    def deserialize(self, text: str) -> dict[str, Any]:
+        doc = loads_document(text, "cassette")
+        interactions = []
+        for index, item in enumerate(doc["interactions"]):
+            request, response = decode_interaction(item, f"interaction {index}")
+            interactions.append({"request": request, "response": response})
+        out: dict[str, Any] = {"version": 1, "interactions": interactions}
+        if doc.get("metadata"):
+            out["metadata"] = doc["metadata"]
+        return out
+
+    # persister interface
+    def load_cassette(self, cassette_path: Any, serializer: Any) -> Any:
+        path = Path(cassette_path)
+        if not path.is_file():
+            raise CassetteNotFoundError()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise CassetteError(f"cassette {path} is not UTF-8 ({exc}); re-record it") from None
+        if not text.strip():
+            raise CassetteNotFoundError()
+        try:
+            return deserialize(text, serializer)
+        except CassetteError as exc:
+            raise CassetteError(f"cassette {path}: {exc}") from None
+
+    def save_cassette(self, cassette_path: Any, cassette_dict: dict[str, Any], serializer: Any) -> None:
+        path = Path(cassette_path)
+        pairs = [
+            redact_interaction(request, response, self.book)
+            for request, response in zip(cassette_dict["requests"], cassette_dict["responses"], strict=True)
+        ]
+        redacted = {"requests": [p[0] for p in pairs], "responses": [p[1] for p in pairs]}
+        if cassette_dict.get("metadata"):
+            redacted["metadata"] = cassette_dict["metadata"]
+        if self.keep_images:
+            self.write_images(path, redacted["requests"])
+        atomic_write(path, serialize(redacted, serializer))
+
+
+class _IdClassifyCassette(Cassette):  # type: ignore[misc]
+    """A vcrpy cassette whose misses raise :class:`CassetteMissError` with a field-wise explanation."""
+
+    def filter_request(self, request: Any) -> Any:
+        filtered = super().filter_request(request)
+        # vcrpy's httpx stub asks this only for a request it cannot play on a write-protected cassette.
+        if filtered and self.write_protected:
+            recorder = self._persister if isinstance(self._persister, _Recorder) else None
+            raise CassetteMissError(miss_message(self, filtered, recorder.rerecord_hint if recorder else None))
+        return filtered
+
+
+class IdClassifyVCR(vcr.VCR):  # type: ignore[misc]
+    """A :class:`vcr.VCR` that accepts the ``rewrite`` record mode and uses the miss-explaining cassette."""
+
+    def get_merged_config(self, **kwargs: Any) -> dict[str, Any]:
+        """Merge as vcrpy does, translating ``rewrite`` into ``all`` with unused interactions dropped."""
+        mode = kwargs.get("record_mode", self.record_mode)
+        if mode == "rewrite":
+            kwargs = {**kwargs, "record_mode": RecordMode.ALL, "drop_unused_requests": True}
+        return dict(super().get_merged_config(**kwargs))
+
+    def _use_cassette(self, with_current_defaults: bool = False, **kwargs: Any) -> Any:
+        if with_current_defaults:
+            return _IdClassifyCassette.use(**self.get_merged_config(**kwargs))
+        return _IdClassifyCassette.use_arg_getter(functools.partial(self.get_merged_config, **kwargs))
+
+
+def _check_mode(record_mode: str) -> str:
+    mode = getattr(record_mode, "value", record_mode)
+    if mode not in RECORD_MODES:
+        raise CassetteError(
+            f"record mode {record_mode!r} is not one of {', '.join(RECORD_MODES)}; use none to replay (CI), "
+            "once to record missing cassettes, new_episodes to add requests, rewrite to re-record"
+        )
+    return str(mode)
+
+
+def make_vcr(
+    *,
+    record_mode: str = "none",
+    keep_images: bool = False,
+    drop_unused_requests: bool = False,
+    secrets: SecretBook | None = None,
+    rerecord_hint: str | None = None,
+) -> IdClassifyVCR:
+    """Return a :class:`vcr.VCR` that records and replays this API's traffic safely.
+
+    Every way vcrpy writes a cassette (a first recording, ``new_episodes`` appends, the rewrite
+    after ``drop_unused_requests``, ``rewrite``) goes through the redacting hooks, the redacting
+    persister and the redacting serializer.  Requests match on method, path (``{project_id}`` in
+    place of the id) and body meaning (``data`` by its digest); never on headers.
+
+    Args:
+        record_mode: ``none`` (replay only; a miss raises :class:`CassetteMissError`), ``once``,
+            ``new_episodes``, ``all`` or ``rewrite``.
+        keep_images: keep each image's base64 in ``images/<sha256>.b64`` beside the cassette.
+        drop_unused_requests: rewrite a cassette without the interactions a run did not play.
+        secrets: a :class:`SecretBook` to share (default: a new one seeded from the environment).
+        rerecord_hint: the re-record command a miss message shows (the pytest plugin names the test).
+
+    """
+    mode = _check_mode(record_mode)
+    recorder = _Recorder(keep_images=keep_images, book=secrets, rerecord_hint=rerecord_hint)
+    instance = IdClassifyVCR(
+        serializer="idclassify",
+        record_mode=RecordMode.ALL if mode == "rewrite" else mode,
+        drop_unused_requests=drop_unused_requests or mode == "rewrite",
+        match_on=_MATCH_ON,
+        before_record_request=recorder.before_record_request,
+        before_record_response=recorder.before_record_response,
+        decode_compressed_response=True,
+    )
+    instance.register_serializer("idclassify", recorder)
+    instance.register_persister(recorder)
+    instance.register_matcher("idclassify_path", match_path)
+    instance.register_matcher("idclassify_body", match_body)
+    return instance
+
+
+def use_cassette(
+    path: str | Path,
+    *,
+    record_mode: str = "none",
+    keep_images: bool = False,
+    drop_unused_requests: bool = False,
+    allow_playback_repeats: bool = False,
+    secrets: SecretBook | None = None,
+    rerecord_hint: str | None = None,
+) -> Any:
+    """Return a context manager (and decorator) that records to or replays from the cassette at ``path``.
+
+    ``record_mode="none"`` (the default, for CI) replays only: the network is blocked and a
+    request with no recorded match raises :class:`~pytest_idclassify.errors.CassetteMissError`.
+    Other arguments as for :func:`make_vcr`; ``allow_playback_repeats`` lets one recorded answer
+    serve a request sent several times.  Safe from several pytest-xdist workers as long as each
+    test has its own file (see :func:`cassette_path`): files are written atomically.
+    """
+    factory = make_vcr(
+        record_mode=record_mode,
+        keep_images=keep_images,
+        drop_unused_requests=drop_unused_requests,
+        secrets=secrets,
+        rerecord_hint=rerecord_hint,
+    )
+    return factory.use_cassette(str(path), allow_playback_repeats=allow_playback_repeats)
+
+
+def cassette_path(directory: str | Path, test_id: str) -> Path:
+    """Return the cassette file for a pytest node id under ``directory``: one path-safe file per test.
+
+    ``tests/test_api.py::TestX::test_y[jpeg-15x15]`` becomes ``test_api/TestX.test_y[jpeg-15x15].json``.
+    Characters that are not safe in file names on every platform are replaced, and a short hash of
+    the original id is appended whenever the name had to change, so distinct ids never collide.
+    """
+    module, _, name = test_id.partition("::")
+    stem = Path(module).stem if module.endswith(".py") else module
+    name = name.replace("::", ".") or stem
+    parts = []
+    for part in (stem, name):
+        safe = _UNSAFE.sub("_", part).strip(".") or "_"
+        if safe != part or len(safe) > _MAX_NAME:
+            digest = hashlib.sha256(part.encode("utf-8")).hexdigest()[:10]
+            safe = f"{safe[:_MAX_NAME]}-{digest}"
+        parts.append(safe)
+    return Path(directory) / parts[0] / f"{parts[1]}{SUFFIX}"
+
+
+def digest_of(data: str) -> dict[str, Any]:
+    """Return the digest a cassette stores for a ``data`` value (see :func:`note_image` for recipes)."""
+    return image_digest(data)
