@@ -92,17 +92,19 @@ def copy(card: Image, severity: float, rng: np.random.Generator) -> Image:
     """
     if severity <= 0:
         return card
-    rgb = card.astype(np.float32)
-    gray = rgb @ _LUMA
+    gray = cv2.cvtColor(card, cv2.COLOR_RGB2GRAY).astype(np.float32)
     height, width = gray.shape
-    grain = _smooth_noise(rng, height, width, cell=max(1, width // 300)) * (14.0 * severity)
+    grain = _smooth_noise(rng, height, width, cell=max(1, width // 300)) * np.float32(14.0 * severity)
     steepness = 1.0 / (48.0 - 38.0 * severity)
-    toned = 255.0 / (1.0 + np.exp(-(gray + grain - 135.0) * steepness))
-    hard = gray + (toned - gray) * severity
+    # The photocopier's tone curve as a table over grey levels 0..255.
+    curve = 255.0 / (1.0 + np.exp(-(np.arange(256, dtype=np.float32) - 135.0) * steepness))
+    table = np.clip(np.arange(256) + (curve - np.arange(256)) * severity + 0.5, 0, 255).astype(np.uint8)
+    noisy = cv2.convertScaleAbs(gray + grain)
+    hard = cv2.LUT(noisy, table)
     specks = rng.random((height, width), dtype=np.float32) < 0.004 * severity
-    hard[specks] *= 0.35
-    out = rgb * (1.0 - severity) + hard[:, :, None] * severity
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    hard[specks] = (hard[specks] * 0.35).astype(np.uint8)
+    out = cv2.addWeighted(card, 1.0 - severity, cv2.merge([hard, hard, hard]), severity, 0.0)
+    return np.asarray(out, np.uint8)
 
 
 def occlusion(card: Image, severity: float, rng: np.random.Generator) -> Image:
@@ -146,24 +148,33 @@ def _draw_thumb(
     reach = max(axes) + 2
     x0, x1 = max(0, int(center[0] - reach)), min(width, int(center[0] + reach) + 1)
     y0, y1 = max(0, int(center[1] - reach)), min(height, int(center[1] + reach) + 1)
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    dx, dy = xs - center[0], ys - center[1]
-    cos, sin = math.cos(angle), math.sin(angle)
-    u = (dx * cos + dy * sin) / axes[0]
-    v = (-dx * sin + dy * cos) / axes[1]
-    r2 = u * u + v * v
-    # Anti-aliased edge one pixel wide; shading darkens towards the rim like a rounded fingertip.
-    edge = np.clip((1.0 - np.sqrt(r2)) * min(axes) + 0.5, 0.0, 1.0)
-    shade = 0.72 + 0.28 * np.clip(1.0 - r2, 0.0, 1.0) ** 0.5
+    size = (y1 - y0, x1 - x0)
+    # Sub-pixel coordinates (shift=4) keep the outline exact; LINE_AA anti-aliases its edge.
+    scale = 16
+    middle = (round((center[0] - x0) * scale), round((center[1] - y0) * scale))
+    box = (round(axes[0] * scale), round(axes[1] * scale))
+    degrees = math.degrees(angle)
+    mask = np.zeros(size, np.uint8)
+    cv2.ellipse(mask, middle, box, degrees, 0, 360, 255, -1, cv2.LINE_AA, 4)
+    coverage = mask.astype(np.float32) / 255.0
+    # Shading: a blurred copy of the outline darkens the rim like a rounded fingertip.
+    rim = cv2.GaussianBlur(coverage, (0, 0), max(1.0, 0.35 * axes[1]))
     skin = np.array([212.0 + tone, 158.0 + tone * 0.8, 128.0 + tone * 0.6], np.float32)
-    color = shade[:, :, None] * skin
+    color = (0.62 + 0.38 * rim)[:, :, None] * skin
     # The nail: a paler, glossier ellipse near one end of the thumb.
-    nail = ((u - 0.55) / 0.32) ** 2 + (v / 0.55) ** 2 < 1.0
-    color[nail] = color[nail] * 0.55 + np.float32(235.0) * 0.45
+    nail_center = (
+        middle[0] + round(0.55 * box[0] * math.cos(angle)),
+        middle[1] + round(0.55 * box[0] * math.sin(angle)),
+    )
+    nail = np.zeros(size, np.uint8)
+    cv2.ellipse(
+        nail, nail_center, (round(0.32 * box[0]), round(0.55 * box[1])), degrees, 0, 360, 255, -1, cv2.LINE_AA, 4
+    )
+    gloss = (nail.astype(np.float32) / 255.0 * 0.45)[:, :, None]
+    color = color * (1.0 - gloss) + np.float32(235.0) * gloss
     out = card.copy()
-    patch = out[y0:y1, x0:x1].astype(np.float32)
-    patch = patch * (1.0 - edge[:, :, None]) + color * edge[:, :, None]
-    out[y0:y1, x0:x1] = np.clip(patch + 0.5, 0, 255).astype(np.uint8)
+    patch = out[y0:y1, x0:x1]
+    out[y0:y1, x0:x1] = cv2.blendLinear(np.clip(color + 0.5, 0, 255).astype(np.uint8), patch, coverage, 1.0 - coverage)
     return np.asarray(out, np.uint8)
 
 
@@ -318,11 +329,15 @@ def glare(
     y0, y1 = max(0, int(spot[1] - reach)), min(height, int(spot[1] + reach) + 1)
     if x0 >= x1 or y0 >= y1:
         return image
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    dx, dy = xs - spot[0], ys - spot[1]
-    u = (dx * math.cos(angle) + dy * math.sin(angle)) / (sigma * aspect)
-    v = (-dx * math.sin(angle) + dy * math.cos(angle)) / sigma
-    weight = np.clip(gain * np.exp(-0.5 * (u * u + v * v)), 0.0, 1.0) * coverage[y0:y1, x0:x1]
+    # The highlight is smooth, so it is evaluated on a grid 4 px apart and interpolated.
+    step = 4
+    ys = np.arange(y0, y1 + step, step, dtype=np.float32)[:, None] - np.float32(spot[1])
+    xs = np.arange(x0, x1 + step, step, dtype=np.float32)[None, :] - np.float32(spot[0])
+    u = (xs * math.cos(angle) + ys * math.sin(angle)) / (sigma * aspect)
+    v = (-xs * math.sin(angle) + ys * math.cos(angle)) / sigma
+    coarse = np.clip(gain * np.exp(-0.5 * (u * u + v * v)), 0.0, 1.0).astype(np.float32)
+    full = cv2.resize(coarse, (coarse.shape[1] * step, coarse.shape[0] * step), interpolation=cv2.INTER_LINEAR)
+    weight = np.minimum(full[: y1 - y0, : x1 - x0], np.float32(1.0)) * coverage[y0:y1, x0:x1]
     out = image.copy()
     patch = out[y0:y1, x0:x1].astype(np.float32)
     patch += (255.0 - patch) * weight[:, :, None]
@@ -336,9 +351,17 @@ def blur(image: Image, severity: float, rng: np.random.Generator) -> Image:
         return image
     del rng  # a Gaussian defocus has nothing random
     sigma = severity * max(image.shape[:2]) / 150.0
-    return np.asarray(
-        cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT), np.uint8
-    )
+    height, width = image.shape[:2]
+    factor = int(sigma / 2.0)
+    if factor < 2 or min(height, width) // factor < 16:
+        return np.asarray(
+            cv2.GaussianBlur(image, (0, 0), sigmaX=sigma, sigmaY=sigma, borderType=cv2.BORDER_REFLECT), np.uint8
+        )
+    # A wide Gaussian is the same at a coarser scale: blur a 1/factor copy, then interpolate back.
+    small = cv2.resize(image, (width // factor, height // factor), interpolation=cv2.INTER_AREA)
+    rest = math.sqrt(max(sigma * sigma - (factor * factor) / 4.0, 1.0)) / factor
+    small = cv2.GaussianBlur(small, (0, 0), sigmaX=rest, sigmaY=rest, borderType=cv2.BORDER_REFLECT)
+    return np.asarray(cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR), np.uint8)
 
 
 def _smooth_noise(
