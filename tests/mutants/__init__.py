@@ -5,20 +5,21 @@ from __future__ import annotations
 from mutants._asgi import Answer, Rewrite, Seen
 from mutants._cases import contract_cases, own_cases
 from mutants._catalogue import MUTANTS, Mutant, plausible_answer
-from mutants._run import OFFERS, Finding, app_target, client_config, declared_first, hunt, run_case
+from mutants._run import OFFERS, Baseline, Finding, app_target, check, client_config, hunt, run_case
 
 __all__ = [
     "MUTANTS",
     "OFFERS",
     "Answer",
+    "Baseline",
     "Finding",
     "Mutant",
     "Rewrite",
     "Seen",
     "app_target",
+    "check",
     "client_config",
     "contract_cases",
-    "declared_first",
     "hunt",
     "own_cases",
     "plausible_answer",

@@ -162,7 +162,8 @@ async def _call(app: ASGIApp, scope: Scope, seen: Seen) -> Answer:
         delivered = True
         return {"type": "http.request", "body": seen.body, "more_body": False}
 
-    status, answer_headers, chunks = 500, (), bytearray()
+    status, chunks = 500, bytearray()
+    answer_headers: tuple[tuple[str, str], ...] = ()
 
     async def send(message: Message) -> None:
         nonlocal status, answer_headers

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp
@@ -17,7 +18,7 @@ from pytest_idclassify.emulator._settings import (
     DEFAULT_SK,
     DEFAULT_TOKEN,
 )
-from pytest_idclassify.suite import Target, check_case
+from pytest_idclassify.suite import Target, Verdict, check_case
 from pytest_idclassify.suite._urlhost import LoopbackImageServer
 from pytest_idclassify.validation import Violation
 
@@ -54,26 +55,67 @@ def app_target(app: ASGIApp, images: LoopbackImageServer) -> Iterator[Target]:
         target.close()
 
 
-def run_case(target: Target, case: Case) -> list[Finding]:
-    """Send ``case``'s calls and return every violation, assumed clauses included."""
+def check(target: Target, case: Case) -> Verdict:
+    """Send ``case``'s calls and check the answers as the suite does (assumed clauses included)."""
     reason = target.missing(case)
     if reason is not None:
         raise AssertionError(f"{case.id} cannot run on an offline target: {reason}")
-    verdict = check_case(case, [target.send(call) for call in case.calls])
-    return [Finding(case, v) for v in verdict.violations]
+    return check_case(case, [target.send(call) for call in case.calls])
 
 
-def declared_first(cases: Iterable[Case], clauses: frozenset[str]) -> list[Case]:
-    """The cases whose own clause (or a companion) is in ``clauses`` first, the others after, order kept."""
-    cases = list(cases)
-    return sorted(cases, key=lambda c: not ({c.clause, *c.companions} & clauses))
+def run_case(target: Target, case: Case) -> list[Finding]:
+    """Send ``case``'s calls and return every violation, assumed clauses included."""
+    return [Finding(case, v) for v in check(target, case).violations]
 
 
-def hunt(target: Target, cases: Sequence[Case], clauses: frozenset[str]) -> tuple[Finding | None, list[Finding]]:
-    """Run cases until one reports a violation of ``clauses``: return it, and the other clauses' findings on the way."""
+@dataclass(frozen=True)
+class Baseline:
+    """A run of every case against a correct server: what it exercised, what it reported, how long it took."""
+
+    findings: tuple[Finding, ...]
+    exercised: Mapping[str, frozenset[str]]
+    seconds: Mapping[str, float]
+
+    @classmethod
+    def measure(cls, target: Target, cases: Sequence[Case]) -> Baseline:
+        """Run every case once against ``target``."""
+        findings: list[Finding] = []
+        exercised, seconds = {}, {}
+        for case in cases:
+            started = time.perf_counter()
+            verdict = check(target, case)
+            seconds[case.id] = time.perf_counter() - started
+            exercised[case.id] = verdict.exercised
+            findings += [Finding(case, v) for v in verdict.violations]
+        return cls(tuple(findings), exercised, seconds)
+
+    @property
+    def clauses(self) -> frozenset[str]:
+        """Every clause some case exercised."""
+        return frozenset().union(*self.exercised.values())
+
+    def known(self, finding: Finding) -> bool:
+        """Whether the correct server was reported for the same clause in the same case."""
+        return any(f.case.id == finding.case.id and f.violation.clause == finding.violation.clause
+                   for f in self.findings)  # fmt: skip
+
+    def order(self, cases: Iterable[Case], clauses: frozenset[str]) -> list[Case]:
+        """The cases that exercised ``clauses`` first, quickest first; then the others, quickest first."""
+        return sorted(cases, key=lambda c: (not (self.exercised.get(c.id, frozenset()) & clauses),
+                                            self.seconds.get(c.id, 0.0)))  # fmt: skip
+
+
+def hunt(
+    target: Target, cases: Sequence[Case], clauses: frozenset[str], baseline: Baseline
+) -> tuple[Finding | None, list[Finding]]:
+    """Run cases until one reports a violation of ``clauses`` that the baseline did not.
+
+    Returns that finding (or ``None`` when the mutant survives) and the findings of other clauses
+    met on the way.  Cases that exercised ``clauses`` in the baseline run first, so a run is short.
+    """
     others: list[Finding] = []
-    for case in declared_first(cases, clauses):
-        findings = run_case(target, case)
+    for case in baseline.order(cases, clauses):
+        findings = [f for f in run_case(target, case) if not baseline.known(f)]
         hit = next((f for f in findings if f.violation.clause in clauses), None)
         others += [f for f in findings if f.violation.clause not in clauses]
         if hit is not None:
