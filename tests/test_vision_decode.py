@@ -25,7 +25,9 @@ def _encode(pixels: np.ndarray, fmt: str, **options: object) -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("fmt", "options"), [("PNG", {}), ("BMP", {}), ("TIFF", {}), ("TIFF", {"compression": "tiff_lzw"})])
+@pytest.mark.parametrize(
+    ("fmt", "options"), [("PNG", {}), ("BMP", {}), ("TIFF", {}), ("TIFF", {"compression": "tiff_lzw"})]
+)
 def test_lossless_formats_decode_exactly(fmt: str, options: dict[str, object]) -> None:
     pixels = _picture()
     assert np.array_equal(decode_image(_encode(pixels, fmt, **options)), pixels)

@@ -6,6 +6,7 @@ docs/explanation/recognition.md.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 
 import numpy as np
@@ -38,7 +39,7 @@ def _recipe(index: int) -> dict[str, float]:
 
 
 def _corner_errors(found: tuple[tuple[int, int], ...], truth: tuple[tuple[int, int], ...]) -> list[float]:
-    return [float(np.hypot(fx - tx, fy - ty)) for (fx, fy), (tx, ty) in zip(found, truth)]
+    return [float(np.hypot(fx - tx, fy - ty)) for (fx, fy), (tx, ty) in zip(found, truth, strict=True)]
 
 
 def test_type_accuracy_and_corner_error_on_mixed_degradations() -> None:
@@ -97,7 +98,7 @@ def test_each_alarm_rises_with_its_degradation(degradation: str) -> None:
             assert analysis.alarm_confidence is not None
             scores.append(analysis.alarm_confidence[alarm])
         sequences += 1
-        monotone += all(later >= earlier for earlier, later in zip(scores, scores[1:]))
+        monotone += all(later >= earlier for earlier, later in itertools.pairwise(scores))
         raised_at_full += scores[-1] >= 50
         assert scores[0] < 50, (doc_type, scores)
     print(f"\n{degradation}: {monotone}/{sequences} monotone, alarm at full severity in {raised_at_full}/{sequences}")

@@ -82,7 +82,7 @@ def test_turned_pictures_give_the_same_type_and_the_turned_corners(turns: int) -
             x, y = (height if turn % 2 == 0 else width) - 1 - y, x
         expected.append((x, y))
     # The document still reads from its own top-left corner, wherever that now lies in the picture.
-    errors = [np.hypot(fx - ex, fy - ey) for (fx, fy), (ex, ey) in zip(analysis.quad, expected)]
+    errors = [np.hypot(fx - ex, fy - ey) for (fx, fy), (ex, ey) in zip(analysis.quad, expected, strict=True)]
     assert max(errors) <= 4.0, (analysis.quad, expected)
 
 

@@ -14,11 +14,11 @@ from pytest_idclassify.emulator._vision._engine import Analysis, NoDocumentFound
 
 __all__ = [
     "ALARM_NAMES",
-    "Analysis",
     "DEFAULT_ALARM_THRESHOLD",
+    "SCALES",
+    "Analysis",
     "Measures",
     "NoDocumentFound",
-    "SCALES",
     "Scale",
     "UndecodableImage",
     "analyse",

@@ -46,7 +46,7 @@ class Scale:
         if not math.isfinite(value):
             return 0
         fraction = (value - self.clean) / (self.severe - self.clean)
-        return int(round(99 * min(1.0, max(0.0, fraction))))
+        return round(99 * min(1.0, max(0.0, fraction)))
 
 
 # Calibrated on the synthetic specimens (docs/explanation/recognition.md): clean scenes sit well on
@@ -132,7 +132,9 @@ def _lab(rgb: npt.NDArray[np.uint8], grid: tuple[int, int]) -> npt.NDArray[np.fl
     return np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2Lab), np.float32)
 
 
-def blocked_share(card: npt.NDArray[np.uint8], template_card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8]) -> float:
+def blocked_share(
+    card: npt.NDArray[np.uint8], template_card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8]
+) -> float:
     """Share of the card covered by the largest smooth blob that the template does not have there.
 
     Both cards are compared on a coarse grid (80 cells across) in CIELAB, after matching the card's
@@ -257,7 +259,8 @@ def measure(
     :func:`outside_share` of the card and ``patch`` the :func:`screen_patch` of the picture.
     """
     if card.shape != template_card.shape:
-        card = cv2.resize(card, (template_card.shape[1], template_card.shape[0]), interpolation=cv2.INTER_AREA)
+        size = (template_card.shape[1], template_card.shape[0])
+        card = np.asarray(cv2.resize(card, size, interpolation=cv2.INTER_AREA), np.uint8)
     inner_card = np.ascontiguousarray(_inner(card))
     inner_template = np.ascontiguousarray(_inner(template_card))
     inner_inside = np.ascontiguousarray(_inner(inside))

@@ -44,6 +44,7 @@ def decode_image(data: bytes) -> RGB:
 
     Raises:
         UndecodableImage: neither decoder can read the bytes.
+
     """
     if not data:
         raise UndecodableImage("cannot decode an image from 0 bytes: send the encoded file's bytes, not an empty body")

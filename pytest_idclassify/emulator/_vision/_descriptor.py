@@ -43,13 +43,13 @@ class Descriptor:
 
 def grey(card: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     """Return the card's luminance (ITU-R BT.601 weights, as JPEG uses)."""
-    return cv2.cvtColor(card, cv2.COLOR_RGB2GRAY)
+    return np.asarray(cv2.cvtColor(card, cv2.COLOR_RGB2GRAY), np.uint8)
 
 
 def describe(card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8] | None = None) -> Descriptor:
     """Compute the descriptor of a rectified RGB card; ``inside`` (0/255) marks pixels that were in the picture."""
     luma = grey(card)
-    small = cv2.GaussianBlur(cv2.resize(luma, GRID, interpolation=cv2.INTER_AREA).astype(np.float32), (3, 3), 0)
+    small = np.asarray(cv2.GaussianBlur(cv2.resize(luma, GRID, interpolation=cv2.INTER_AREA), (3, 3), 0), np.float32)
     peak = cv2.resize(cv2.dilate(luma, np.ones((3, 3), np.uint8)), GRID, interpolation=cv2.INTER_AREA)
     valid = peak < CLIPPED_LEVEL
     if inside is not None:

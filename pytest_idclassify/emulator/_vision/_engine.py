@@ -69,7 +69,7 @@ def _frame_tolerance(width: int, height: int) -> float:
 def _as_points(quad: npt.NDArray[np.float64], width: int, height: int) -> tuple[Point, Point, Point, Point]:
     xs = np.clip(np.rint(quad[:, 0]), 0, width - 1).astype(int)
     ys = np.clip(np.rint(quad[:, 1]), 0, height - 1).astype(int)
-    tl, tr, br, bl = ((int(x), int(y)) for x, y in zip(xs, ys))
+    tl, tr, br, bl = ((int(x), int(y)) for x, y in zip(xs, ys, strict=True))
     return tl, tr, br, bl
 
 
@@ -83,13 +83,14 @@ def analyse(
 
     Raises:
         NoDocumentFound: the picture holds no document-like quadrilateral (blank, flat, too small).
+
     """
     try:
         rgb = to_rgb8(pixels)
     except ValueError as exc:
         raise NoDocumentFound(f"cannot look for a document in this array: {exc}") from exc
     height, width = rgb.shape[:2]
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
     found = locate(gray)
     if found is None:
         raise NoDocumentFound(
@@ -118,11 +119,12 @@ def analyse(
     size = (template_card.shape[1], template_card.shape[0])
     card = rectify(detail, local, size)
     card_inside = rectify(inside, local, size, border=cv2.BORDER_CONSTANT)
+    contact = frame_contact(visible, (width, height), tolerance)
     measures = measure(
         card,
         template_card,
         inside=card_inside,
-        outside=outside_share(visible, cut, match.template.aspect, contact=frame_contact(visible, (width, height), tolerance)),
+        outside=outside_share(visible, cut, match.template.aspect, contact=contact),
         patch=screen_patch(rgb, quad),
     )
     scores = measures.scores()

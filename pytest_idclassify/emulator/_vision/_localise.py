@@ -30,7 +30,7 @@ def downscale(gray: npt.NDArray[np.uint8], side: int = WORK_SIDE) -> tuple[npt.N
     if scale >= 1.0:
         return gray, 1.0
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    small = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.uint8)
     return small, size[0] / width
 
 
@@ -51,7 +51,7 @@ def _foreground(small: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
     # Opening first removes bright speckles of a textured background; closing then fills the dark
     # print inside the card so that its outline is the card's edge, not the edge of its text.
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, iterations=2)
+    return np.asarray(cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel, iterations=2), np.uint8)
 
 
 def _initial_quad(contour: npt.NDArray[np.int32]) -> Quad:
@@ -73,7 +73,7 @@ def _intersect(line_a: npt.NDArray[np.float64], line_b: npt.NDArray[np.float64])
     if abs(np.linalg.det(matrix)) < 1e-6:
         return None
     t, _ = np.linalg.solve(matrix, line_b[2:] - line_a[2:])
-    return line_a[2:] + t * line_a[:2]
+    return np.asarray(line_a[2:] + t * line_a[:2], np.float64)
 
 
 def _refine(quad: Quad, contour: npt.NDArray[np.int32]) -> Quad:
@@ -96,7 +96,7 @@ def _refine(quad: Quad, contour: npt.NDArray[np.int32]) -> Quad:
             continue
         fitted = cv2.fitLine(points[near].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).reshape(4)
         lines.append(fitted.astype(np.float64))
-    refined = quad.copy()
+    refined: Quad = quad.copy()
     limit = 0.05 * float(np.hypot(*(quad[2] - quad[0])))
     for index in range(4):
         corner = _intersect(lines[(index - 1) % 4], lines[index])
@@ -118,7 +118,7 @@ def locate(gray: npt.NDArray[np.uint8]) -> Quad | None:
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
         return None
-    contour = max(contours, key=cv2.contourArea)
+    contour = np.asarray(max(contours, key=cv2.contourArea), np.int32)
     area = cv2.contourArea(contour)
     image_area = small.shape[0] * small.shape[1]
     hull_area = cv2.contourArea(cv2.convexHull(contour))

@@ -11,7 +11,7 @@ Quad = npt.NDArray[np.float64]
 
 def side_lengths(quad: Quad) -> npt.NDArray[np.float64]:
     """Lengths of the sides TL-TR, TR-BR, BR-BL, BL-TL."""
-    return np.hypot(*(np.roll(quad, -1, axis=0) - quad).T)
+    return np.asarray(np.hypot(*(np.roll(quad, -1, axis=0) - quad).T), np.float64)
 
 
 def long_side_first(quad: Quad) -> Quad:
@@ -43,7 +43,7 @@ def rectify(
     width, height = size
     target = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
-    return cv2.warpPerspective(pixels, matrix, size, flags=cv2.INTER_LINEAR, borderMode=border)
+    return np.asarray(cv2.warpPerspective(pixels, matrix, size, flags=cv2.INTER_LINEAR, borderMode=border), np.uint8)
 
 
 def shrink_for(pixels: npt.NDArray[np.uint8], quad: Quad, long_side: int) -> tuple[npt.NDArray[np.uint8], Quad]:
@@ -63,7 +63,7 @@ def shrink_for(pixels: npt.NDArray[np.uint8], quad: Quad, long_side: int) -> tup
     # step, less than a halving, is left to the warp's bilinear sampling.
     scale = long_side / max(float(side_lengths(quad).max()), 1.0)
     while scale <= 0.5 and min(crop.shape[:2]) >= 4:
-        crop = cv2.pyrDown(crop)
+        crop = np.asarray(cv2.pyrDown(crop), np.uint8)
         local = (local + 0.5) / 2 - 0.5
         scale *= 2
     return crop, local
@@ -94,7 +94,7 @@ def extend_cut(quad: Quad, cut_side: int, aspect: float) -> Quad:
     intact = float(np.hypot(*(quad[far_start] - quad[far_end])))
     visible = (float(np.hypot(*(quad[start] - quad[far_start]))) + float(np.hypot(*(quad[end] - quad[far_end])))) / 2
     length = intact * aspect if visible > 0.7 * intact else intact / aspect
-    rebuilt = quad.copy()
+    rebuilt: Quad = quad.copy()
     for corner, anchor in ((start, far_start), (end, far_end)):
         direction = quad[corner] - quad[anchor]
         norm = float(np.hypot(*direction))
