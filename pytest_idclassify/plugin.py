@@ -72,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and resolve the suite's settings once."""
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[records_key] = []
+    # Resolve now, so a bad value is a usage error before collection rather than a fixture error later.
+    _suite_config(config)
 
 
 def _suite_config(config: pytest.Config) -> SuiteConfig:

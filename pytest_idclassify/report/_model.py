@@ -99,9 +99,10 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
     """Assemble the per-clause verdicts from the case records of a run."""
     ordered = sorted((dict(r) for r in records), key=lambda r: str(r["case"]))
     verdicts = {
-        c.id: ClauseVerdict(c.id, "not-exercised", c.assumed, c.category, c.rule, c.source)
+        c.id: ClauseVerdict(c.id, "not-exercised" if c.testable else "skipped", c.assumed, c.category, c.rule,
+                            c.source, skip_reasons=[] if c.testable else [f"not testable offline: {c.rationale}"])
         for c in catalogue().values()
-    }
+    }  # fmt: skip
     for record in ordered:
         if record["outcome"] == "skipped":
             verdict = verdicts[record["clause"]]

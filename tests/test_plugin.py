@@ -1,0 +1,134 @@
+"""The pytest plugin, tested with pytester: help text, option precedence, marker, reports, summaries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from pytest_idclassify._options import OPTIONS
+from pytest_idclassify._serve import serve_in_thread
+from pytest_idclassify.suite import resolve
+
+pytest_plugins = ["pytester"]
+
+
+def test_help_lists_every_option_in_one_group(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    text = result.stdout.str()
+    assert "contract testing of the Auto ID Document Classification API:" in text
+    for option in OPTIONS:
+        assert option.cli in text
+        assert option.ini in text
+    result.stdout.fnmatch_lines(["*--idclassify-target=TARGET*", "*--idclassify-strict*"])
+
+
+def test_marker_is_registered_with_its_signature(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.idclassify_contract([*], strict=False, include_assumed=True)*"])
+
+
+def test_precedence_is_command_line_then_environment_then_ini_then_default() -> None:
+    ini = {"profile": "explore", "call-budget": "40", "seed": "7"}
+    env = {"IDCLASSIFY_CALL_BUDGET": "30", "IDCLASSIFY_SEED": "8"}
+    config = resolve({"seed": "9"}, ini, env)
+    assert (config.profile, config.call_budget, config.seed) == ("explore", 30, 9)
+    assert resolve({}, {}, {}).call_budget == 500
+    assert resolve({}, {}, {"IDCLASSIFY_BASE_URL": "http://127.0.0.1:1"}).target == "live"
+
+
+def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(idclassify_config): pass")
+    result = pytester.runpytest("--idclassify-call-budget=lots")
+    result.stderr.fnmatch_lines(["*--idclassify-call-budget='lots' is not a number*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_marker_arguments_are_checked_at_collection(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.idclassify_contract(stric=True)
+        def test_x():
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    result.stderr.fnmatch_lines(["ERROR: @pytest.mark.idclassify_contract got *stric*; it accepts strict= and include_assumed="])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_marked_test_passes_against_the_emulator_and_fails_on_a_broken_answer(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import base64
+        import pytest
+        from pytest_idclassify.images import ImageRecipe
+
+        SPECIMEN = ImageRecipe(format="jpeg", width=640, height=400, content="specimen", doc_type="passport")
+
+        @pytest.mark.idclassify_contract
+        def test_good(idclassify_client):
+            outcome = idclassify_client.classify(data=SPECIMEN.to_base64(), alarm=True)
+            assert outcome.status == 200
+
+        @pytest.mark.idclassify_contract
+        def test_unchecked_error_is_still_conforming(idclassify_client):
+            outcome = idclassify_client.classify(data="data:image/jpeg;base64," + SPECIMEN.to_base64())
+            assert outcome.error_code == "AIS.0102"
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+@pytest.fixture
+def broken_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A live-looking service that accepts every image, whatever its size: side-min cases must fail."""
+
+    async def classify(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"result": {"type": "passport", "location": [[0, 0], [9, 0], [9, 9], [0, 9]], "confidence": 0.5}},
+            headers={"X-Request-Id": "r-1"},
+        )
+
+    app = Starlette(routes=[Route("/v2/{project_id}/ocr/auto-id-doc-classification", classify, methods=["POST"])])
+    monkeypatch.setenv("IDCLASSIFY_TOKEN", "fake-token-for-a-loopback-service")
+    with serve_in_thread(app) as url:
+        yield url
+
+
+def test_a_failing_run_prints_the_clause_summary_and_writes_the_json_report(
+    pytester: pytest.Pytester, broken_service: str, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.json"
+    result = pytester.runpytest(
+        "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "request.image.side-min",
+        f"--idclassify-base-url={broken_service}", "--idclassify-project-id=p1", "--idclassify-auth=token",
+        f"--idclassify-report-json={report}",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "*= idclassify conformance =*",
+        "target live, profile gate, pytest-idclassify *, catalogue *",
+        "documented clauses:",
+        "  request validation     0.0%    0 passed    1 failed    1 skipped",
+        "FAILED request.image.side-min: expected 400 AIS.0103 'The image size does not meet the requirements.', "
+        "got HTTP 200 *",
+    ])  # fmt: skip
+    document = json.loads(report.read_text(encoding="utf-8"))
+    assert set(document) == {"format", "meta", "scores", "clauses", "cases", "metrics"}
+    assert document["meta"]["target"] == "live"
+    side_min = next(c for c in document["clauses"] if c["id"] == "request.image.side-min")
+    assert side_min["status"] == "failed" and side_min["violations"][0]["clause"] == "request.image.side-min"
+    case = document["cases"][0]
+    assert set(case) >= {"case", "clause", "assumed", "outcome", "calls", "exercised", "violations"}
+    assert case["calls"][0]["sent"]["body"]["data"].startswith("<base64 ")
+    assert "fake-token" not in report.read_text(encoding="utf-8")
