@@ -61,7 +61,9 @@ def test_marker_arguments_are_checked_at_collection(pytester: pytest.Pytester) -
         """
     )
     result = pytester.runpytest()
-    result.stderr.fnmatch_lines(["ERROR: @pytest.mark.idclassify_contract got *stric*; it accepts strict= and include_assumed="])
+    result.stderr.fnmatch_lines(
+        ["ERROR: @pytest.mark.idclassify_contract got *stric*; it accepts strict= and include_assumed="]
+    )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
