@@ -117,12 +117,44 @@ def decode_interaction(item: Any, where: str) -> tuple[dict[str, Any], dict[str,
     return request, response
 
 
+# A container this short, holding only scalars or such short containers, is written on one line.
+_INLINE = 100
+
+
+def _dump(value: Any, level: int, out: list[str]) -> None:
+    if isinstance(value, (dict, list)) and value:
+        flat = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        if len(flat) <= _INLINE:
+            out.append(flat)
+            return
+        pad, inner = " " * level, " " * (level + 1)
+        is_dict = isinstance(value, dict)
+        out.append("{\n" if is_dict else "[\n")
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        for number, (key, item) in enumerate(items):
+            out.append(inner + (json.dumps(key, ensure_ascii=False) + ": " if is_dict else ""))
+            _dump(item, level + 1, out)
+            out.append(",\n" if number < len(items) - 1 else "\n")
+        out.append(pad + ("}" if is_dict else "]"))
+        return
+    out.append(json.dumps(value, ensure_ascii=False))
+
+
+def dumps_value(value: Any) -> str:
+    """Return one value as this format writes it (an interaction's size in a file is its length)."""
+    out: list[str] = []
+    _dump(value, 2, out)
+    return "".join(out)
+
+
 def dumps_cassette(interactions: list[dict[str, Any]], metadata: dict[str, Any] | None = None) -> str:
     """Return the file text for interactions already in the file layout."""
     doc: dict[str, Any] = {"format": FORMAT, "interactions": interactions}
     if metadata:
         doc["metadata"] = metadata
-    return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
+    out: list[str] = []
+    _dump(doc, 0, out)
+    return "".join(out) + "\n"
 
 
 def loads_document(text: str, where: str) -> dict[str, Any]:

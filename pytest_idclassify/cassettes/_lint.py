@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 from collections.abc import Iterable, Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_idclassify.cassettes._canonical import parse_json
-from pytest_idclassify.cassettes._format import FORMAT, is_own_format, loads_document
+from pytest_idclassify.cassettes._format import FORMAT, dumps_value, is_own_format, loads_document
 from pytest_idclassify.cassettes._redact import PROJECT_PLACEHOLDER, REDACTED, is_secret_header
 from pytest_idclassify.cassettes._store import IMAGES_DIR
 from pytest_idclassify.errors import CassetteError
@@ -182,7 +181,7 @@ def lint_file(
     except CassetteError as exc:
         return [*out, Finding(where, None, "format", str(exc))]
     for index, item in enumerate(doc["interactions"]):
-        size = len(json.dumps(item, indent=1, ensure_ascii=False).encode("utf-8"))
+        size = len(dumps_value(item).encode("utf-8"))
         if size > max_interaction_bytes:
             out.append(Finding(where, index, "size",
                                f"takes {size} bytes, over the limit of {max_interaction_bytes}; large values should "
