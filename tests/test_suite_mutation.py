@@ -117,8 +117,12 @@ def test_a_killed_mutant_is_reported_by_its_clause(
     cases: tuple[Case, ...], images: LoopbackImageServer, baseline: Baseline
 ) -> None:
     # The hunt itself can fail: a mutant that declares the wrong clause survives.
-    misdeclared = Mutant("misdeclared", "no X-Request-Id, declared as a location fault",
-                         frozenset({"cross.location.clockwise"}), after=lambda s, a: a.without_header("x-request-id"))  # fmt: skip
+    misdeclared = Mutant(
+        "misdeclared",
+        "no X-Request-Id, declared as a location fault",
+        frozenset({"cross.location.clockwise"}),
+        after=lambda s, a: a.without_header("x-request-id"),
+    )
     with app_target(misdeclared.app(), images) as target:
         hit, others = hunt(target, [c for c in cases if c.clause.startswith("auth.")], misdeclared.kills, baseline)
     assert hit is None
