@@ -6,7 +6,7 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
-CONFTEST = '''
+CONFTEST = """
 import base64
 import os
 import zlib
@@ -48,9 +48,9 @@ def client(request, endpoint):
 
 def image(side, colour):
     return base64.b64encode(png_flat(side, side + 5, colour)).decode()
-'''
+"""
 
-TESTS = '''
+TESTS = """
 import pytest
 from conftest import image
 
@@ -71,11 +71,13 @@ def test_url_and_neither(client):
 
 def test_no_token(client):
     assert client.classify(data=image(20, (1, 2, 3)), auth=None).status == 401
-'''
+"""
 
 
 @pytest.mark.slow
-def test_record_once_replay_reversed_and_under_xdist(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_record_once_replay_reversed_and_under_xdist(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_suite=TESTS)
     directory = pytester.path / "recorded"

@@ -1,0 +1,190 @@
+"""Scrub, lint and diff; the miss message; the shipped examples replayed with the real client."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import vcr
+from click.testing import CliRunner
+
+from pytest_idclassify._serve import serve_in_thread
+from pytest_idclassify.cassettes import (
+    cassette_path,
+    diff_cassettes,
+    lint_cassettes,
+    note_image,
+    scrub_cassette,
+    use_cassette,
+)
+from pytest_idclassify.cli import main
+from pytest_idclassify.client import ClientConfig, IdClassifyClient
+from pytest_idclassify.emulator import EmulatorSettings, create_app
+from pytest_idclassify.errors import CassetteMissError
+from pytest_idclassify.images._flat import png_flat
+from pytest_idclassify.validation import validate_response
+
+PROJECT = "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e"
+TOKEN = "SCRUBCANARY-token-Vb7Nq2Wx"
+EXAMPLES = Path(__file__).parent.parent / "cassettes" / "examples" / "api-page-examples.json"
+
+
+@pytest.fixture(scope="module")
+def emulator_url() -> Iterator[str]:
+    with serve_in_thread(create_app(EmulatorSettings(project_id=PROJECT, tokens=(TOKEN,)))) as url:
+        yield url
+
+
+def _data(side: int = 30) -> str:
+    return base64.b64encode(png_flat(side, side, (200, 10, 10))).decode("ascii")
+
+
+def test_scrub_converts_a_plain_vcrpy_yaml_cassette_into_a_clean_one(emulator_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "plain.yaml"
+    config = ClientConfig(endpoint=emulator_url, project_id=PROJECT, token=TOKEN)
+    with vcr.VCR().use_cassette(str(path)), IdClassifyClient(config) as client:
+        expected = client.classify(data=_data(), alarm=True)
+    raw = path.read_text()
+    assert TOKEN in raw and PROJECT in raw and _data() in raw
+    assert {f.rule for f in lint_cassettes([path])} >= {"format", "secret.project-id"}
+
+    assert scrub_cassette(path) is True
+    text = path.read_text()
+    assert TOKEN not in text and PROJECT not in text and _data() not in text
+    assert lint_cassettes([path]) == []
+    assert scrub_cassette(path, check=True) is False  # idempotent
+
+    with use_cassette(path), IdClassifyClient(config.replace(project_id="another0project")) as client:
+        replayed = client.classify(data=_data(), alarm=True)
+    assert (replayed.status, replayed.body) == (expected.status, expected.body)
+
+
+def _cassette(interactions: list[dict[str, object]]) -> str:
+    return json.dumps({"format": "pytest-idclassify-cassette/1", "interactions": interactions})
+
+
+def _examples() -> list[dict[str, object]]:
+    return list(json.loads(EXAMPLES.read_text())["interactions"])
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "rule"),
+    [
+        ("authorization", "SDK-HMAC-SHA256 Access=ABCDEFGHIJ0123456789, SignedHeaders=host, Signature=[REDACTED]",
+         "secret.access-key"),
+        ("url", "https://b.obs.example.com/o?AccessKeyId=[REDACTED]&Signature=0a1b2c3d4e5f", "secret.signature"),
+        ("token", "MII" + "A" * 60, "secret.token"),
+        ("uri", "https://ocr.example.com/v2/0123456789abcdef0123456789abcdef/ocr/auto-id-doc-classification",
+         "secret.project-id"),
+        ("password", "hunter2-is-not-redacted", "secret.password"),
+        ("image", "/9j/" + "A" * 600, "image.bytes"),
+    ],
+)  # fmt: skip
+def test_lint_finds_each_kind_of_leak(tmp_path: Path, where: str, value: str, rule: str) -> None:
+    interactions = _examples()
+    request = copy.deepcopy(interactions[1]["request"])
+    assert isinstance(request, dict)
+    if where == "authorization":
+        request["headers"]["Authorization"] = value
+    elif where == "token":
+        request["headers"]["X-Auth-Token"] = value
+    elif where == "uri":
+        request["uri"] = value
+    elif where == "password":
+        request["body"] = {"json": {"password": value}}
+    else:
+        request["body"] = {"json": {"url": value}} if where == "url" else {"json": {"data": value}}
+    interactions[1]["request"] = request
+    path = tmp_path / "leak.json"
+    path.write_text(_cassette(interactions))
+    rules = {f.rule for f in lint_cassettes([path])}
+    assert rule in rules
+    result = CliRunner().invoke(main, ["cassettes", "lint", str(path)])
+    assert result.exit_code == 1 and rule in result.output
+
+
+def test_lint_checks_answers_against_the_schemas_and_sizes(tmp_path: Path) -> None:
+    interactions = _examples()
+    broken = copy.deepcopy(interactions[0])
+    broken["response"]["body"]["json"]["result"]["alarm_confidence"]["blur_score"] = 150  # type: ignore[index]
+    path = tmp_path / "bad.json"
+    path.write_text(_cassette([broken]))
+    assert any(f.rule.startswith("schema:") and "blur_score" in f.message for f in lint_cassettes([path]))
+    assert [f.rule for f in lint_cassettes([EXAMPLES], max_interaction_bytes=1000)] == ["size"]
+    assert CliRunner().invoke(main, ["cassettes", "lint", str(EXAMPLES)]).exit_code == 0
+
+
+def test_diff_reports_shape_changes_and_ignores_volatile_values(tmp_path: Path) -> None:
+    old = _examples()
+    new = copy.deepcopy(old)
+    result = new[0]["response"]["body"]["json"]["result"]  # type: ignore[index]
+    result["alarm_confidence"]["blur_score"] = 12
+    result["confidence"] = 0.5
+    result["type"] = "passport"
+    result["side"] = "front"
+    new[0]["response"]["headers"]["X-Request-Id"] = "ffffffffffffffffffffffffffffffff"  # type: ignore[index]
+    new[1]["response"]["body"]["json"]["error_msg"] = "The image is too small."  # type: ignore[index]
+    (tmp_path / "old.json").write_text(_cassette(old))
+    (tmp_path / "new.json").write_text(_cassette(new))
+    drift = diff_cassettes(tmp_path / "old.json", tmp_path / "new.json")
+    kinds = sorted((d.kind, d.where.split(" ")[-1]) for d in drift)
+    assert kinds == [
+        ("enum", "/result/type"),
+        ("error-message", "/error_msg"),
+        ("field-added", "/result/side"),
+    ]
+    cli = CliRunner().invoke(main, ["cassettes", "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json")])
+    assert cli.exit_code == 1 and "'id_card' -> 'passport'" in cli.output
+    same = CliRunner().invoke(main, ["cassettes", "diff", str(EXAMPLES), str(EXAMPLES)])
+    assert same.exit_code == 0, same.output
+
+
+def test_a_miss_names_the_request_the_closest_recording_and_the_fix(emulator_url: str, tmp_path: Path) -> None:
+    path = cassette_path(tmp_path, "tests/test_x.py::test_y[a/b c]")
+    assert path.parent == tmp_path / "test_x" and "/" not in path.name and path.name != "test_y[a_b_c].json"
+    config = ClientConfig(endpoint=emulator_url, project_id=PROJECT, token=TOKEN)
+    with use_cassette(path, record_mode="once"), IdClassifyClient(config) as client:
+        client.classify(data=_data(30), alarm=True)
+        client.classify(url="http://127.0.0.1:1/a.png", alarm=False)
+    with use_cassette(path), IdClassifyClient(config) as client, pytest.raises(CassetteMissError) as caught:
+        client.classify(data=_data(30), alarm=False)
+    message = str(caught.value)
+    assert 'path = "/v2/{project_id}/ocr/auto-id-doc-classification"' in message
+    assert "body.data = sha256:" in message and "png 30x30" in message
+    assert "closest recorded: interaction 1 of 2" in message
+    assert "body.alarm: recorded true, now false" in message
+    assert "--idclassify-record-mode=rewrite" in message
+
+
+def test_a_miss_from_a_rendering_change_names_the_recipe_and_versions(emulator_url: str, tmp_path: Path) -> None:
+    then, now = _data(30), base64.b64encode(png_flat(30, 30, (201, 10, 10))).decode("ascii")
+    note_image(then, "png 30x30 red", libraries={"Pillow": "9.5.0"})
+    config = ClientConfig(endpoint=emulator_url, project_id=PROJECT, token=TOKEN)
+    path = tmp_path / "render.json"
+    with use_cassette(path, record_mode="once"), IdClassifyClient(config) as client:
+        client.classify(data=then)
+    assert json.loads(path.read_text())["interactions"][0]["request"]["body"]["json"]["data"]["recipe"] == (
+        "png 30x30 red"
+    )
+    note_image(now, "png 30x30 red", libraries={"Pillow": "11.0.0"})
+    with use_cassette(path), IdClassifyClient(config) as client, pytest.raises(CassetteMissError) as caught:
+        client.classify(data=now)
+    assert (
+        "the image for recipe 'png 30x30 red' renders differently under Pillow 11.0.0 than when recorded (9.5.0)"
+        in str(caught.value)
+    )
+
+
+def test_the_shipped_examples_replay_with_the_real_client_and_validate() -> None:
+    config = ClientConfig(region="cn-north-4", project_id="0000000000000000000000000000000a", token="a-fake-token")
+    with use_cassette(EXAMPLES), IdClassifyClient(config) as client:
+        ok = client.classify(data="/9j/4AAQSkZJRgABAgEASABIAAD/4RFZRXhpZgAATU0AKgAAAA...", alarm=True)
+        error = client.classify(url="https://BucketName.obs.myhuaweicloud.com/ObjectName", alarm=True)
+    assert ok.status == 200 and ok.body["result"]["type"] == "id_card"
+    assert validate_response(ok.body, status=200, request={"alarm": True}, headers=dict(ok.headers)) == []
+    assert (error.status, error.body["error_code"]) == (400, "AIS.0103")
+    assert validate_response(error.body, status=400, headers=dict(error.headers)) == []
