@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "schemas": "pytest_idclassify._cli_schemas:schemas",
     "verify": "pytest_idclassify._cli_verify:verify",
     "serve": "pytest_idclassify._cli_serve:serve",
+    "specimens": "pytest_idclassify._cli_specimens:specimens",
 }
 
 

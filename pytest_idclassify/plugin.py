@@ -208,11 +208,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Print the per-category scores and the failed clauses; write the JSON and HTML reports."""
     records = config.stash.get(records_key, [])
-    if not records or hasattr(config, "workerinput"):
+    metrics = config.stash.get(metrics_key, None)
+    if not (records or metrics) or hasattr(config, "workerinput"):
         return
     from pytest_idclassify.report import write_reports
 
-    write_reports(records, _suite_config(config), terminalreporter, metrics=config.stash.get(metrics_key, None))
+    write_reports(records, _suite_config(config), terminalreporter, metrics=metrics)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
