@@ -75,7 +75,6 @@ def test_every_declared_clause_is_exercised(baseline: Baseline) -> None:
     assert not silent, f"no case of the gate exercises a declared clause of these mutants: {silent}"
 
 
-@pytest.mark.slow
 def test_every_mutant_is_killed_by_a_declared_clause(
     cases: tuple[Case, ...], images: LoopbackImageServer, baseline: Baseline, capsys: pytest.CaptureFixture[str]
 ) -> None:
