@@ -1,0 +1,39 @@
+"""The explore profile: randomised cases from the strategies, many examples, Hypothesis database on."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, seed, settings
+
+from pytest_idclassify.cases import Case
+from pytest_idclassify.report import PROPERTY
+from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case
+from pytest_idclassify.validation import format_violations
+
+
+@pytest.mark.parametrize("kind", ["valid", "invalid"])
+def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteConfig,
+                 idclassify_hypothesis_settings: settings, request: pytest.FixtureRequest) -> None:  # fmt: skip
+    """Draw requests the documentation accepts (or refuses) and check every answer; failures shrink.
+
+    Only failing examples leave a record for the report: an exploration sends hundreds of calls.
+    """
+    if idclassify_config.profile != "explore":
+        pytest.skip("randomised exploration runs in the explore profile (--idclassify-profile=explore)")
+    from pytest_idclassify.strategies import invalid_requests, valid_requests
+
+    cases = valid_requests() if kind == "valid" else invalid_requests()
+    config = idclassify_config
+
+    @idclassify_hypothesis_settings
+    @given(case=cases.filter(lambda c: idclassify_target.missing(c) is None))
+    def explore(case: Case) -> None:
+        exchanges = [idclassify_target.send(call) for call in case.calls]
+        verdict = check_case(case, exchanges, strict=config.strict)
+        counted = [v for v in verdict.violations if config.counts(v.assumed)]
+        if counted:
+            request.node.user_properties.append((PROPERTY, case_record(case, exchanges, verdict)))
+            raise AssertionError(format_violations(counted, title=f"{case.id}: {case.describe()}"))
+
+    # Seed 0 (the default) explores afresh each run; any other seed replays the same exploration.
+    (seed(config.seed)(explore) if config.seed else explore)()
