@@ -63,7 +63,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("strict", "treat undocumented extra fields and error codes as violations, not drift warnings", flag=True),
     Option("call-budget", "the most calls a run may send to a live target (each attempt counts); the run stops "
            "cleanly before it would exceed it", "500"),
-    Option("seed", "the seed of the gate profile's random sample and of explore runs", "0"),
+    Option("seed", "the seed of the gate profile's random sample; for explore runs, 0 explores afresh each run and "
+           "any other value replays the same exploration", "0"),
     Option("sample", "how many seeded random cases the gate profile adds to its fixed examples", "8"),
     Option("report-json", "write the conformance report as JSON to this path"),
     Option("report-html", "write the conformance report as a self-contained HTML page to this path"),
