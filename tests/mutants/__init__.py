@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mutants._asgi import Answer, Rewrite, Seen
-from mutants._cases import contract_cases, own_cases
+from mutants._cases import contract_cases
 from mutants._catalogue import MUTANTS, Mutant, plausible_answer
 from mutants._run import OFFERS, Baseline, Finding, app_target, check, client_config, hunt, run_case
 
@@ -21,7 +21,6 @@ __all__ = [
     "client_config",
     "contract_cases",
     "hunt",
-    "own_cases",
     "plausible_answer",
     "run_case",
 ]
