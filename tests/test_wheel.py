@@ -24,8 +24,8 @@ def test_installed_wheel_reads_its_own_schemas_and_tables(tmp_path: Path) -> Non
         assert f"pytest_idclassify/_data/schemas/{required}" in names
     assert "pytest_idclassify/contract/pytest.ini" in names
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)  # fmt: skip
+    install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)]
+    subprocess.run(install, check=True, capture_output=True)
     probe = (
         "import pytest_idclassify, pytest_idclassify._paths as p; from pytest_idclassify.validation import "
         "validate_response; from pytest_idclassify.catalogue import catalogue; "
