@@ -58,7 +58,7 @@ SCALES: dict[str, Scale] = {
     "insufficient_lighting": Scale(clean=160.0, severe=60.0),  # 90th percentile of card luminance, 0-255
     "copy": Scale(clean=12.0, severe=2.0),  # Hasler-Suesstrunk colourfulness at full exposure
     "border_integrity": Scale(clean=0.0, severe=0.15),  # share of the card estimated outside the frame
-    "reproduce": Scale(clean=1.7, severe=2.5),  # log10 of the strongest red-green spectral peak over the median
+    "reproduce": Scale(clean=1.0, severe=7.0),  # contrast of the fine colour stripes, % of the mean luminance
 }
 
 _MARGIN = 0.04  # share of each side left out: the card's own edge is not part of its print
@@ -206,15 +206,19 @@ def _window(side: int) -> npt.NDArray[np.float32]:
 
 _SIDE = 128
 _HANN = _window(_SIDE)
+_HANN_SUM = float(_HANN.sum())
 _RADIUS = np.hypot(*(np.mgrid[0:_SIDE, 0:_SIDE] - _SIDE / 2))
 _RING = (_RADIUS >= _SIDE * 0.15) & (_RADIUS <= _SIDE * 0.48)
+_PEAK_BINS = 4  # a peak between bins spreads over two of them, and a real signal's spectrum mirrors it
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def screen_patch(rgb: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8] | None:
     """Cut the square of :data:`_SIDE` pixels at the card's centre, at the picture's own resolution.
 
-    A screen's sub-pixel grid is only a few pixels across: any resampling would average it away,
-    so this measure reads the picture as it came.  None when the card is too small to hold it.
+    A screen's sub-pixel grid is a few of the picture's pixels across whatever the picture's size:
+    any resampling would average it away, so this measure reads the picture as it came, over a
+    fixed number of its pixels.  None when the card is too small to hold the square.
     """
     height, width = rgb.shape[:2]
     cx, cy = quad.mean(axis=0)
@@ -228,21 +232,37 @@ def screen_patch(rgb: npt.NDArray[np.uint8], quad: npt.NDArray[np.float64]) -> n
     return rgb[y0 : y0 + _SIDE, x0 : x0 + _SIDE]
 
 
-def spectral_peak(patch: npt.NDArray[np.uint8] | None) -> float:
-    """Return log10 of the strongest mid-to-high frequency peak of the red-green spectrum over the band's median.
+def _fine_spectrum(values: npt.NDArray[np.float32]) -> npt.NDArray[np.complex128]:
+    fine = values - cv2.GaussianBlur(values, (0, 0), 4.0)  # keep the fine structure only
+    return np.asarray(np.fft.fft2(fine * _HANN), np.complex128)
 
-    A screen photographed again lays its red, green and blue sub-pixel stripes over the whole card:
-    the red-green difference then carries a few sharp peaks far from the centre of the 2D spectrum,
-    which grow with the grid's contrast.  Print, even fine security print in one ink, gives a broad,
-    smooth red-green spectrum instead.
+
+def screen_contrast(patch: npt.NDArray[np.uint8] | None) -> float:
+    """Return the contrast, in percent of the patch's mean luminance, of its strongest fine colour-stripe pattern.
+
+    A screen photographed again lays its red, green and blue sub-pixel stripes, a third of a period
+    apart, over the whole card: red-minus-green and blue-minus-green then carry one sharp peak at
+    the grid's frequency (2 to 7 pixels per period), whose height is the stripes' contrast.  Print,
+    even fine security print, spreads its colour differences over a broad, low spectrum instead.
+
+    The peak's height is divided by the mean luminance, never by the rest of the spectrum: a
+    stronger screen also misregisters the channels more, which raises the colour spectrum
+    everywhere, and a ratio to that background would fall as the screen grows.  So the measure
+    grows with the stripes' contrast and nothing else, darkness does not dilute it, and since the
+    patch has a fixed number of pixels it reads the same at any picture size.  JPEG's
+    subsampled colour keeps enough of it: the measure is calibrated on JPEG-encoded specimens.
     """
     if patch is None:
         return 0.0
-    values = patch[:, :, 0].astype(np.float32) - patch[:, :, 1].astype(np.float32)
-    values -= cv2.GaussianBlur(values, (0, 0), 4.0)  # keep the fine structure only
-    band = np.abs(np.fft.fftshift(np.fft.fft2(values * _HANN)))[_RING]
-    median = float(np.median(band))
-    return math.log10(float(band.max()) / median) if median > 0 else 0.0
+    values = patch.astype(np.float32)
+    red_green = _fine_spectrum(values[:, :, 0] - values[:, :, 1])
+    blue_green = _fine_spectrum(values[:, :, 2] - values[:, :, 1])
+    chroma = np.sqrt(np.abs(red_green) ** 2 + np.abs(blue_green) ** 2)
+    band = np.fft.fftshift(chroma)[_RING]
+    peak = float(np.partition(band, band.size - _PEAK_BINS)[-_PEAK_BINS:].mean())
+    mean_luma = max(float((values @ _LUMA).mean()), 8.0)  # a black patch shows no screen at all
+    # A sinusoid of amplitude a under the window peaks at a / 2 times the window's sum.
+    return 100.0 * 2.0 * peak / (_HANN_SUM * mean_luma)
 
 
 def measure(
@@ -274,5 +294,5 @@ def measure(
         insufficient_lighting=paper,
         copy=colourfulness(inner_card, paper),
         border_integrity=outside,
-        reproduce=spectral_peak(patch),
+        reproduce=screen_contrast(patch),
     )
