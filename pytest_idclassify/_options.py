@@ -46,7 +46,7 @@ class Option:
 TARGETS = ("emulator", "live", "replay")
 PROFILES = ("gate", "explore")
 ASSUMED_MODES = ("report", "count", "exclude")
-RECORD_MODES = ("none", "once", "new_episodes", "all")
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 
 OPTIONS: tuple[Option, ...] = (
     Option("target", "where the suite sends its calls: the embedded emulator (in-process), a live base URL, "
@@ -71,7 +71,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("report-images", "put thumbnails of failing images into the HTML report even for images that did not "
            "come from the toolkit's own synthetic recipes", flag=True),
     Option("cassette-dir", "where replay reads and recording writes cassettes (default: the shipped ones)"),
-    Option("record-mode", "vcrpy record mode when recording: none (replay only), once, new_episodes, all",
+    Option("record-mode", "cassette record mode: none (replay only, the network blocked), once, new_episodes, all, "
+           "or rewrite (record afresh and drop what the run did not use)",
            "none", RECORD_MODES),
     Option("public-base-url", "for URL cases against a live service: the public base URL under which the "
            "upload hook makes images reachable"),

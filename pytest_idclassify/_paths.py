@@ -19,6 +19,14 @@ def schemas_dir() -> Path:
     return _PACKAGE.parent / "schemas"
 
 
+def cassettes_dir() -> Path:
+    """Return the folder of the shipped cassettes (the gate profile and the API page's examples)."""
+    packaged = _PACKAGE / "_data" / "cassettes"
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE.parent / "cassettes"
+
+
 def source_dir() -> Path:
     """Return the folder of the documented tables (``schemas/source``)."""
     return schemas_dir() / "source"

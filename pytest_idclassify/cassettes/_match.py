@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,8 +19,17 @@ RERECORD_HINT = (
 )
 
 
+#: a URL on this machine: the port is whatever was free when it was served, so it is not compared.
+_LOOPBACK_PORT = re.compile(r"^(https?://(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])):\d+(?=/|$)")
+
+
 def _reduce(value: Any) -> Any:
-    """Reduce digests to what identifies the bytes: an image's sha256 and how it was encoded."""
+    """Reduce digests to what identifies the bytes: an image's sha256 and how it was encoded.
+
+    Loopback URLs lose their port: an image server on this machine takes a free port each run.
+    """
+    if isinstance(value, str):
+        return _LOOPBACK_PORT.sub(r"\1:{port}", value)
     if isinstance(value, dict):
         if DIGEST_KEY in value and isinstance(value[DIGEST_KEY], dict):
             return {DIGEST_KEY: value[DIGEST_KEY].get("sha256")}

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+
+from pytest_idclassify.suite import SuiteConfig
+
+#: where the shipped recordings of the gate profile live, under the shipped cassettes folder.
+GATE_CASSETTES = "gate"
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -14,3 +22,22 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         config = _suite_config(metafunc.config)
         cases = gate_cases(seed=config.seed, sample=config.sample)
         metafunc.parametrize("idclassify_case", cases, ids=[case.id for case in cases])
+
+
+@pytest.fixture(autouse=True)
+def _idclassify_cassette(request: pytest.FixtureRequest, idclassify_config: SuiteConfig) -> Iterator[None]:
+    """Replay (or record) each contract test from its own cassette when the run asks for cassettes."""
+    config = idclassify_config
+    if config.target != "replay" and config.record_mode == "none":
+        yield
+        return
+    from pytest_idclassify._paths import cassettes_dir
+    from pytest_idclassify.cassettes import cassette_path, use_cassette
+
+    directory = config.cassette_dir or cassettes_dir() / GATE_CASSETTES
+    # The file name comes from the test's own name, not its node id, which depends on the rootdir.
+    test_id = f"{Path(str(request.node.path)).name}::{request.node.name}"
+    hint = (f"idclassify verify --record-mode rewrite --cassette-dir {directory} -k '{request.node.callspec.id}'"
+            if hasattr(request.node, "callspec") else None)  # fmt: skip
+    with use_cassette(cassette_path(directory, test_id), record_mode=config.record_mode, rerecord_hint=hint):
+        yield

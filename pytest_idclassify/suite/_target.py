@@ -67,6 +67,7 @@ class Target:
     offers: frozenset[str] = frozenset()
     budget: CallBudget | None = None
     expired_token: str | None = None
+    note_images: bool = False
     _clients: dict[str, IdClassifyClient] = field(default_factory=dict)
 
     def missing(self, case: Case) -> str | None:
@@ -116,7 +117,13 @@ class Target:
 
     def _resolve(self, value: Any) -> Any:
         if isinstance(value, ImageSource):
-            return _base64_of(value)
+            text = _base64_of(value)
+            if self.note_images:
+                from pytest_idclassify.cassettes import note_image
+
+                # Cassettes store the recipe beside the digest, to explain a miss after a Pillow upgrade.
+                note_image(text, str(value))
+            return text
         if isinstance(value, UrlImage):
             if self.url_host is None:
                 raise ConfigurationError("this target has no URL host for URL cases")
@@ -212,6 +219,7 @@ def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -
             else:
                 target = Target("emulator", _emulator_config("http://emulator.invalid"), app=app, url_host=server,
                                 offers=ALL_OFFERS, expired_token=_expired())  # fmt: skip
+        target.note_images = config.target == "replay" or config.record_mode != "none"
         stack.callback(target.close)
         yield target
 
