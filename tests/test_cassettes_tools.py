@@ -188,3 +188,12 @@ def test_the_shipped_examples_replay_with_the_real_client_and_validate() -> None
     assert validate_response(ok.body, status=200, request={"alarm": True}, headers=dict(ok.headers)) == []
     assert (error.status, error.body["error_code"]) == (400, "AIS.0103")
     assert validate_response(error.body, status=400, headers=dict(error.headers)) == []
+
+
+def test_the_public_names_are_exported_sorted_and_documented() -> None:
+    import pytest_idclassify.cassettes as package
+
+    assert package.__all__ == sorted(package.__all__)
+    public = {n for n, v in vars(package).items() if not n.startswith("_") and callable(v) and n != "annotations"}
+    assert public <= set(package.__all__), public - set(package.__all__)
+    assert all(getattr(package, n).__doc__ for n in package.__all__ if callable(getattr(package, n)))
