@@ -20,6 +20,7 @@ from PIL import Image
 
 from pytest_idclassify.catalogue import BASE64_LIMIT_BINARY, BODY_LIMIT, clause
 from pytest_idclassify.emulator import EmulatorSettings, asgi_transport, serve
+from pytest_idclassify.images import ImageRecipe, encode_flat
 
 SETTINGS = EmulatorSettings()
 PATH = f"/v2/{SETTINGS.project_id}/ocr/auto-id-doc-classification"
@@ -47,6 +48,10 @@ def noisy_jpeg(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="JPEG", quality=90)
     return buffer.getvalue()
+
+
+def tiff(*, corruption: str) -> bytes:
+    return ImageRecipe(format="tiff", width=64, height=48, corruption=corruption).render()
 
 
 def body(**fields: Any) -> bytes:
@@ -91,7 +96,12 @@ CASES: list[tuple[str, str, bytes, dict[str, str]]] = [
     ("bomb", "request.image.side-max", body(data=b64(png_header_only(100_000, 100_000))), {}),
     ("truncated-jpeg", "request.image.undecodable", body(data=b64(noisy_jpeg(300, 200)[:-2000])), {}),
     ("truncated-png", "request.image.undecodable", body(data=b64(png_header_only(300, 200)[:-12])), {}),
+    ("corrupt-tiff", "request.image.undecodable", body(data=b64(tiff(corruption="corrupt-data"))), {}),
+    ("truncated-tiff", "request.image.undecodable", body(data=b64(tiff(corruption="truncated"))), {}),
     ("blank", "request.image.no-document", body(data=b64(encoded(320, 200)), alarm=True), {}),
+    # A valid deflate TIFF at the extreme sides decodes, so it gets as far as looking for a document.
+    ("tiff-8192x15", "request.image.no-document", body(data=b64(encode_flat("tiff", 8192, 15))), {}),
+    ("tiff-15x8192", "request.image.no-document", body(data=b64(encode_flat("tiff", 15, 8192))), {}),
     ("project", "uri.project-id.mismatch", body(data="x"), {}),
 ]
 #: the cases that also go over a real socket: at least one per step of the validation order.
@@ -104,6 +114,7 @@ OVER_HTTP = {
     "gif",
     "side-14",
     "truncated-jpeg",
+    "corrupt-tiff",
     "blank",
     "project",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 
 import cv2
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 from pytest_idclassify.emulator._vision import UndecodableImage, decode_image, to_rgb8
 from pytest_idclassify.errors import RecognitionError
+from pytest_idclassify.images import ImageRecipe, encode_flat
 
 
 def _picture() -> np.ndarray:
@@ -71,6 +73,65 @@ def test_what_is_not_an_image_is_refused_clearly(data: bytes) -> None:
     message = str(caught.value)
     assert str(len(data)) in message
     assert "cannot decode" in message
+
+
+@pytest.mark.parametrize("corruption", ["corrupt-data", "truncated"])
+def test_a_damaged_tiff_is_refused_without_libtiff_writing_to_stderr(
+    corruption: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # OpenCV reads a TIFF with garbage strips as an all-black picture, and libtiff prints the error.
+    data = ImageRecipe(format="tiff", width=64, height=48, corruption=corruption).render()
+    capfd.readouterr()
+    with pytest.raises(UndecodableImage) as caught:
+        decode_image(data)
+    assert f"cannot decode {len(data)} bytes starting 49 49 2a 00" in str(caught.value)
+    # The file descriptor itself, not only sys.stderr: libtiff writes from C.
+    assert "ZIPDecode" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(("width", "height"), [(8192, 15), (15, 8192)])
+def test_deflate_tiffs_at_the_extreme_sides_decode(width: int, height: int) -> None:
+    decoded = decode_image(encode_flat("tiff", width, height, (10, 200, 30)))
+    assert decoded.shape == (height, width, 3)
+    assert (decoded == np.array([10, 200, 30], np.uint8)).all()
+
+
+@pytest.mark.parametrize("compression", [1, 5, 8], ids=["raw", "lzw", "deflate"])
+def test_sixteen_bit_grey_tiff_is_scaled_not_clipped(compression: int) -> None:
+    deep = (np.arange(48 * 64, dtype=np.uint32).reshape(48, 64) * 21).astype(np.uint16)
+    ok, encoded = cv2.imencode(".tiff", deep, [cv2.IMWRITE_TIFF_COMPRESSION, compression])
+    assert ok
+    expected = np.rint(deep.astype(np.float64) / 65535.0 * 255.0).astype(np.uint8)
+    assert np.array_equal(decode_image(encoded.tobytes()), np.dstack([expected] * 3))
+
+
+def _big_endian_tiff(pixels: np.ndarray) -> bytes:
+    """An uncompressed, single-strip, big-endian ("MM") RGB TIFF, written field by field."""
+    height, width = pixels.shape[:2]
+    count = 9
+    bits_at = 8 + 2 + 12 * count + 4  # after the header, the directory and the next-directory offset
+    entries = [  # (tag, type, count, value): SHORT is 3, LONG is 4
+        (256, 4, 1, width),
+        (257, 4, 1, height),
+        (258, 3, 3, bits_at),  # bits per sample: three SHORTs, stored after the directory
+        (259, 3, 1, 1),  # no compression
+        (262, 3, 1, 2),  # RGB
+        (273, 4, 1, bits_at + 6),  # the one strip follows them
+        (277, 3, 1, 3),
+        (278, 4, 1, height),
+        (279, 4, 1, pixels.size),
+    ]
+    directory = struct.pack(">H", count)
+    for tag, kind, n, value in entries:
+        packed = struct.pack(">HH", value, 0) if kind == 3 and n == 1 else struct.pack(">I", value)
+        directory += struct.pack(">HHI", tag, kind, n) + packed
+    header = b"MM\x00*" + struct.pack(">I", 8)
+    return header + directory + struct.pack(">I", 0) + struct.pack(">HHH", 8, 8, 8) + pixels.tobytes()
+
+
+def test_big_endian_tiff_decodes() -> None:
+    pixels = _picture()
+    assert np.array_equal(decode_image(_big_endian_tiff(pixels)), pixels)
 
 
 def test_rgba_is_composited_on_white() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
+from functools import cache
 
 import cv2
 import numpy as np
@@ -26,21 +28,51 @@ def _is_jpeg(data: bytes) -> bool:
     return data[:3] == b"\xff\xd8\xff"
 
 
+def _is_tiff(data: bytes) -> bool:
+    return data[:4] in (b"II*\x00", b"MM\x00*")
+
+
+@cache
+def _quiet_libtiff() -> None:
+    """Stop the libtiff that Pillow links from writing its errors and warnings to stderr.
+
+    libtiff reports a corrupt strip by printing it (``ZIPDecode: Decoding error ...``) before
+    Pillow raises; a server answering a corrupt upload with an error code must not also spill that
+    onto its console.  Pillow's exception still carries the failure.  The handlers are process-wide
+    settings of that library, so this runs once; a Pillow built without libtiff has none to change.
+    """
+    from PIL import _imaging
+
+    try:
+        library = ctypes.CDLL(_imaging.__file__)
+        for name in ("TIFFSetErrorHandler", "TIFFSetWarningHandler"):
+            setter = getattr(library, name)
+            setter.restype = ctypes.c_void_p
+            setter.argtypes = [ctypes.c_void_p]
+            setter(None)
+    except (OSError, AttributeError):
+        return
+
+
 def _decode_with_pillow(data: bytes) -> RGB:
     Image.MAX_IMAGE_PIXELS = max(Image.MAX_IMAGE_PIXELS or 0, _MAX_PIXELS)
     with Image.open(io.BytesIO(data)) as opened:
         # Multi-page TIFFs answer with their first page, as a scanner's viewer would.
         opened.seek(0)
         upright = ImageOps.exif_transpose(opened)
+        if upright.mode.startswith("I;16"):
+            # Pillow's own conversion clips 16-bit grey at 255; scaling keeps the picture's tones.
+            return to_rgb8(np.asarray(upright))
         return to_rgb8(np.asarray(upright.convert("RGB")))
 
 
 def decode_image(data: bytes) -> RGB:
     """Decode JPEG, PNG, BMP or TIFF bytes into an HxWx3 uint8 RGB array.
 
-    OpenCV decodes first (it is the fast path, and it applies a JPEG's EXIF orientation itself);
-    Pillow takes over for what OpenCV rejects, such as some TIFF compressions and BMP variants.
-    No size or format policy is applied here: that is the caller's business.
+    TIFF goes to Pillow only: OpenCV decodes a TIFF whose strips are corrupt as an all-black
+    picture, where Pillow raises.  Other formats go to OpenCV first (it is the fast path, and it
+    applies a JPEG's EXIF orientation itself); Pillow takes over for what OpenCV rejects, such as
+    BMP variants.  No size or format policy is applied here: that is the caller's business.
 
     Raises:
         UndecodableImage: neither decoder can read the bytes.
@@ -48,6 +80,9 @@ def decode_image(data: bytes) -> RGB:
     """
     if not data:
         raise UndecodableImage("cannot decode an image from 0 bytes: send the encoded file's bytes, not an empty body")
+    if _is_tiff(data):
+        _quiet_libtiff()
+        return _pillow_or_raise(data)
     buffer = np.frombuffer(data, dtype=np.uint8)
     flags = cv2.IMREAD_COLOR if _is_jpeg(data) else cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
     try:
@@ -56,13 +91,19 @@ def decode_image(data: bytes) -> RGB:
         decoded = None
     if decoded is not None and decoded.size:
         return to_rgb8(cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB))
+    return _pillow_or_raise(data)
+
+
+def _pillow_or_raise(data: bytes) -> RGB:
     try:
         return _decode_with_pillow(data)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+    # A warning Pillow raises as an error (``python -W error``, pytest's filterwarnings) is a refusal too.
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning) as exc:
         head = data[:8].hex(" ")
         raise UndecodableImage(
             f"cannot decode {len(data)} bytes starting {head} as JPEG, PNG, BMP or TIFF ({exc}): "
-            "check that the payload is the raw file, without a data: prefix or a second base64 layer"
+            "check that the payload is the raw, complete file (no data: prefix, no second base64 layer), "
+            "and export it again if the file itself is damaged"
         ) from exc
 
 
