@@ -293,8 +293,10 @@ def sampled_cases(*, seed: int = 0, sample: int = 8) -> list[Case]:
         return []
     drawn: list[Case] = []
 
+    from pytest_idclassify.cases._provider import GATE_BACKEND
+
     @settings(max_examples=sample * 6 + _SIMPLEST, database=None, phases=[Phase.generate], deadline=None,
-              derandomize=False, suppress_health_check=list(HealthCheck))  # fmt: skip
+              derandomize=False, suppress_health_check=list(HealthCheck), backend=GATE_BACKEND)  # fmt: skip
     @hypothesis_seed(seed)
     @given(st.one_of(valid_requests(), invalid_requests()))
     def collect(case: Case) -> None:
