@@ -23,7 +23,7 @@ class GateProvider(HypothesisProvider):
     """Hypothesis's provider without constants gathered from whichever local modules are loaded."""
 
     @cached_property
-    def _local_constants(self) -> Constants:  # type: ignore[override]
+    def _local_constants(self) -> Constants:
         return Constants()
 
 
