@@ -5,6 +5,7 @@ import pytest
 PUBLIC = [
     "pytest_idclassify",
     "pytest_idclassify.cases",
+    "pytest_idclassify.cassettes",
     "pytest_idclassify.catalogue",
     "pytest_idclassify.client",
     "pytest_idclassify.emulator",
