@@ -65,6 +65,12 @@ def describe(settings: EmulatorSettings, base_url: str) -> str:
 @click.option("--fault-probability", default=None, type=float, help="Apply --fault with this probability.")
 @click.option("--fault-seed", default=None, type=int, help="Seed of the fault probability.")
 @click.option("--no-fault-header", is_flag=True, default=False, help="Ignore the X-Idclassify-Fault header.")
+@click.option(
+    "--recognition-concurrency",
+    default=None,
+    type=click.IntRange(min=1),
+    help="Images decoded and analysed at once per worker (default: the CPUs available).",
+)
 @click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
 def serve(
     host: str,
@@ -78,6 +84,7 @@ def serve(
     fault_probability: float | None,
     fault_seed: int | None,
     no_fault_header: bool,
+    recognition_concurrency: int | None,
     log_level: str,
 ) -> None:
     """Run the reference emulator; point a client or the official SDK at the endpoint it prints.
@@ -96,6 +103,7 @@ def serve(
         "fault_probability": fault_probability,
         "fault_seed": fault_seed,
         "fault_header": False if no_fault_header else None,
+        "recognition_concurrency": recognition_concurrency,
     }
     config_path = config_file if config_file is not None else (os.environ.get(CONFIG_ENV) or None)
     try:

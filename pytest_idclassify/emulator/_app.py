@@ -20,14 +20,21 @@ Validation order (each step answers at once; later steps never run):
 12. no document found -> AIS.0105; otherwise 200 with ``result``.
 
 The codes of the undocumented cases are settings whose defaults are the catalogue's assumed clauses.
+
+Steps 9-12 (decoding and analysing the image) are CPU-bound: they run in worker threads, at most
+``recognition_concurrency`` at a time per app; other requests wait their turn without a thread.
+The recognition engine is warmed up when the server starts (the app's lifespan), so the first
+request is served as fast as the next.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
@@ -116,6 +123,10 @@ class _Endpoint:
         self.schedule = FaultSchedule(
             run_fault, every=settings.fault_every, probability=settings.fault_probability, seed=settings.fault_seed
         )
+        # Each decoding thread holds a full-size raster and its working copies: without a cap, a burst of
+        # clients meets anyio's 40 default threads and the process's memory grows with them, for no
+        # throughput a CPU-bound step can gain beyond the CPUs there are.
+        self.recognition_limiter = anyio.CapacityLimiter(settings.recognition_concurrency)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -193,7 +204,8 @@ class _Endpoint:
                 failed_code=settings.code_url_fetch_failed,
             )
         assert image is not None
-        result = await run_in_threadpool(recognise, image, alarm=parsed.alarm, settings=settings)
+        work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
+        result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
         return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
 
 
@@ -224,8 +236,22 @@ def _not_found(settings: EmulatorSettings) -> Any:
     return handler
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    from pytest_idclassify.emulator import _vision
+
+    # The server accepts no connection until this is done, so no request pays for the templates.
+    await anyio.to_thread.run_sync(_vision.warm_up)
+    yield
+
+
 def create_app(settings: EmulatorSettings | None = None) -> Starlette:
-    """Build the reference emulator as a Starlette application (see the module docstring for the order)."""
+    """Build the reference emulator as a Starlette application (see the module docstring for the order).
+
+    A server running the app's lifespan (uvicorn, ``idclassify serve``) warms the recognition engine
+    up before it accepts connections; through an in-process transport without a lifespan, the first
+    request pays for it instead.  ``app.state.recognition_limiter`` is the cap on concurrent recognitions.
+    """
     settings = settings if settings is not None else EmulatorSettings()
     endpoint = _Endpoint(settings)
     not_found = _not_found(settings)
@@ -233,8 +259,10 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
         routes=[Route(API_PATH, endpoint=endpoint)],
         middleware=[Middleware(_RequestIdMiddleware, settings=settings)],
         exception_handlers={404: not_found, 405: not_found},
+        lifespan=_lifespan,
     )
     # A trailing slash is another API to the gateway, not a redirect.
     app.router.redirect_slashes = False
     app.state.settings = settings
+    app.state.recognition_limiter = endpoint.recognition_limiter
     return app

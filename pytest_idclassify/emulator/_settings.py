@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -52,6 +53,13 @@ def _code(clause_id: str) -> str:
 
 def _default_code(clause_id: str) -> Any:
     return field(default_factory=lambda: _code(clause_id))
+
+
+def usable_cpus() -> int:
+    """How many CPUs this process may run on (its affinity where the platform says), at least 1."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, repr=False)
@@ -129,6 +137,8 @@ class EmulatorSettings:
     throttle_limit: int = 20
     #: the ``Retry-After`` seconds that a 429 carries.
     retry_after: int = 1
+    #: how many requests of one worker process decode and analyse their image at the same time; the rest wait.
+    recognition_concurrency: int = field(default_factory=usable_cpus)
 
     def __post_init__(self) -> None:
         """Check every value at once, so a bad setting fails at start-up with its variable named."""
@@ -144,7 +154,7 @@ class EmulatorSettings:
                         f"setting {f.name} ({ENV_PREFIX}{f.name.upper()}) is {value!r}, not a documented error code; "
                         f"use one of {known} (see {SETTINGS_DOC})"
                     ) from None
-        positive = ("body_limit", "base64_limit", "fetch_max_bytes", "throttle_limit")
+        positive = ("body_limit", "base64_limit", "fetch_max_bytes", "throttle_limit", "recognition_concurrency")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigurationError(

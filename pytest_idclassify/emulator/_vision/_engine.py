@@ -29,6 +29,7 @@ from pytest_idclassify.emulator._vision._rectify import (
     shrink_for,
     sides_on_frame,
 )
+from pytest_idclassify.emulator._vision._templates import templates
 from pytest_idclassify.errors import RecognitionError
 
 Point = tuple[int, int]
@@ -136,3 +137,15 @@ def analyse(
         {f"detect_{name}_result": scores[name] >= threshold for name in ALARM_NAMES},
         {f"{name}_score": scores[name] for name in ALARM_NAMES},
     )
+
+
+def warm_up() -> None:
+    """Build the nine templates and run the whole pipeline once, so the first picture served pays for neither.
+
+    The templates take most of a second to draw; the first analysis also pays for tables OpenCV and
+    NumPy build on first use (colour conversion to CIELAB, the FFT).  A server calls this at start-up.
+    """
+    card = templates()[0].card
+    pad = card.shape[0] // 2
+    picture = cv2.copyMakeBorder(card, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(40, 44, 48))
+    analyse(picture, with_alarms=True)
