@@ -107,8 +107,8 @@ def test_error_bodies() -> None:
     assert clauses_of({**EXAMPLE_400, "result": {}}, status=400) == {"cross.result.absent-on-failure"}
     auth = {"error_code": "APIG.0301", "error_msg": "Incorrect IAM authentication information: decrypt token fail"}
     assert validate_response(auth, status=401) == []
-    throttled = {"error_code": "APIG.0308",
-                 "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 minute"}
+    limit = "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 minute"
+    throttled = {"error_code": "APIG.0308", "error_msg": limit}
     assert validate_response(throttled, status=429) == []
     assert validate_response({"error_code": "APIG.0201", "error_msg": "Backend timeout."}, status=504) == []
     assert validate_response({"error_code": "APIG.0201", "error_msg": "Request entity too large."}, status=413) == []
