@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 
 import cv2
@@ -8,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from pytest_idclassify.images._degrade import recapture
 from pytest_idclassify.images._specimens import DOCUMENT_TYPES, Scene, render_scene
 
 SEVERITIES = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -144,3 +146,45 @@ def test_degradations_compose_on_every_type(doc_type: str) -> None:
     clean = render_scene(doc_type, width=640, height=400, seed=2)
     assert mean_luminance(scene) < mean_luminance(clean)
     assert laplacian_variance(scene) < laplacian_variance(clean)
+
+
+def _screen_by_the_formula(image: npt.NDArray[np.uint8], severity: float, seed: int) -> npt.NDArray[np.uint8]:
+    """The recapture degradation written pixel by pixel, straight from its physical description."""
+    rng = np.random.default_rng([seed])
+    period = rng.uniform(3.0, 4.5)
+    theta = math.radians(rng.uniform(2.0, 12.0)) * (1 if rng.integers(2) else -1)
+    beat = rng.uniform(28.0, 60.0)
+    beat_theta = theta + math.radians(rng.uniform(30.0, 60.0))
+    amplitude = 0.12 + 0.38 * severity
+    height, width = image.shape[:2]
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    k = 2 * math.pi / period
+    gaps = np.cos(k * (-x * math.sin(theta) + y * math.cos(theta)))
+    bands = np.cos(2 * math.pi / beat * (x * math.cos(beat_theta) + y * math.sin(beat_theta)))
+    along = k * (x * math.cos(theta) + y * math.sin(theta))
+    common = (1 - amplitude * 0.25 * (1 - gaps)) * (1 - amplitude * 0.3 * (1 + bands))
+    common *= (1 - 0.12 * severity) * (1 - amplitude / 2)
+    half = amplitude / 2 / (1 - amplitude / 2)
+    shift = round(severity * max(1.0, width / 640.0) * 1.5)
+    shifts = (shift, 0, -shift)
+    lifted = (round(18.0 * severity), round(24.0 * severity), round(40.0 * severity))
+    out = np.empty_like(image)
+    for c in range(3):
+        channel = np.roll(image[:, :, c], shifts[c], axis=1).astype(np.float64)
+        gain = common * (1 + half * np.cos(along + 2 * math.pi * c / 3))
+        out[:, :, c] = np.clip(np.rint(channel * gain) + lifted[c], 0, 255).astype(np.uint8)
+    return out
+
+
+@pytest.mark.parametrize(("width", "height"), [(640, 400), (333, 217)])
+@pytest.mark.parametrize("severity", [0.3, 1.0])
+def test_recapture_computes_the_screen_it_describes(width: int, height: int, severity: float) -> None:
+    # The fast path factors the screen's waves into one matrix product per band of rows; it must
+    # light every pixel as the formula does (to one grey level of float rounding).
+    image = render_scene("passport", width=width, height=height, seed=3).pixels
+    for seed in (0, 1):
+        fast = recapture(image, severity, np.random.default_rng([seed]))
+        slow = _screen_by_the_formula(image, severity, seed)
+        difference = np.abs(fast.astype(np.int16) - slow.astype(np.int16))
+        assert difference.max() <= 1
+        assert np.count_nonzero(difference) < 0.01 * difference.size

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import cv2
@@ -241,44 +242,112 @@ def recapture(image: Image, severity: float, rng: np.random.Generator) -> Image:
     beat_theta = theta + math.radians(rng.uniform(30.0, 60.0))
     # A screen grid is visible as soon as there is a screen: the pattern starts at a noticeable depth.
     amplitude = 0.12 + 0.38 * severity
-    xs = np.arange(width, dtype=np.float32)
-    ys = np.arange(height, dtype=np.float32)
     k = 2 * math.pi / period
-    rows, _ = _plane_wave(xs, ys, -k * math.sin(theta), k * math.cos(theta))
-    bands, _ = _plane_wave(xs, ys, 2 * math.pi / beat * math.cos(beat_theta), 2 * math.pi / beat * math.sin(beat_theta))
-    stripes_cos, stripes_sin = _plane_wave(xs, ys, k * math.cos(theta), k * math.sin(theta))
+    gaps = _Wave(-k * math.sin(theta), k * math.cos(theta))  # the dark gaps between rows of pixels
+    bands = _Wave(2 * math.pi / beat * math.cos(beat_theta), 2 * math.pi / beat * math.sin(beat_theta))
+    stripes = _Wave(k * math.cos(theta), k * math.sin(theta))
     # Gaps between pixel rows and the moire bands dim every channel alike; the screen's own
-    # contrast is lower (x 0.88 at severity 1) and its blacks are lifted towards blue.
-    common = (1.0 - amplitude * 0.25 * (1.0 - rows)) * (1.0 - amplitude * 0.3 * (1.0 + bands))
-    common *= np.float32((1.0 - 0.12 * severity) * (1.0 - amplitude / 2))
-    half = np.float32(amplitude / 2 / (1.0 - amplitude / 2))
-    screen = (18.0 * severity, 24.0 * severity, 40.0 * severity)
-    # Colour fringes first: the screen's sub-pixel grid then lies on top of the misregistered image.
+    # contrast is lower (x 0.88 at severity 1) and its blacks are lifted towards blue:
+    # common = level * (1 - a/4 * (1 - gaps)) * (1 - 0.3 a * (1 + bands)).
+    level = (1.0 - 0.12 * severity) * (1.0 - amplitude / 2)
+    common = _product(
+        [_Term(level * (1.0 - amplitude * 0.25)), _Term(level * amplitude * 0.25, gaps)],
+        [_Term(1.0 - amplitude * 0.3), _Term(-amplitude * 0.3, bands)],
+    )
+    half = amplitude / 2 / (1.0 - amplitude / 2)
+    # Colour fringes first (red and blue shifted apart): the screen's sub-pixel grid then lies on top
+    # of the misregistered image.
     shift = round(severity * max(1.0, width / 640.0) * 1.5)
-    channels = [image[:, :, 0], image[:, :, 1], image[:, :, 2]]
-    if shift:
-        channels[0] = np.roll(channels[0], shift, axis=1)
-        channels[2] = np.roll(channels[2], -shift, axis=1)
-    out = []
-    for index, channel in enumerate(channels):
-        # Red, green and blue sub-pixels are a third of a grid period apart.
-        phase = 2 * math.pi * index / 3
-        stripes = stripes_cos * np.float32(math.cos(phase)) - stripes_sin * np.float32(math.sin(phase))
-        gain = common * (1.0 + half * stripes)
-        lit = cv2.multiply(channel, gain, dtype=cv2.CV_32F)
-        out.append(cv2.convertScaleAbs(lit, alpha=1.0, beta=screen[index]))
-    return np.asarray(cv2.merge(out), np.uint8)
+    # Red, green and blue sub-pixels are a third of a grid period apart.
+    gains = [_product(common, [_Term(1.0), _Term(half, stripes, 2 * math.pi * index / 3)]) for index in range(3)]
+    along_y, along_x = _tables(gains, width, height)
+    lit = np.empty((height, width * 3), np.uint8)
+    # A band of rows at a time, so that the band and its gains stay in cache; OpenCV's matrix
+    # product, because NumPy's goes to a threaded BLAS that stalls when the machine is busy.
+    for top in range(0, height, _BAND):
+        bottom = min(height, top + _BAND)
+        band = np.ascontiguousarray(image[top:bottom])
+        if shift:
+            # The red plane comes from the band rolled one way, the blue from it rolled the other.
+            fringed = np.empty_like(band)
+            cv2.mixChannels(
+                [np.roll(band, shift, axis=1), band, np.roll(band, -shift, axis=1)], [fringed], [0, 0, 4, 1, 8, 2]
+            )
+            band = fringed
+        gain = cv2.gemm(along_y[top:bottom], along_x, 1.0, _NO_DELTA, 0.0)
+        lit[top:bottom] = cv2.multiply(band.reshape(bottom - top, width * 3), gain, dtype=cv2.CV_8U)
+    # Whole grey levels, so that lifting after rounding equals rounding after lifting.
+    lifted = np.array([round(18.0 * severity), round(24.0 * severity), round(40.0 * severity), 0], np.float64)
+    return np.asarray(cv2.add(lit.reshape(height, width, 3), lifted), np.uint8)  # four numbers: a per-channel scalar
 
 
-def _plane_wave(
-    xs: npt.NDArray[np.float32], ys: npt.NDArray[np.float32], kx: float, ky: float
+@dataclass(frozen=True)
+class _Wave:
+    """A plane wave's spatial frequency: its phase at (x, y) is ``kx * x + ky * y`` radians."""
+
+    kx: float
+    ky: float
+
+
+_FLAT = _Wave(0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class _Term:
+    """``coefficient * cos(kx x + ky y + phase)``: one term of a sum of plane waves."""
+
+    coefficient: float
+    wave: _Wave = _FLAT
+    phase: float = 0.0
+
+
+def _product(*factors: list[_Term]) -> list[_Term]:
+    """Multiply sums of plane waves into one sum: ``cos a cos b = (cos(a + b) + cos(a - b)) / 2``."""
+    result = [_Term(1.0)]
+    for factor in factors:
+        expanded = []
+        for left in result:
+            for right in factor:
+                scale = left.coefficient * right.coefficient
+                if left.wave == _FLAT and left.phase == 0.0:
+                    expanded.append(_Term(scale, right.wave, right.phase))
+                elif right.wave == _FLAT and right.phase == 0.0:
+                    expanded.append(_Term(scale, left.wave, left.phase))
+                else:
+                    lw, rw = left.wave, right.wave
+                    expanded.append(_Term(scale / 2, _Wave(lw.kx + rw.kx, lw.ky + rw.ky), left.phase + right.phase))
+                    expanded.append(_Term(scale / 2, _Wave(lw.kx - rw.kx, lw.ky - rw.ky), left.phase - right.phase))
+        result = expanded
+    return result
+
+
+_BAND = 200  # rows of the frame lit at a time: their gains fill a few MiB
+_NO_DELTA = np.empty((0, 0), np.float32)  # gemm's optional added matrix, unused (its weight is 0)
+
+
+def _tables(
+    channels: list[list[_Term]], width: int, height: int
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    # cos and sin of (kx x + ky y) from 1-D tables: outer products instead of 2-D trigonometry.
-    cx, sx = np.cos(np.float32(kx) * xs), np.sin(np.float32(kx) * xs)
-    cy, sy = np.cos(np.float32(ky) * ys), np.sin(np.float32(ky) * ys)
-    cos = np.outer(cy, cx) - np.outer(sy, sx)
-    sin = np.outer(sy, cx) + np.outer(cy, sx)
-    return np.asarray(cos, np.float32), np.asarray(sin, np.float32)
+    """Factor one sum of plane waves per channel into a (H x 2n) by (2n x W channels) matrix product.
+
+    ``cos(kx x + ky y + p) = cos(ky y) cos(kx x + p) - sin(ky y) sin(kx x + p)``: every term is a
+    sum of two outer products of 1-D tables, so the sums evaluated on the pixel grid are
+    ``(along_y @ along_x).reshape(H, W, channels)``, a small fraction of the cost of evaluating the
+    waves pixel by pixel.  The channels' sums must list the same waves in the same order (phases
+    and coefficients may differ), so that they share the tables along y.
+    """
+    xs = np.arange(width, dtype=np.float64)
+    ys = np.arange(height, dtype=np.float64)
+    phase_y = np.stack([term.wave.ky * ys for term in channels[0]], axis=1)
+    along_y = np.concatenate([np.cos(phase_y), -np.sin(phase_y)], axis=1).astype(np.float32)
+    count = len(channels[0])
+    along_x = np.empty((2 * count, width, len(channels)), np.float32)
+    for index, terms in enumerate(channels):
+        coefficients = np.array([term.coefficient for term in terms])[:, None]
+        phase_x = np.stack([term.wave.kx * xs + term.phase for term in terms], axis=0)
+        along_x[:count, :, index] = coefficients * np.cos(phase_x)
+        along_x[count:, :, index] = coefficients * np.sin(phase_x)
+    return along_y, along_x.reshape(2 * count, width * len(channels))
 
 
 def darkness(image: Image, severity: float, rng: np.random.Generator) -> tuple[Image, float]:
