@@ -62,7 +62,8 @@ def test_committed_generated_files_are_fresh() -> None:
 def test_check_fails_with_a_readable_diff_when_stale(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
     (tmp_path / "docs" / "reference").mkdir(parents=True)
-    shutil.copy(ROOT / "docs" / "reference" / "clauses.md", tmp_path / "docs" / "reference" / "clauses.md")
+    for page in ("clauses.md", "options.md"):
+        shutil.copy(ROOT / "docs" / "reference" / page, tmp_path / "docs" / "reference" / page)
     runner = CliRunner()
     assert runner.invoke(main, ["schemas", "check", "--root", str(tmp_path)]).exit_code == 0
     target = tmp_path / "schemas" / "error.schema.json"

@@ -22,18 +22,6 @@ from pytest_idclassify.suite._urlhost import LoopbackImageServer
 # A mutant may add undocumented fields on purpose; drift warnings are not what this test is about.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_idclassify.validation.ContractDriftWarning")
 
-#: What the gate reports against the reference emulator today (case id -> clause): defects of the
-#: emulator, not of the suite.  The baseline fails on any other finding, and on an entry here that
-#: no longer shows, so each is removed when the emulator is fixed.
-KNOWN_EMULATOR_DEFECTS = {
-    # A flat TIFF whose deflate data is corrupted decodes (OpenCV fills the rest) and is answered
-    # AIS.0105 (no document) rather than AIS.0104.
-    "request.image.undecodable[corrupt-tiff]": "request.image.undecodable",
-    # reproduce_score goes 0, 92, 91 for recapture 0, 0.5, 1: it must never fall.
-    "behaviour.score-monotone.reproduce_score[recapture-0-0.5-1]": "behaviour.score-monotone.reproduce_score",
-}
-
-
 @pytest.fixture(scope="module")
 def images() -> Iterator[LoopbackImageServer]:
     with LoopbackImageServer().running() as server:
@@ -63,11 +51,7 @@ def test_the_catalogue_is_well_formed() -> None:
 
 
 def test_the_reference_emulator_is_not_flagged(baseline: Baseline) -> None:
-    found = {(f.case.id, f.violation.clause) for f in baseline.findings}
-    unexpected = [f for f in baseline.findings if KNOWN_EMULATOR_DEFECTS.get(f.case.id) != f.violation.clause]
-    assert not unexpected, "the unbroken emulator is flagged:\n" + "\n".join(map(str, unexpected))
-    fixed = {k: v for k, v in KNOWN_EMULATOR_DEFECTS.items() if (k, v) not in found}
-    assert not fixed, f"these known defects no longer show: remove them from KNOWN_EMULATOR_DEFECTS: {fixed}"
+    assert not baseline.findings, "the unbroken emulator is flagged:\n" + "\n".join(map(str, baseline.findings))
 
 
 def test_every_declared_clause_is_exercised(baseline: Baseline) -> None:
