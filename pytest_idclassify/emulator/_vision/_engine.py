@@ -48,8 +48,9 @@ class NoDocumentFound(RecognitionError):
 class Analysis:
     """What the engine makes of one picture.
 
-    ``quad`` lists the document's corners clockwise from its top-left (as the document reads
-    upright), in the picture's own pixel coordinates, clipped inside it.  The alarm fields are None
+    ``quad`` lists the document's corners clockwise from the corner nearest the picture's top-left
+    (the catalogue's ``cross.location.clockwise``), in the picture's own pixel coordinates, clipped
+    inside it.  The alarm fields are None
     unless alarms were requested; otherwise they hold the seven ``detect_*_result`` flags and the
     seven ``*_score`` integers in [0, 99] of the API page's Tables 6 and 7.
     """
@@ -65,6 +66,21 @@ def _frame_tolerance(width: int, height: int) -> float:
     # The outline is traced on a copy at most WORK_SIDE across: a side lying on the frame can end a
     # pixel or two of that copy short of it.
     return 2.5 + 2.0 * max(width, height) / WORK_SIDE
+
+
+def _from_top_left(points: tuple[Point, Point, Point, Point]) -> tuple[Point, Point, Point, Point]:
+    """Start the clockwise list at the corner nearest the picture's top-left (smallest x + y, then y).
+
+    The engine works in the order the document reads, which for a card upside down starts at the
+    picture's bottom-right; the answer's order is the picture's, as in the API page's example.
+    """
+    first = min(range(4), key=lambda i: (points[i][0] + points[i][1], points[i][1]))
+    return (points[first], points[(first + 1) % 4], points[(first + 2) % 4], points[(first + 3) % 4])
+
+
+def _clockwise(points: tuple[Point, Point, Point, Point]) -> bool:
+    # Shoelace sum: positive for clockwise order when y grows downwards, as in image coordinates.
+    return sum(points[i][0] * points[(i + 1) % 4][1] - points[(i + 1) % 4][0] * points[i][1] for i in range(4)) > 0
 
 
 def _as_points(quad: npt.NDArray[np.float64], width: int, height: int) -> tuple[Point, Point, Point, Point]:
@@ -113,7 +129,10 @@ def analyse(
     match = classify(describe(first_look, first_inside), aspect(whole))
     if match.rotated:
         quad, whole, local = (np.roll(corners, 2, axis=0) for corners in (quad, whole, local))
-    points = _as_points(quad, width, height)
+    points = _from_top_left(_as_points(quad, width, height))
+    if not _clockwise(points):
+        # Clipping to the frame folded the outline: what was found is not a four-sided document.
+        raise NoDocumentFound(f"the outline found, {points}, is not a quadrilateral once clipped to the picture")
     if not with_alarms:
         return Analysis(match.template.doc_type, points, match.confidence, None, None)
     template_card = match.template.card
