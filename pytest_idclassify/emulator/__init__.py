@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pytest_idclassify.emulator._app import API_PATH, FAULT_ERROR_HEADER, create_app
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, parse_fault
-from pytest_idclassify.emulator._serving import app_from_env, asgi_transport, serve
+from pytest_idclassify.emulator._serving import app_from_env, asgi_transport, serve, serve_process
 from pytest_idclassify.emulator._settings import CONFIG_ENV, ENV_PREFIX, EmulatorSettings
 
 __all__ = [
@@ -27,4 +27,5 @@ __all__ = [
     "create_app",
     "parse_fault",
     "serve",
+    "serve_process",
 ]

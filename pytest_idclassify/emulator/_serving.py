@@ -1,9 +1,15 @@
-"""Ways to run the emulator: in-process through httpx's ASGI transport, on a port in a thread, or from env."""
+"""Ways to run the emulator: in-process (ASGI transport), on a port in a thread or in its own process."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import httpx
@@ -35,3 +41,57 @@ def serve(settings: EmulatorSettings | None = None, *, host: str = "127.0.0.1", 
 
     with serve_in_thread(create_app(settings), host=host, port=port) as base_url:
         yield base_url
+
+
+#: how long a server process may take to accept connections before it counts as failed.
+_PROCESS_STARTUP = 60.0
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@contextmanager
+def serve_process(
+    *, host: str = "127.0.0.1", port: int = 0, workers: int = 1, env: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """Run ``idclassify serve`` in its own process group; yield its base URL once it accepts connections.
+
+    A separate process keeps the emulator's own outgoing calls (URL downloads) out of anything that
+    patches the caller's HTTP client, such as a cassette being recorded.  ``env`` adds
+    ``IDCLASSIFY_EMULATOR_*`` settings.  The process is stopped on exit.
+
+    Raises:
+        ConfigurationError: the server exits or does not accept connections within a minute.
+
+    """
+    from pytest_idclassify.errors import ConfigurationError
+
+    port = port or _free_port(host)
+    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--host", host,
+               "--port", str(port), "--workers", str(workers)]  # fmt: skip
+    # A file, not a pipe: a chatty server cannot fill it and stall, and it is there to quote on failure.
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log,
+                               start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + _PROCESS_STARTUP
+        while True:
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    detail = log.read().decode("utf-8", "replace")[-2000:]
+                    raise ConfigurationError(f"`idclassify serve` on {host}:{port} did not start: {detail}") from None
+                time.sleep(0.1)
+        yield f"http://{host}:{port}"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()

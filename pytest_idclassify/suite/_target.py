@@ -205,20 +205,22 @@ def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -
             target = Target("replay", _emulator_config(REPLAY_ENDPOINT), url_host=idle, offers=ALL_OFFERS,
                             expired_token=_expired())  # fmt: skip
         else:
-            from pytest_idclassify.emulator import create_app
+            from pytest_idclassify.emulator import ENV_PREFIX, create_app
 
             server = stack.enter_context(LoopbackImageServer().running())
-            app = create_app(emulator_settings())
             if config.record_mode != "none":
-                # Cassettes record httpx's own transport, so the emulator listens on a port to be recorded.
-                from pytest_idclassify._serve import serve_in_thread
+                # Cassettes record httpx's own transport: the emulator runs in its own process, so
+                # that only the suite's calls are recorded, not the emulator's URL downloads.
+                from pytest_idclassify.emulator import serve_process
 
-                endpoint = stack.enter_context(serve_in_thread(app))
+                settings = {f"{ENV_PREFIX}FETCH_TIMEOUT": str(EMULATOR_FETCH_TIMEOUT)}
+                endpoint = stack.enter_context(serve_process(env=settings))
                 target = Target("emulator", _emulator_config(endpoint), url_host=server, offers=ALL_OFFERS,
                                 expired_token=_expired())  # fmt: skip
             else:
-                target = Target("emulator", _emulator_config("http://emulator.invalid"), app=app, url_host=server,
-                                offers=ALL_OFFERS, expired_token=_expired())  # fmt: skip
+                target = Target("emulator", _emulator_config("http://emulator.invalid"),
+                                app=create_app(emulator_settings()), url_host=server, offers=ALL_OFFERS,
+                                expired_token=_expired())  # fmt: skip
         target.note_images = config.target == "replay" or config.record_mode != "none"
         stack.callback(target.close)
         yield target
