@@ -74,24 +74,25 @@ def serve_process(
     command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--host", host,
                "--port", str(port), "--workers", str(workers)]  # fmt: skip
     # A file, not a pipe: a chatty server cannot fill it and stall, and it is there to quote on failure.
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log,
-                               start_new_session=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + _PROCESS_STARTUP
-        while True:
-            try:
-                socket.create_connection((host, port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    detail = log.read().decode("utf-8", "replace")[-2000:]
-                    raise ConfigurationError(f"`idclassify serve` on {host}:{port} did not start: {detail}") from None
-                time.sleep(0.1)
-        yield f"http://{host}:{port}"
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
-        log.close()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                                   stderr=log, start_new_session=True)  # fmt: skip
+        try:
+            deadline = time.monotonic() + _PROCESS_STARTUP
+            while True:
+                try:
+                    socket.create_connection((host, port), timeout=1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        detail = log.read().decode("utf-8", "replace")[-2000:]
+                        raise ConfigurationError(
+                            f"`idclassify serve` on {host}:{port} did not start: {detail}"
+                        ) from None
+                    time.sleep(0.1)
+            yield f"http://{host}:{port}"
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
