@@ -134,3 +134,21 @@ def test_a_failing_run_prints_the_clause_summary_and_writes_the_json_report(
     assert set(case) >= {"case", "clause", "assumed", "outcome", "calls", "exercised", "violations"}
     assert case["calls"][0]["sent"]["body"]["data"].startswith("<base64 ")
     assert "fake-token" not in report.read_text(encoding="utf-8")
+
+
+def test_emulator_fixtures_in_process_and_on_a_real_port(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import httpx
+
+        def test_in_process(idclassify_emulator):
+            outcome = idclassify_emulator.client().classify(data="not base64!")
+            assert (outcome.status, outcome.error_code) == (400, "AIS.0102")
+
+        def test_on_a_port(idclassify_emulator, idclassify_emulator_url):
+            assert idclassify_emulator_url.startswith("http://127.0.0.1:")
+            answer = httpx.post(idclassify_emulator_url + "/v2/x/ocr/auto-id-doc-classification", json={})
+            assert answer.status_code == 401 and answer.headers["x-request-id"]
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)

@@ -1,0 +1,73 @@
+"""`idclassify verify` end to end: the embedded emulator passes, a broken server fails, under -n 2 too."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from pytest_idclassify._serve import serve_in_thread
+
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+
+
+def _verify(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*VERIFY, *args], cwd=cwd, capture_output=True, text=True, check=False,
+                          env={**os.environ, **(env or {})}, timeout=600)  # fmt: skip
+
+
+@pytest.fixture
+def wrong_message_service() -> Iterator[str]:
+    """Refuses everything with AIS.0103 but the wrong message: the mapping clause must fail."""
+
+    async def classify(request: Request) -> JSONResponse:
+        body = {"error_code": "AIS.0103", "error_msg": "Image too small."}
+        return JSONResponse(body, status_code=400, headers={"X-Request-Id": "r-2"})
+
+    app = Starlette(routes=[Route("/v2/{project_id}/ocr/auto-id-doc-classification", classify, methods=["POST"])])
+    with serve_in_thread(app) as url:
+        yield url
+
+
+def test_verify_passes_the_embedded_emulator_and_writes_both_reports(tmp_path: Path) -> None:
+    result = _verify("-k", "request.image.side", "--report-json", "r.json", "--report-html", "r.html", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "idclassify conformance" in result.stdout and "[100%]" in result.stdout
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["meta"]["target"] == "emulator"
+    assert "request.image.side-max" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_verify_fails_a_broken_server_with_evidence_and_thumbnails(tmp_path: Path, wrong_message_service: str) -> None:
+    result = _verify("--base-url", wrong_message_service, "--project-id", "p1", "--auth", "token",
+                     "-k", "request.image.side-min", "--report-html", "r.html", cwd=tmp_path,
+                     env={"IDCLASSIFY_TOKEN": "a-loopback-token"})  # fmt: skip
+    assert result.returncode == 1
+    assert "FAILED error.AIS.0103: 'Image too small.' is not the documented message" in result.stdout
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert '<img alt="failing image" src="data:image/png;base64,' in page
+    assert "a-loopback-token" not in page and "a-loopback-token" not in result.stdout
+
+
+def test_verify_reports_bad_arguments_without_a_traceback(tmp_path: Path) -> None:
+    result = _verify("--call-budget", "0", cwd=tmp_path)
+    assert result.returncode == 4  # pytest's usage error
+    assert "the call budget must be at least 1, got 0" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_the_whole_gate_passes_under_two_workers(tmp_path: Path) -> None:
+    result = _verify("-n", "2", "--assumed", "count", "--report-json", "r.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    statuses = {c["status"] for c in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["clauses"]}
+    assert "failed" not in statuses
