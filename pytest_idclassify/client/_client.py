@@ -161,7 +161,27 @@ class _Core:
         )
 
 
-class IdClassifyClient:
+class _ClientBase:
+    """What the sync and async clients share: their settings, their budget, a masked repr."""
+
+    _core: _Core
+    _auth: Any
+
+    @property
+    def config(self) -> ClientConfig:
+        """The settings this client was built with."""
+        return self._core.config
+
+    @property
+    def budget(self) -> CallBudget | None:
+        """The call budget this client spends, if any."""
+        return self._core.budget
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(url={self.config.url!r}, auth={self._auth!r}, budget={self.budget!r})"
+
+
+class IdClassifyClient(_ClientBase):
     """A synchronous client: one pooled :class:`httpx.Client`, retries, a call budget, masked logs.
 
     Reaches a base URL (``config.endpoint``), an ASGI app in-process (``app=``), or any httpx
@@ -210,18 +230,6 @@ class IdClassifyClient:
             event_hooks={"request": [self._core.spend]},
         )
 
-    @property
-    def config(self) -> ClientConfig:
-        """The settings this client was built with."""
-        return self._core.config
-
-    @property
-    def budget(self) -> CallBudget | None:
-        """The call budget this client spends, if any."""
-        return self._core.budget
-
-    def __repr__(self) -> str:
-        return f"IdClassifyClient(url={self.config.url!r}, auth={self._auth!r}, budget={self.budget!r})"
 
     def classify(
         self,
@@ -297,7 +305,7 @@ class IdClassifyClient:
         self.close()
 
 
-class AsyncIdClassifyClient:
+class AsyncIdClassifyClient(_ClientBase):
     """The asynchronous twin of :class:`IdClassifyClient` (one pooled :class:`httpx.AsyncClient`).
 
     ``app=`` goes through :class:`httpx.ASGITransport`; ``sleep`` is awaited between retries
@@ -337,18 +345,6 @@ class AsyncIdClassifyClient:
     async def _spend(self, request: httpx.Request) -> None:
         self._core.spend(request)
 
-    @property
-    def config(self) -> ClientConfig:
-        """The settings this client was built with."""
-        return self._core.config
-
-    @property
-    def budget(self) -> CallBudget | None:
-        """The call budget this client spends, if any."""
-        return self._core.budget
-
-    def __repr__(self) -> str:
-        return f"AsyncIdClassifyClient(url={self.config.url!r}, auth={self._auth!r}, budget={self.budget!r})"
 
     async def classify(
         self,
