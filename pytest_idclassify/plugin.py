@@ -72,6 +72,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and resolve the suite's settings once."""
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[records_key] = []
+    config.pluginmanager.register(_RecordCollector(config), "idclassify-records")
     # Resolve now, so a bad value is a usage error before collection rather than a fixture error later.
     _suite_config(config)
 
@@ -181,28 +182,23 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     return result
 
 
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Collect contract records (from this process or, under xdist, from the workers)."""
-    from pytest_idclassify.report._model import PROPERTY
+class _RecordCollector:
+    """Collects contract records from test reports (this process's, or under xdist the workers')."""
 
-    if not _session_config or not (report.when == "call" or (report.when == "setup" and report.skipped)):
-        return
-    stash = _session_config[-1].stash
-    for name, value in report.user_properties:
-        if name == PROPERTY and isinstance(value, dict):
-            stash[records_key].append(value)
-        elif name == METRICS_PROPERTY and isinstance(value, dict):
-            stash[metrics_key] = value
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep the records and metrics a contract test left in its user properties."""
+        from pytest_idclassify.report._model import PROPERTY
 
-# pytest_runtest_logreport receives only the report; the session's config is kept here for it.
-_session_config: list[pytest.Config] = []
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Remember the session's config for the report hooks (which receive only reports)."""
-    _session_config.append(session.config)
+        if not (report.when == "call" or (report.when == "setup" and report.skipped)):
+            return
+        for name, value in report.user_properties:
+            if name == PROPERTY and isinstance(value, dict):
+                self.config.stash[records_key].append(value)
+            elif name == METRICS_PROPERTY and isinstance(value, dict):
+                self.config.stash[metrics_key] = value
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -216,7 +212,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     write_reports(records, _suite_config(config), terminalreporter, metrics=metrics)
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Forget the session's config."""
-    if _session_config and _session_config[-1] is config:
-        _session_config.pop()
