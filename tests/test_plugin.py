@@ -152,3 +152,30 @@ def test_emulator_fixtures_in_process_and_on_a_real_port(pytester: pytest.Pytest
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_live_run_stops_cleanly_at_its_call_budget(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_idclassify.emulator import EmulatorSettings, create_app
+
+    settings = EmulatorSettings()
+    calls: list[str] = []
+    app = create_app(settings)
+
+    async def counting(scope: dict[str, object], receive: object, send: object) -> None:
+        if scope["type"] == "http":
+            calls.append(str(scope["path"]))
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    monkeypatch.setenv("IDCLASSIFY_TOKEN", settings.tokens[0])
+    with serve_in_thread(counting) as url:
+        result = pytester.runpytest(
+            "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "request.image.side",
+            f"--idclassify-base-url={url}", f"--idclassify-project-id={settings.project_id}",
+            "--idclassify-auth=token", "--idclassify-call-budget=5", "-rs",
+        )  # fmt: skip
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] == 5 and outcomes["skipped"] >= 5
+    assert len(calls) == 5
+    result.stdout.fnmatch_lines(["*the call budget is spent (5 of 5 calls used)*"])
