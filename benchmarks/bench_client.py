@@ -44,8 +44,12 @@ def best_of(fn: Callable[[], object], repeat: int = 5, number: int = 20) -> floa
 
 def signing(size: int) -> None:
     body = json.dumps({"data": base64.b64encode(os.urandom(size * 3 // 4)).decode()}).encode()
-    headers = {"Content-Type": "application/json;charset=utf-8", "User-Agent": "bench", "X-Project-Id": PROJECT,
-               "X-Sdk-Date": "20240506T070809Z"}
+    headers = {
+        "Content-Type": "application/json;charset=utf-8",
+        "User-Agent": "bench",
+        "X-Project-Id": PROJECT,
+        "X-Sdk-Date": "20240506T070809Z",
+    }
     auth = AkSkAuth(AK, SK)
     # Built once: constructing an httpx.Request copies the body, which is not signing work.
     prepared = httpx.Request("POST", URL, headers=headers, content=body)
@@ -55,20 +59,36 @@ def signing(size: int) -> None:
         return auth.sign(prepared)
 
     def sdk() -> object:
-        request = SdkRequest("POST", "https", "ocr.example.test", f"/v2/{PROJECT}/ocr/auto-id-doc-classification",
-                             query_params=[], header_params=dict(headers), body=body)
+        request = SdkRequest(
+            "POST",
+            "https",
+            "ocr.example.test",
+            f"/v2/{PROJECT}/ocr/auto-id-doc-classification",
+            query_params=[],
+            header_params=dict(headers),
+            body=body,
+        )
         return Signer(BasicCredentials(AK, SK)).sign(request)
 
     signed = auth.sign(httpx.Request("POST", URL, headers=headers, content=body))
     pairs = list(signed.headers.raw)
 
     def verify() -> object:
-        return verify_aksk("POST", signed.url.raw_path, b"", pairs, body, credentials={AK: SK},
-                           max_skew=__import__("datetime").timedelta(days=36500))
+        return verify_aksk(
+            "POST",
+            signed.url.raw_path,
+            b"",
+            pairs,
+            body,
+            credentials={AK: SK},
+            max_skew=__import__("datetime").timedelta(days=36500),
+        )
 
     t_ours, t_sdk, t_verify = best_of(ours), best_of(sdk), best_of(verify)
-    print(f"sign {len(body):>9} B body: ours {t_ours * 1e6:9.1f} us, SDK {t_sdk * 1e6:9.1f} us, "
-          f"ours/SDK = {t_ours / t_sdk:.2f}; verify/sign = {t_verify / t_ours:.2f}")
+    print(
+        f"sign {len(body):>9} B body: ours {t_ours * 1e6:9.1f} us, SDK {t_sdk * 1e6:9.1f} us, "
+        f"ours/SDK = {t_ours / t_sdk:.2f}; verify/sign = {t_verify / t_ours:.2f}"
+    )
 
 
 def in_process() -> None:
@@ -95,8 +115,10 @@ def in_process() -> None:
             return (time.perf_counter() - start) / n
 
     t_async = asyncio.run(run())
-    print(f"in-process call: sync {t_sync * 1e6:.0f} us, async {t_async * 1e6:.0f} us, sync/async = "
-          f"{t_sync / t_async:.2f}")
+    print(
+        f"in-process call: sync {t_sync * 1e6:.0f} us, async {t_async * 1e6:.0f} us, sync/async = "
+        f"{t_sync / t_async:.2f}"
+    )
 
 
 if __name__ == "__main__":

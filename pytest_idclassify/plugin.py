@@ -6,6 +6,7 @@ the fixtures and hooks that need them.  Its state lives in ``config.stash``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -85,9 +86,13 @@ def _suite_config(config: pytest.Config) -> SuiteConfig:
         cli = {o.name: config.getoption(o.dest) for o in OPTIONS}
         ini = {o.name: _ini(config, o.ini, o.flag) for o in OPTIONS}
         try:
-            config.stash[config_key] = resolve(cli, ini)
+            resolved = resolve(cli, ini)
         except ConfigurationError as exc:
             raise pytest.UsageError(str(exc)) from None
+        worker = getattr(config, "workerinput", None)
+        if worker is not None:
+            resolved = dataclasses.replace(resolved, workers=int(worker.get("workercount", 1)))
+        config.stash[config_key] = resolved
     return config.stash[config_key]
 
 
@@ -210,5 +215,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     from pytest_idclassify.report import write_reports
 
     write_reports(records, _suite_config(config), terminalreporter, metrics=metrics)
-
-

@@ -73,8 +73,15 @@ def test_published_vector_verifies_and_a_changed_byte_does_not() -> None:
     assert identity.signed_at == datetime(2019, 11, 15, 3, 36, 55, tzinfo=timezone.utc)
     tampered = str(request.url).replace("limit=2", "limit=3")
     with pytest.raises(SignatureRejected) as info:
-        verify_aksk("GET", urlsplit(tampered).path + "?" + urlsplit(tampered).query, "", request.headers.items(), b"",
-                    credentials={VECTOR_AK: VECTOR_SK}, now=now)
+        verify_aksk(
+            "GET",
+            urlsplit(tampered).path + "?" + urlsplit(tampered).query,
+            "",
+            request.headers.items(),
+            b"",
+            credentials={VECTOR_AK: VECTOR_SK},
+            now=now,
+        )
     assert info.value.reason == RejectReason.BAD_SIGNATURE
 
 
@@ -100,10 +107,17 @@ def _sdk_signature_of(request: httpx.Request, ak: str, sk: str) -> str:
 
 
 @pytest.mark.parametrize("security_token", [None, "temporary-security-token-0000000000000000tail"])
-def test_our_signed_request_matches_the_official_signer(recorder: Recorder, served: str,
-                                                        security_token: str | None) -> None:
-    config = ClientConfig(endpoint=served, project_id=PROJECT_ID, access_key=AK, secret_key=SK,
-                          security_token=security_token, enterprise_project_id="0")
+def test_our_signed_request_matches_the_official_signer(
+    recorder: Recorder, served: str, security_token: str | None
+) -> None:
+    config = ClientConfig(
+        endpoint=served,
+        project_id=PROJECT_ID,
+        access_key=AK,
+        secret_key=SK,
+        security_token=security_token,
+        enterprise_project_id="0",
+    )
     with IdClassifyClient(config) as client:
         outcome = client.classify(data="aGVsbG8=", alarm=True, headers={"X-Extra-Header": "kept"})
     assert outcome.status == 200
@@ -119,8 +133,15 @@ def test_our_signed_request_matches_the_official_signer(recorder: Recorder, serv
     assert authorization is not None
     assert _sdk_signature_of(received, AK, SK) == authorization
     signed = authorization.split("SignedHeaders=")[1].split(",")[0].split(";")
-    expected = ["content-type", "enterprise-project-id", "host", "user-agent", "x-extra-header", "x-project-id",
-                "x-sdk-date"]
+    expected = [
+        "content-type",
+        "enterprise-project-id",
+        "host",
+        "user-agent",
+        "x-extra-header",
+        "x-project-id",
+        "x-sdk-date",
+    ]
     if security_token:
         expected.append("x-security-token")
         assert seen.header("x-security-token") == security_token
@@ -135,10 +156,7 @@ def test_our_signed_request_matches_the_official_signer(recorder: Recorder, serv
 def test_the_official_sdk_request_verifies_with_our_verifier(recorder: Recorder) -> None:
     with serve_in_thread(recorder.app) as url:
         client = (
-            OcrClient.new_builder()
-            .with_credentials(BasicCredentials(AK, SK, PROJECT_ID))
-            .with_endpoint(url)
-            .build()
+            OcrClient.new_builder().with_credentials(BasicCredentials(AK, SK, PROJECT_ID)).with_endpoint(url).build()
         )
         body = AutoIdDocClassificationRequestBody(data="aGVsbG8=", alarm=True)
         response = client.recognize_auto_id_doc_classification(
@@ -159,24 +177,43 @@ def test_the_official_sdk_request_verifies_with_our_verifier(recorder: Recorder)
     assert "user-agent" in identity.signed_headers
     # The same request with one body byte changed must not verify: the body is really signed.
     with pytest.raises(SignatureRejected) as rejected:
-        verify_aksk(seen.method, seen.raw_path, seen.query, seen.headers, seen.body.replace(b"true", b"false"),
-                    credentials={AK: SK})
+        verify_aksk(
+            seen.method,
+            seen.raw_path,
+            seen.query,
+            seen.headers,
+            seen.body.replace(b"true", b"false"),
+            credentials={AK: SK},
+        )
     assert rejected.value.reason == RejectReason.BAD_SIGNATURE
 
 
 def _signed(headers: dict[str, str] | None = None, token: str | None = None) -> httpx.Request:
     request = httpx.Request(
-        "POST", f"http://127.0.0.1:9/v2/{PROJECT_ID}/ocr/auto-id-doc-classification",
-        headers={"Content-Type": "application/json;charset=utf-8", **(headers or {})}, content=b'{"url":"http://x/a.jpg"}',
+        "POST",
+        f"http://127.0.0.1:9/v2/{PROJECT_ID}/ocr/auto-id-doc-classification",
+        headers={"Content-Type": "application/json;charset=utf-8", **(headers or {})},
+        content=b'{"url":"http://x/a.jpg"}',
     )
     return AkSkAuth(AK, SK, token, clock=lambda: FIXED_NOW).sign(request)
 
 
-def _verify(request: httpx.Request, *, headers: dict[str, str] | None = None, body: bytes | None = None,
-            now: datetime = FIXED_NOW, credentials: dict[str, str] | None = None) -> object:
+def _verify(
+    request: httpx.Request,
+    *,
+    headers: dict[str, str] | None = None,
+    body: bytes | None = None,
+    now: datetime = FIXED_NOW,
+    credentials: dict[str, str] | None = None,
+) -> object:
     return verify_aksk(
-        request.method, request.url.raw_path, b"", headers if headers is not None else dict(request.headers),
-        request.content if body is None else body, credentials=credentials or {AK: SK}, now=now,
+        request.method,
+        request.url.raw_path,
+        b"",
+        headers if headers is not None else dict(request.headers),
+        request.content if body is None else body,
+        credentials=credentials or {AK: SK},
+        now=now,
     )
 
 
@@ -249,8 +286,9 @@ def test_each_retry_is_signed_again_with_a_new_date(recorder: Recorder, served: 
     assert second.header("x-sdk-date") == "20240506T070816Z"
     assert first.header("authorization") != second.header("authorization")
     for seen in recorder.seen:
-        verify_aksk(seen.method, seen.raw_path, seen.query, seen.headers, seen.body, credentials={AK: SK},
-                    now=FIXED_NOW)
+        verify_aksk(
+            seen.method, seen.raw_path, seen.query, seen.headers, seen.body, credentials={AK: SK}, now=FIXED_NOW
+        )
 
 
 def test_signing_needs_both_keys() -> None:

@@ -51,11 +51,16 @@ class FakeIam:
             self.requests.append(body)
             number = len(self.requests)
         if self.fail_with is not None:
-            return JSONResponse({"error": {"code": self.fail_with, "message": "The username or password is wrong."}},
-                                status_code=self.fail_with)
+            return JSONResponse(
+                {"error": {"code": self.fail_with, "message": "The username or password is wrong."}},
+                status_code=self.fail_with,
+            )
         expires = (self.clock[0] + self.lifetime).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
-        return JSONResponse({"token": {"expires_at": expires, "methods": ["password"]}}, status_code=201,
-                            headers={"X-Subject-Token": f"MIIfetched-token-{number:03d}-" + "x" * 40})
+        return JSONResponse(
+            {"token": {"expires_at": expires, "methods": ["password"]}},
+            status_code=201,
+            headers={"X-Subject-Token": f"MIIfetched-token-{number:03d}-" + "x" * 40},
+        )
 
 
 @pytest.fixture
@@ -67,8 +72,9 @@ def iam() -> Iterator[tuple[FakeIam, str]]:
 
 def _source(url: str, clock: list[datetime]) -> IamTokenSource:
     """A token source whose clock is ``clock[0]``; the same list can drive the fake IAM."""
-    return IamTokenSource(url, user="qa-user", password=PASSWORD, domain="example-domain", project_id=PROJECT_ID,
-                          clock=lambda: clock[0])
+    return IamTokenSource(
+        url, user="qa-user", password=PASSWORD, domain="example-domain", project_id=PROJECT_ID, clock=lambda: clock[0]
+    )
 
 
 def test_a_fixed_token_is_sent_as_x_auth_token(recorder: Recorder, served: str) -> None:
@@ -155,8 +161,14 @@ def test_client_with_iam_flow_sends_the_fetched_token_and_refreshes_after_401(
 
 def test_async_client_with_iam_flow(iam: tuple[FakeIam, str], recorder: Recorder, served: str) -> None:
     _, iam_url = iam
-    config = ClientConfig(endpoint=served, project_id=PROJECT_ID, iam_endpoint=iam_url, iam_user="qa-user",
-                          iam_password=PASSWORD, iam_domain="example-domain")
+    config = ClientConfig(
+        endpoint=served,
+        project_id=PROJECT_ID,
+        iam_endpoint=iam_url,
+        iam_user="qa-user",
+        iam_password=PASSWORD,
+        iam_domain="example-domain",
+    )
 
     async def run() -> int:
         async with AsyncIdClassifyClient(config) as client:

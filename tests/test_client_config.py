@@ -48,9 +48,10 @@ def test_overrides_win_and_empty_variables_count_as_unset() -> None:
     assert config.endpoint == "http://127.0.0.1:1"
     assert config.timeout == 3
     assert ClientConfig.from_env({**BASE, "IDCLASSIFY_AUTH": "none"}).auth == "none"
-    assert ClientConfig.from_env({**BASE, "IDCLASSIFY_REGION": "cn-north-4"}, auth="none").endpoint == BASE[
-        "IDCLASSIFY_ENDPOINT"
-    ]
+    assert (
+        ClientConfig.from_env({**BASE, "IDCLASSIFY_REGION": "cn-north-4"}, auth="none").endpoint
+        == BASE["IDCLASSIFY_ENDPOINT"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,10 @@ def test_overrides_win_and_empty_variables_count_as_unset() -> None:
         ({**BASE, "IDCLASSIFY_AUTH": "token"}, "IDCLASSIFY_IAM_USER"),
         ({**BASE, "IDCLASSIFY_IAM_USER": "u"}, "IDCLASSIFY_IAM_PASSWORD"),
         ({**BASE, "IDCLASSIFY_IAM_USER": "u", "IDCLASSIFY_IAM_PASSWORD": "p"}, "IDCLASSIFY_IAM_DOMAIN"),
-        ({**BASE, "IDCLASSIFY_IAM_USER": "u", "IDCLASSIFY_IAM_PASSWORD": "p", "IDCLASSIFY_IAM_DOMAIN": "d"},
-         "IDCLASSIFY_IAM_ENDPOINT"),
+        (
+            {**BASE, "IDCLASSIFY_IAM_USER": "u", "IDCLASSIFY_IAM_PASSWORD": "p", "IDCLASSIFY_IAM_DOMAIN": "d"},
+            "IDCLASSIFY_IAM_ENDPOINT",
+        ),
         ({**BASE, **AKSK, "IDCLASSIFY_AUTH": "password"}, "IDCLASSIFY_AUTH"),
         ({**BASE, **AKSK, "IDCLASSIFY_TIMEOUT": "soon"}, "IDCLASSIFY_TIMEOUT"),
         ({**BASE, **AKSK, "IDCLASSIFY_TIMEOUT": "-1"}, "IDCLASSIFY_TIMEOUT"),
@@ -85,9 +88,7 @@ def test_a_missing_or_invalid_setting_names_its_variable(env: dict[str, str], na
 
 
 @pytest.mark.parametrize("project_id", ["", "{project_id}", "%7Bproject_id%7D", "a/b", "a b", "a?b", "a#b", "a\nb"])
-def test_bad_project_ids_are_refused_before_anything_is_sent(
-    project_id: str, recorder: Recorder, served: str
-) -> None:
+def test_bad_project_ids_are_refused_before_anything_is_sent(project_id: str, recorder: Recorder, served: str) -> None:
     with pytest.raises(ConfigurationError, match="IDCLASSIFY_PROJECT_ID"):
         ClientConfig(endpoint=served, project_id=project_id, auth="none")
     with pytest.raises(ConfigurationError, match="IDCLASSIFY_PROJECT_ID"):
@@ -104,8 +105,9 @@ def test_project_id_is_percent_encoded_in_the_path(recorder: Recorder, served: s
 
 def test_credentials_in_the_endpoint_are_refused_without_echoing_them() -> None:
     with pytest.raises(ConfigurationError, match="carries credentials") as info:
-        ClientConfig.from_env({**BASE, "IDCLASSIFY_ENDPOINT": "https://user:hunter2secret@ocr.example.test"},
-                              auth="none")
+        ClientConfig.from_env(
+            {**BASE, "IDCLASSIFY_ENDPOINT": "https://user:hunter2secret@ocr.example.test"}, auth="none"
+        )
     assert "hunter2secret" not in str(info.value)
 
 
@@ -116,12 +118,22 @@ def test_unknown_override_is_refused() -> None:
 
 def test_repr_masks_secrets() -> None:
     config = ClientConfig.from_env(
-        {**BASE, **AKSK, "CLOUD_SDK_SECURITY_TOKEN": "securitytoken00000000wxyz",
-         "IDCLASSIFY_TOKEN": "MIItokenvalue0000abcd", "IDCLASSIFY_IAM_PASSWORD": "hunter2-but-longer"}
+        {
+            **BASE,
+            **AKSK,
+            "CLOUD_SDK_SECURITY_TOKEN": "securitytoken00000000wxyz",
+            "IDCLASSIFY_TOKEN": "MIItokenvalue0000abcd",
+            "IDCLASSIFY_IAM_PASSWORD": "hunter2-but-longer",
+        }
     )
     text = repr(config)
-    for secret in (AKSK["CLOUD_SDK_SK"], AKSK["CLOUD_SDK_AK"], "securitytoken00000000wxyz", "MIItokenvalue0000abcd",
-                   "hunter2-but-longer"):
+    for secret in (
+        AKSK["CLOUD_SDK_SK"],
+        AKSK["CLOUD_SDK_AK"],
+        "securitytoken00000000wxyz",
+        "MIItokenvalue0000abcd",
+        "hunter2-but-longer",
+    ):
         assert secret not in text
     assert "secret_key='****SKSK'" in text
     assert "token='****abcd'" in text

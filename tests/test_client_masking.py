@@ -79,17 +79,27 @@ def test_reprs_mask_secrets() -> None:
 def test_sent_request_outcome_and_logs_mask_secrets(
     recorder: Recorder, served: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    recorder.answer(503, {"error_code": "ModelArts.4403", "error_msg": "Backend service unavailable error."},
-                    {"X-Subject-Token": TOKEN})
-    config = ClientConfig(endpoint=served, project_id=PROJECT_ID, access_key=AK, secret_key=SK,
-                          security_token=SECURITY_TOKEN)
+    recorder.answer(
+        503,
+        {"error_code": "ModelArts.4403", "error_msg": "Backend service unavailable error."},
+        {"X-Subject-Token": TOKEN},
+    )
+    config = ClientConfig(
+        endpoint=served, project_id=PROJECT_ID, access_key=AK, secret_key=SK, security_token=SECURITY_TOKEN
+    )
     caplog.set_level(logging.DEBUG, logger="pytest_idclassify.client")
     with IdClassifyClient(config, sleep=lambda _: None) as client:
         first = client.post(json={"data": "aGVsbG8="}, headers={"X-Auth-Token": TOKEN})
     assert recorder.seen[0].header("x-auth-token") == TOKEN, "the real value goes on the wire"
     assert recorder.seen[0].header("x-security-token") == SECURITY_TOKEN
-    shown = [repr(first), repr(first.sent), str(dict(first.sent.headers)), str(dict(first.headers)), caplog.text,
-             repr(client)]
+    shown = [
+        repr(first),
+        repr(first.sent),
+        str(dict(first.sent.headers)),
+        str(dict(first.headers)),
+        caplog.text,
+        repr(client),
+    ]
     for text in shown:
         for secret in (TOKEN, SK, AK, SECURITY_TOKEN):
             assert secret not in text
@@ -108,8 +118,15 @@ def test_exceptions_do_not_carry_secrets() -> None:
     )
     for credentials in ({"OTHER": SK}, {AK: "wrong-secret-key-000000"}):
         with pytest.raises(SignatureRejected) as rejected:
-            verify_aksk("POST", request.url.raw_path, b"", dict(request.headers), b"{}", credentials=credentials,
-                        max_skew=timedelta(minutes=15))
+            verify_aksk(
+                "POST",
+                request.url.raw_path,
+                b"",
+                dict(request.headers),
+                b"{}",
+                credentials=credentials,
+                max_skew=timedelta(minutes=15),
+            )
         for secret in (SK, AK, SECURITY_TOKEN, "wrong-secret-key-000000", request.headers["authorization"]):
             assert secret not in str(rejected.value)
             assert secret not in repr(rejected.value)

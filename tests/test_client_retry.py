@@ -24,15 +24,21 @@ from pytest_idclassify.errors import TransportError
 pytest_plugins = ["test_client_support"]
 
 NOW = datetime(2024, 5, 6, 12, 0, 0, tzinfo=timezone.utc)
-THROTTLED = {"error_code": "APIG.0308",
-             "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:5,time:1 minute"}
+THROTTLED = {
+    "error_code": "APIG.0308",
+    "error_msg": "The throttling threshold has been reached: policy user over ratelimit,limit:5,time:1 minute",
+}
 UNAVAILABLE = {"error_code": "ModelArts.4403", "error_msg": "Backend service unavailable error."}
 
 
 def _client(url: str, waits: list[float], **config: object) -> IdClassifyClient:
     settings = {"endpoint": url, "project_id": PROJECT_ID, "auth": "none", **config}
-    return IdClassifyClient(ClientConfig(**settings),  # type: ignore[arg-type]
-                            sleep=waits.append, rng=random.Random(7), now=lambda: NOW)
+    return IdClassifyClient(
+        ClientConfig(**settings),  # type: ignore[arg-type]
+        sleep=waits.append,
+        rng=random.Random(7),
+        now=lambda: NOW,
+    )
 
 
 def test_429_with_retry_after_seconds_then_200(recorder: Recorder, served: str) -> None:
@@ -47,8 +53,11 @@ def test_429_with_retry_after_seconds_then_200(recorder: Recorder, served: str) 
 
 
 def test_429_with_retry_after_http_date(recorder: Recorder, served: str) -> None:
-    recorder.answer(429, {"error_code": "ModelArts.4401", "error_msg": "Max concurrency error."},
-                    {"Retry-After": format_datetime(NOW + timedelta(seconds=3), usegmt=True)})
+    recorder.answer(
+        429,
+        {"error_code": "ModelArts.4401", "error_msg": "Max concurrency error."},
+        {"Retry-After": format_datetime(NOW + timedelta(seconds=3), usegmt=True)},
+    )
     waits: list[float] = []
     with _client(served, waits) as client:
         assert client.classify(data="aGVsbG8=").status == 200
@@ -82,8 +91,9 @@ def test_503_then_success(recorder: Recorder, served: str) -> None:
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 413])
 def test_other_4xx_are_never_retried(recorder: Recorder, served: str, status: int) -> None:
-    recorder.answer(status, {"error_code": "AIS.0101", "error_msg": "The input parameter is invalid."},
-                    {"Retry-After": "1"})
+    recorder.answer(
+        status, {"error_code": "AIS.0101", "error_msg": "The input parameter is invalid."}, {"Retry-After": "1"}
+    )
     waits: list[float] = []
     with _client(served, waits, max_retries=5) as client:
         outcome = client.classify(data="aGVsbG8=")

@@ -67,8 +67,13 @@ class Recorder:
         body = await request.body()
         with self.lock:
             self.seen.append(
-                Seen(request.method, request.scope["raw_path"], request.scope["query_string"],
-                     list(request.scope["headers"]), body)
+                Seen(
+                    request.method,
+                    request.scope["raw_path"],
+                    request.scope["query_string"],
+                    list(request.scope["headers"]),
+                    body,
+                )
             )
             number = len(self.seen)
             status, headers, raw = self.script.pop(0) if self.script else (200, {}, json.dumps(OK_BODY).encode())
@@ -100,8 +105,9 @@ def test_serve_in_thread_serves_on_a_free_loopback_port_and_stops(recorder: Reco
 def test_serve_in_thread_reports_a_port_in_use(recorder: Recorder) -> None:
     with serve_in_thread(recorder.app) as url:
         port = int(url.rsplit(":", 1)[1])
-        with pytest.raises(TransportError, match=f"cannot bind 127.0.0.1:{port}"), serve_in_thread(
-            recorder.app, port=port
+        with (
+            pytest.raises(TransportError, match=f"cannot bind 127.0.0.1:{port}"),
+            serve_in_thread(recorder.app, port=port),
         ):
             pass
 

@@ -36,27 +36,39 @@ def _gateway_app() -> Starlette:
     async def classify(request: Request) -> Response:
         body = await request.body()
         try:
-            identity = verify_aksk(request.method, request.scope["raw_path"], request.scope["query_string"],
-                                   request.scope["headers"], body, credentials={AK: SK})
+            identity = verify_aksk(
+                request.method,
+                request.scope["raw_path"],
+                request.scope["query_string"],
+                request.scope["headers"],
+                body,
+                credentials={AK: SK},
+            )
         except Exception as exc:  # the gateway answers every rejection the same way
-            return JSONResponse({"error_code": "APIG.0301", "error_msg": getattr(exc, "gateway_message", str(exc))},
-                                status_code=401, headers={"X-Request-Id": "rejected"})
+            return JSONResponse(
+                {"error_code": "APIG.0301", "error_msg": getattr(exc, "gateway_message", str(exc))},
+                status_code=401,
+                headers={"X-Request-Id": "rejected"},
+            )
         try:
             parsed: Any = json.loads(body)
         except ValueError:
-            return JSONResponse({"error_code": "ModelArts.4105",
-                                 "error_msg": "The JSON format of the input data is incorrect."}, status_code=400)
+            return JSONResponse(
+                {"error_code": "ModelArts.4105", "error_msg": "The JSON format of the input data is incorrect."},
+                status_code=400,
+            )
         if parsed == {"say": "text"}:
             return PlainTextResponse("upstream says hello", status_code=502)
-        return JSONResponse({"echo": parsed, "ak": identity.access_key, "path": request.url.path},
-                            headers={"X-Request-Id": "in-process-1"})
+        return JSONResponse(
+            {"echo": parsed, "ak": identity.access_key, "path": request.url.path},
+            headers={"X-Request-Id": "in-process-1"},
+        )
 
     return Starlette(routes=[Route(PATH, classify, methods=["POST"])])
 
 
 def _config(endpoint: str = "http://emulator.invalid", **extra: object) -> ClientConfig:
-    return ClientConfig(endpoint=endpoint, project_id=PROJECT_ID, access_key=AK, secret_key=SK,
-                        **extra)  # type: ignore[arg-type]
+    return ClientConfig(endpoint=endpoint, project_id=PROJECT_ID, access_key=AK, secret_key=SK, **extra)  # type: ignore[arg-type]
 
 
 def test_sync_client_reaches_an_asgi_app_in_process_with_signing() -> None:
@@ -86,8 +98,10 @@ def test_malformed_requests_on_purpose() -> None:
         wrong_type = client.post(json={"data": 12, "alarm": "yes", "unknown": None})
         a_list = client.post(json=["not", "an", "object"])
         no_auth = client.classify(data="aGVsbG8=", auth=None)
-        forged = client.classify(data="aGVsbG8=", headers={
-            "Authorization": "SDK-HMAC-SHA256 Access=AAAA, SignedHeaders=host;x-sdk-date, Signature=00"})
+        forged = client.classify(
+            data="aGVsbG8=",
+            headers={"Authorization": "SDK-HMAC-SHA256 Access=AAAA, SignedHeaders=host;x-sdk-date, Signature=00"},
+        )
         text = client.post(json={"say": "text"})
     assert wrong_type.body["echo"] == {"data": 12, "alarm": "yes", "unknown": None}
     assert a_list.body["echo"] == ["not", "an", "object"]
@@ -129,9 +143,10 @@ def test_cassette_records_then_replays_without_the_network(tmp_path: Path, recor
     assert len(recorder.seen) == 1
     text = Path(cassette).read_text()
     assert SK not in text and "SDK-HMAC-SHA256" not in text
-    with vcr.use_cassette(cassette, record_mode="none", **settings) as played, IdClassifyClient(
-        _config(served)
-    ) as client:
+    with (
+        vcr.use_cassette(cassette, record_mode="none", **settings) as played,
+        IdClassifyClient(_config(served)) as client,
+    ):
         replayed = client.classify(data="aGVsbG8=")
     assert played.play_count == 1
     assert len(recorder.seen) == 1, "the replay must not reach the server"

@@ -22,6 +22,7 @@ from pytest_idclassify.suite._urlhost import LoopbackImageServer
 # A mutant may add undocumented fields on purpose; drift warnings are not what this test is about.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest_idclassify.validation.ContractDriftWarning")
 
+
 @pytest.fixture(scope="module")
 def images() -> Iterator[LoopbackImageServer]:
     with LoopbackImageServer().running() as server:

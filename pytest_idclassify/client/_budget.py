@@ -19,8 +19,7 @@ class CallBudget:
     def __init__(self, max_calls: int) -> None:
         if isinstance(max_calls, bool) or not isinstance(max_calls, int) or max_calls < 0:
             raise ConfigurationError(
-                f"CallBudget(max_calls={max_calls!r}): the budget must be a whole number >= 0 "
-                "(IDCLASSIFY_CALL_BUDGET)"
+                f"CallBudget(max_calls={max_calls!r}): the budget must be a whole number >= 0 (IDCLASSIFY_CALL_BUDGET)"
             )
         self._max = max_calls
         self._used = 0

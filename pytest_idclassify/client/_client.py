@@ -98,8 +98,10 @@ class _Core:
         now: Callable[[], datetime],
     ) -> None:
         self.config = config
-        self.budget = budget if budget is not None else (
-            CallBudget(config.call_budget) if config.call_budget is not None else None
+        self.budget = (
+            budget
+            if budget is not None
+            else (CallBudget(config.call_budget) if config.call_budget is not None else None)
         )
         self.retry = retry if retry is not None else RetryPolicy(config.max_retries, config.max_retry_time)
         self._rng = rng if rng is not None else random.Random()
@@ -230,7 +232,6 @@ class IdClassifyClient(_ClientBase):
             event_hooks={"request": [self._core.spend]},
         )
 
-
     def classify(
         self,
         *,
@@ -344,7 +345,6 @@ class AsyncIdClassifyClient(_ClientBase):
 
     async def _spend(self, request: httpx.Request) -> None:
         self._core.spend(request)
-
 
     async def classify(
         self,

@@ -34,6 +34,8 @@ class SuiteConfig:
     upload_hook: str | None = None
     metrics: str | None = None
     metrics_threshold: float | None = None
+    #: how many pytest-xdist workers share the run (and so its call budget); 1 without xdist.
+    workers: int = 1
 
     def counts(self, assumed: bool) -> bool:
         """Whether a violation of a clause (assumed or not) fails the run."""

@@ -195,7 +195,8 @@ def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -
             expired = environ.get("IDCLASSIFY_EXPIRED_TOKEN")
             if expired:
                 offers.add("expired-token")
-            budget = CallBudget(_worker_share(config.call_budget, environ))
+            # Each pytest-xdist worker gets an equal share, so the run's total never exceeds the budget.
+            budget = CallBudget(max(1, config.call_budget // config.workers))
             target = Target("live", client_config, url_host=host, offers=frozenset(offers), budget=budget,
                             expired_token=expired)  # fmt: skip
         elif config.target == "replay":
@@ -230,9 +231,3 @@ def _expired() -> str:
     from pytest_idclassify.emulator._settings import DEFAULT_EXPIRED_TOKEN
 
     return DEFAULT_EXPIRED_TOKEN
-
-
-def _worker_share(budget: int, environ: Mapping[str, str]) -> int:
-    """Each pytest-xdist worker gets an equal share of the run's budget, so the total never exceeds it."""
-    workers = int(environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or "1")
-    return max(1, budget // max(1, workers))
