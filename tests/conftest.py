@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import os
 
+# pytester's in-process runs drop the modules they imported when they end. numpy (with OpenCV)
+# refuses to be imported twice in one process, and a module imported afresh brings new classes
+# (an Enum compared by identity no longer matches): import them here, once, for the whole session.
+import cv2  # noqa: F401
+import numpy  # noqa: F401
 from hypothesis import HealthCheck, settings
+
+import pytest_idclassify.cases
+import pytest_idclassify.report
+import pytest_idclassify.suite._checks
+import pytest_idclassify.suite._records
+import pytest_idclassify.suite._target  # noqa: F401
 
 # A small, derandomised default keeps the suite fast and repeatable; the deep profile is for
 # exploring (HYPOTHESIS_PROFILE=deep).

@@ -179,3 +179,17 @@ def test_a_live_run_stops_cleanly_at_its_call_budget(
     assert outcomes["passed"] == 5 and outcomes["skipped"] >= 5
     assert len(calls) == 5
     result.stdout.fnmatch_lines(["*the call budget is spent (5 of 5 calls used)*"])
+
+
+def test_loading_the_plugin_and_resolving_its_settings_imports_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, pytest; import pytest_idclassify.plugin; from pytest_idclassify.suite._config import resolve; "
+        "resolve({}, {}, {}); "
+        "heavy = ('httpx', 'cv2', 'PIL', 'vcr', 'starlette', 'numpy', 'jsonschema', 'hypothesis'); "
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

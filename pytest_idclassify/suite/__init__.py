@@ -1,12 +1,29 @@
-"""The machinery of the contract suite: settings, targets, checks and records (the plugin wires it)."""
+"""The machinery of the contract suite: settings, targets, checks and records (the plugin wires it).
+
+Names load on first use (PEP 562): the plugin resolves its settings at start-up through
+``pytest_idclassify.suite._config``, which must not pull in the client, the emulator or Pillow.
+"""
 
 from __future__ import annotations
 
-from pytest_idclassify._options import OPTIONS, Option
-from pytest_idclassify.suite._checks import Verdict, check_case
-from pytest_idclassify.suite._config import SuiteConfig, resolve
-from pytest_idclassify.suite._records import case_record, skipped_record
-from pytest_idclassify.suite._target import Exchange, Target, open_target
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_idclassify._options import OPTIONS, Option
+    from pytest_idclassify.suite._checks import Verdict, check_case
+    from pytest_idclassify.suite._config import SuiteConfig, resolve
+    from pytest_idclassify.suite._records import case_record, skipped_record
+    from pytest_idclassify.suite._target import Exchange, Target, open_target
+
+_LAZY = {
+    "OPTIONS": "pytest_idclassify._options", "Option": "pytest_idclassify._options",
+    "Verdict": "pytest_idclassify.suite._checks", "check_case": "pytest_idclassify.suite._checks",
+    "SuiteConfig": "pytest_idclassify.suite._config", "resolve": "pytest_idclassify.suite._config",
+    "case_record": "pytest_idclassify.suite._records", "skipped_record": "pytest_idclassify.suite._records",
+    "Exchange": "pytest_idclassify.suite._target", "Target": "pytest_idclassify.suite._target",
+    "open_target": "pytest_idclassify.suite._target",
+}  # fmt: skip
 
 __all__ = [
     "OPTIONS",
@@ -21,3 +38,17 @@ __all__ = [
     "resolve",
     "skipped_record",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'pytest_idclassify.suite' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """List the public names, loaded or not."""
+    return sorted(set(globals()) | set(__all__))
