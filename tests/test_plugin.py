@@ -193,3 +193,42 @@ def test_loading_the_plugin_and_resolving_its_settings_imports_nothing_heavy() -
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_url_cases_against_a_live_service_go_through_the_upload_hook(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from starlette.staticfiles import StaticFiles
+
+    from pytest_idclassify.emulator import EmulatorSettings, create_app
+
+    settings = EmulatorSettings()
+    public = tmp_path / "public"
+    public.mkdir()
+    pytester.makepyfile(
+        uploads="""
+        import os
+        from pathlib import Path
+        from urllib.parse import quote
+
+        def upload(path, content, content_type):
+            target = Path(os.environ["UPLOAD_DIR"]) / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            return os.environ["PUBLIC_BASE"] + quote(path)
+        """
+    )
+    pytester.syspathinsert()
+    monkeypatch.setenv("IDCLASSIFY_TOKEN", settings.tokens[0])
+    monkeypatch.setenv("UPLOAD_DIR", str(public))
+    with serve_in_thread(StaticFiles(directory=public)) as files, serve_in_thread(create_app(settings)) as api:
+        monkeypatch.setenv("PUBLIC_BASE", files)
+        result = pytester.runpytest(
+            "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "request.url", "-rs",
+            f"--idclassify-base-url={api}", f"--idclassify-project-id={settings.project_id}",
+            f"--idclassify-public-base-url={files}", "--idclassify-upload-hook=uploads:upload",
+        )  # fmt: skip
+    outcomes = result.parseoutcomes()
+    assert result.ret == pytest.ExitCode.OK and outcomes["passed"] >= 2 and outcomes["skipped"] >= 5
+    assert any(public.rglob("*.*")), "the hook received no image"
+    result.stdout.fnmatch_lines(["*URL cases need an image server the target can reach*"])
