@@ -18,3 +18,20 @@ def test_the_seeded_sample_does_not_depend_on_the_modules_loaded() -> None:
     loaded = "import pytest_idclassify._cli_verify, pytest_idclassify.emulator, pytest_idclassify.plugin; " + DIGEST
     busy = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, check=True).stdout
     assert plain == busy
+
+
+def test_the_seeded_sample_does_not_depend_on_what_hypothesis_drew_before() -> None:
+    # Hypothesis caches its pool of constants process-wide, local modules' constants included: a
+    # test that drew from the same strategies earlier must not change what the gate draws later.
+    warmed = (
+        "import pytest_idclassify._cli_verify, pytest_idclassify.plugin\n"
+        "from hypothesis import given, settings, strategies as st\n"
+        "from pytest_idclassify.strategies import invalid_requests, valid_requests\n"
+        "@settings(max_examples=150, database=None)\n"
+        "@given(st.one_of(valid_requests(), invalid_requests()))\n"
+        "def warm(case): pass\n"
+        "warm()\n" + DIGEST.replace("; ", "\n")
+    )
+    plain = subprocess.run([sys.executable, "-c", DIGEST], capture_output=True, text=True, check=True).stdout
+    busy = subprocess.run([sys.executable, "-c", warmed], capture_output=True, text=True, check=True).stdout
+    assert plain == busy
