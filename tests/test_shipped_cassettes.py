@@ -19,11 +19,13 @@ def _verdicts(report: Path) -> dict[str, str]:
 
 
 def test_the_gate_profile_replays_from_the_shipped_cassettes(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    # The fixed cases only: the seeded sample is drawn by Hypothesis, whose frequent releases may
+    # change what a seed draws (recording then replaying the sample is the test below).
     result = pytester.runpytest(
         "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "--idclassify-target=replay",
-        f"--idclassify-report-json={tmp_path / 'replay.json'}",
+        "--idclassify-sample=0", f"--idclassify-report-json={tmp_path / 'replay.json'}",
     )  # fmt: skip
-    result.assert_outcomes(passed=144, skipped=3)
+    result.assert_outcomes(passed=136, skipped=3)
     verdicts = _verdicts(tmp_path / "replay.json")
     assert "failed" not in verdicts.values()
     assert verdicts["request.image.side-min"] == verdicts["request.url.chinese-encoded"] == "passed"

@@ -17,6 +17,6 @@ def hypothesis_settings(config: SuiteConfig) -> settings:
         return settings(max_examples=EXPLORE_EXAMPLES, deadline=None, derandomize=False,
                         database=DirectoryBasedExampleDatabase(".hypothesis/idclassify"),
                         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
-    return settings(max_examples=config.sample, deadline=None, derandomize=True, database=None,
+    return settings(max_examples=max(1, config.sample), deadline=None, derandomize=True, database=None,
                     phases=[Phase.explicit, Phase.generate],
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
