@@ -72,18 +72,14 @@ class Target:
 
     def missing(self, case: Case) -> str | None:
         """Why this target cannot run ``case`` (a skip reason), or ``None`` when it can."""
+        host = self.url_host
+        uploadable = isinstance(host, UploadHookHost) and all(host.can_serve(i) for i in _url_images(case))
         for need in sorted(case.needs):
-            if need == "url-server" and isinstance(self.url_host, UploadHookHost):
-                behaviours = {
-                    v.behaviour for c in case.calls for v in (c.json or {}).values() if isinstance(v, UrlImage)
-                }
-                if behaviours <= {"ok"} and not any(
-                    v.raw for c in case.calls for v in (c.json or {}).values() if isinstance(v, UrlImage)
-                ):
-                    continue
+            if need == "url-server" and uploadable:
+                continue
             if need not in self.offers:
                 return _NEED_REASONS.get(need, f"the target does not offer {need!r}")
-        if self.budget is not None and self.budget.remaining is not None and self.budget.remaining < len(case.calls):
+        if self.budget is not None and self.budget.remaining < len(case.calls):
             return f"the call budget is spent ({self.budget.used} of {self.budget.max_calls} calls used)"
         return None
 
@@ -112,7 +108,6 @@ class Target:
                 auth = AkSkAuth(ak, sk[::-1] + "x")
             else:
                 auth = AkSkAuth(ak, sk, clock=lambda: datetime.now(timezone.utc) - SKEW)
-        # Error answers are the point of most cases: retry only what the policy retries (429, 5xx).
         return IdClassifyClient(config, transport=self.transport, app=self.app, auth=auth, budget=self.budget)
 
     def _resolve(self, value: Any) -> Any:
@@ -140,15 +135,20 @@ class Target:
             return Exchange(call, None, client.post(content=call.content, headers=headers))
         assert call.json is not None
         body = {name: self._resolve(value) for name, value in call.json.items()}
-        images = tuple(v if isinstance(v, ImageSource) else v.image for v in call.json.values()
-                       if isinstance(v, ImageSource) or (isinstance(v, UrlImage) and v.image is not None))  # fmt: skip
-        return Exchange(call, body, client.post(json=body, headers=headers), images)  # type: ignore[arg-type]
+        images = [v for v in call.json.values() if isinstance(v, ImageSource)]
+        images += [v.image for v in call.json.values() if isinstance(v, UrlImage) and v.image is not None]
+        return Exchange(call, body, client.post(json=body, headers=headers), tuple(images))
 
     def close(self) -> None:
         """Close every client's connection pool."""
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+
+
+def _url_images(case: Case) -> list[UrlImage]:
+    """The URL images a case's calls send."""
+    return [value for call in case.calls for value in (call.json or {}).values() if isinstance(value, UrlImage)]
 
 
 _NEED_REASONS = {

@@ -130,9 +130,14 @@ class UploadHookHost:
             raise ConfigurationError(f"--idclassify-upload-hook={spec!r} is not callable")
         return cls(public_base_url, hook)
 
+    @staticmethod
+    def can_serve(image: UrlImage) -> bool:
+        """Whether an upload can stand for ``image``: a well-behaved URL, percent-encoded as uploads are."""
+        return image.behaviour == "ok" and not image.raw
+
     def url_for(self, image: UrlImage) -> str:
         """Upload the image with the hook and return the URL it answers."""
-        if image.behaviour not in ("ok",):
+        if not self.can_serve(image):
             raise ConfigurationError(f"an upload hook cannot make a URL that behaves {image.behaviour!r}")
         content = image.image.render() if image.image is not None else b""
         url: str = self._hook(_unique_path(image, content), content, content_type_of(content))
