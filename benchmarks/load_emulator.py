@@ -13,7 +13,6 @@ import io
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,16 +24,11 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from pytest_idclassify._serve import free_port
 from pytest_idclassify.emulator import EmulatorSettings
 
 SETTINGS = EmulatorSettings()
 PATH = f"/v2/{SETTINGS.project_id}/ocr/auto-id-doc-classification"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def tree_rss(pid: int) -> int:

@@ -30,6 +30,19 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """Return a port on ``host`` that nothing listens on now (bound, then released).
+
+    Good for a server started in another process, or for a URL that must fail to connect; a
+    server in this process should bind port 0 itself (:func:`serve_in_thread` does), which leaves
+    no window for another program to take the port.
+    """
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
 @contextlib.contextmanager
 def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve ``app`` on ``host:port`` in a daemon thread; yield its base URL; stop it on exit.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
 import pytest
 from test_client_support import PROJECT_ID, Recorder
 
+from pytest_idclassify._serve import free_port
 from pytest_idclassify.client import (
     AsyncIdClassifyClient,
     ClientConfig,
@@ -109,15 +109,9 @@ def test_total_wait_is_bounded(recorder: Recorder, served: str) -> None:
     assert (outcome.status, outcome.attempts, waits) == (429, 2, [4.0])
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_connection_errors_are_retried_then_reported() -> None:
     waits: list[float] = []
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     with _client(url, waits, max_retries=2) as client, pytest.raises(TransportError) as info:
         client.classify(data="aGVsbG8=")
     assert len(waits) == 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from pytest_idclassify._cli_serve import describe
+from pytest_idclassify._serve import free_port
 from pytest_idclassify.cli import main
 from pytest_idclassify.emulator import EmulatorSettings
 
@@ -46,15 +46,9 @@ def test_a_bad_setting_is_a_usage_error(tmp_path: Path) -> None:
     assert "alarm_threshold" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "emulator.json"
     config.write_text('{"project_id": "feedfacefeedfacefeedfacefeedface"}')
     env = {**os.environ, "IDCLASSIFY_EMULATOR_TOKENS": "worker-token-abcdefgh", "PYTHONPATH": os.getcwd()}

@@ -47,13 +47,6 @@ def serve(settings: EmulatorSettings | None = None, *, host: str = "127.0.0.1", 
 _PROCESS_STARTUP = 60.0
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @contextmanager
 def serve_process(
     *, host: str = "127.0.0.1", port: int = 0, workers: int = 1, env: Mapping[str, str] | None = None
@@ -68,9 +61,10 @@ def serve_process(
         ConfigurationError: the server exits or does not accept connections within a minute.
 
     """
+    from pytest_idclassify._serve import free_port
     from pytest_idclassify.errors import ConfigurationError
 
-    port = port or _free_port(host)
+    port = port or free_port(host)
     command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--host", host,
                "--port", str(port), "--workers", str(workers)]  # fmt: skip
     # A file, not a pipe: a chatty server cannot fill it and stall, and it is there to quote on failure.

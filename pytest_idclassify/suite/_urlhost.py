@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hashlib
 import importlib
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Protocol
@@ -23,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from pytest_idclassify._serve import free_port
 from pytest_idclassify.cases import UrlImage
 from pytest_idclassify.errors import ConfigurationError
 
@@ -88,7 +88,7 @@ class LoopbackImageServer:
             if image.behaviour != "missing":
                 self._files[path] = (content, image.behaviour)
         if image.behaviour == "unreachable":
-            return f"http://127.0.0.1:{_closed_port()}{quote(path)}"
+            return f"http://127.0.0.1:{free_port()}{quote(path)}"
         return self.base_url + (path if image.raw else quote(path))
 
     @contextlib.contextmanager
@@ -99,14 +99,6 @@ class LoopbackImageServer:
         with serve_in_thread(self.app) as base_url:
             self.base_url = base_url
             yield self
-
-
-def _closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 class UploadHookHost:
