@@ -6,9 +6,9 @@ pytest plugin, stays cheap for suites that use none of them.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from pytest_idclassify._lazy import lazy_exports
 from pytest_idclassify.errors import (
     BudgetExceededError,
     CassetteError,
@@ -86,15 +86,6 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use."""
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"pytest_idclassify.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'pytest_idclassify' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    """List the public names, loaded or not."""
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(
+    __name__, {name: f"pytest_idclassify.{module}" for name, module in _LAZY.items()}, __all__
+)
