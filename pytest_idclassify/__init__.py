@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_idclassify._lazy import lazy_exports
+from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 from pytest_idclassify.errors import (
     BudgetExceededError,
     CassetteError,
@@ -86,6 +86,6 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(
+__getattr__, __dir__ = _lazy_exports(
     __name__, {name: f"pytest_idclassify.{module}" for name, module in _LAZY.items()}, __all__
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pytest_idclassify._lazy import lazy_exports
+from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 
 if TYPE_CHECKING:
     from pytest_idclassify._options import OPTIONS, Option
@@ -41,4 +41,4 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY, __all__)
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
