@@ -12,7 +12,7 @@ from pytest_idclassify.cases import VALIDATION_CODES, Case, Expect, Relation
 from pytest_idclassify.catalogue import ErrorSpec, Kind, clause
 from pytest_idclassify.client import Outcome
 from pytest_idclassify.suite._target import Exchange
-from pytest_idclassify.validation import Violation, checked_clauses, validate_response
+from pytest_idclassify.validation import Violation, checked_clauses, request_image_size, validate_response
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,14 @@ def check_case(case: Case, exchanges: Sequence[Exchange], *, strict: bool = Fals
     for exchange in exchanges:
         outcome = exchange.outcome
         request = exchange.body if isinstance(exchange.body, dict) else None
-        violations += validate_response(outcome.body, status=outcome.status, request=request, strict=strict,
-                                        headers=outcome.headers)  # fmt: skip
-        exercised |= checked_clauses(outcome.body, status=outcome.status, request=request, headers=outcome.headers)
+        # Read the image's size from its header once, for both the checks and the list of what they covered.
+        size, headers = request_image_size(request), outcome.headers
+        violations += validate_response(
+            outcome.body, status=outcome.status, request=request, strict=strict, image_size=size, headers=headers
+        )
+        exercised |= checked_clauses(
+            outcome.body, status=outcome.status, request=request, image_size=size, headers=headers
+        )
         if outcome.status >= 500:
             # No case asks for a fault: a server error (after the client's retries) is the service failing.
             violations.append(Violation("behaviour.statuses", "", f"a server error: {_said(outcome)}"))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_idclassify.cases import Case, ImageSource
+from pytest_idclassify.client import summarize_body
 from pytest_idclassify.report._model import trimmed
 from pytest_idclassify.suite._checks import Verdict
 from pytest_idclassify.suite._target import Exchange
@@ -35,6 +36,11 @@ def _synthetic(image: ImageSource) -> bool:
     return type(image).__module__.startswith("pytest_idclassify.")
 
 
+def _summary(exchange: Exchange) -> Any:
+    # The JSON body was built here: summarise it rather than parse megabytes of sent bytes again.
+    return summarize_body(exchange.body) if exchange.body is not None else exchange.outcome.sent.summary()
+
+
 def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, thumbnails: bool = True,
                 all_images: bool = False) -> dict[str, Any]:  # fmt: skip
     """The record of a case that ran: what was sent (images as recipes), what came back, the verdict."""
@@ -43,7 +49,7 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
         outcome = exchange.outcome
         calls.append({
             "request": exchange.call.describe(),
-            "sent": {"method": outcome.sent.method, "url": outcome.sent.url, "body": outcome.sent.summary()},
+            "sent": {"method": outcome.sent.method, "url": outcome.sent.url, "body": _summary(exchange)},
             "status": outcome.status,
             "body": trimmed(outcome.body),
             "request_id": outcome.request_id,

@@ -45,7 +45,8 @@ class Exchange:
     images: tuple[ImageSource, ...] = field(default=())
 
 
-@lru_cache(maxsize=8)
+# Two suffice: a relation sends one image in consecutive calls, and boundary images weigh ~14 MB each.
+@lru_cache(maxsize=2)
 def _cached_base64(image: object) -> str:
     return cast(ImageSource, image).to_base64()
 

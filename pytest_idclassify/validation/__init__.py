@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from pytest_idclassify.validation._schemas import compiled_validator, load_schema
-from pytest_idclassify.validation._validate import assert_conforms, checked_clauses, validate_response
+from pytest_idclassify.validation._validate import (
+    assert_conforms,
+    checked_clauses,
+    request_image_size,
+    validate_response,
+)
 from pytest_idclassify.validation._violation import ContractDriftWarning, Violation, format_violations
 
 __all__ = [
@@ -14,5 +19,6 @@ __all__ = [
     "compiled_validator",
     "format_violations",
     "load_schema",
+    "request_image_size",
     "validate_response",
 ]

@@ -92,7 +92,7 @@ def _schema_violations(body: Any, schema: str, *, strict: bool, to_clause: Any, 
     return violations
 
 
-def _image_size_from(request: Mapping[str, Any] | None) -> tuple[int, int] | None:
+def request_image_size(request: Mapping[str, Any] | None) -> tuple[int, int] | None:
     """Read (width, height) from the header of the request's base64 image, when it can be read cheaply."""
     data = request.get("data") if request else None
     if not isinstance(data, str) or not data:
@@ -146,7 +146,7 @@ def _success_cross_checks(
                 if name in result:
                     sent = "no alarm field" if "alarm" not in request else "alarm: false"
                     out.append(Violation(cid, f"/result/{name}", f"{name} is present but the request had {sent}"))
-    out += _location_violations(result.get("location"), image_size or _image_size_from(request))
+    out += _location_violations(result.get("location"), image_size or request_image_size(request))
     confidence = result.get("confidence")
     if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) and not 0 <= confidence <= 1:
         out.append(Violation("cross.confidence.range", "/result/confidence", f"{confidence} is outside [0, 1]"))
@@ -285,7 +285,7 @@ def checked_clauses(
         out |= {"response.result", "response.result.type", "response.result.location",
                 "response.result.confidence", "cross.error.absent-on-success", "cross.location.clockwise",
                 "cross.confidence.range"}  # fmt: skip
-        if image_size is not None or _image_size_from(request) is not None:
+        if image_size is not None or request_image_size(request) is not None:
             out.add("cross.location.inside-image")
         if request is not None:
             out.add("cross.alarm.present-iff-requested")
