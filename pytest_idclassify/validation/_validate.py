@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from jsonschema import ValidationError
@@ -72,7 +72,9 @@ def _error_clause(error: ValidationError) -> str:
     return "response.error.error_code"
 
 
-def _schema_violations(body: Any, schema: str, *, strict: bool, to_clause: Any, drift: list[str]) -> list[Violation]:
+def _schema_violations(
+    body: Any, schema: str, *, strict: bool, to_clause: Callable[[ValidationError], str], drift: list[str]
+) -> list[Violation]:
     violations = []
     for error in compiled_validator(schema).iter_errors(body):
         extras = _extra_names(error)
