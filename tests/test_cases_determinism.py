@@ -15,7 +15,7 @@ def test_the_seeded_sample_does_not_depend_on_the_modules_loaded() -> None:
     plain = subprocess.run([sys.executable, "-c", DIGEST], capture_output=True, text=True, check=True).stdout
     # The command line, the plugin and the emulator add local modules whose constants Hypothesis
     # would otherwise mix into its draws.
-    loaded = "import pytest_idclassify._cli_verify, pytest_idclassify.emulator, pytest_idclassify.plugin; " + DIGEST
+    loaded = "import pytest_idclassify.cli._verify, pytest_idclassify.emulator, pytest_idclassify.plugin; " + DIGEST
     busy = subprocess.run([sys.executable, "-c", loaded], capture_output=True, text=True, check=True).stdout
     assert plain == busy
 
@@ -24,7 +24,7 @@ def test_the_seeded_sample_does_not_depend_on_what_hypothesis_drew_before() -> N
     # Hypothesis caches its pool of constants process-wide, local modules' constants included: a
     # test that drew from the same strategies earlier must not change what the gate draws later.
     warmed = (
-        "import pytest_idclassify._cli_verify, pytest_idclassify.plugin\n"
+        "import pytest_idclassify.cli._verify, pytest_idclassify.plugin\n"
         "from hypothesis import given, settings, strategies as st\n"
         "from pytest_idclassify.strategies import invalid_requests, valid_requests\n"
         "@settings(max_examples=150, database=None)\n"

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from pytest_idclassify._cli_serve import describe
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.cli import main
+from pytest_idclassify.cli._serve import describe
 from pytest_idclassify.emulator import EmulatorSettings
 
 

@@ -13,12 +13,12 @@ import click
 
 #: subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
-    "cassettes": "pytest_idclassify._cli_cassettes:cassettes",
-    "image": "pytest_idclassify._cli_image:image",
-    "schemas": "pytest_idclassify._cli_schemas:schemas",
-    "verify": "pytest_idclassify._cli_verify:verify",
-    "serve": "pytest_idclassify._cli_serve:serve",
-    "specimens": "pytest_idclassify._cli_specimens:specimens",
+    "cassettes": "pytest_idclassify.cli._cassettes:cassettes",
+    "image": "pytest_idclassify.cli._image:image",
+    "schemas": "pytest_idclassify.cli._schemas:schemas",
+    "verify": "pytest_idclassify.cli._verify:verify",
+    "serve": "pytest_idclassify.cli._serve:serve",
+    "specimens": "pytest_idclassify.cli._specimens:specimens",
 }
 
 
