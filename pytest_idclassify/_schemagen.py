@@ -1,7 +1,8 @@
 """Generate the JSON Schemas, the OpenAPI document and the clause and option references.
 
 Every keyword that constrains a value carries its origin: ``x-source`` names the table and row,
-``x-clauses`` maps each constraining keyword to the clause that states it.
+``x-clauses`` maps each constraining keyword to the clause that states it (a ``$ref`` is named
+``ref`` there: tools resolve every key spelled ``$ref``, even inside an extension object).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pytest_idclassify._paths import source_dir
 from pytest_idclassify._tables import Row, Tables, documented_tables
 from pytest_idclassify.catalogue import BASE64_LIMIT_BINARY, Clause, Kind, catalogue
 from pytest_idclassify.catalogue._trace import sentence_trace
@@ -59,6 +61,17 @@ def _location(row: Row, clause_id: str) -> JsonObject:
     }  # fmt: skip
 
 
+def _one_image(given: str, other: str, row: Row) -> JsonObject:
+    """The ``oneOf`` branch "the image comes as ``given``": it is non-empty, ``other`` absent or empty."""
+    return {
+        "required": [given],
+        "properties": {given: {"minLength": 1}, other: {"maxLength": 0}},
+        "x-source": _source(row),
+        "x-clauses": {"required": "request.data-url.neither", "minLength": "request.data-url.neither",
+                      "maxLength": "request.data-url.exclusive"},
+    }  # fmt: skip
+
+
 class _Builder:
     """Builds the schemas with references resolved under one prefix (``#/$defs/`` or OpenAPI's)."""
 
@@ -80,7 +93,7 @@ class _Builder:
                 nested = row.constraints["object"]
                 properties[row.name] = {
                     **self.ref(nested), "description": row.description, "x-source": _source(row),
-                    "x-clauses": {"$ref": f"response.{row.name.replace('_', '-')}"},
+                    "x-clauses": {"ref": f"response.{row.name.replace('_', '-')}"},
                 }  # fmt: skip
             else:
                 properties[row.name] = _scalar(row, clause_id)
@@ -115,7 +128,7 @@ class _Builder:
             "title": "AutoIdDocClassification response (200" + (", alarm requested)" if alarm else ")"),
             "type": "object",
             "properties": {"result": {**self.ref("Table 5"), "description": result_row.description,
-                                      "x-source": _source(result_row), "x-clauses": {"$ref": "response.result"}}},
+                                      "x-source": _source(result_row), "x-clauses": {"ref": "response.result"}}},
             "required": ["result"], "additionalProperties": False, "x-source": {"table": "Table 4"},
             "x-clauses": {"required": "response.result", "additionalProperties": "cross.error.absent-on-success"},
         }  # fmt: skip
@@ -152,7 +165,9 @@ class _Builder:
                           "default": alarm.constraints["default"], "x-source": _source(alarm),
                           "x-clauses": {"type": "request.alarm.type", "default": "cross.alarm.default-false"}},
             },
-            "oneOf": [{"required": ["data"]}, {"required": ["url"]}],
+            # Exactly one image: an empty string is no image, so it counts as absent (the emulator
+            # refuses {"data": ""} and serves {"data": "...", "url": ""}).
+            "oneOf": [_one_image("data", "url", data), _one_image("url", "data", url)],
             "x-source": {"table": "Table 3"},
             "x-clauses": {"oneOf": "request.data-url.exclusive"},
         }  # fmt: skip
@@ -179,6 +194,15 @@ def build_schemas(tables: Tables | None = None) -> dict[str, JsonObject]:
     }  # fmt: skip
 
 
+#: the examples of the OpenAPI document: a specimen request with the emulator's answer, the page's answers.
+EXAMPLES_FILE = "examples.json"
+
+
+def _examples() -> JsonObject:
+    document: JsonObject = json.loads((source_dir() / EXAMPLES_FILE).read_text(encoding="utf-8"))
+    return document
+
+
 def build_openapi(tables: Tables | None = None) -> JsonObject:
     """Return the OpenAPI 3.1 document of the operation, assembling the generated schemas."""
     tables = tables or documented_tables()
@@ -186,12 +210,15 @@ def build_openapi(tables: Tables | None = None) -> JsonObject:
     error_ref = {"$ref": "#/components/schemas/ErrorBody"}
     request_id = {"X-Request-Id": {"description": "Request id; every response carries it.",
                                    "schema": {"type": "string"}}}  # fmt: skip
+    examples = _examples()
+    specimen, page = examples["specimen"], examples["page"]
+    answered = f"The reference emulator's answer to {specimen['recipe']}"
 
-    def error_response(description: str) -> JsonObject:
+    def error_response(description: str, media: JsonObject | None = None) -> JsonObject:
         return {
             "description": description,
             "headers": request_id,
-            "content": {"application/json": {"schema": error_ref}},
+            "content": {"application/json": {"schema": error_ref, **(media or {})}},
         }
 
     project = tables["Table 1"].row("project_id")
@@ -214,12 +241,19 @@ def build_openapi(tables: Tables | None = None) -> JsonObject:
                 {"name": "Enterprise-Project-Id", "in": "header", "required": False, "description": eps.description,
                  "schema": {"type": "string"}, "x-source": _source(eps)},
             ],
+            # Examples on the media types only: a property-level example would be sent on its own by
+            # tools that fill the rest, and the page's data example ("/9j/4AAQ...") is not an image.
             "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/AutoIdDocClassificationRequestBody"}}}},
+                "schema": {"$ref": "#/components/schemas/AutoIdDocClassificationRequestBody"},
+                "examples": {"specimen": {"summary": specimen["summary"], "description": examples["description"],
+                                          "value": specimen["request"]}}}}},
             "responses": {
                 "200": {"description": "Example response for a successful request", "headers": request_id,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SuccessBody"}}}},
-                "400": error_response("Example response for a failed request"),
+                        "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/SuccessBody"},
+                            "examples": {"specimen": {"summary": answered, "value": specimen["answer"]},
+                                         "page": page["success"]}}}},
+                "400": error_response("Example response for a failed request", {"examples": {"page": page["error"]}}),
                 "401": error_response("Authentication failed (API Gateway APIG.0301, APIG.0307)"),
                 "403": error_response("Not authorised (API Gateway APIG.0302)"),
                 "413": error_response("Request entity too large (API Gateway APIG.0201)"),
