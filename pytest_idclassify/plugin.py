@@ -7,6 +7,7 @@ the fixtures and hooks that need them.  Its state lives in ``config.stash``.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ MARKER_HELP = (
 config_key = pytest.StashKey["SuiteConfig"]()
 records_key = pytest.StashKey[list[dict[str, Any]]]()
 metrics_key = pytest.StashKey[dict[str, Any]]()
+#: when the session started (``time.monotonic()``), for the report's duration.
+started_key = pytest.StashKey[float]()
 #: the user property under which the metrics test hands over its figures.
 METRICS_PROPERTY = "idclassify-metrics"
 
@@ -73,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and resolve the suite's settings once."""
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[records_key] = []
+    config.stash[started_key] = time.monotonic()
     config.pluginmanager.register(_RecordCollector(config), "idclassify-records")
     # Resolve now, so a bad value is a usage error before collection rather than a fixture error later.
     _suite_config(config)
@@ -214,4 +218,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     from pytest_idclassify.report import write_reports
 
-    write_reports(records, _suite_config(config), terminalreporter, metrics=metrics)
+    duration = time.monotonic() - config.stash[started_key]
+    write_reports(records, _suite_config(config), terminalreporter, metrics=metrics, duration=duration)

@@ -23,10 +23,20 @@ __all__ = [
 
 
 def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalreporter: Any = None,
-                  metrics: Mapping[str, Any] | None = None) -> Report:  # fmt: skip
-    """Build the report of a run, print its summary and write the JSON and HTML files ``config`` names."""
+                  metrics: Mapping[str, Any] | None = None, duration: float | None = None) -> Report:  # fmt: skip
+    """Build the report of a run, print its summary and write the JSON and HTML files ``config`` names.
+
+    ``duration`` is the run's wall-clock time in seconds, when the caller measured it.
+    """
+    from pytest_idclassify.cassettes._redact import redact_url
+
     meta = {"target": config.target, "profile": config.profile, "seed": config.seed, "assumed": config.assumed,
-            "strict": config.strict}  # fmt: skip
+            "strict": config.strict, "call_budget": config.call_budget}  # fmt: skip
+    if config.base_url:
+        # The base URL as given may carry a project id in its path or signed query parameters.
+        meta["base_url"] = redact_url(config.base_url)
+    if duration is not None:
+        meta["duration"] = round(duration, 2)
     report = build_report(records, meta=meta, metrics=metrics)
     if terminalreporter is not None:
         print_summary(report, terminalreporter, assumed_count=config.assumed == "count")

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from pytest_idclassify.catalogue import Kind, catalogue
+from pytest_idclassify.catalogue import Clause, Kind, catalogue
 
 #: the key under which a contract test leaves its record in ``item.user_properties``.
 PROPERTY = "idclassify"
@@ -46,9 +46,25 @@ def trimmed(body: Any) -> Any:
     return body if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + "...(cut)"
 
 
+#: the verdicts of a clause, worst first: the order the HTML report lists them in.
+VERDICT_ORDER = ("failed", "skipped", "not-exercised", "passed")
+
+
+def clause_tier(clause: Clause) -> str:
+    """The clause's tier (documented, inferred or assumed); catalogues without tiers know two of them."""
+    tier = getattr(clause, "tier", None)
+    if tier is not None:
+        return str(getattr(tier, "value", tier))
+    return "assumed" if clause.assumed else "documented"
+
+
 @dataclass
 class ClauseVerdict:
-    """One clause's result over the run: passed, failed, skipped or not exercised, with evidence."""
+    """One clause's result over the run: passed, failed, skipped or not exercised, with evidence.
+
+    ``quote`` is the API page's sentence the clause comes from (when it has one), ``tier`` how it
+    is known (documented, inferred, assumed) and ``rationale`` why an assumed choice was made.
+    """
 
     id: str
     status: str
@@ -59,6 +75,9 @@ class ClauseVerdict:
     cases: list[str] = field(default_factory=list)
     violations: list[dict[str, Any]] = field(default_factory=list)
     skip_reasons: list[str] = field(default_factory=list)
+    quote: str | None = None
+    tier: str = "documented"
+    rationale: str | None = None
 
 
 @dataclass
@@ -82,6 +101,27 @@ class Report:
         """The clauses that failed (documented only, assumed only, or all)."""
         return [v for v in self.clauses.values() if v.status == "failed" and (assumed is None or v.assumed == assumed)]
 
+    def counting_failures(self) -> list[ClauseVerdict]:
+        """The failed clauses that fail the run: documented ones, and assumed ones under ``assumed=count``."""
+        counts_assumed = self.meta.get("assumed") == "count"
+        return [v for v in self.failed() if counts_assumed or not v.assumed]
+
+    def outcomes(self) -> dict[str, int]:
+        """How many cases ended each way (passed, failed, skipped, and any other outcome a record names)."""
+        tally: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0}
+        for record in self.records:
+            tally[str(record["outcome"])] = tally.get(str(record["outcome"]), 0) + 1
+        return tally
+
+    def calls_used(self) -> int:
+        """The calls the run sent: one per attempt where a call records its attempts (retries count)."""
+        return sum(len(call.get("attempts") or [call]) for record in self.records for call in record["calls"])
+
+    def passed(self) -> bool:
+        """The run's verdict: no clause that counts failed, and every case ended passed, failed or skipped."""
+        unusual = {k: n for k, n in self.outcomes().items() if k not in ("passed", "failed", "skipped") and n}
+        return not self.counting_failures() and not unusual
+
     def to_json(self) -> dict[str, Any]:
         """The JSON report (see docs/reference/report-format.md)."""
         return {
@@ -100,7 +140,8 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
     ordered = sorted((dict(r) for r in records), key=lambda r: str(r["case"]))
     verdicts = {
         c.id: ClauseVerdict(c.id, "not-exercised" if c.testable else "skipped", c.assumed, c.category, c.rule,
-                            c.source, skip_reasons=[] if c.testable else [f"not testable offline: {c.rationale}"])
+                            c.source, skip_reasons=[] if c.testable else [f"not testable offline: {c.rationale}"],
+                            quote=c.quote, tier=clause_tier(c), rationale=c.rationale)
         for c in catalogue().values()
     }  # fmt: skip
     for record in ordered:

@@ -15,20 +15,38 @@ from pytest_idclassify.suite._target import Exchange
 
 #: the longest side of a failure thumbnail in the HTML report.
 THUMBNAIL_SIDE = 160
+#: the shortest a thumbnail's longest side may be: tinier images are enlarged to at least this.
+THUMBNAIL_MIN_SIDE = 128
 
 
 def _thumbnail(image: ImageSource) -> str | None:
-    """A small PNG of a synthetic image as base64, or ``None`` when it does not decode."""
+    """A thumbnail of a synthetic image as a data URI, or ``None`` when it does not decode.
+
+    Large images shrink to ``THUMBNAIL_SIDE`` as JPEG (small enough for hundreds of failures);
+    tiny ones (a 14x64 boundary image) grow by a whole factor with nearest-neighbour sampling, as
+    PNG, so each source pixel stays a crisp square rather than a blur.
+    """
     try:
         from PIL import Image
 
         with Image.open(io.BytesIO(image.render())) as picture:
-            picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-            out = io.BytesIO()
-            picture.convert("RGB").save(out, format="PNG")
+            # JPEG decoders can scale down while decoding: an 8192 px image never lands in memory whole.
+            picture.draft("RGB", (THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            rgb = picture.convert("RGB")
+        longest = max(rgb.size)
+        out = io.BytesIO()
+        if longest < THUMBNAIL_MIN_SIDE:
+            factor = -(-THUMBNAIL_MIN_SIDE // longest)
+            rgb = rgb.resize((rgb.width * factor, rgb.height * factor), Image.Resampling.NEAREST)
+            rgb.save(out, format="PNG", optimize=True)
+            kind = "png"
+        else:
+            rgb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+            rgb.save(out, format="JPEG", quality=80)
+            kind = "jpeg"
     except Exception:  # malformed images are the point of many cases; they just get no thumbnail
         return None
-    return base64.b64encode(out.getvalue()).decode("ascii")
+    return f"data:image/{kind};base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 def _synthetic(image: ImageSource) -> bool:
