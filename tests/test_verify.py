@@ -54,7 +54,7 @@ def test_verify_fails_a_broken_server_with_evidence_and_thumbnails(tmp_path: Pat
     assert result.returncode == 1
     assert "FAILED error.AIS.0103: 'Image too small.' is not the documented message" in result.stdout
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
-    assert '<img alt="failing image" src="data:image/png;base64,' in page
+    assert '<img alt="failing image 1" src="data:image/png;base64,' in page
     assert "a-loopback-token" not in page and "a-loopback-token" not in result.stdout
 
 
