@@ -11,6 +11,7 @@ import base64
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -216,3 +217,65 @@ def test_the_request_schema_states_the_emptiness_the_emulator_enforces(
         answer = _post(emulator_url, body)
         assert validator.is_valid(body) == (answer.status_code == 200), (body.keys(), answer.text)
     assert build_openapi() == document
+
+
+#: Prism, pinned: npx installs it from the npm registry on first use (about 20 s), then reuses it.
+PRISM = ["npx", "--yes", "@stoplight/prism-cli@5.14.2"]
+
+
+@pytest.fixture(scope="module")
+def prism_proxy(emulator_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """Prism's validating proxy in front of the emulator, on a free loopback port; yields its URL and log."""
+    import signal
+    import time
+
+    from pytest_idclassify._serve import free_port
+
+    if shutil.which("npx") is None:
+        if os.environ.get("CI"):
+            pytest.fail("npx (Node.js and npm) is missing: Prism cannot be run")
+        pytest.skip("needs npx (Node.js and npm) to run Prism")
+    port = free_port("127.0.0.1")
+    log = tmp_path_factory.mktemp("prism") / "prism.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([*PRISM, "proxy", str(DOCUMENT), emulator_url, "--host", "127.0.0.1", "--port",
+                                    str(port), "--errors"], stdout=sink, stderr=subprocess.STDOUT,
+                                   start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while "Prism is listening" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert process.poll() is None, log.read_text(encoding="utf-8", errors="replace")[-3000:]
+            assert time.monotonic() < deadline, "Prism did not start within 300 s"
+            time.sleep(0.5)
+        yield f"http://127.0.0.1:{port}", log
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_prism_loads_the_document_and_validates_through_to_the_emulator(
+    document: dict[str, Any], prism_proxy: tuple[str, Path]
+) -> None:
+    url, log = prism_proxy
+    media = document["paths"][API_PATH]["post"]["requestBody"]["content"]["application/json"]
+    answer = _post(url, media["examples"]["specimen"]["value"])
+    assert answer.status_code == 200 and "sl-violations" not in answer.headers, answer.headers
+    assert answer.json()["result"]["type"] == "id_card"
+    # Prism refuses, from the document alone, what the document says is no image.
+    refused = _post(url, {"data": ""})
+    assert refused.status_code == 422, refused.text
+    assert "minLength" in refused.text
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Forwarding" in text and "Invalid reference" not in text and "unresolv" not in text.lower()
+
+
+def test_prism_refuses_a_dollar_ref_inside_an_extension_object(
+    document: dict[str, Any], prism_proxy: tuple[str, Path], tmp_path: Path
+) -> None:
+    # The generator's former spelling: Prism takes x-clauses' "$ref" for a file to open, and stops.
+    mutant = tmp_path / "openapi.json"
+    mutant.write_text(json.dumps(document).replace('"x-clauses": {"ref":', '"x-clauses": {"$ref":'), encoding="utf-8")
+    result = subprocess.run([*PRISM, "mock", str(mutant), "--port", "1"], capture_output=True, text=True,
+                            timeout=300, check=False)  # fmt: skip
+    assert result.returncode != 0
+    assert "ResolverError" in result.stdout + result.stderr
