@@ -89,15 +89,12 @@ def _duration(seconds: Any) -> str:
 
 def _run(report: Report) -> str:
     meta = dict(report.meta)
-    rows = []
-    for key, label in _META_LABELS.items():
-        if key in meta:
-            value = meta.pop(key)
-            rows.append((label, _duration(value) if key == "duration" else value))
-        if key == "duration":
-            budget = meta.pop("call_budget", None)
-            used = f"{report.calls_used()}" + (f" of a budget of {budget}" if budget else "")
-            rows.append(("calls used", used))
+    budget = meta.pop("call_budget", None)
+    rows = [(label, _duration(meta.pop(key)) if key == "duration" else meta.pop(key))
+            for key, label in _META_LABELS.items() if key in meta]  # fmt: skip
+    # Calls used sit beside the duration: together they say what the run cost.
+    at = next((i + 1 for i, (k, _) in enumerate(rows) if k == "duration"), len(rows))
+    rows.insert(at, ("calls used", f"{report.calls_used()}" + (f" of a budget of {budget}" if budget else "")))
     rows += list(meta.items())
     items = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in rows)
     return f'<section id="run"><h2>Run</h2><dl class="meta">{items}</dl></section>'
@@ -129,7 +126,7 @@ def _filters(report: Report) -> str:
     categories = "".join(f'<option value="{_esc(k.category)}">{_esc(k.category)}</option>' for k in Kind)
     tiers = "".join(f'<option value="{t}">{t}</option>' for t in TIERS)
     return (
-        '<form id="filters" role="search"><fieldset style="border:0;padding:0;margin:0;display:contents">'
+        '<form id="filters" role="search"><fieldset>'
         f"{boxes}<label>category <select name=category><option value=''>all</option>{categories}</select></label>"
         f"<label>tier <select name=tier><option value=''>all</option>{tiers}</select></label>"
         '<label><input type=search name=q placeholder="text: clause id, rule, message, case" '
@@ -164,7 +161,12 @@ def _clause(verdict: ClauseVerdict) -> str:
     if verdict.skip_reasons:
         reasons = Counter(verdict.skip_reasons)
         items = "".join(f"<li>{_esc(r)}{f' (x{n})' if n > 1 else ''}</li>" for r, n in reasons.items())
-        parts.append(f"<details><summary>why skipped ({len(verdict.skip_reasons)})</summary><ul>{items}</ul></details>")
+        # A reason or two are read at a glance; many (one per case of a big clause) are collapsed.
+        listed = f"<ul class=why>{items}</ul>"
+        many = f"<details><summary>why skipped ({len(verdict.skip_reasons)} cases)</summary>{listed}</details>"
+        parts.append(f"<p class=why>Skipped because:</p>{listed}" if len(reasons) <= 3 else many)
+    elif verdict.status == "not-exercised":
+        parts.append("<p class=why>No case of this run reached it.</p>")
     if verdict.violations:
         first = verdict.violations[0]
         parts.append(f"<p class=first>{_esc(_cut(str(first['message']), MESSAGE_EXCERPT))}</p>")

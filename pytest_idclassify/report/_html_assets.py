@@ -19,6 +19,7 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 1em;margin:.4
 dl.meta dd{margin:0;word-break:break-all}
 #filters{position:sticky;top:3.1em;z-index:1;background:#fff;border:1px solid var(--line);border-radius:6px;
   padding:.5em .8em;margin:.6em 0;display:flex;flex-wrap:wrap;gap:.4em 1.2em;align-items:center}
+#filters fieldset{border:0;padding:0;margin:0;display:contents}
 #filters input[type=search]{min-width:18em;padding:3px 6px}#filters .shown{color:var(--muted)}
 .verdict{display:inline-block;border-radius:10px;padding:0 .55em;font-size:12px;color:#fff;background:var(--muted)}
 .verdict.failed{background:var(--bad)}.verdict.passed{background:var(--ok)}.verdict.skipped{background:#9a6700}
