@@ -66,7 +66,7 @@ def _banner(report: Report) -> str:
     parts = [f"{_plural(len(counting), 'clause')} failed"]
     apart = len(report.failed()) - len(counting)
     if apart:
-        parts[0] += f" (+{apart} assumed, reported apart)"
+        parts[0] += f" (+{apart} reported apart)"
     cases = ", ".join(f"{n} {name}" for name, n in sorted(outcomes.items(), key=lambda kv: _rank(_CASE_ORDER, kv[0])))
     parts.append(f"cases: {cases}")
     not_exercised = sum(v.status == "not-exercised" for v in report.clauses.values())

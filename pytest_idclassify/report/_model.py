@@ -63,7 +63,8 @@ class ClauseVerdict:
     """One clause's result over the run: passed, failed, skipped or not exercised, with evidence.
 
     ``quote`` is the API page's sentence the clause comes from (when it has one), ``tier`` how it
-    is known (documented, inferred, assumed) and ``rationale`` why an assumed choice was made.
+    is known (documented, inferred, assumed) and ``rationale`` why an assumed choice was made (or,
+    for an inferred clause, why any correct server keeps it).
     """
 
     id: str
@@ -102,9 +103,14 @@ class Report:
         return [v for v in self.clauses.values() if v.status == "failed" and (assumed is None or v.assumed == assumed)]
 
     def counting_failures(self) -> list[ClauseVerdict]:
-        """The failed clauses that fail the run: documented ones, and assumed ones under ``assumed=count``."""
-        counts_assumed = self.meta.get("assumed") == "count"
-        return [v for v in self.failed() if counts_assumed or not v.assumed]
+        """The failed clauses that fail the run.
+
+        Documented ones always; inferred ones unless the run reports them apart (``inferred=report``);
+        assumed ones only under ``assumed=count``.
+        """
+        counted = {"documented": True, "inferred": self.meta.get("inferred", "count") == "count",
+                   "assumed": self.meta.get("assumed") == "count"}  # fmt: skip
+        return [v for v in self.failed() if counted.get(v.tier, not v.assumed)]
 
     def outcomes(self) -> dict[str, int]:
         """How many cases ended each way (passed, failed, skipped, and any other outcome a record names)."""
@@ -141,7 +147,8 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
     verdicts = {
         c.id: ClauseVerdict(c.id, "not-exercised" if c.testable else "skipped", c.assumed, c.category, c.rule,
                             c.source, skip_reasons=[] if c.testable else [f"not testable offline: {c.rationale}"],
-                            quote=c.quote, tier=clause_tier(c), rationale=c.rationale)
+                            quote=c.quote, tier=clause_tier(c),
+                            rationale=c.rationale or getattr(c, "argument", None))
         for c in catalogue().values()
     }  # fmt: skip
     for record in ordered:
