@@ -196,3 +196,11 @@ def test_a_large_image_shrinks_to_a_small_jpeg() -> None:
 
 def test_an_image_that_does_not_decode_gets_no_thumbnail() -> None:
     assert _thumbnail(ImageRecipe(format="png", width=20, height=20, corruption="truncated")) is None
+
+
+def test_a_case_that_got_no_answer_is_an_error_that_fails_the_run() -> None:
+    record = {**_record(f"{CLAUSE}[down]", "error"), "calls": [], "error": "connection refused by 127.0.0.1:9"}
+    page = render_html(build_report([record], meta=META))
+    assert "<strong>FAIL</strong>" in page and "0 failed, 1 error, 0 skipped, 0 passed" in page
+    assert "no answer: connection refused by 127.0.0.1:9" in page
+    assert '<input type=checkbox name=verdict value="error" checked>' in page

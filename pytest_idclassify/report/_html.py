@@ -212,7 +212,11 @@ def _call(index: int, call: Mapping[str, Any], broken: list[Mapping[str, Any]], 
         + (f"<ul class=violations>{lines}</ul>" if lines else "")
         + f"<div>{_esc(sent.get('method', ''))} <code>{_esc(sent.get('url', ''))}</code></div>"
         f"<pre>{_esc(_cut(request_body, BODY_EXCERPT))}</pre>"
-        + (_attempts(attempts) if isinstance(attempts, list) and attempts else "")
+        + (
+            _attempts(attempts)
+            if isinstance(attempts, list) and attempts and all(isinstance(a, Mapping) for a in attempts)
+            else ""
+        )
         + f"<details><summary>response body ({len(body)} characters)</summary>"
         f"<pre>{_esc(_cut(body, BODY_EXCERPT))}</pre></details></li>"
     )
@@ -240,12 +244,14 @@ def _case(record: Mapping[str, Any], clauses: Mapping[str, ClauseVerdict]) -> st
         parts.append(f"<div class=thumbs>{images}</div>")
     if record.get("skip_reason"):
         parts.append(f"<p class=why>skipped: {_esc(record['skip_reason'])}</p>")
+    if record.get("error"):
+        parts.append(f"<p class=first>no answer: {_esc(_cut(str(record['error']), MESSAGE_EXCERPT))}</p>")
     if calls:
         items = "".join(
             _call(i, c, [v for v in violations if v.get("call") == i], case_id) for i, c in enumerate(calls)
         )
         parts.append(f"<ol class=calls>{items}</ol>")
-    text = _search_text([case_id, record["clause"], outcome, record.get("skip_reason"),
+    text = _search_text([case_id, record["clause"], outcome, record.get("skip_reason"), record.get("error"),
                          *(f"{v['clause']} {v['message']}" for v in violations)])  # fmt: skip
     category = own.category if own else ""
     count = f"<span class=tag>{_plural(len(calls), 'call')}</span>" if calls else ""

@@ -23,6 +23,7 @@ dl.meta dd{margin:0;word-break:break-all}
 #filters input[type=search]{min-width:18em;padding:3px 6px}#filters .shown{color:var(--muted)}
 .verdict{display:inline-block;border-radius:10px;padding:0 .55em;font-size:12px;color:#fff;background:var(--muted)}
 .verdict.failed{background:var(--bad)}.verdict.passed{background:var(--ok)}.verdict.skipped{background:#9a6700}
+.verdict.error{background:#8250df}.case.error{border-color:#8250df}
 .tag{display:inline-block;font-size:11px;color:var(--muted);border:1px solid var(--line);border-radius:8px;
   padding:0 .45em;margin-left:.3em}
 .clause{border:1px solid var(--line);border-left:4px solid var(--line);border-radius:4px;padding:.4em .8em;

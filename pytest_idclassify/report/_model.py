@@ -81,6 +81,13 @@ class ClauseVerdict:
     rationale: str | None = None
 
 
+def _attempt_count(call: Mapping[str, Any]) -> int:
+    attempts = call.get("attempts")
+    if isinstance(attempts, list) and attempts:
+        return len(attempts)
+    return attempts if isinstance(attempts, int) and attempts > 0 else 1
+
+
 @dataclass
 class Report:
     """The whole conformance report."""
@@ -121,7 +128,7 @@ class Report:
 
     def calls_used(self) -> int:
         """The calls the run sent: one per attempt where a call records its attempts (retries count)."""
-        return sum(len(call.get("attempts") or [call]) for record in self.records for call in record["calls"])
+        return sum(_attempt_count(call) for record in self.records for call in record["calls"])
 
     def passed(self) -> bool:
         """The run's verdict: no clause that counts failed, and every case ended passed, failed or skipped."""
