@@ -90,11 +90,14 @@ def _duration(seconds: Any) -> str:
 def _run(report: Report) -> str:
     meta = dict(report.meta)
     budget = meta.pop("call_budget", None)
+    # The budget's own count when the run kept one (it includes probes and retries), else the records'.
+    spent = meta.pop("calls_spent", None)
+    used = spent if isinstance(spent, int) and spent > 0 else report.calls_used()
     rows = [(label, _duration(meta.pop(key)) if key == "duration" else meta.pop(key))
             for key, label in _META_LABELS.items() if key in meta]  # fmt: skip
     # Calls used sit beside the duration: together they say what the run cost.
     at = next((i + 1 for i, (k, _) in enumerate(rows) if k == "duration"), len(rows))
-    rows.insert(at, ("calls used", f"{report.calls_used()}" + (f" of a budget of {budget}" if budget else "")))
+    rows.insert(at, ("calls used", f"{used}" + (f" of a budget of {budget}" if budget else "")))
     rows += list(meta.items())
     items = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in rows)
     return f'<section id="run"><h2>Run</h2><dl class="meta">{items}</dl></section>'
