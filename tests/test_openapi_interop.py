@@ -128,6 +128,16 @@ def test_the_examples_phase_sends_the_document_s_specimen_and_it_is_accepted(emu
     assert rates["accepted"] >= 1 and rates["rejected"] == 0, rates
 
 
+def test_an_independently_written_correct_server_passes_as_well(document: dict[str, Any], tmp_path: Path) -> None:
+    # The harmless variant: a second correct implementation, sharing no code with the emulator.
+    from independent_server import create_independent_app
+
+    with serve_in_thread(create_independent_app()) as url:
+        report = run_schemathesis(document, url, tmp_path)
+    assert report["failures"] == [] and report["exit_code"] == 0, report["output"][-3000:]
+    assert report["valid_rates"][OPERATION]["examples"]["accepted"] >= 1
+
+
 def test_a_dollar_ref_inside_an_extension_object_is_reported_unresolvable(
     document: dict[str, Any], emulator_url: str, tmp_path: Path
 ) -> None:
