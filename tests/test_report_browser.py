@@ -172,7 +172,7 @@ def test_five_hundred_failures_load_filter_and_look_right(browser: Any, five_hun
     assert inferred and {c["tier"] for c in inferred} == {"inferred"}
     Select(browser.find_element(By.NAME, "tier")).select_by_value("")
     # Which call broke the rule: the copies' violations sit in the call that broke them, with its attempts.
-    copy = next(c["id"] for c in cases if "_23_copy" in c["id"])
+    copy = next(c["id"] for c in cases if "~23~copy" in c["id"])
     browser.execute_script("location.hash = arguments[0]", copy)
     broken = browser.find_elements(By.CSS_SELECTOR, f"[id='{copy}'] li.call.broke")
     assert broken and "call " in broken[0].text and broken[0].find_elements(By.CSS_SELECTOR, "table.attempts")

@@ -43,8 +43,12 @@ def _cut(text: str, limit: int) -> str:
 
 
 def anchor(kind: str, name: str) -> str:
-    """The element id of a clause or a case: readable, unique, and safe in a URL fragment."""
-    return f"{kind}-" + re.sub(r"[^A-Za-z0-9._-]", lambda m: f"_{ord(m[0]):x}_", name)
+    """The element id of a clause or a case: readable, unique, and safe in a URL fragment.
+
+    Letters, digits, ``.``, ``_`` and ``-`` stay; any other character becomes ``~<hex>~`` (``~``
+    included), so two names never share an anchor.
+    """
+    return f"{kind}-" + re.sub(r"[^A-Za-z0-9._-]", lambda m: f"~{ord(m[0]):x}~", name)
 
 
 def _search_text(parts: Iterable[Any]) -> str:
