@@ -68,6 +68,7 @@ _WHITE_PRINT = 235  # template luminance above which white print legitimately lo
 PAPER_PERCENTILE = 90.0
 #: largest share of the card one panel of an unknown card's design (a band, a portrait) can take.
 MAX_PANEL_SHARE = 0.35
+_ABOVE_PAPER = 8.0  # how much brighter than an unknown card's paper a highlight must be
 _CLIPPED_L = 97.0  # CIELAB lightness of a clipped highlight on the blocking grid
 #: share of its bounding box a foreign blob must fill to pass for a panel of an unknown card's design.
 PANEL_FILL = 0.88
@@ -112,6 +113,25 @@ def clipped_share(card: npt.NDArray[np.uint8], template_luma: npt.NDArray[np.uin
     clipped = darkest >= _CLIP_LEVEL
     expected_dark = template_luma < _WHITE_PRINT
     return float(np.count_nonzero(clipped & expected_dark)) / max(1, int(np.count_nonzero(expected_dark)))
+
+
+def highlight_share(card: npt.NDArray[np.uint8]) -> float:
+    """Share of an unknown card clipped white by highlights: clipped areas that are no panel of its design.
+
+    Without a template there is no telling white print from a highlight by level alone: a white
+    band or panel (a machine-readable zone, a white strip) is clipped as a highlight is.  Such
+    panels are rectangles along the card's sides (see :func:`blocked_share`); a lamp's reflection
+    is a round spot.  A highlight must also be brighter than the paper: on a paper as bright as
+    the clip level itself the threshold rises with it (a highlight on white paper cannot be seen).
+    """
+    darkest = cv2.min(cv2.min(card[:, :, 0], card[:, :, 1]), card[:, :, 2])
+    # The median pixel is paper on almost every card, and stays so under a large highlight.
+    level = max(float(_CLIP_LEVEL), float(np.median(darkest)) + _ABOVE_PAPER)
+    clipped = np.where(darkest >= level, np.float32(1.0), np.float32(0.0))
+    grid = (80, max(8, round(80 * card.shape[0] / card.shape[1])))
+    cells = np.asarray(cv2.resize(clipped, grid, interpolation=cv2.INTER_AREA), np.float32)
+    highlight = (cells >= 0.5) & ~_panels(cells >= 0.5)
+    return float(np.count_nonzero(highlight)) / highlight.size
 
 
 def paper_level(luma: npt.NDArray[np.uint8]) -> float:
@@ -351,7 +371,7 @@ def measure(
     paper = paper_level(luma)
     return Measures(
         blur=sharpness(luma),
-        glare=clipped_share(inner_card, template_luma),
+        glare=clipped_share(inner_card, template_luma) if known_layout else highlight_share(inner_card),
         blocking_within_border=blocked_share(inner_card, inner_template, inner_inside, known_layout=known_layout)
         + overhang,
         insufficient_lighting=paper,

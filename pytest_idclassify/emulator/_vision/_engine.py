@@ -165,10 +165,11 @@ def analyse(
 
 
 def warm_up() -> None:
-    """Build the nine templates and run the whole pipeline once, so the first picture served pays for neither.
+    """Read the nine templates and run the whole pipeline once, so the first picture served pays for neither.
 
-    The templates take most of a second to draw; the first analysis also pays for tables OpenCV and
-    NumPy build on first use (colour conversion to CIELAB, the FFT).  A server calls this at start-up.
+    The templates ship as data (a few milliseconds to read, on first use by any transport); the
+    first analysis also pays for tables OpenCV and NumPy build on first use (colour conversion to
+    CIELAB, the FFT).  A server calls this at start-up.
     """
     card = templates()[0].card
     pad = card.shape[0] // 2
