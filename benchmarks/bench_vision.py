@@ -5,7 +5,8 @@ Run: ``PYTHONPATH=. python benchmarks/bench_vision.py [repeats]``.  Prints, for 
 - analyse / JPEG decode, with and without alarms (the engine against its decode floor);
 - scoring the nine templates in one vectorised step / the 18 separate ``distance()`` calls it replaces;
 - a request's recognition time with vectorised scoring / with the 18 calls (before and after);
-- the first request's template cost: reading the shipped templates / drawing them from the specimens.
+- the first request's template cost: reading the shipped templates / drawing them from the specimens;
+- localisation with the desk's colour model / with the brightness threshold alone (what the model costs).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import cv2
 from pytest_idclassify.emulator._vision import _engine, analyse, decode_image
 from pytest_idclassify.emulator._vision._classify import ASPECT_WEIGHT, Match, _confidence, classify
 from pytest_idclassify.emulator._vision._descriptor import Descriptor, describe, distance
+from pytest_idclassify.emulator._vision._localise import find, locate
 from pytest_idclassify.emulator._vision._templates import TEMPLATE_FILE, Template, draw_cards, read_cards, templates
+from pytest_idclassify.images._cards import _render
 from pytest_idclassify.images._specimens import DOCUMENT_TYPES, render_scene
 
 
@@ -35,6 +38,17 @@ def _median_ms(work: Callable[[], object], repeats: int) -> float:
         work()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples) * 1000.0
+
+
+def _paired_ms(first: Callable[[], object], second: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """Median times of two works run in alternation, so that a change in the machine's load hits both alike."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for samples, work in zip(times, (first, second), strict=True):
+            start = time.perf_counter()
+            work()
+            samples.append(time.perf_counter() - start)
+    return statistics.median(times[0]) * 1000.0, statistics.median(times[1]) * 1000.0
 
 
 def _decode_text(text: bytes) -> object:
@@ -66,11 +80,17 @@ def _engine_classifier(chosen: Callable[[Descriptor, float], Match]) -> Iterator
         _engine.classify = saved  # type: ignore[assignment]
 
 
+def _before(pixels: object) -> object:
+    with _engine_classifier(classify_one_by_one):
+        return analyse(pixels, with_alarms=True)  # type: ignore[arg-type]
+
+
 def _read_templates() -> object:
     return [describe(card) for _, card in read_cards(TEMPLATE_FILE).values()]
 
 
 def _draw_templates() -> object:
+    _render._draw.cache_clear()  # a fresh process has drawn no card yet
     return [describe(card) for _, card in draw_cards().values()]
 
 
@@ -78,7 +98,7 @@ def main(repeats: int = 15) -> None:
     templates()  # read once per process, as the server does
     names = ("decode", "b64+dec", "analyse", "+alarms", "ratio", "score 1", "score18")
     print(f"{'type':<24} " + " ".join(f"{name:>7}" for name in names) + "   (ms)")
-    ratios, scoring, requests = [], [], []
+    ratios, scoring, requests, locating = [], [], [], []
     for doc_type in DOCUMENT_TYPES:
         scene = render_scene(doc_type, seed=1, degradations={"blur": 0.2})
         ok, encoded = cv2.imencode(
@@ -92,11 +112,13 @@ def main(repeats: int = 15) -> None:
         plain = _median_ms(partial(analyse, pixels, with_alarms=False), repeats)
         alarms = _median_ms(partial(analyse, pixels, with_alarms=True), repeats)
         descriptor = templates()[0].descriptor
-        vectorised = _median_ms(partial(classify, descriptor, 1.5), repeats * 4)
-        separate = _median_ms(partial(classify_one_by_one, descriptor, 1.5), repeats * 4)
-        with _engine_classifier(classify_one_by_one):
-            before = _median_ms(partial(analyse, pixels, with_alarms=True), repeats)
-        after = _median_ms(partial(analyse, pixels, with_alarms=True), repeats)
+        vectorised, separate = _paired_ms(
+            partial(classify, descriptor, 1.5), partial(classify_one_by_one, descriptor, 1.5), repeats * 4
+        )
+        after, before = _paired_ms(partial(analyse, pixels, with_alarms=True), partial(_before, pixels), repeats)
+        grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
+        with_desk, bright_only = _paired_ms(partial(find, grey, pixels), partial(locate, grey), repeats)
+        locating.append(with_desk / bright_only)
         ratios.append(alarms / decode)
         scoring.append(vectorised / separate)
         requests.append(after / before)
@@ -107,8 +129,9 @@ def main(repeats: int = 15) -> None:
     print(
         f"median ratio request recognition, vectorised / 18 calls (after / before): {statistics.median(requests):.2f}"
     )
-    read = _median_ms(_read_templates, 5)
-    drawn = _median_ms(_draw_templates, 3)
+    desk_cost = statistics.median(locating)
+    print(f"median ratio localisation with the desk model / brightness threshold alone: {desk_cost:.2f}")
+    read, drawn = _paired_ms(_read_templates, _draw_templates, 3)
     print(f"first request's templates: read {read:.1f} ms / drawn {drawn:.1f} ms = {read / drawn:.3f}")
 
 
