@@ -6,7 +6,8 @@ Run: ``PYTHONPATH=. python benchmarks/bench_vision.py [repeats]``.  Prints, for 
 - scoring the nine templates in one vectorised step / the 18 separate ``distance()`` calls it replaces;
 - a request's recognition time with vectorised scoring / with the 18 calls (before and after);
 - the first request's template cost: reading the shipped templates / drawing them from the specimens;
-- localisation with the desk's colour model / with the brightness threshold alone (what the model costs).
+- localisation with the desk's colour model / with the brightness threshold alone (what the model costs),
+  and a request's recognition with / without it.
 """
 
 from __future__ import annotations
@@ -85,6 +86,19 @@ def _before(pixels: object) -> object:
         return analyse(pixels, with_alarms=True)  # type: ignore[arg-type]
 
 
+def _bright_only(grey: object, colour: object = None) -> object:
+    return find(grey)  # type: ignore[arg-type]
+
+
+def _without_desk_model(pixels: object) -> object:
+    saved = _engine.find
+    _engine.find = _bright_only  # type: ignore[assignment]
+    try:
+        return analyse(pixels, with_alarms=True)  # type: ignore[arg-type]
+    finally:
+        _engine.find = saved  # type: ignore[assignment]
+
+
 def _read_templates() -> object:
     return [describe(card) for _, card in read_cards(TEMPLATE_FILE).values()]
 
@@ -98,7 +112,7 @@ def main(repeats: int = 15) -> None:
     templates()  # read once per process, as the server does
     names = ("decode", "b64+dec", "analyse", "+alarms", "ratio", "score 1", "score18")
     print(f"{'type':<24} " + " ".join(f"{name:>7}" for name in names) + "   (ms)")
-    ratios, scoring, requests, locating = [], [], [], []
+    ratios, scoring, requests, locating, desk_requests = [], [], [], [], []
     for doc_type in DOCUMENT_TYPES:
         scene = render_scene(doc_type, seed=1, degradations={"blur": 0.2})
         ok, encoded = cv2.imencode(
@@ -119,6 +133,10 @@ def main(repeats: int = 15) -> None:
         grey = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
         with_desk, bright_only = _paired_ms(partial(find, grey, pixels), partial(locate, grey), repeats)
         locating.append(with_desk / bright_only)
+        with_model, without_model = _paired_ms(
+            partial(analyse, pixels, with_alarms=True), partial(_without_desk_model, pixels), repeats
+        )
+        desk_requests.append(with_model / without_model)
         ratios.append(alarms / decode)
         scoring.append(vectorised / separate)
         requests.append(after / before)
@@ -131,6 +149,8 @@ def main(repeats: int = 15) -> None:
     )
     desk_cost = statistics.median(locating)
     print(f"median ratio localisation with the desk model / brightness threshold alone: {desk_cost:.2f}")
+    desk_request = statistics.median(desk_requests)
+    print(f"median ratio request recognition with the desk model / without it: {desk_request:.2f}")
     read, drawn = _paired_ms(_read_templates, _draw_templates, 3)
     print(f"first request's templates: read {read:.1f} ms / drawn {drawn:.1f} ms = {read / drawn:.3f}")
 

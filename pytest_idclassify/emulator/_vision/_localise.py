@@ -154,8 +154,12 @@ def _unlike_desk(colour: npt.NDArray[np.uint8], bright: npt.NDArray[np.uint8]) -
     offset = np.ascontiguousarray(lab - centre)
     squared = cv2.transform(cv2.multiply(offset, offset), weights.reshape(1, 3))
     _, unlike = cv2.threshold(squared, (DESK_DISTANCE * spread) ** 2, 255, cv2.THRESH_BINARY)
+    # Opening drops thin clutter on the desk (a cable, a pen stroke) before it can join the card.
+    side = max(3, (min(half_size) // 60) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    unlike = cv2.morphologyEx(unlike.astype(np.uint8), cv2.MORPH_OPEN, kernel, iterations=2)
     # Enlarged back with interpolation and cut at the middle, the mask's edge stays where it was.
-    enlarged = cv2.resize(unlike.astype(np.uint8), (width, height), interpolation=cv2.INTER_LINEAR)
+    enlarged = cv2.resize(unlike, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.asarray(np.where(enlarged >= 128, np.uint8(255), np.uint8(0)), np.uint8)
 
 
@@ -181,10 +185,10 @@ def _card_region(
         return core, None, None
     side = max(3, (min(small.shape[:2]) // 60) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-    # Opening drops thin clutter on the desk (a cable, a pen stroke) before it can join the card.
-    unlike = np.asarray(cv2.morphologyEx(unlike, cv2.MORPH_OPEN, kernel, iterations=2), np.uint8)
     seed = np.zeros_like(bright)
     cv2.drawContours(seed, [core], -1, 255, -1)
+    if cv2.countNonZero(unlike & ~seed) < (MIN_GROWTH - 1.0) * cv2.countNonZero(seed):
+        return core, None, unlike  # too little unlike the desk beyond the bright region to grow it by a band
     union = np.asarray(cv2.morphologyEx(unlike | seed, cv2.MORPH_CLOSE, kernel, iterations=2), np.uint8)
     grown, _ = cv2.findContours(union, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     inside = [c for c in grown if cv2.pointPolygonTest(c, _interior_point(core), False) >= 0]
