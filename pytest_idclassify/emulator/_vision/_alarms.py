@@ -186,10 +186,10 @@ def blocked_share(
     The card is read on a coarse grid (80 cells across) in CIELAB.  A cell is foreign when the card
     is smooth around it (an occluder has no print) and it departs from what the card should show
     there: the template's print when the type is told (``known_layout``), else the card's own paper.
-    The card's lightness is matched to the reference with a robust gain and offset first, so
+    Against a template, the card's lightness is matched with a robust gain and offset first, so
     darkness, blur and a copy's lost colour barely count; clipped highlights are left to the glare
-    alarm.  Only a blob that is not a panel along the card's sides (a band, a portrait's frame)
-    counts: an unknown card's own design never reads as an object over it.
+    alarm.  On an unknown card, only a blob that is not a panel along the card's sides (a band, a
+    portrait's frame) counts: its own design never reads as an object over it.
     """
     grid = (80, max(8, round(80 * card.shape[0] / card.shape[1])))
     seen = _lab(card, grid)
@@ -225,8 +225,8 @@ def _panels(departs: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """Cells of the regions unlike the paper that are panels along the card's sides.
 
     A card's own bands, portrait frames and panels are rectangles aligned with its sides, print
-    and lettering included: their outlines fill their bounding box.  A thumb, a finger or a coin does not (an upright
-    ellipse fills 79% of it), nor does a panel with an object lying across its edge.
+    and lettering included: their outlines fill their bounding box.  A thumb, a finger or a coin
+    does not (an upright ellipse fills 79% of it), nor does a panel with an object across its edge.
     """
     # A band's light lettering leaves holes in it: the panel is its outline, filled.  No closing:
     # it would bridge the strip of paper between two panels and merge them into one odd shape.
