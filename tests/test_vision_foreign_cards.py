@@ -66,7 +66,7 @@ class Style:
         return f"{self.band}-{self.portrait}-{self.desk}-{self.angle:+.0f}deg-s{self.seed}"
 
 
-def _text_lines(card: Image, x0: int, y0: int, x1: int, y1: int, ink: tuple[int, int, int], rng: Any) -> None:
+def _text_lines(card: Image, x0: int, y0: int, y1: int, ink: tuple[int, int, int], rng: Any) -> None:
     words = ("SURNAME", "GIVEN NAMES", "DATE OF BIRTH", "NATIONALITY", "DOCUMENT NO", "EXPIRY")
     y = y0
     step = max(40, (y1 - y0) // 5)
@@ -76,7 +76,6 @@ def _text_lines(card: Image, x0: int, y0: int, x1: int, y1: int, ink: tuple[int,
         value = "".join(chr(int(c)) for c in rng.integers(65, 91, int(rng.integers(6, 14))))
         cv2.putText(card, value, (x0, y + 38), _FONT, 0.85, ink, 2, cv2.LINE_AA)
         y += step
-    del x1
 
 
 def _portrait(card: Image, x0: int, y0: int, x1: int, y1: int, rng: Any) -> None:
@@ -122,7 +121,7 @@ def draw_card(style: Style) -> Image:
     else:
         px0, tx0 = width - 34 - portrait_w, 40
     _portrait(card, px0, top, px0 + portrait_w, bottom, rng)
-    _text_lines(card, tx0, top, tx0 + 400, bottom, ink, rng)
+    _text_lines(card, tx0, top, bottom, ink, rng)
     return card
 
 
