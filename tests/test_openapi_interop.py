@@ -186,8 +186,12 @@ def _post(base_url: str, body: dict[str, Any]) -> httpx.Response:
     return httpx.post(url, json=body, headers={"X-Auth-Token": TOKEN}, timeout=30)
 
 
+#: how far the emulator's answer may drift from the recorded example as its recognition is tuned.
+CORNER_SLACK_PX, CONFIDENCE_SLACK = 4, 0.03
+
+
 def test_the_document_examples_are_real(document: dict[str, Any], emulator_url: str) -> None:
-    """The request example is an image the emulator serves, and it answers exactly the 200 example."""
+    """The request example is an image the emulator serves, and it answers what the 200 example shows."""
     media = document["paths"][API_PATH]["post"]["requestBody"]["content"]["application/json"]
     request = media["examples"]["specimen"]["value"]
     image = probe(base64.b64decode(request["data"]))
@@ -195,7 +199,14 @@ def test_the_document_examples_are_real(document: dict[str, Any], emulator_url: 
     answer = _post(emulator_url, request)
     responses = document["paths"][API_PATH]["post"]["responses"]
     assert answer.status_code == 200
-    assert answer.json() == responses["200"]["content"]["application/json"]["examples"]["specimen"]["value"]
+    got, shown = answer.json()["result"], responses["200"]["content"]["application/json"]["examples"]["specimen"]
+    refresh = (f"the emulator now answers {json.dumps(answer.json())}: put it in schemas/source/examples.json "
+               "(specimen.answer) and run `idclassify schemas build`")  # fmt: skip
+    want = shown["value"]["result"]
+    assert (got["type"], got["alarm_result"]) == (want["type"], want["alarm_result"]), refresh
+    pairs = zip(got["location"], want["location"], strict=True)
+    corners = [abs(a - b) for p, q in pairs for a, b in zip(p, q, strict=True)]
+    assert max(corners) <= CORNER_SLACK_PX and abs(got["confidence"] - want["confidence"]) <= CONFIDENCE_SLACK, refresh
     error = responses["400"]["content"]["application/json"]["examples"]["page"]["value"]
     assert error == {"error_code": "AIS.0103", "error_msg": "The image size does not meet the requirements."}
 
