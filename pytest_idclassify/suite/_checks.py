@@ -17,10 +17,19 @@ from pytest_idclassify.validation import Violation, checked_clauses, request_ima
 
 @dataclass(frozen=True)
 class Verdict:
-    """The checks of one case: the clauses it exercised and the violations found."""
+    """The checks of one case: the clauses it exercised and the violations found.
+
+    Attributes:
+        exercised: every clause some answer of the case was held to.
+        violations: what was wrong, one per clause and message.
+        calls: for each violation, the index of the call whose answer broke it (``None`` when
+            the rule spans calls, as relations do).
+
+    """
 
     exercised: frozenset[str]
     violations: tuple[Violation, ...]
+    calls: tuple[int | None, ...] = ()
 
 
 def _said(outcome: Outcome) -> str:
@@ -101,13 +110,13 @@ def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
 def check_case(case: Case, exchanges: Sequence[Exchange], *, strict: bool = False) -> Verdict:
     """Check every answer of ``case`` (shape, cross-field, error mapping) and its expectation or relation."""
     exercised = {case.clause, *_request_companions(case), "behaviour.statuses"}
-    violations: list[Violation] = []
-    for exchange in exchanges:
+    found: list[tuple[Violation, int | None]] = []
+    for index, exchange in enumerate(exchanges):
         outcome = exchange.outcome
         request = exchange.body if isinstance(exchange.body, dict) else None
         # Read the image's size from its header once, for both the checks and the list of what they covered.
         size, headers = request_image_size(request), outcome.headers
-        violations += validate_response(
+        violations = validate_response(
             outcome.body, status=outcome.status, request=request, strict=strict, image_size=size, headers=headers
         )
         exercised |= checked_clauses(
@@ -116,11 +125,14 @@ def check_case(case: Case, exchanges: Sequence[Exchange], *, strict: bool = Fals
         if outcome.status >= 500:
             # No case asks for a fault: a server error (after the client's retries) is the service failing.
             violations.append(Violation("behaviour.statuses", "", f"a server error: {_said(outcome)}"))
+        found += [(v, index) for v in violations]
     outcomes = [e.outcome for e in exchanges]
     if case.expect is not None:
-        violations += _expectation(case, outcomes[0])
+        found += [(v, 0) for v in _expectation(case, outcomes[0])]
     else:
-        violations += _relation(case, outcomes)
-    # One violation per clause and message is enough, however many calls repeated it.
-    unique = list(dict.fromkeys(violations))
-    return Verdict(frozenset(exercised), tuple(unique))
+        found += [(v, None) for v in _relation(case, outcomes)]
+    # One violation per clause and message is enough, however many calls repeated it: the first call names it.
+    first: dict[Violation, int | None] = {}
+    for violation, call in found:
+        first.setdefault(violation, call)
+    return Verdict(frozenset(exercised), tuple(first), tuple(first.values()))

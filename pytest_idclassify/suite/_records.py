@@ -80,9 +80,10 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
         "outcome": "failed" if verdict.violations else "passed",
         "calls": calls,
         "exercised": sorted(verdict.exercised),
+        # ``call``: the 0-based index of the call whose answer broke the rule; None when it spans calls.
         "violations": [
-            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed}
-            for v in verdict.violations
+            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed, "call": call}
+            for v, call in zip(verdict.violations, verdict.calls or [None] * len(verdict.violations), strict=True)
         ],
     }
     if verdict.violations and thumbnails:

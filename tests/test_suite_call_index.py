@@ -1,0 +1,45 @@
+"""Which call of a case broke which rule: each violation names its call, a relation names none."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from mutants._run import app_target
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from pytest_idclassify._paths import source_dir
+from pytest_idclassify.cases import gate_cases
+from pytest_idclassify.emulator import API_PATH
+from pytest_idclassify.suite import check_case
+from pytest_idclassify.suite._records import case_record
+from pytest_idclassify.suite._urlhost import LoopbackImageServer
+
+
+def _second_answer_broken() -> Starlette:
+    """Answers every odd call with a full result, every even one with a result that lacks its location."""
+    good = json.loads((source_dir() / "examples.json").read_text(encoding="utf-8"))["specimen"]["answer"]
+    counter = itertools.count()
+
+    async def classify(request: Request) -> JSONResponse:
+        await request.body()
+        body = good if next(counter) % 2 == 0 else {"result": {"type": "id_card", "confidence": 0.9}}
+        return JSONResponse(body, headers={"X-Request-Id": "r-1"})
+
+    return Starlette(routes=[Route(API_PATH, classify, methods=["POST"])])
+
+
+def test_a_violation_names_the_call_that_broke_it_and_a_relation_names_none() -> None:
+    case = next(c for c in gate_cases() if c.id == "behaviour.deterministic[specimen-twice]")
+    with LoopbackImageServer().running() as images, app_target(_second_answer_broken(), images) as target:
+        exchanges = [target.send(call) for call in case.calls]
+    verdict = check_case(case, exchanges)
+    record = case_record(case, exchanges, verdict, thumbnails=False)
+    by_clause = {v["clause"]: v for v in record["violations"]}
+    assert len(verdict.calls) == len(verdict.violations)
+    shape = [v for v in record["violations"] if v["clause"].startswith("response.result")]
+    assert shape and {v["call"] for v in shape} == {1}, record["violations"]
+    assert by_clause["behaviour.deterministic"]["call"] is None
