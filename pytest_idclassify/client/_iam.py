@@ -14,6 +14,7 @@ import httpx
 
 from pytest_idclassify.client._masking import mask_secret
 from pytest_idclassify.errors import ConfigurationError, TransportError
+from pytest_idclassify.redaction import redact_text, remember
 
 logger = logging.getLogger("pytest_idclassify.client")
 
@@ -143,17 +144,19 @@ class IamTokenSource:
 
     def _accept(self, response: httpx.Response) -> IamToken:
         if response.status_code >= 500:
-            raise TransportError(
+            raise TransportError(redact_text(
                 f"IAM at {self._url} answered {response.status_code} to the token request: {_error_text(response)}; "
                 "try again later or check IDCLASSIFY_IAM_ENDPOINT"
-            )
+            ))  # fmt: skip
         if response.status_code not in (200, 201):
-            raise ConfigurationError(
+            raise ConfigurationError(redact_text(
                 f"IAM at {self._url} refused a token for user {self._user!r} in domain {self._domain!r} "
                 f"scoped to project {self._project_id!r}: {response.status_code} {_error_text(response)}; check "
                 "IDCLASSIFY_IAM_USER, IDCLASSIFY_IAM_PASSWORD, IDCLASSIFY_IAM_DOMAIN and IDCLASSIFY_PROJECT_ID"
-            )
+            ))  # fmt: skip
         value = response.headers.get("x-subject-token", "")
+        # From now on the token is hidden by value wherever it could be printed or written.
+        remember(value)
         if not value:
             raise TransportError(
                 f"IAM at {self._url} answered {response.status_code} without an X-Subject-Token header; "
@@ -171,9 +174,9 @@ class IamTokenSource:
         return token
 
     def _unreachable(self, exc: httpx.HTTPError) -> TransportError:
-        return TransportError(
+        return TransportError(redact_text(
             f"IAM at {self._url} could not be reached: {type(exc).__name__}: {exc}; check IDCLASSIFY_IAM_ENDPOINT"
-        )
+        ))  # fmt: skip
 
     def token(self) -> str:
         """Return a valid token, fetching one when none is cached or it expires soon."""

@@ -37,7 +37,8 @@ def _masked(headers: httpx.Headers) -> httpx.Headers:
 def _decode_json(content: bytes) -> Any:
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # Too deep for the parser (the client refuses such answers first; see max_json_depth).
         return _MISSING
 
 
