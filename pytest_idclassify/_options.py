@@ -82,6 +82,8 @@ OPTIONS: tuple[Option, ...] = (
            "images and labels.json"),
     Option("metrics-threshold", "fail the run when type accuracy (0..1) falls below this; without it metrics "
            "are figures only"),
+    Option("redact-names-file", "a file of extra names whose values are secrets (one per line: word, =word or "
+           "prefix*), redacted in cassettes, reports and logs besides the shipped ones"),
 )  # fmt: skip
 
 BY_NAME = {option.name: option for option in OPTIONS}

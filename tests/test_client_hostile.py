@@ -15,7 +15,6 @@ import sys
 from collections.abc import Iterator
 
 import pytest
-
 from hostile_servers import hostile_server
 
 #: A case that took longer than this hangs, whatever the machine's load.

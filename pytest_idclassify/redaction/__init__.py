@@ -63,6 +63,7 @@ __all__ = [
     "is_hidden",
     "normalize_name",
     "redact_body",
+    "redact_body_bytes",
     "redact_headers",
     "redact_mapping",
     "redact_text",

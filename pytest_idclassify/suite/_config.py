@@ -34,6 +34,7 @@ class SuiteConfig:
     upload_hook: str | None = None
     metrics: str | None = None
     metrics_threshold: float | None = None
+    redact_names_file: Path | None = None
     #: how many pytest-xdist workers share the run (and so its call budget); 1 without xdist.
     workers: int = 1
 
@@ -96,6 +97,11 @@ def resolve(
         elif name == "metrics-threshold":
             values[key] = float(_as_number(where, text, float))
         elif name in ("report-json", "report-html", "cassette-dir"):
+            values[key] = Path(text)
+        elif name == "redact-names-file":
+            from pytest_idclassify.redaction import rules_from_file
+
+            rules_from_file(text, where)  # a bad file is reported now, naming the setting as typed
             values[key] = Path(text)
         else:
             values[key] = text

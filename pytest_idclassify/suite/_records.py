@@ -9,6 +9,7 @@ from typing import Any
 
 from pytest_idclassify.cases import Case, ImageSource
 from pytest_idclassify.client import summarize_body
+from pytest_idclassify.redaction import redact_mapping, redact_text
 from pytest_idclassify.report._model import trimmed
 from pytest_idclassify.suite._checks import Verdict
 from pytest_idclassify.suite._target import Exchange
@@ -67,6 +68,8 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
             for v in verdict.violations
         ],
     }
+    # Redacted here, so the JUnit properties, the JSON and the HTML report all get the redacted record.
+    record = redact_mapping(record)
     if verdict.violations and thumbnails:
         images = [i for e in exchanges for i in e.images if all_images or _synthetic(i)]
         record["thumbnails"] = [t for t in (_thumbnail(i) for i in images[:3]) if t]
@@ -76,4 +79,15 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
 def skipped_record(case: Case, reason: str) -> dict[str, Any]:
     """The record of a case the target could not run, with the reason."""
     return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "skipped",
-            "skip_reason": reason, "calls": [], "exercised": [], "violations": []}  # fmt: skip
+            "skip_reason": redact_text(reason), "calls": [], "exercised": [], "violations": []}  # fmt: skip
+
+
+def error_record(case: Case, error: Exception) -> dict[str, Any]:
+    """The record of a case whose call ended in an error (an answer too large, too slow, too deep...).
+
+    The case's clause fails with the error's message: the target did not give a usable answer.
+    """
+    message = redact_text(f"{type(error).__name__}: {error}")
+    violation = {"clause": case.clause, "pointer": "", "message": message, "assumed": case.assumed}
+    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "failed", "calls": [],
+            "exercised": [case.clause], "error": message, "violations": [violation]}  # fmt: skip
