@@ -64,7 +64,7 @@ _WHAT = {
     "userinfo": "URL userinfo (the {name} before '@')",
     "authorization": "{name}= in an Authorization header",
     "text": "{name} in a text value",
-    "echo": "a value that is redacted elsewhere, echoed",
+    "echo": "an echo of a value that is redacted elsewhere",
     "project-id": "a project id ({name}) instead of its placeholder",
 }
 

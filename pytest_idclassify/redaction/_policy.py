@@ -246,13 +246,14 @@ class RedactionPolicy:
         netloc = parts.netloc
         if "@" in netloc:
             userinfo, _, host = netloc.rpartition("@")
-            if userinfo != REDACTED:
+            # Percent-encoded: brackets in a netloc read as an IPv6 host, and urlsplit refuses that.
+            if not is_hidden(userinfo):
                 user, _, password = userinfo.partition(":")
                 for value in (user, password):
                     self.add(unquote_plus(value))
                     self.add(value)
                 self.note("userinfo", "password" if password else "user")
-                netloc = f"{REDACTED}@{host}"
+                netloc = f"{quote(REDACTED)}@{host}"
         path = self._redact_path(parts.path)
         query = self.redact_params(parts.query, "query")
         fragment = (
