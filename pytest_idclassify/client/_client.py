@@ -28,9 +28,11 @@ from pytest_idclassify.client._outcome import Outcome, SentRequest
 from pytest_idclassify.client._reading import ReadLimits, aread_bounded, read_bounded
 from pytest_idclassify.client._retry import RETRYABLE_ERRORS, RetryPolicy
 from pytest_idclassify.errors import CallTimeoutError, TransportError
-from pytest_idclassify.redaction import default_policy, redact_mapping, redact_text, redact_url
+from pytest_idclassify.redaction import default_policy, redact_logs, redact_mapping, redact_text, redact_url
 
 logger = logging.getLogger("pytest_idclassify.client")
+# The client's own log and httpx's (URLs, headers) pass through the redaction policy first.
+redact_logs()
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 _NOT_GIVEN: Any = object()

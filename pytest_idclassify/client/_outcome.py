@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
@@ -84,7 +84,9 @@ class SentRequest:
         return summarize_body(self.body)
 
     def __repr__(self) -> str:
-        return (
+        from pytest_idclassify.redaction import redact_text
+
+        return redact_text(
             f"SentRequest(method={self.method!r}, url={self.url!r}, headers={dict(self.headers.items())!r}, "
             f"body={self.summary()!r})"
         )
@@ -138,6 +140,12 @@ class Outcome:
             waits=waits,
             sent=SentRequest.from_httpx(response.request),
         )
+
+    def __repr__(self) -> str:
+        from pytest_idclassify.redaction import redact_text
+
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return redact_text(f"Outcome({shown})")
 
     @property
     def error_code(self) -> str | None:

@@ -29,6 +29,7 @@ from typing import Any
 
 from pytest_idclassify.redaction._bodies import MAX_INFLATED, inflate, redact_body_bytes
 from pytest_idclassify.redaction._images import image_in_base64, image_mark, replace_images
+from pytest_idclassify.redaction._logging import REDACTED_LOGGERS, RedactingFilter, redact_logs
 from pytest_idclassify.redaction._names import (
     NAMES_FILE_VAR,
     NameRules,
@@ -52,7 +53,9 @@ __all__ = [
     "NAMES_FILE_VAR",
     "PROJECT_PLACEHOLDER",
     "REDACTED",
+    "REDACTED_LOGGERS",
     "NameRules",
+    "RedactingFilter",
     "Redaction",
     "RedactionPolicy",
     "default_policy",
@@ -65,6 +68,7 @@ __all__ = [
     "redact_body",
     "redact_body_bytes",
     "redact_headers",
+    "redact_logs",
     "redact_mapping",
     "redact_text",
     "redact_url",

@@ -52,8 +52,9 @@ _SCHEME_TOKEN = re.compile(
 )
 _PKI_TOKEN = re.compile(r"\bMII[A-Za-z0-9+/=_-]{40,}")
 _HIDDEN = r"\[REDACTED\]|%5BREDACTED%5D|\{[a-z_]+\}"
+# "name": "value", 'name' => 'value', and (b'name', b'value') as httpcore's trace prints headers.
 _QUOTED_PAIR = re.compile(
-    r"(?P<q>[\"'])(?P<name>[A-Za-z][\w.\-]{0,80})(?P=q)\s*(?::|=>?)\s*"
+    r"(?P<q>[\"'])(?P<name>[A-Za-z][\w.\-]{0,80})(?P=q)\s*(?::|=>?|,)\s*b?"
     r"(?P<q2>[\"'])(?P<value>(?:\\.|(?!(?P=q2))[^\\\n])*)(?P=q2)"
 )
 _NAME_VALUE = re.compile(
