@@ -105,3 +105,22 @@ def test_the_baseline_answer_is_read_whole(hostile_url: str) -> None:
     # The harmless variant: a small answer passes every bound untouched.
     assert run_case(hostile_url, "ok", "sync", {})["status"] == 200
     assert run_case(hostile_url, "ok", "async", {})["status"] == 200
+
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.mark.parametrize(("behaviour", "says"), [("deep", "max_json_depth"), ("bomb", "max_decoded_bytes")])
+def test_the_suite_turns_a_hostile_answer_into_a_failed_case_with_the_reason(
+    pytester: pytest.Pytester, hostile_url: str, behaviour: str, says: str
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "request.image.side",
+        f"--idclassify-base-url={hostile_url}/{behaviour}", "--idclassify-project-id=p1", "--idclassify-auth=none",
+        "-rf", timeout=HANG_GUARD_SECONDS,
+    )  # fmt: skip
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) >= 3 and not outcomes.get("errors"), outcomes
+    text = result.stdout.str()
+    assert text.count(says) >= outcomes["failed"], "each failed case names the bound it hit"
+    assert "Traceback" not in text
