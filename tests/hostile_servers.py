@@ -16,9 +16,13 @@ The first path segment picks the behaviour, so one server covers every case:
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import socket
 import socketserver
 import struct
+import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -140,3 +144,58 @@ def hostile_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+#: The client side of a case: one call in a fresh interpreter, printing what it ended with, how
+#: long it took and how much its peak RSS grew over a warmed-up client's.
+CLIENT_CASE = r"""
+import asyncio, json, resource, sys, time
+from pytest_idclassify.client import AsyncIdClassifyClient, ClientConfig, IdClassifyClient
+
+base, behaviour, mode, settings = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+project = "0123456789abcdef0123456789abcdef"
+warm = ClientConfig(endpoint=f"{base}/ok", project_id=project, auth="none")
+config = ClientConfig(endpoint=f"{base}/{behaviour}", project_id=project, auth="none", **settings)
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def call_sync():
+    with IdClassifyClient(warm) as client:
+        client.post(json={})
+    before = peak_mb()
+    with IdClassifyClient(config, sleep=time.sleep) as client:
+        return before, client.post(json={})
+
+async def call_async():
+    async with AsyncIdClassifyClient(warm) as client:
+        await client.post(json={})
+    before = peak_mb()
+    async with AsyncIdClassifyClient(config) as client:
+        return before, await client.post(json={})
+
+started = time.monotonic()
+before = peak_mb()
+try:
+    before, outcome = call_sync() if mode == "sync" else asyncio.run(call_async())
+    result = {"status": outcome.status}
+except Exception as exc:
+    result = {"error": type(exc).__name__, "module": type(exc).__module__, "message": str(exc)}
+result["elapsed"] = time.monotonic() - started
+result["growth_mb"] = peak_mb() - before
+print(json.dumps(result))
+"""
+
+
+def run_client_case(
+    url: str, behaviour: str, mode: str, settings: dict[str, object], guard: float
+) -> dict[str, object]:
+    """Run :data:`CLIENT_CASE` against ``url/behaviour`` (``mode`` sync or async); ``guard`` stops a hang."""
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENT_CASE, url, behaviour, mode, json.dumps(settings)],
+        capture_output=True, text=True, timeout=guard, env={**os.environ, "PYTHONHASHSEED": "0"},
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"the client case failed to run: {done.stderr[-2000:]}")
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result

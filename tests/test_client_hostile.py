@@ -8,56 +8,14 @@ how long each case takes are printed by benchmarks/bench_client_hostile.py.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
-from hostile_servers import hostile_server
+from hostile_servers import hostile_server, run_client_case
 
 #: A case that took longer than this hangs, whatever the machine's load.
 HANG_GUARD_SECONDS = 180
 MAX_GROWTH_MB = 300
-
-CHILD = r"""
-import asyncio, json, resource, sys, time
-from pytest_idclassify.client import AsyncIdClassifyClient, ClientConfig, IdClassifyClient
-
-base, behaviour, mode, settings = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-project = "0123456789abcdef0123456789abcdef"
-warm = ClientConfig(endpoint=f"{base}/ok", project_id=project, auth="none")
-config = ClientConfig(endpoint=f"{base}/{behaviour}", project_id=project, auth="none", **settings)
-
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-def call_sync():
-    with IdClassifyClient(warm) as client:
-        client.post(json={})
-    before = peak_mb()
-    with IdClassifyClient(config, sleep=time.sleep) as client:
-        return before, client.post(json={})
-
-async def call_async():
-    async with AsyncIdClassifyClient(warm) as client:
-        await client.post(json={})
-    before = peak_mb()
-    async with AsyncIdClassifyClient(config) as client:
-        return before, await client.post(json={})
-
-started = time.monotonic()
-before = peak_mb()
-try:
-    before, outcome = call_sync() if mode == "sync" else asyncio.run(call_async())
-    result = {"status": outcome.status}
-except Exception as exc:
-    result = {"error": type(exc).__name__, "module": type(exc).__module__, "message": str(exc)}
-result["elapsed"] = time.monotonic() - started
-result["growth_mb"] = peak_mb() - before
-print(json.dumps(result))
-"""
 
 CASES = [
     ("bomb", {}, "ResponseTooLargeError", "decompressed"),
@@ -79,13 +37,7 @@ def hostile_url() -> Iterator[str]:
 
 def run_case(url: str, behaviour: str, mode: str, settings: dict[str, object]) -> dict[str, object]:
     """Run one call in a fresh interpreter and return what it reported."""
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, url, behaviour, mode, json.dumps(settings)],
-        capture_output=True, text=True, timeout=HANG_GUARD_SECONDS, env={**os.environ, "PYTHONHASHSEED": "0"},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_client_case(url, behaviour, mode, settings, HANG_GUARD_SECONDS)
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

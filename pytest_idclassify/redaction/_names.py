@@ -18,6 +18,7 @@ _SEPARATORS = re.compile(r"[-_.\s]+")
 _RULE = re.compile(r"^=?[a-z0-9*?\[\]._-]+$")
 
 
+@lru_cache(maxsize=8192)
 def normalize_name(name: str) -> str:
     """Return ``name`` as rules compare it: lowercase, without ``-``, ``_``, ``.`` and spaces."""
     return _SEPARATORS.sub("", name.lower())

@@ -35,6 +35,8 @@ PROJECT_PLACEHOLDER = "{project_id}"
 ENTERPRISE_PLACEHOLDER = "{enterprise_project_id}"
 #: Values shorter than this are not searched for elsewhere: they would match ordinary words.
 MIN_SECRET = 8
+#: Values longer than this are hidden where they are but not searched for elsewhere (no secret is).
+MAX_SECRET = 16384
 #: Nesting deeper than this is not walked (its leaves are replaced whole).
 MAX_DEPTH = 200
 
@@ -45,22 +47,24 @@ _ENTERPRISE_NAMES = frozenset({"enterpriseprojectid"})
 _OCR_PATH = re.compile(r"^(?P<head>/v\d+/)(?P<pid>[^/]+)(?P<tail>/ocr/.*)?$")
 _IAM_PROJECT_PATH = re.compile(r"^(?P<head>/v3/projects/)(?P<pid>[^/]+)(?P<tail>/.*)?$")
 _SIGNED_AUTHORIZATION = re.compile(r"^(?P<alg>[A-Za-z0-9-]+-HMAC-SHA256)\s+(?P<rest>.*)$", re.S)
-_URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>\\`]+")
 # A credential after an auth scheme holds a digit or a base64/JWT sign; "Basic authentication" is prose.
 _SCHEME_TOKEN = re.compile(
     r"\b(?P<scheme>Bearer|Basic|Digest)\s+(?P<value>(?=[^\s]*[0-9=+/._~-])[A-Za-z0-9._~+/=-]{8,})"
 )
-_PKI_TOKEN = re.compile(r"\bMII[A-Za-z0-9+/=_-]{40,}")
+_PKI_TOKEN = re.compile(r"\bMII[A-Za-z0-9+/=_-]{40,16384}")
 _HIDDEN = r"\[REDACTED\]|%5BREDACTED%5D|\{[a-z_]+\}"
 # "name": "value", 'name' => 'value', and (b'name', b'value') as httpcore's trace prints headers.
 _QUOTED_PAIR = re.compile(
     r"(?P<q>[\"'])(?P<name>[A-Za-z][\w.\-]{0,80})(?P=q)\s*(?::|=>?|,)\s*b?"
     r"(?P<q2>[\"'])(?P<value>(?:\\.|(?!(?P=q2))[^\\\n])*)(?P=q2)"
 )
-_NAME_VALUE = re.compile(
-    r"(?<![\w.\-%])(?P<name>[A-Za-z][\w.\-]{0,80})=(?:(?P<q>[\"'])(?P<quoted>(?:\\.|(?!(?P=q))[^\\\n])*)(?P=q)"
-    r"|(?P<value>" + _HIDDEN + r"|[^\s&\"'<>,;#)\]}]+))"
+# A name=value pair, matched at each "=" rather than at every position of the text (fast on megabytes).
+_NAME_BEFORE = re.compile(r"(?<![\w.\-%])(?P<name>[A-Za-z][\w.\-]{0,80})=$")
+_VALUE_AFTER = re.compile(
+    r"(?:(?P<q>[\"'])(?P<quoted>(?:\\.|(?!(?P=q))[^\\\n])*)(?P=q)|(?P<value>" + _HIDDEN + r"|[^\s&\"'<>,;#)\]}]+))"
 )
+_SCHEME_BEFORE = re.compile(r"(?<![\w+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,31}$")
+_URL_AFTER = re.compile(r"[^\s\"'<>\\`]+")
 _HEADER_LINE = re.compile(r"^(?P<name>[A-Za-z][\w\-]{0,80}):[ \t]*(?P<value>\S[^\r\n]*)$", re.M)
 _FORM = re.compile(r"^[\w.\-%+\[\]]+=[^&\s]*(?:&[\w.\-%+\[\]]+=[^&\s]*)*$")
 
@@ -108,6 +112,7 @@ class RedactionPolicy:
         self.names = names if names is not None else environment_rules()
         self._lock = threading.RLock()
         self._secrets: dict[str, str] = {}
+        self._longest_first: list[tuple[str, str]] | None = None
         self._events: list[Redaction] | None = None
         if from_environment:
             self.add_environment()
@@ -120,13 +125,16 @@ class RedactionPolicy:
 
     def add(self, value: str | None, replacement: str = REDACTED) -> None:
         """Remember ``value`` to be replaced everywhere (ignored below 8 characters or when a placeholder)."""
-        if not value or len(value) < MIN_SECRET or is_hidden(value) or REDACTED in value:
+        if not value or not MIN_SECRET <= len(value) <= MAX_SECRET or is_hidden(value) or REDACTED in value:
             return
         with self._lock:
-            self._secrets.setdefault(value, replacement)
+            if value in self._secrets:
+                return
+            self._secrets[value] = replacement
             encoded = quote(value, safe="")
             if encoded != value:
                 self._secrets.setdefault(encoded, replacement)
+            self._longest_first = None
 
     def add_environment(self, environ: Mapping[str, str] | None = None) -> None:
         """Remember the credentials and project ids set in the client's environment variables."""
@@ -158,8 +166,10 @@ class RedactionPolicy:
 
     def scrub(self, text: str) -> str:
         """Return ``text`` with every remembered value replaced (longest first); names are not looked at."""
-        with self._lock:
-            items = sorted(self._secrets.items(), key=lambda item: -len(item[0]))
+        items = self._longest_first
+        if items is None:
+            with self._lock:
+                items = self._longest_first = sorted(self._secrets.items(), key=lambda item: -len(item[0]))
         for value, replacement in items:
             if value in text:
                 text = text.replace(value, replacement)
@@ -389,16 +399,50 @@ class RedactionPolicy:
             return text
         text = replace_images(text, lambda _raw: self.note("image"))
         if "://" in text:
-            text = _URL_IN_TEXT.sub(lambda m: self.redact_url(m.group()), text)
-        text = _SCHEME_TOKEN.sub(lambda m: f"{m['scheme']} {self.hide('text', m['scheme'], m['value'])}", text)
-        text = _PKI_TOKEN.sub(lambda m: self.hide("text", "token", m.group()), text)
+            text = self._urls_in(text)
+        if "Bearer" in text or "Basic" in text or "Digest" in text:
+            text = _SCHEME_TOKEN.sub(lambda m: f"{m['scheme']} {self.hide('text', m['scheme'], m['value'])}", text)
+        if "MII" in text:
+            text = _PKI_TOKEN.sub(lambda m: self.hide("text", "token", m.group()), text)
         if "'" in text or '"' in text:
             text = _QUOTED_PAIR.sub(self._quoted_pair, text)
         if "=" in text:
-            text = _NAME_VALUE.sub(self._name_value, text)
+            text = self._name_values_in(text)
         if ":" in text:
             text = _HEADER_LINE.sub(self._header_line, text)
         return self.scrub(text)
+
+    def _urls_in(self, text: str) -> str:
+        out, last = [], 0
+        for anchor in re.finditer("://", text):
+            start = anchor.start()
+            if start < last:
+                continue
+            scheme = _SCHEME_BEFORE.search(text, max(last, start - 32), start)
+            rest = _URL_AFTER.match(text, anchor.end())
+            if scheme is None or rest is None:
+                continue
+            out += [text[last : scheme.start()], self.redact_url(text[scheme.start() : rest.end()])]
+            last = rest.end()
+        return "".join(out) + text[last:] if out else text
+
+    def _name_values_in(self, text: str) -> str:
+        out, last = [], 0
+        for anchor in re.finditer("=", text):
+            at = anchor.start()
+            if at < last:
+                continue
+            name = _NAME_BEFORE.search(text, max(last, at - 82), at + 1)
+            value = _VALUE_AFTER.match(text, at + 1)
+            if name is None or value is None:
+                continue
+            group = "quoted" if value["quoted"] is not None else "value"
+            raw = value[group]
+            hidden = self._named_value(name["name"], raw)
+            if hidden != raw:
+                out += [text[last : value.start(group)], hidden]
+                last = value.end(group)
+        return "".join(out) + text[last:] if out else text
 
     def _quoted_pair(self, match: re.Match[str]) -> str:
         name, value = match["name"], match["value"]
@@ -410,18 +454,11 @@ class RedactionPolicy:
         base = match.start()
         return whole[: start - base] + hidden + whole[end - base :]
 
-    def _name_value(self, match: re.Match[str]) -> str:
-        name = match["name"]
-        group = "quoted" if match["quoted"] is not None else "value"
-        value = match[group]
+    def _named_value(self, name: str, value: str) -> str:
         if not self.is_secret_name(name) or is_hidden(value) or is_hidden(unquote_plus(value)):
-            return match.group()
+            return value
         self.add(unquote_plus(value))
-        hidden = self.hide("text", name, value)
-        start, end = match.span(group)
-        base = match.start()
-        whole = match.group()
-        return whole[: start - base] + hidden + whole[end - base :]
+        return self.hide("text", name, value)
 
     def _header_line(self, match: re.Match[str]) -> str:
         name, value = match["name"], match["value"].strip()
