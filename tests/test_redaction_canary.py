@@ -343,3 +343,61 @@ def test_extra_names_come_from_a_file_the_user_points_at(tmp_path: Path, monkeyp
         rules_from_file(names, "--idclassify-redact-names-file")
     with pytest.raises(ConfigurationError, match="--idclassify-redact-names-file='/no/such/file'"):
         rules_from_file("/no/such/file", "--idclassify-redact-names-file")
+
+
+def _one_leak(where: str, name: str, value: str) -> dict[str, object]:
+    """One recorded exchange, clean but for a single leak of ``value``."""
+    request: dict[str, object] = {
+        "method": "POST",
+        "uri": "https://ocr.example.com/v2/{project_id}/ocr/x",
+        "headers": {"Content-Type": "application/json"},
+        "body": {"json": {"type": "a"}},
+    }
+    response: dict[str, object] = {"status": 200, "reason": "OK", "headers": {"X-Request-Id": "r1"},
+                                   "body": {"json": {"result": {"type": "id_card"}}}}  # fmt: skip
+    if where == "query":
+        request["uri"] = f"https://ocr.example.com/v2/{{project_id}}/ocr/x?page=1&{name}={value}"
+    elif where == "fragment":
+        request["body"] = {"json": {"url": f"https://idp.example.com/cb#{name}={value}&state=1"}}
+    elif where == "userinfo":
+        request["uri"] = f"https://user:{value}@ocr.example.com/v2/{{project_id}}/ocr/x"
+    elif where == "path":
+        request["uri"] = f"https://ocr.example.com/v2/{value}/ocr/x"
+    elif where == "header":
+        request["headers"] = {"Content-Type": "application/json", name: value}
+    elif where == "field":
+        request["body"] = {"json": {"type": "a", name: value}}
+    elif where == "form":
+        request["body"] = {"text": f"grant_type=x&{name}={value}"}
+    elif where == "echo":
+        request["headers"] = {"X-Auth-Token": value}
+        response["body"] = {"json": {"result": {"type": "id_card", "note": f"seen {value}"}}}
+    elif where == "image":
+        response["body"] = {"json": {"result": {"type": "id_card", "copy": value}}}
+    return {"request": request, "response": response}
+
+
+LEAKS = (
+    [("query", name, value) for name, value in PARAMS.items()]
+    + [("fragment", "id_token", FRAGMENT_TOKEN), ("userinfo", "", URL_PASSWORD), ("path", "", PROJECT)]
+    + [("header", name, value) for name, value in HEADERS.items()]
+    + [("header", "Enterprise-Project-Id", ENTERPRISE)]
+    + [("field", name, value) for name, value in FIELDS.items()]
+    + [("form", "client_secret", FORM_SECRET), ("echo", "", "CANARY-E-echoed-token-0701")]
+    + [("image", "short", SMALL_JPEG), ("image", "wrapped", WRAPPED_JPEG), ("image", "long", LONG_PNG_TEXT)]
+)
+
+
+@pytest.mark.parametrize(("where", "name", "value"), LEAKS, ids=[f"{w}-{n}" for w, n, _ in LEAKS])
+def test_lint_fails_each_leak_alone_and_scrub_removes_it(tmp_path: Path, where: str, name: str, value: str) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(
+        json.dumps({"format": "pytest-idclassify-cassette/1", "interactions": [_one_leak(where, name, value)]})
+    )
+    result = CliRunner().invoke(main, ["cassettes", "lint", str(path)])
+    assert result.exit_code == 1 and _secret_findings([path]), result.output
+    scrub_cassette(path)
+    shown = value.split(" ")[-1].split("=")[-1]
+    marker = value[40:80] if where == "image" else shown
+    assert marker not in path.read_text()
+    assert _secret_findings([path]) == []
