@@ -170,3 +170,24 @@ def test_the_client_debug_log_shows_placeholders(caplog: pytest.LogCaptureFixtur
     assert "'enterprise-project-id': '{enterprise_project_id}'" in caplog.text.lower()
     assert "/v2/{project_id}/ocr/" in caplog.text
     assert "HTTP Request: POST" in caplog.text, "httpx's own log line is there, redacted"
+
+
+def test_the_pytest_option_adds_names_and_a_bad_file_is_one_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".txt", names="=badge\n")
+    pytester.makepyfile(
+        """
+        from pytest_idclassify.redaction import redact_mapping
+
+        def test_badge_is_secret():
+            assert redact_mapping({"badge": "B-1234567890"}) == {"badge": "[REDACTED]"}
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(failed=1)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--idclassify-redact-names-file=names.txt").assert_outcomes(
+        passed=1
+    )
+    pytester.makeini("[pytest]\nidclassify_redact_names_file = names.txt\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    bad = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--idclassify-redact-names-file=missing.txt")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    bad.stderr.fnmatch_lines(["*--idclassify-redact-names-file='missing.txt' cannot be read*"])

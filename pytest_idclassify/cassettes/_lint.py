@@ -13,7 +13,13 @@ from pytest_idclassify.cassettes._canonical import SecretBook, parse_json
 from pytest_idclassify.cassettes._format import FORMAT, dumps_value, is_own_format, loads_document
 from pytest_idclassify.cassettes._store import IMAGES_DIR, read_interactions, redact_interaction
 from pytest_idclassify.errors import CassetteError
-from pytest_idclassify.redaction import ENTERPRISE_PLACEHOLDER, PROJECT_PLACEHOLDER, REDACTED, Redaction
+from pytest_idclassify.redaction import (
+    ENTERPRISE_PLACEHOLDER,
+    PROJECT_PLACEHOLDER,
+    REDACTED,
+    Redaction,
+    active_rules,
+)
 
 #: The default limit on one stored interaction, in bytes of the file's text.
 MAX_INTERACTION_BYTES = 8192
@@ -53,8 +59,6 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
 )
 _BASE64 = re.compile("[A-Za-z0-9+/]{" + str(BASE64_RUN) + ",}={0,2}")
 _OCR_PATH = re.compile(r"/v\d+/[^/]+/ocr/auto-id-doc-classification$")
-# Only its name rules are used: which headers must be redacted.
-_POLICY_NAMES = SecretBook(from_environment=False)
 _WHAT = {
     "header": "header {name}",
     "query": "URL query parameter {name}",
@@ -144,7 +148,7 @@ def _header_findings(path: str, index: int, headers: dict[str, Any]) -> list[Fin
         elif name.lower() == "enterprise-project-id":
             if any(v not in (ENTERPRISE_PLACEHOLDER, REDACTED) for v in values):
                 out.append(Finding(path, index, "secret.project-id", f"header {name} is not {ENTERPRISE_PLACEHOLDER}"))
-        elif _POLICY_NAMES.is_secret_name(name) and any(v not in (REDACTED, "") for v in values):
+        elif active_rules().matches(name) and any(v not in (REDACTED, "") for v in values):
             out.append(Finding(path, index, "secret.header", f"header {name} is not redacted; scrub it"))
     return out
 

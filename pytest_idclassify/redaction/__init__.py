@@ -33,10 +33,12 @@ from pytest_idclassify.redaction._logging import REDACTED_LOGGERS, RedactingFilt
 from pytest_idclassify.redaction._names import (
     NAMES_FILE_VAR,
     NameRules,
+    active_rules,
     environment_rules,
     normalize_name,
     rules_from_file,
     shipped_rules,
+    use_rules,
 )
 from pytest_idclassify.redaction._policy import (
     ENTERPRISE_PLACEHOLDER,
@@ -58,6 +60,7 @@ __all__ = [
     "RedactingFilter",
     "Redaction",
     "RedactionPolicy",
+    "active_rules",
     "default_policy",
     "environment_rules",
     "image_in_base64",
@@ -77,11 +80,11 @@ __all__ = [
     "rules_from_file",
     "shipped_rules",
     "use_names_file",
+    "use_rules",
 ]
 
 _LOCK = threading.Lock()
 _DEFAULT: list[RedactionPolicy] = []
-_NAMES_OVERRIDE: list[NameRules] = []
 
 
 def use_names_file(path: str | os.PathLike[str] | None, where: str = NAMES_FILE_VAR) -> None:
@@ -90,9 +93,7 @@ def use_names_file(path: str | os.PathLike[str] | None, where: str = NAMES_FILE_
     The pytest plugin calls it for ``--idclassify-redact-names-file``; ``where`` names that
     setting in the error raised for a file that cannot be read or holds a bad line.
     """
-    rules = rules_from_file(path, where) if path else None
-    with _LOCK:
-        _NAMES_OVERRIDE[:] = [rules] if rules is not None else []
+    use_rules(rules_from_file(path, where) if path else None)
 
 
 def default_policy() -> RedactionPolicy:
@@ -101,7 +102,7 @@ def default_policy() -> RedactionPolicy:
         if not _DEFAULT:
             _DEFAULT.append(RedactionPolicy(from_environment=False))
         policy = _DEFAULT[0]
-        policy.names = _NAMES_OVERRIDE[0] if _NAMES_OVERRIDE else environment_rules()
+        policy.names = active_rules()
     # Cheap and idempotent: picks up credentials a test or a CLI command put in the environment later.
     policy.add_environment()
     return policy

@@ -122,3 +122,16 @@ def environment_rules() -> NameRules:
     """The shipped rules plus the file ``IDCLASSIFY_REDACT_NAMES_FILE`` names, if set."""
     path = os.environ.get(NAMES_FILE_VAR, "").strip()
     return rules_from_file(path) if path else shipped_rules()
+
+
+_OVERRIDE: list[NameRules] = []
+
+
+def use_rules(rules: NameRules | None) -> None:
+    """Make ``rules`` the process's rules (``None``: back to :func:`environment_rules`)."""
+    _OVERRIDE[:] = [rules] if rules is not None else []
+
+
+def active_rules() -> NameRules:
+    """The rules in force: those set with :func:`use_rules` (the pytest option), else the environment's."""
+    return _OVERRIDE[0] if _OVERRIDE else environment_rules()

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from pytest_idclassify.redaction._images import replace_images
-from pytest_idclassify.redaction._names import NameRules, environment_rules, normalize_name
+from pytest_idclassify.redaction._names import NameRules, active_rules, normalize_name
 
 #: What a secret is replaced with.  Fixed, so re-recording does not churn cassettes.
 REDACTED = "[REDACTED]"
@@ -94,7 +94,8 @@ class RedactionPolicy:
 
     Args:
         values: secret values to replace wherever they appear (tokens, keys, passwords).
-        names: the name rules (default: the shipped ``names.txt`` plus ``IDCLASSIFY_REDACT_NAMES_FILE``).
+        names: the name rules (default: the shipped ``names.txt`` plus the user's file, see
+            :func:`use_names_file` and ``IDCLASSIFY_REDACT_NAMES_FILE``).
         project_ids: project ids, replaced with ``{project_id}``.
         from_environment: also take the credentials and project id from the client's environment
             variables (``IDCLASSIFY_TOKEN``, ``CLOUD_SDK_AK``/``SK``, ``IDCLASSIFY_PROJECT_ID``...).
@@ -109,7 +110,7 @@ class RedactionPolicy:
         project_ids: Iterable[str] = (),
         from_environment: bool = True,
     ) -> None:
-        self.names = names if names is not None else environment_rules()
+        self.names = names if names is not None else active_rules()
         self._lock = threading.RLock()
         self._secrets: dict[str, str] = {}
         self._longest_first: list[tuple[str, str]] | None = None
