@@ -76,3 +76,14 @@ def test_the_suite_turns_a_hostile_answer_into_a_failed_case_with_the_reason(
     text = result.stdout.str()
     assert text.count(says) >= outcomes["failed"], "each failed case names the bound it hit"
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize("behaviour", ["huge", "deep"])
+def test_an_iam_token_answer_is_read_within_the_same_bounds(hostile_url: str, behaviour: str) -> None:
+    from pytest_idclassify.client import IamTokenSource
+    from pytest_idclassify.errors import ResponseTooDeepError, ResponseTooLargeError
+
+    source = IamTokenSource(f"{hostile_url}/{behaviour}", user="u", password="p", domain="d", project_id="p1")
+    expected = ResponseTooLargeError if behaviour == "huge" else ResponseTooDeepError
+    with pytest.raises(expected):
+        source.token()
