@@ -87,3 +87,33 @@ def test_an_iam_token_answer_is_read_within_the_same_bounds(hostile_url: str, be
     expected = ResponseTooLargeError if behaviour == "huge" else ResponseTooDeepError
     with pytest.raises(expected):
         source.token()
+
+
+def test_an_in_process_app_has_no_wall_clock_deadline() -> None:
+    # The harmless variant of a slow answer: an app in this process that takes longer than the
+    # timeout is its own work, not a stalling server (httpx gives in-process apps no timeout either).
+    import asyncio
+    import time
+
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from pytest_idclassify.client import AsyncIdClassifyClient, ClientConfig, IdClassifyClient
+
+    async def slow(request: object) -> JSONResponse:
+        await asyncio.sleep(1.5)
+        return JSONResponse({"result": {}})
+
+    app = Starlette(routes=[Route("/{path:path}", slow, methods=["POST"])])
+    config = ClientConfig(endpoint="http://app.invalid", project_id="p1", auth="none", timeout=1.0, max_retries=0)
+    started = time.monotonic()
+    with IdClassifyClient(config, app=app) as client:
+        assert client.post(json={}).status == 200
+
+    async def call() -> int:
+        async with AsyncIdClassifyClient(config, app=app) as client:
+            return (await client.post(json={})).status
+
+    assert asyncio.run(call()) == 200
+    assert time.monotonic() - started >= 3.0, "both calls really outlasted the timeout"

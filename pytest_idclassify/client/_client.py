@@ -37,6 +37,9 @@ redact_logs()
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 _NOT_GIVEN: Any = object()
 
+# Transports that call an app in this process: no socket, so no wall-clock deadline (see attempt_deadline).
+_IN_PROCESS = (SyncASGITransport, httpx.ASGITransport, httpx.WSGITransport, httpx.MockTransport)
+
 # httpx's own "use the client's auth" sentinel type; only private in name.
 AuthArg = httpx.Auth | None | UseClientDefault
 
@@ -116,6 +119,8 @@ class _Core:
         self._now = now
         self.timeout = httpx.Timeout(config.timeout, connect=config.connect_timeout)
         self.shown_url = redact_url(config.url)
+        #: whether calls go to an in-process app (set by the client once its transport is known).
+        self.in_process = False
         self.limits = ReadLimits(config.max_response_bytes, config.max_decoded_bytes, config.max_json_depth,
                                  self.shown_url)  # fmt: skip
 
@@ -124,7 +129,13 @@ class _Core:
         return time.monotonic() + self.config.call_timeout
 
     def attempt_deadline(self, call_deadline: float) -> float:
-        """The ``time.monotonic()`` by which an attempt starting now must end (``timeout``, within the call's)."""
+        """The ``time.monotonic()`` by which an attempt starting now must end (``timeout``, within the call's).
+
+        An in-process app (ASGI, a mock) has no deadline, as httpx gives it none: nothing drips
+        through a socket, and a slow answer is the app's own work, not a server stalling.
+        """
+        if self.in_process:
+            return math.inf
         return min(time.monotonic() + self.config.timeout, call_deadline)
 
     def attempt(
@@ -149,6 +160,8 @@ class _Core:
             return response
 
         try:
+            if until == math.inf:
+                return await attempt()
             return await asyncio.wait_for(attempt(), timeout=max(0.0, until - time.monotonic()))
         except asyncio.TimeoutError:
             raise httpx.ReadTimeout(
@@ -281,6 +294,7 @@ class IdClassifyClient(_ClientBase):
         self._sleep = sleep
         if app is not None:
             transport = SyncASGITransport(app)
+        self._core.in_process = isinstance(transport, _IN_PROCESS)
         resolved = auth_from_config(config, iam_transport=iam_transport) if isinstance(auth, UseClientDefault) else auth
         self._auth = resolved
         self._http = httpx.Client(
@@ -392,6 +406,7 @@ class AsyncIdClassifyClient(_ClientBase):
         self._sleep = sleep
         if app is not None:
             transport = httpx.ASGITransport(app=app)
+        self._core.in_process = isinstance(transport, _IN_PROCESS)
         resolved = (
             auth_from_config(config, async_iam_transport=iam_transport) if isinstance(auth, UseClientDefault) else auth
         )

@@ -132,7 +132,8 @@ class ClientConfig:
         enterprise_project_id: sent as ``Enterprise-Project-Id`` when set.
         timeout: the most seconds one attempt may take, from connecting to the answer's last byte.
             A wall-clock total, not a per-read timeout: a server dripping its answer cannot stretch it
-            (bounded at the socket for the default transport; between chunks for a given transport).
+            (bounded at the socket for httpx's HTTP transport, between chunks for any other network
+            transport; an in-process app, ASGI or mock, has no deadline, as with httpx).
         connect_timeout: the connect timeout in seconds (within ``timeout``).
         max_retries: how many times a retryable failure (429, 5xx, connection error) is retried.
         max_retry_time: the total seconds a call may spend waiting between retries.
