@@ -50,6 +50,17 @@ DEFAULT_MAX_DECODED_BYTES = 32 * 1024 * 1024
 #: The default cap on how deep an answer's JSON may nest (the API's answers nest 4 levels).
 DEFAULT_MAX_JSON_DEPTH = 100
 
+_NUMBERS = frozenset(
+    {
+        "timeout",
+        "call_timeout",
+        "max_retries",
+        "call_budget",
+        "max_response_bytes",
+        "max_decoded_bytes",
+        "max_json_depth",
+    }
+)
 _SECRET_FIELDS = frozenset({"token", "access_key", "secret_key", "security_token", "iam_password"})
 _AUTH_MODES = ("token", "aksk", "none")
 # A project id is a single path segment; braces mean an unfilled template.
@@ -280,6 +291,9 @@ class ClientConfig:
 
 
 def _parse(name: str, var: str, raw: str) -> Any:
+    if name in _NUMBERS and (not raw.isascii() or len(raw) > 32):
+        # int() and float() accept other scripts' digits and any length; a setting takes neither.
+        raise ConfigurationError(f"{var}={raw!r} is not a number written with ASCII digits (e.g. {var}=30)")
     if name in ("timeout", "call_timeout"):
         try:
             return float(raw)

@@ -46,8 +46,11 @@ class ReadLimits:
 
 
 def json_too_deep(body: bytes, limit: int) -> bool:
-    """Tell whether ``body`` nests ``[]``/``{}`` (outside strings) more than ``limit`` levels deep."""
-    if body.count(b"[") + body.count(b"{") <= limit:
+    """Tell whether a JSON ``body`` nests ``[]``/``{}`` (outside strings) more than ``limit`` levels deep.
+
+    Only a body that opens as a JSON array or object is looked at: other text is not parsed as JSON.
+    """
+    if body.lstrip()[:1] not in (b"[", b"{") or body.count(b"[") + body.count(b"{") <= limit:
         return False
     depth = 0
     for match in _JSON_TOKEN.finditer(body):
