@@ -17,6 +17,7 @@ import httpx
 from pytest_idclassify.errors import CallTimeoutError, ResponseTooDeepError, ResponseTooLargeError
 
 # A JSON string (escapes included) or one bracket: enough to follow nesting without parsing.
+_OPENS_AS_JSON = re.compile(rb"\s*[\[{]")
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
 
 
