@@ -338,6 +338,20 @@ def test_extra_names_come_from_a_file_the_user_points_at(tmp_path: Path, monkeyp
     flagged = CliRunner().invoke(main, ["cassettes", "lint", str(cassette)])
     assert flagged.exit_code == 1 and "header X-Tenant-Ref" in flagged.output
 
+    monkeypatch.delenv("IDCLASSIFY_REDACT_NAMES_FILE")
+    by_option = CliRunner().invoke(main, ["cassettes", "--redact-names-file", str(names), "lint", str(cassette)])
+    assert by_option.exit_code == 1 and "header X-Tenant-Ref" in by_option.output
+    from pytest_idclassify.redaction import use_names_file
+
+    use_names_file(None)  # the option set the process's rules; later tests get the shipped ones back
+    monkeypatch.setenv("IDCLASSIFY_REDACT_NAMES_FILE", str(tmp_path / "missing.txt"))
+    missing = CliRunner().invoke(main, ["cassettes", "lint", str(cassette)])
+    assert missing.exit_code == 1 and "IDCLASSIFY_REDACT_NAMES_FILE=" in missing.output
+    assert ("Traceback" not in missing.output and missing.exception is None) or isinstance(
+        missing.exception, SystemExit
+    )
+    monkeypatch.delenv("IDCLASSIFY_REDACT_NAMES_FILE")
+
     names.write_text("not a rule!\n")
     with pytest.raises(ConfigurationError, match=r"names.txt:1: 'not a rule!' is not a name rule"):
         rules_from_file(names, "--idclassify-redact-names-file")
