@@ -179,10 +179,11 @@ def learn_interaction(request: Any, response: dict[str, Any] | None, book: Secre
     A value named in one place (a header, a field) is then replaced wherever else it appears, even
     earlier in the exchange (a URL echoing a token sent in a header, a request echoing an answer).
     """
-    items: list[Any] = [request.uri, dict(request.headers)]
+    book.learn_headers(dict(request.headers))
+    items: list[Any] = [request.uri]
     items.append(_learnable_body(request.body_bytes if hasattr(request, "body_bytes") else request.body))
     if response is not None:
-        items.append(dict(response.get("headers") or {}))
+        book.learn_headers(dict(response.get("headers") or {}))
         body = response.get("body")
         if isinstance(body, dict) and "string" in body:
             items.append(_learnable_body(_decoded_body(body["string"], response.get("headers") or {})[0]))

@@ -216,6 +216,11 @@ class RedactionPolicy:
             for item in items:
                 self.redact_mapping(item)
 
+    def learn_headers(self, headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        """Remember the secrets of a set of headers as :meth:`redact_headers` reads them (the AK of a signature too)."""
+        with self._quiet():
+            self.redact_headers(headers)
+
     # -- names -------------------------------------------------------------------------------------
 
     def is_secret_name(self, name: str) -> bool:
