@@ -86,38 +86,52 @@ def kib(field):
 
 _vision.warm_up()
 settings = EmulatorSettings()
-with open(sys.argv[1], "rb") as file:
-    data = file.read()
-with open("/proc/self/clear_refs", "w") as refs:
-    refs.write("5")  # resets the peak (VmHWM) to the current resident size
-base = kib("VmRSS")
-try:
-    recognise(data, alarm=sys.argv[2] == "1", settings=settings)
-    outcome = "200"
-except Refusal as refusal:
-    outcome = refusal.code
-print(outcome, (kib("VmHWM") - base) * 1024)
+alarm = sys.argv[1] == "1"
+for path in sys.argv[2:]:
+    with open(path, "rb") as file:
+        data = file.read()
+    with open("/proc/self/clear_refs", "w") as refs:
+        refs.write("5")  # resets the peak (VmHWM) to the current resident size
+    base = kib("VmRSS")
+    try:
+        recognise(data, alarm=alarm, settings=settings)
+        outcome = "200"
+    except Refusal as refusal:
+        outcome = refusal.code
+    del data
+    print(outcome, (kib("VmHWM") - base) * 1024, flush=True)
 """
 
 
-def recognition_peak(image: bytes, tmp_dir: str, *, alarm: bool = True) -> tuple[str, int]:
-    """Answer ``image`` in a fresh process; return its outcome (``200`` or a code) and the peak RSS it added."""
+def recognition_peaks(images: list[bytes], tmp_dir: str, *, alarm: bool = True) -> list[tuple[str, int]]:
+    """Answer each image in one fresh process; return each outcome (``200`` or a code) and the peak RSS it added.
+
+    The peak is reset before each image (``/proc/self/clear_refs``), so each figure is that image's own.
+    """
     import os
     import subprocess
     import sys
-    import tempfile
 
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".img", delete=False) as file:
-        file.write(image)
+    paths = []
     try:
+        for index, image in enumerate(images):
+            path = os.path.join(tmp_dir, f"hostile-{index}.img")
+            with open(path, "wb") as file:
+                file.write(image)
+            paths.append(path)
         done = subprocess.run(
-            [sys.executable, "-c", _PROBE, file.name, "1" if alarm else "0"],
+            [sys.executable, "-c", _PROBE, "1" if alarm else "0", *paths],
             capture_output=True,
             text=True,
             check=True,
-            timeout=300,
+            timeout=600,
         )
     finally:
-        os.unlink(file.name)
-    outcome, peak = done.stdout.split()
-    return outcome, int(peak)
+        for path in paths:
+            os.unlink(path)
+    return [(outcome, int(peak)) for outcome, peak in (line.split() for line in done.stdout.splitlines())]
+
+
+def recognition_peak(image: bytes, tmp_dir: str, *, alarm: bool = True) -> tuple[str, int]:
+    """:func:`recognition_peaks` for one image."""
+    return recognition_peaks([image], tmp_dir, alarm=alarm)[0]

@@ -27,7 +27,7 @@ FAULT_HEADER = "X-Idclassify-Fault"
 FAULTS_DOC = "docs/how-to/inject-faults.md"
 #: the longest fault specification read; a header is small, and a longer one is a mistake or an attack.
 MAX_FAULT_LENGTH = 200
-# Numbers in ASCII digits only, a few of them: ``int()`` would also take '¹²' or '١', or spend
+# Numbers in ASCII digits only, a few of them: ``int()`` would also take superscript or Arabic-Indic digits, or spend
 # quadratic time on 4,301 digits before it refuses them.
 _WHOLE = re.compile(r"[0-9]{1,6}")
 _SECONDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{0,6})?|\.[0-9]{1,6}")

@@ -200,9 +200,7 @@ def recognise(image: bytes, *, alarm: bool, settings: EmulatorSettings) -> dict[
     return {"result": _result(analysis, quad, alarm=alarm, width=width, height=height)}
 
 
-def _result(
-    analysis: Any, quad: list[tuple[float, float]], *, alarm: bool, width: int, height: int
-) -> dict[str, Any]:
+def _result(analysis: Any, quad: list[tuple[float, float]], *, alarm: bool, width: int, height: int) -> dict[str, Any]:
     location = [[min(max(round(x), 0), width - 1), min(max(round(y), 0), height - 1)] for x, y in quad]
     result: dict[str, Any] = {
         "type": str(analysis.doc_type),

@@ -185,8 +185,14 @@ class EmulatorSettings:
                         f"setting {f.name} ({ENV_PREFIX}{f.name.upper()}) is {value!r}, not a documented error code; "
                         f"use one of {known} (see {SETTINGS_DOC})"
                     ) from None
-        positive = ("body_limit", "base64_limit", "fetch_max_bytes", "throttle_limit", "recognition_concurrency")
-        positive += _POSITIVE_BOUNDS
+        positive = (
+            "body_limit",
+            "base64_limit",
+            "fetch_max_bytes",
+            "throttle_limit",
+            "recognition_concurrency",
+            *_POSITIVE_BOUNDS,
+        )
         for name in positive:
             value = getattr(self, name)
             if not (value > 0 and math.isfinite(value)):
@@ -198,8 +204,14 @@ class EmulatorSettings:
                 f"setting body_budget ({ENV_PREFIX}BODY_BUDGET) is {self.body_budget}, below body_limit "
                 f"({self.body_limit}): no body at the limit could ever be read; raise it to at least body_limit"
             )
-        non_negative = ("max_clock_skew_seconds", "fetch_max_redirects", "fault_every", "retry_after")
-        non_negative += ("body_budget_wait", "reduced_decode_side")
+        non_negative = (
+            "max_clock_skew_seconds",
+            "fetch_max_redirects",
+            "fault_every",
+            "retry_after",
+            "body_budget_wait",
+            "reduced_decode_side",
+        )
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ConfigurationError(
@@ -285,7 +297,7 @@ class EmulatorSettings:
 
 
 _FIELDS = {f.name: f for f in fields(EmulatorSettings)}
-#: numbers read from text: ASCII digits only (``int()`` would take '١' or '1_000'), at most 18 of them.
+#: numbers read from text: ASCII digits only (``int()`` would take Arabic-Indic digits or '1_000'), at most 18 of them.
 _INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
 _FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,3})?")
 _PAIR_FIELDS = {"expired_tokens", "credentials"}
@@ -329,7 +341,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
                 return False
             raise ValueError(value)
         if kind == "int":
-            if isinstance(value, bool) or isinstance(value, float):
+            if isinstance(value, (bool, float)):
                 raise ValueError(value)
             if isinstance(value, int):
                 return value
@@ -370,7 +382,6 @@ def _shown(name: str, value: Any) -> str:
     shown = repr(value)
     # A 4,000-digit value is shown by its start and length, not copied whole into the message.
     return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(shown)} characters)"
-
 
 
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:

@@ -6,8 +6,9 @@ a name is fetched only if it is listed by name, exactly as written (``localhost.
 resolver and the emulator cannot be turned into a relay by a DNS record that points elsewhere.
 Every redirect hop is checked again.  docs/reference/security.md states the rules.
 
-Downloads share one httpx client per event loop (in a server: one per process), with one SSL
-context for the process, instead of building both for every URL.
+Downloads share one httpx transport (connection pool) per event loop (in a server: one per
+process), with one SSL context for the process, instead of building a client and a context for
+every URL.  Redirects are handled here, hop by hop, so a malformed ``Location`` is the URL's fault.
 """
 
 from __future__ import annotations
@@ -112,10 +113,16 @@ def check_url(url: str, allow: AllowList, *, refused_code: str, raw_code: str) -
         raise Refusal(refused_code, reason=f"port {port[:20]!r} is not a number within 1..65535")
     if parsed.scheme not in {"http", "https"}:
         raise Refusal(refused_code, reason=f"scheme {parsed.scheme!r} is not http or https")
-    if not parsed.host:
+    # The host as written (IDNA-encoded), never a decoded or normalised form of it.
+    host = parsed.raw_host.decode("ascii", "replace")
+    if not host:
         raise Refusal(refused_code, reason="url has no host")
-    if not allow.allows(parsed.host):
-        raise Refusal(refused_code, reason=f"host {parsed.host!r} is not on the allow-list")
+    if not allow.allows(host):
+        raise Refusal(refused_code, reason=f"host {host[:100]!r} is not on the allow-list")
+    try:
+        parsed.host  # noqa: B018 - decoding it is the check: an A-label that is not valid IDNA is refused here
+    except ValueError:
+        raise Refusal(refused_code, reason="url host is not valid IDNA") from None
     return parsed
 
 
@@ -132,12 +139,13 @@ async def fetch_image(
 ) -> bytes:
     """Download the image at ``url`` or raise the :class:`Refusal` the settings name."""
     target = check_url(url, allow, refused_code=refused_code, raw_code=raw_code)
-    client = fetch_client()
+    transport = fetch_transport()
+    extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
     try:
         with anyio.fail_after(timeout):
             for _hop in range(max_redirects + 1):
-                request = client.build_request("GET", target, headers={"Accept-Encoding": "identity"}, timeout=timeout)
-                response = await client.send(request, stream=True)
+                request = httpx.Request("GET", target, headers={"Accept-Encoding": "identity"}, extensions=extensions)
+                response = await transport.handle_async_request(request)
                 try:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
                         target = _redirect_target(target, response.headers["location"], allow, refused_code, raw_code)
@@ -154,7 +162,9 @@ async def fetch_image(
         raise Refusal(failed_code, reason=f"download failed: {type(exc).__name__}") from None
 
 
-def _redirect_target(current: httpx.URL, location: str, allow: AllowList, refused_code: str, raw_code: str) -> httpx.URL:
+def _redirect_target(
+    current: httpx.URL, location: str, allow: AllowList, refused_code: str, raw_code: str
+) -> httpx.URL:
     """Resolve a ``Location`` against the current URL and check it like the first URL; malformed is refused."""
     try:
         joined = urljoin(str(current), location)
@@ -169,26 +179,23 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+_transports: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncHTTPTransport] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def fetch_client() -> httpx.AsyncClient:
-    """The download client of the running event loop, built once (a server runs one loop per process).
+def fetch_transport() -> httpx.AsyncHTTPTransport:
+    """The download transport of the running event loop, built once (a server runs one loop per process).
 
     It keeps no idle connection (a download is one request to a host chosen by a client), so a loop
-    that ends leaves no socket behind; redirects are followed by :func:`fetch_image`, hop by hop.
+    that ends leaves no socket behind, and it reads no proxy settings from the environment.
     """
     loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None:
-        client = httpx.AsyncClient(
-            follow_redirects=False,
-            trust_env=False,
-            verify=_ssl_context(),
-            limits=httpx.Limits(max_keepalive_connections=0),
-        )
-        _clients[loop] = client
-    return client
+    transport = _transports.get(loop)
+    if transport is None:
+        transport = httpx.AsyncHTTPTransport(verify=_ssl_context(), limits=httpx.Limits(max_keepalive_connections=0))
+        _transports[loop] = transport
+    return transport
 
 
 async def _read_image(response: httpx.Response, *, max_bytes: int, failed_code: str) -> bytes:

@@ -130,20 +130,21 @@ def _check_scans(data: bytes, max_jpeg_scans: int | None) -> None:
 
 
 def _orient(rgb: RGB, orientation: int) -> RGB:
+    turned: npt.NDArray[np.uint8] | cv2.typing.MatLike = rgb
     for step in _ORIENT.get(orientation, ()):
         if step == "flip_lr":
-            rgb = cv2.flip(rgb, 1)
+            turned = cv2.flip(turned, 1)
         elif step == "flip_ud":
-            rgb = cv2.flip(rgb, 0)
+            turned = cv2.flip(turned, 0)
         elif step == "rot180":
-            rgb = cv2.rotate(rgb, cv2.ROTATE_180)
+            turned = cv2.rotate(turned, cv2.ROTATE_180)
         elif step == "rot90cw":
-            rgb = cv2.rotate(rgb, cv2.ROTATE_90_CLOCKWISE)
+            turned = cv2.rotate(turned, cv2.ROTATE_90_CLOCKWISE)
         elif step == "rot90ccw":
-            rgb = cv2.rotate(rgb, cv2.ROTATE_90_COUNTERCLOCKWISE)
+            turned = cv2.rotate(turned, cv2.ROTATE_90_COUNTERCLOCKWISE)
         else:
-            rgb = cv2.transpose(rgb)
-    return np.ascontiguousarray(rgb, dtype=np.uint8)
+            turned = cv2.transpose(turned)
+    return np.ascontiguousarray(turned, dtype=np.uint8)
 
 
 def _strip_to_rgb8(strip: Image.Image) -> npt.NDArray[np.uint8]:
@@ -276,7 +277,8 @@ def _strip_rgb8(array: npt.NDArray[np.generic]) -> npt.NDArray[np.uint8]:
         values = values[:, :, :-1] * alpha + (1.0 - alpha)
     if values.shape[2] == 1:
         values = np.repeat(values, 3, axis=2)
-    return np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8)
+    out: npt.NDArray[np.uint8] = np.clip(np.rint(values * 255.0), 0, 255).astype(np.uint8)
+    return out
 
 
 def _to_unit_float(array: npt.NDArray[np.generic]) -> npt.NDArray[np.float32]:
