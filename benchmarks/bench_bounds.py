@@ -117,8 +117,6 @@ def _latencies(client: httpx.Client, image: str, count: int) -> list[float]:
 
 
 def bodies_in_flight() -> bool:
-    from test_emulator_bounds import _stall_bodies
-
     from pytest_idclassify._serve import free_port
 
     port = free_port()
@@ -140,7 +138,10 @@ def bodies_in_flight() -> bool:
             quiet = _latencies(client, image, 5)
             base = _kib(server.pid, "VmRSS")
             started = time.perf_counter()
-            socks, sent = _stall_bodies(url, 100, 12 * MIB)
+            head = (
+                f"POST {PATH} HTTP/1.1\r\nHost: e\r\nX-Auth-Token: {TOKEN}\r\nContent-Length: {12 * MIB}\r\n\r\n"
+            ).encode()
+            socks, sent = hostile_images.stall_bodies(url, head, 100, 12 * MIB)
             stalled = time.perf_counter() - started
             loaded = _latencies(client, image, 5)
         grown = (_kib(server.pid, "VmHWM") - base) * 1024

@@ -1,4 +1,4 @@
-"""Small files that cost a decoder much: deep or wide TIFFs, flat PNGs, many-scan progressive JPEGs.
+"""Hostile inputs: files that cost a decoder much (deep or wide TIFFs, flat PNGs, many-scan JPEGs), stalled bodies.
 
 Shared by the emulator's bound tests and ``benchmarks/bench_bounds.py``.  Every file is a valid
 image within the documented limits (sides 15..8192), so the emulator must answer it, cheaply.
@@ -7,10 +7,15 @@ image within the documented limits (sides 15..8192), so the emulator must answer
 from __future__ import annotations
 
 import io
+import selectors
+import socket
+import time
 
 from PIL import Image
 
 SIDE = 8192
+#: how long no connection may take a byte before an attack counts as stalled by the server.
+STALL_SECONDS = 5.0
 
 
 def tiff(mode: str, side: int = SIDE) -> bytes:
@@ -135,3 +140,42 @@ def recognition_peaks(images: list[bytes], tmp_dir: str, *, alarm: bool = True) 
 def recognition_peak(image: bytes, tmp_dir: str, *, alarm: bool = True) -> tuple[str, int]:
     """:func:`recognition_peaks` for one image."""
     return recognition_peaks([image], tmp_dir, alarm=alarm)[0]
+
+
+def stall_bodies(base_url: str, head: bytes, count: int, length: int) -> tuple[list[socket.socket], int]:
+    """Open ``count`` connections, send each ``head`` and all but the last byte of a ``length``-byte body.
+
+    Sends without blocking, for as long as the server reads; stops once no connection has taken a
+    byte for ``STALL_SECONDS``.  Returns the connections (still open) and the bytes of body sent in all.
+    """
+    payload = memoryview(b"{" + b" " * (length - 1))
+    socks, sent = [], {}
+    selector = selectors.DefaultSelector()
+    for _ in range(count):
+        host, port = base_url.removeprefix("http://").rsplit(":", 1)
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(head)
+        sock.setblocking(False)
+        socks.append(sock)
+        sent[sock] = 0
+        selector.register(sock, selectors.EVENT_WRITE)
+    total = 0
+    progress = time.monotonic()
+    while sent and time.monotonic() - progress < STALL_SECONDS:
+        for key, _ in selector.select(timeout=0.2):
+            sock = key.fileobj  # type: ignore[assignment]
+            try:
+                taken = sock.send(payload[sent[sock] : length - 1])
+            except BlockingIOError:
+                continue
+            except OSError:
+                taken, sent[sock] = 0, length  # refused and closed by the server: nothing more to send
+            if taken:
+                sent[sock] += taken
+                total += taken
+                progress = time.monotonic()
+            if sent[sock] >= length - 1:
+                selector.unregister(sock)
+                del sent[sock]
+    selector.close()
+    return socks, total

@@ -34,8 +34,6 @@ SETTINGS = EmulatorSettings()
 PATH = f"/v2/{SETTINGS.project_id}/ocr/auto-id-doc-classification"
 TOKEN = SETTINGS.tokens[0]
 MIB = 1024 * 1024
-#: how long no connection may take a byte before the attack counts as stalled by the server.
-STALL_SECONDS = 5.0
 #: the 8-bit RGB raster of an 8192 x 8192 picture: what decoding one must produce anyway.
 RASTER = 8192 * 8192 * 3
 
@@ -356,47 +354,6 @@ def _kib(pid: int, field: str) -> int:
         return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
 
 
-def _stall_bodies(base_url: str, count: int, length: int) -> tuple[list[socket.socket], int]:
-    """Open ``count`` connections and send each all but the last byte of a ``length``-byte body.
-
-    Sends without blocking, for as long as the server reads; stops once no connection has taken a
-    byte for ``STALL_SECONDS``.  Returns the connections (still open) and the bytes of body sent in all.
-    """
-    import selectors
-
-    payload = memoryview(b"{" + b" " * (length - 1))
-    head = _head(length)
-    socks, sent = [], {}
-    selector = selectors.DefaultSelector()
-    for _ in range(count):
-        sock = _connect(base_url)
-        sock.sendall(head)
-        sock.setblocking(False)
-        socks.append(sock)
-        sent[sock] = 0
-        selector.register(sock, selectors.EVENT_WRITE)
-    total = 0
-    progress = time.monotonic()
-    while sent and time.monotonic() - progress < STALL_SECONDS:
-        for key, _ in selector.select(timeout=0.2):
-            sock = key.fileobj  # type: ignore[assignment]
-            try:
-                taken = sock.send(payload[sent[sock] : length - 1])
-            except BlockingIOError:
-                continue
-            except OSError:
-                taken, sent[sock] = 0, length  # refused and closed by the server: nothing more to send
-            if taken:
-                sent[sock] += taken
-                total += taken
-                progress = time.monotonic()
-            if sent[sock] >= length - 1:
-                selector.unregister(sock)
-                del sent[sock]
-    selector.close()
-    return socks, total
-
-
 @pytest.mark.slow
 def test_a_hundred_unfinished_12_mib_bodies_stay_within_800_mib(tmp_path: Path) -> None:
     port = free_port()
@@ -417,7 +374,7 @@ def test_a_hundred_unfinished_12_mib_bodies_stay_within_800_mib(tmp_path: Path) 
         image = base64.b64encode(_specimen_jpeg(1280, 800)).decode()
         httpx.post(base_url + PATH, json={"data": image}, headers={"X-Auth-Token": TOKEN}, timeout=60)
         base = _kib(server.pid, "VmRSS")
-        socks, sent = _stall_bodies(base_url, 100, 12 * MIB)
+        socks, sent = hostile_images.stall_bodies(base_url, _head(12 * MIB), 100, 12 * MIB)
         with httpx.Client(base_url=base_url, timeout=60) as client:
             for _ in range(3):
                 answer = client.post(PATH, json={"data": image}, headers={"X-Auth-Token": TOKEN})

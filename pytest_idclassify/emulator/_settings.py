@@ -169,7 +169,7 @@ class EmulatorSettings:
     jpeg_max_scans: int = 32
     #: without alarms, a JPEG is decoded at 1/2, 1/4 or 1/8 scale as long as its long side stays at or
     #: above this many pixels (0: always at full resolution).
-    reduced_decode_side: int = 2048
+    reduced_decode_side: int = 1600
 
     def __post_init__(self) -> None:
         """Check every value at once, so a bad setting fails at start-up with its variable named."""
