@@ -392,6 +392,6 @@ def test_a_hundred_unfinished_12_mib_bodies_stay_within_800_mib(tmp_path: Path) 
 def test_a_budget_below_the_body_limit_is_a_configuration_error() -> None:
     from pytest_idclassify.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="IDCLASSIFY_EMULATOR_BODY_BUDGET.*at least body_limit"):
+    with pytest.raises(ConfigurationError, match=r"IDCLASSIFY_EMULATOR_BODY_BUDGET.*at least body_limit"):
         EmulatorSettings(body_budget=MIB)
     assert EmulatorSettings(body_budget=MIB, body_limit=MIB).body_budget == MIB
