@@ -395,3 +395,24 @@ def test_a_budget_below_the_body_limit_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match=r"IDCLASSIFY_EMULATOR_BODY_BUDGET.*at least body_limit"):
         EmulatorSettings(body_budget=MIB)
     assert EmulatorSettings(body_budget=MIB, body_limit=MIB).body_budget == MIB
+
+
+def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
+    from pytest_idclassify.emulator._budget import BodyBudget
+
+    budget = BodyBudget(10)
+
+    async def scenario() -> None:
+        async def wait_then_be_cancelled() -> None:
+            async with budget.hold(10, wait=60, retry_after=1):
+                raise AssertionError("granted room it was never given")
+
+        async with anyio.create_task_group() as group, budget.hold(10, wait=0, retry_after=1):
+            group.start_soon(wait_then_be_cancelled)
+            await anyio.sleep(0.05)
+            group.cancel_scope.cancel()
+        async with budget.hold(10, wait=0, retry_after=1):
+            assert budget.held == 10
+
+    anyio.run(scenario)
+    assert budget.held == 0

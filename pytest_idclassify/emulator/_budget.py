@@ -60,6 +60,14 @@ class BodyBudget:
         for event in granted:
             event.set()
 
+    def _withdraw(self, waiter: tuple[int, anyio.Event]) -> bool:
+        """Take ``waiter`` out of the queue; False if it had been granted its room already."""
+        with self._lock:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                return True
+            return False
+
     @asynccontextmanager
     async def hold(self, size: int, *, wait: float, retry_after: int) -> AsyncIterator[None]:
         """Reserve ``size`` bytes for the block, waiting up to ``wait`` seconds, or refuse with 429."""
@@ -68,19 +76,20 @@ class BodyBudget:
             waiter = (size, anyio.Event())
             with self._lock:
                 self._waiters.append(waiter)
-            with anyio.move_on_after(wait):
-                await waiter[1].wait()
-            if not waiter[1].is_set():
-                with self._lock:
-                    granted = waiter not in self._waiters
-                    if not granted:
-                        self._waiters.remove(waiter)
-                if not granted:
-                    raise Refusal(
-                        BUDGET_CODE,
-                        headers={"Retry-After": str(retry_after), "Connection": "close"},
-                        reason=f"no room for {size} bytes in the {self.capacity}-byte body budget within {wait} s",
-                    )
+            try:
+                with anyio.move_on_after(wait):
+                    await waiter[1].wait()
+            except BaseException:
+                # Cancelled while waiting: leave the queue, and give back room granted meanwhile.
+                if not self._withdraw(waiter):
+                    self._give_back(size)
+                raise
+            if self._withdraw(waiter):
+                raise Refusal(
+                    BUDGET_CODE,
+                    headers={"Retry-After": str(retry_after), "Connection": "close"},
+                    reason=f"no room for {size} bytes in the {self.capacity}-byte body budget within {wait} s",
+                )
         try:
             yield
         finally:
