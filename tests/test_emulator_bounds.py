@@ -267,6 +267,19 @@ def test_a_kept_alive_connection_gets_a_new_head_deadline(tight: tuple[str, obje
         assert _closed(sock)
 
 
+def test_pipelined_requests_are_all_answered(tight: tuple[str, object]) -> None:
+    with _connect(tight[0]) as sock:
+        sock.sendall((_head(2) + b"{}") * 3)
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 3 or not answers.endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, f"closed after {answers!r}"
+            answers += chunk
+        assert answers.count(b"HTTP/1.1 400 ") == 3
+        time.sleep(1.0)  # past the head deadline: the connection is idle, and is closed
+        assert _closed(sock)
+
+
 def test_a_body_that_stops_coming_is_answered_and_cut(tight: tuple[str, object]) -> None:
     base_url, app = tight
     with _connect(base_url) as sock:
