@@ -429,3 +429,56 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
 
     anyio.run(scenario)
     assert budget.held == 0
+
+
+def _threads_in(function: str, filename: str) -> int:
+    """How many threads are inside ``function`` of ``filename`` right now, read from their stacks."""
+    count = 0
+    for frame in sys._current_frames().values():
+        current = frame
+        while current is not None:
+            if current.f_code.co_name == function and current.f_code.co_filename.endswith(filename):
+                count += 1
+                break
+            current = current.f_back  # type: ignore[assignment]
+    return count
+
+
+@pytest.mark.parametrize("cap", [1, 2])
+def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
+    import threading
+
+    from pytest_idclassify.emulator import serve
+
+    settings = EmulatorSettings(parse_concurrency=cap)
+    # 8 MB of JSON whose data turns out not to be base64 at its very end: all the parsing work, no recognition.
+    data = base64.b64encode(os.urandom(6 * MIB)).decode() + "!"
+    body = json.dumps({"data": data}).encode()
+    seen: list[int] = []
+    codes: list[str] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            seen.append(_threads_in("parse_body", "_pipeline.py"))
+            stop.wait(0.0005)
+
+    with serve(settings) as url:
+
+        def client() -> None:
+            with httpx.Client(base_url=url, timeout=120) as http:
+                for _ in range(3):
+                    answer = http.post(PATH, content=body, headers={"X-Auth-Token": TOKEN})
+                    codes.append(answer.json()["error_code"])
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        clients = [threading.Thread(target=client) for _ in range(6)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join()
+        stop.set()
+        sampler.join()
+    assert codes == ["AIS.0102"] * 18
+    assert max(seen) == cap, f"at most {max(seen)} parses at once, the cap is {cap}"
