@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import anyio
@@ -239,6 +239,14 @@ def _answer(sock: socket.socket) -> tuple[int, dict[str, object]]:
     return int(head.split()[1]), json.loads(rest[:length])
 
 
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait for the server to reach a state; a guard of a minute keeps a broken server from hanging the suite."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, "the server never reached the state the test waits for"
+        time.sleep(0.01)
+
+
 def _closed(sock: socket.socket) -> bool:
     try:
         while sock.recv(65536):
@@ -306,14 +314,12 @@ def test_a_body_over_the_budget_waits_then_is_refused_with_429(tight: tuple[str,
     base_url, app = tight
     with _connect(base_url) as holder:
         holder.sendall(_head(MIB) + b'{"data": "')  # reserves the whole budget, then stalls
-        while app.state.body_budget.held < MIB:  # type: ignore[attr-defined]
-            time.sleep(0.01)
+        _until(lambda: app.state.body_budget.held >= MIB)  # type: ignore[attr-defined]
         refused = httpx.post(base_url + PATH, content=b"{}", headers={"X-Auth-Token": TOKEN})
         assert (refused.status_code, refused.json()["error_code"]) == (429, "ModelArts.4401")
         assert refused.headers["retry-after"] == "1"
     # Once the holder is gone, room is back.
-    while app.state.body_budget.held:  # type: ignore[attr-defined]
-        time.sleep(0.01)
+    _until(lambda: not app.state.body_budget.held)  # type: ignore[attr-defined]
     answer = httpx.post(base_url + PATH, content=b"{}", headers={"X-Auth-Token": TOKEN})
     assert answer.json()["error_code"] == "AIS.0101"
 
@@ -326,8 +332,7 @@ def test_a_waiting_body_gets_room_as_soon_as_it_is_freed(tight: tuple[str, objec
 
     with serve_in_thread(relaxed) as url, _connect(url) as holder:
         holder.sendall(_head(MIB) + b'{"data": "')
-        while relaxed.state.body_budget.held < MIB:
-            time.sleep(0.01)
+        _until(lambda: relaxed.state.body_budget.held >= MIB)
         with httpx.Client(base_url=url, timeout=60) as client:
             import threading
 
@@ -349,10 +354,8 @@ def test_a_client_hanging_up_mid_body_is_one_log_line(
     caplog.set_level(logging.INFO)
     with _connect(base_url) as sock:
         sock.sendall(_head(1000) + b'{"data": "AAAA')
-        while app.state.body_budget.held < 1000:  # type: ignore[attr-defined]
-            time.sleep(0.01)
-    while app.state.body_budget.held:  # type: ignore[attr-defined]
-        time.sleep(0.01)
+        _until(lambda: app.state.body_budget.held >= 1000)  # type: ignore[attr-defined]
+    _until(lambda: not app.state.body_budget.held)  # type: ignore[attr-defined]
     records = [r for r in caplog.records if r.name.startswith(("pytest_idclassify", "uvicorn"))]
     assert len(records) == 1, [r.getMessage() for r in records]
     assert "hung up" in records[0].getMessage()
