@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pytest_idclassify._options import BY_NAME, OPTIONS
 from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.suite._imagehost import parse_image_host
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ class SuiteConfig:
     report_images: bool = False
     cassette_dir: Path | None = None
     record_mode: str = "none"
+    image_host: str | None = None
     public_base_url: str | None = None
     upload_hook: str | None = None
+    tolerate_transient: bool = False
     metrics: str | None = None
     metrics_threshold: float | None = None
     #: how many pytest-xdist workers share the run (and so its call budget); 1 without xdist.
@@ -97,6 +100,9 @@ def resolve(
             values[key] = float(_as_number(where, text, float))
         elif name in ("report-json", "report-html", "cassette-dir"):
             values[key] = Path(text)
+        elif name == "image-host":
+            parse_image_host(text, where)  # a bad address is a usage error now, not a skip per URL case
+            values[key] = text.strip()
         else:
             values[key] = text
     if values.get("base_url") and "target" not in explicit:

@@ -1,0 +1,95 @@
+"""The gate against servers on a real port, as `idclassify verify --base-url http://127.0.0.1:PORT` runs it.
+
+The target is the suite's own live target: real HTTP, the client's retries on, and URL images served
+by the suite itself because the server is on loopback.  The independent server and every harmless
+variant of it pass; every attempt a retry replaced is checked and recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from independent_server import create_independent_app
+from mutants import HARMLESS, Baseline, Harmless, Rewrite, contract_cases, run_case, served_target
+from mutants._catalogue import _every_nth
+
+from pytest_idclassify.cases import Case
+from pytest_idclassify.suite import Target, case_record, check_case
+
+# A variant may add undocumented fields on purpose: that is drift, reported as a warning, not a violation.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest_idclassify.validation.ContractDriftWarning")
+
+
+@pytest.fixture(scope="module")
+def independent_target() -> Iterator[Target]:
+    with served_target(create_independent_app()) as target:
+        yield target
+
+
+def _one_per_clause(cases: tuple[Case, ...]) -> list[Case]:
+    # Every clause's first case, and every URL case: each kind of answer the server gives, once or more.
+    first: dict[str, Case] = {}
+    for case in cases:
+        first.setdefault(case.clause, case)
+    return [c for c in cases if first[c.clause] is c or "url-server" in c.needs]
+
+
+def test_a_loopback_target_runs_every_case_the_credentials_allow(independent_target: Target) -> None:
+    skipped = {case.id: independent_target.missing(case) for case in contract_cases()}
+    assert not {k: v for k, v in skipped.items() if v}, "a served target on 127.0.0.1 must skip nothing"
+
+
+def test_the_independent_server_passes_clean_over_real_http(independent_target: Target) -> None:
+    run = Baseline.measure(independent_target, contract_cases())
+    assert not run.findings, "false alarms:\n" + "\n".join(map(str, run.findings))
+    assert {"request.url.chinese-encoded", "request.url.fetch-failure", "request.url.schemes"} <= run.clauses
+
+
+@pytest.mark.parametrize("variant", HARMLESS, ids=[h.name for h in HARMLESS])
+def test_a_harmless_variant_passes(variant: Harmless) -> None:
+    with served_target(variant.app()) as target:
+        findings = [f for case in _one_per_clause(contract_cases()) for f in run_case(target, case)]
+    assert not findings, f"{variant.name} ({variant.change}) is flagged:\n" + "\n".join(map(str, findings))
+
+
+def _first_failing(target: Target, cases: list[Case]) -> dict[str, Any] | None:
+    """The record of the first case reported for anything."""
+    for case in cases:
+        exchanges = [target.send(call) for call in case.calls]
+        verdict = check_case(case, exchanges)
+        if verdict.violations or verdict.transient:
+            return case_record(case, exchanges, verdict, thumbnails=False)
+    return None
+
+
+def test_a_500_that_a_retry_hid_is_reported_and_recorded_with_its_call() -> None:
+    flaky = Rewrite(
+        create_independent_app(), after=_every_nth(3, 500, "ModelArts.4505", "Backend service internal error.")
+    )
+    cases = [c for c in contract_cases() if c.clause == "behaviour.reencode-keeps-type"]
+    with served_target(flaky) as target:
+        record = _first_failing(target, cases)
+    assert record is not None
+    (violation,) = [v for v in record["violations"] if v["clause"] == "behaviour.statuses"]
+    retried = record["calls"][violation["call"]]
+    # The final answer is a good one: only the attempt log shows the 500 the retry replaced.
+    assert retried["status"] == 200
+    assert [a["status"] for a in retried["attempts"]] == [500, 200]
+    assert all(a["request_id"] and a["error"] is None for a in retried["attempts"])
+    assert "on attempt 1 of 2" in violation["message"]
+
+
+@pytest.mark.parametrize("tolerate", [False, True])
+def test_a_503_that_a_retry_resolved_fails_unless_tolerated_and_is_counted_either_way(tolerate: bool) -> None:
+    busy = Rewrite(create_independent_app(),
+                   after=_every_nth(2, 503, "ModelArts.4403", "Backend service unavailable error."))  # fmt: skip
+    cases = [c for c in contract_cases() if c.clause == "behaviour.reencode-keeps-type"]
+    with served_target(busy) as target:
+        exchanges = [target.send(call) for call in cases[0].calls]
+    verdict = check_case(cases[0], exchanges, tolerate_transient=tolerate)
+    assert verdict.transient >= 1
+    assert [e.outcome.status for e in exchanges] == [200] * len(exchanges)
+    statuses = [v for v in verdict.violations if v.clause == "behaviour.statuses"]
+    assert bool(statuses) is not tolerate, verdict.violations
