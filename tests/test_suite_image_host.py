@@ -95,7 +95,10 @@ def test_an_image_host_serves_every_url_case_on_the_address_given_and_fetchably(
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
 
 
-def test_an_image_host_that_is_not_this_machines_is_a_configuration_error() -> None:
+def test_an_image_host_that_is_not_this_machines_is_a_usage_error_at_start_up() -> None:
+    with pytest.raises(ConfigurationError, match=r"--idclassify-image-host='192\.0\.2\.99:8765'.*cannot listen"):
+        resolve({"image-host": "192.0.2.99:8765"}, {}, {})
+    # Built without resolving, the target says the same when it starts its image server.
     config = SuiteConfig(target="live", base_url=REMOTE, project_id="p1", image_host="192.0.2.99:8765")
     with pytest.raises(ConfigurationError, match=r"cannot listen on 192\.0\.2\.99:8765"), open_target(config, ENVIRON):
         pass

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pytest_idclassify._options import BY_NAME, OPTIONS
 from pytest_idclassify.errors import ConfigurationError
-from pytest_idclassify.suite._imagehost import parse_image_host
+from pytest_idclassify.suite._imagehost import check_listenable, parse_image_host
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,8 @@ def resolve(
         elif name in ("report-json", "report-html", "cassette-dir"):
             values[key] = Path(text)
         elif name == "image-host":
-            parse_image_host(text, where)  # a bad address is a usage error now, not a skip per URL case
+            # A bad address is one usage error now, not an error in every test that needs the target.
+            check_listenable(*parse_image_host(text, where), where=f"{where}={text!r}")
             values[key] = text.strip()
         else:
             values[key] = text

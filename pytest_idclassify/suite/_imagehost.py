@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 from pytest_idclassify.errors import ConfigurationError
@@ -46,3 +47,22 @@ def parse_image_host(text: str, where: str = "--idclassify-image-host") -> tuple
                 "at which the target reaches this machine (its LAN address, or the container host's address)"
             )
     return host, port
+
+
+def check_listenable(host: str, port: int, where: str = "--idclassify-image-host") -> None:
+    """Bind ``host:port`` for a moment, so that an address not of this machine is a usage error at start-up.
+
+    Raises:
+        ConfigurationError: naming ``where``, when the address cannot be bound.
+
+    """
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        raise ConfigurationError(
+            f"{where}: the URL image server cannot listen on {shown} ({exc.strerror or exc}); give an address "
+            "of this machine that the target reaches, and a free port or none"
+        ) from None

@@ -263,6 +263,9 @@ def _live_url_host(
     server: LoopbackImageServer | None = None
     if config.image_host:
         address, port = parse_image_host(config.image_host)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        if port and worker[2:].isdigit():
+            port += int(worker[2:])  # each pytest-xdist worker serves on its own port: PORT, PORT+1, ...
         server = stack.enter_context(LoopbackImageServer(address, port, slow_seconds=slow).running())
     elif is_loopback(target_host):
         server = stack.enter_context(LoopbackImageServer(slow_seconds=slow).running())
