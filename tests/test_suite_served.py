@@ -104,3 +104,20 @@ def test_a_fault_a_retry_resolved_fails_unless_tolerated_transient_and_is_counte
     statuses = [v for v in verdict.violations if v.clause == "behaviour.statuses"]
     # A 502 is no transient answer: it is never tolerated.
     assert bool(statuses) is (not tolerate or status == 502), verdict.violations
+
+
+def test_users_contract_tests_see_the_answers_a_retry_replaced_too() -> None:
+    from pytest_idclassify.images import ImageRecipe
+    from pytest_idclassify.suite._contract_client import ContractClient
+
+    # Every other answer has no X-Request-Id and is a 500: only the replaced attempts are wrong.
+    def every_other(seen: object, answer: Any) -> Any:
+        counter[0] += 1
+        return answer.without_header("x-request-id").with_json({}, status=500) if counter[0] % 2 else answer
+
+    counter = [0]
+    with served_target(Rewrite(create_independent_app(), after=every_other)) as target:
+        client = ContractClient(target)
+        outcome = client.classify(data=ImageRecipe(format="png", width=64, height=64, content="noise").to_base64())
+    assert outcome.status == 200 and len(client.replaced) == 1
+    assert "behaviour.request-id" in {v.clause for v in client.violations()}

@@ -108,3 +108,23 @@ def test_verify_runs_the_url_cases_against_the_served_reference_emulator(tmp_pat
     outcomes = {r["case"]: r["outcome"] for r in _records(tmp_path / "r.json")}
     assert outcomes["request.url.fetch-failure[slow]"] == "passed"
     assert "skipped" not in outcomes.values()
+
+
+@pytest.mark.parametrize("tolerate", [False, True])
+def test_verify_fails_a_busy_server_unless_told_to_tolerate_transient_answers(tmp_path: Path, tolerate: bool) -> None:
+    # Every other answer a 503 that the retry resolves: a correct server under load.
+    from mutants import Rewrite
+    from mutants._catalogue import _every_nth
+
+    busy = Rewrite(create_independent_app(),
+                   after=_every_nth(2, 503, "ModelArts.4403", "Backend service unavailable error."))  # fmt: skip
+    flag = ["--tolerate-transient"] if tolerate else []
+    with serve_in_thread(busy) as url:
+        result = _verify("--base-url", url, "--project-id", PROJECT_ID, "-k", "request.image.side-min",
+                         "--report-json", "r.json", *flag, cwd=tmp_path, env={"IDCLASSIFY_TOKEN": TOKEN})  # fmt: skip
+    assert result.returncode == (0 if tolerate else 1), result.stdout[-3000:]
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["transient"] > 0 and report["meta"]["tolerate_transient"] is tolerate
+    assert "transient answers replaced by a retry" in result.stdout
+    if not tolerate:
+        assert "FAILED behaviour.statuses: a server error on attempt 1 of 2: HTTP 503" in result.stdout
