@@ -121,3 +121,14 @@ def test_users_contract_tests_see_the_answers_a_retry_replaced_too() -> None:
         outcome = client.classify(data=ImageRecipe(format="png", width=64, height=64, content="noise").to_base64())
     assert outcome.status == 200 and len(client.replaced) == 1
     assert "behaviour.request-id" in {v.clause for v in client.violations()}
+
+
+def test_throttling_that_no_retry_resolved_fails_even_when_transient_answers_are_tolerated() -> None:
+    throttled = Rewrite(create_independent_app(), after=_every_nth(1, 429, *_FAULTS[429]))
+    (case,) = [c for c in contract_cases() if c.id == "request.image.side-min[png-14x64]"]
+    with served_target(throttled, tolerate_transient=True) as target:
+        exchanges = [target.send(call) for call in case.calls]
+    verdict = check_case(case, exchanges, tolerate_transient=True)
+    assert [a.status for a in exchanges[0].all_attempts] == [429] * 4  # the first try and three retries
+    assert verdict.transient == 3
+    assert any("no retry resolved it" in v.message for v in verdict.violations if v.clause == "behaviour.statuses")

@@ -118,9 +118,11 @@ def _attempt_violations(outcome: Outcome, attempt: int, count: int) -> list[Viol
     if outcome.status >= 500:
         # No case asks for a fault: a server error is the service failing, whether or not a retry followed.
         return [Violation("behaviour.statuses", "", f"a server error{where}: {_said(outcome)}")]
-    if outcome.status == 429 and attempt < count - 1:
-        return [Violation("behaviour.statuses", "", f"throttled{where}: {_said(outcome)}; pass "
-                          "--idclassify-tolerate-transient if the target is a live service under load")]  # fmt: skip
+    if outcome.status == 429:
+        # Tolerated only when a retry resolved it (see check_case); the last answer has nothing after it.
+        hint = ("no retry resolved it" if attempt == count - 1 else
+                "pass --idclassify-tolerate-transient if the target is a live service under load")  # fmt: skip
+        return [Violation("behaviour.statuses", "", f"throttled{where}: {_said(outcome)}; {hint}")]
     return []
 
 
