@@ -36,7 +36,7 @@ from pytest_idclassify.client._masking import (
     mask_headers,
     mask_secret,
 )
-from pytest_idclassify.client._outcome import Outcome, SentRequest, summarize_body, summarize_data
+from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest, summarize_body, summarize_data
 from pytest_idclassify.client._reading import ReadLimits, aread_bounded, json_too_deep, read_bounded
 from pytest_idclassify.client._retry import RetryPolicy, is_retryable_status, parse_retry_after
 from pytest_idclassify.client._verify import RejectReason, VerifiedIdentity, verify_aksk
@@ -52,6 +52,7 @@ __all__ = [
     "USER_AGENT",
     "AkSkAuth",
     "AsyncIdClassifyClient",
+    "Attempt",
     "CallBudget",
     "ClientConfig",
     "IamToken",

@@ -24,7 +24,7 @@ from pytest_idclassify.client._config import ClientConfig
 from pytest_idclassify.client._deadline import bound_client, deadline
 from pytest_idclassify.client._iam import IamTokenSource
 from pytest_idclassify.client._masking import mask_headers
-from pytest_idclassify.client._outcome import Outcome, SentRequest
+from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest
 from pytest_idclassify.client._reading import ReadLimits, aread_bounded, read_bounded
 from pytest_idclassify.client._retry import RETRYABLE_ERRORS, RetryPolicy
 from pytest_idclassify.errors import CallTimeoutError, TransportError
@@ -234,6 +234,13 @@ class _Core:
             response, attempts=attempts, waits=tuple(waits), total_elapsed=time.perf_counter() - started
         )
 
+    @staticmethod
+    def note(log: list[Attempt] | None, outcome: Outcome | None, exc: Exception | None, since: float) -> None:
+        """Add one attempt to the caller's log (when it keeps one)."""
+        if log is not None:
+            error = f"{type(exc).__name__}: {exc}" if exc is not None else None
+            log.append(Attempt(outcome, error, outcome.elapsed if outcome else time.perf_counter() - since))
+
 
 class _ClientBase:
     """What the sync and async clients share: their settings, their budget, a masked repr."""
@@ -332,13 +339,15 @@ class IdClassifyClient(_ClientBase):
         headers: Mapping[str, str] | None = None,
         enterprise_project_id: str | None = None,
         auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+        attempt_log: list[Attempt] | None = None,
     ) -> Outcome:
         """Send any body to the API: a JSON value (``json=``), or exact bytes (``content=``).
 
         For malformed requests on purpose: wrong types, unknown fields, invalid JSON, extra or
         overriding ``headers`` (a given ``Authorization`` or ``X-Auth-Token`` is sent unchanged),
         or ``auth=None`` to send no credentials.  Retries 429, 5xx and connection errors as the
-        retry policy allows, re-signing each attempt.
+        retry policy allows, re-signing each attempt; ``attempt_log`` gets an :class:`Attempt` for
+        each one, so that no answer a retry replaced goes unseen.
 
         Raises:
             BudgetExceededError: before sending, when the call budget is spent.
@@ -355,18 +364,22 @@ class IdClassifyClient(_ClientBase):
         while True:
             request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
             attempts += 1
+            sent_at = time.perf_counter()
             try:
                 response = core.attempt(self._http, request, auth, call_deadline)
                 # An auth flow may have sent the request more than once (a token refreshed after a 401).
                 attempts += len(response.history)
             except RETRYABLE_ERRORS as exc:
+                core.note(attempt_log, None, exc, sent_at)
                 wait = core.next_wait(attempts - 1, sum(waits), None, call_deadline)
                 if wait is None:
                     raise core.unreachable(exc, attempts, waits) from None
             else:
+                outcome = core.outcome(response, attempts, waits, started)
+                core.note(attempt_log, outcome, None, sent_at)
                 wait = core.next_wait(attempts - 1, sum(waits), response, call_deadline)
                 if wait is None:
-                    return core.outcome(response, attempts, waits, started)
+                    return outcome
             self._sleep(wait)
             waits.append(wait)
 
@@ -448,6 +461,7 @@ class AsyncIdClassifyClient(_ClientBase):
         headers: Mapping[str, str] | None = None,
         enterprise_project_id: str | None = None,
         auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+        attempt_log: list[Attempt] | None = None,
     ) -> Outcome:
         """Send any body to the API; see :meth:`IdClassifyClient.post`."""
         core = self._core
@@ -460,18 +474,22 @@ class AsyncIdClassifyClient(_ClientBase):
         while True:
             request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
             attempts += 1
+            sent_at = time.perf_counter()
             try:
                 response = await core.aattempt(self._http, request, auth, call_deadline)
                 # An auth flow may have sent the request more than once (a token refreshed after a 401).
                 attempts += len(response.history)
             except RETRYABLE_ERRORS as exc:
+                core.note(attempt_log, None, exc, sent_at)
                 wait = core.next_wait(attempts - 1, sum(waits), None, call_deadline)
                 if wait is None:
                     raise core.unreachable(exc, attempts, waits) from None
             else:
+                outcome = core.outcome(response, attempts, waits, started)
+                core.note(attempt_log, outcome, None, sent_at)
                 wait = core.next_wait(attempts - 1, sum(waits), response, call_deadline)
                 if wait is None:
-                    return core.outcome(response, attempts, waits, started)
+                    return outcome
             await self._sleep(wait)
             waits.append(wait)
 

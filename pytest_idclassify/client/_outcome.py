@@ -156,3 +156,24 @@ class Outcome:
     def error_msg(self) -> str | None:
         """The ``error_msg`` of an error body, or ``None``."""
         return self.body.get("error_msg") if isinstance(self.body, dict) else None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of a call on the wire: its answer, or the connection error that stood in for one.
+
+    Attributes:
+        outcome: the answer (``None`` when the attempt got none).
+        error: ``"<exception type>: <message>"`` when the attempt got no answer, else ``None``.
+        elapsed: seconds the attempt took.
+
+    """
+
+    outcome: Outcome | None
+    error: str | None
+    elapsed: float
+
+    @property
+    def status(self) -> int | None:
+        """The answer's HTTP status, or ``None`` for a connection error."""
+        return self.outcome.status if self.outcome is not None else None

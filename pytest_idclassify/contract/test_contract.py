@@ -32,7 +32,7 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
     if reason is not None:
         request.node.user_properties.append((PROPERTY, skipped_record(case, reason)))
         pytest.skip(reason)
-    verdict = check_case(case, exchanges, strict=config.strict)
+    verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
     record = case_record(case, exchanges, verdict, all_images=config.report_images)
     request.node.user_properties.append((PROPERTY, record))
     counted = [v for v in verdict.violations if config.counts(v.assumed)]

@@ -30,7 +30,7 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     @given(case=cases.filter(lambda c: idclassify_target.missing(c) is None))
     def explore(case: Case) -> None:
         exchanges = [idclassify_target.send(call) for call in case.calls]
-        verdict = check_case(case, exchanges, strict=config.strict)
+        verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
         counted = [v for v in verdict.violations if config.counts(v.assumed)]
         if counted:
             request.node.user_properties.append((PROPERTY, case_record(case, exchanges, verdict)))

@@ -82,12 +82,18 @@ class Report:
         """The clauses that failed (documented only, assumed only, or all)."""
         return [v for v in self.clauses.values() if v.status == "failed" and (assumed is None or v.assumed == assumed)]
 
+    @property
+    def transient(self) -> int:
+        """Attempts answered 429, 503 or 504 (or not at all) that a retry then replaced, over the run."""
+        return sum(int(record.get("transient", 0)) for record in self.records)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON report (see docs/reference/report-format.md)."""
         return {
             "format": REPORT_FORMAT,
             "meta": self.meta,
             "scores": {"documented": self.scores(), "assumed": self.scores(assumed=True)},
+            "transient": self.transient,
             "clauses": [vars(v) for v in self.clauses.values()],
             "cases": self.records,
             "metrics": self.metrics,
