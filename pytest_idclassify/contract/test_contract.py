@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_idclassify.calibration import Calibration, calibrated_record, hold, tier_of
 from pytest_idclassify.cases import Case
 from pytest_idclassify.errors import BudgetExceededError
 from pytest_idclassify.report import PROPERTY
@@ -12,9 +13,9 @@ from pytest_idclassify.validation import format_violations
 
 
 def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_config: SuiteConfig,
-                request: pytest.FixtureRequest) -> None:  # fmt: skip
+                idclassify_calibration: Calibration | None, request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Exercise one clause of the catalogue against the configured target."""
-    case, config = idclassify_case, idclassify_config
+    case, config, calibration = idclassify_case, idclassify_config, idclassify_calibration
     reason = idclassify_target.missing(case)
     if reason is None and case.assumed and config.assumed == "exclude":
         reason = "assumed clauses are excluded (--idclassify-assumed=exclude)"
@@ -27,8 +28,12 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
         request.node.user_properties.append((PROPERTY, skipped_record(case, reason)))
         pytest.skip(reason)
     verdict = check_case(case, exchanges, strict=config.strict)
+    if calibration is not None:
+        verdict = hold(calibration, case, exchanges, verdict)
     record = case_record(case, exchanges, verdict, all_images=config.report_images)
+    if calibration is not None:
+        record = calibrated_record(calibration, record)
     request.node.user_properties.append((PROPERTY, record))
-    counted = [v for v in verdict.violations if config.counts(v.assumed)]
+    counted = [v for v in verdict.violations if config.counts(tier_of(calibration, v.clause))]
     if counted:
         pytest.fail(format_violations(counted, title=f"{case.id}: {case.describe()}"), pytrace=False)

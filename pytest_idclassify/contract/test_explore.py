@@ -30,7 +30,7 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     def explore(case: Case) -> None:
         exchanges = [idclassify_target.send(call) for call in case.calls]
         verdict = check_case(case, exchanges, strict=config.strict)
-        counted = [v for v in verdict.violations if config.counts(v.assumed)]
+        counted = [v for v in verdict.violations if config.counts(v.tier)]
         if counted:
             request.node.user_properties.append((PROPERTY, case_record(case, exchanges, verdict)))
             raise AssertionError(format_violations(counted, title=f"{case.id}: {case.describe()}"))

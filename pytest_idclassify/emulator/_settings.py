@@ -139,9 +139,14 @@ class EmulatorSettings:
     retry_after: int = 1
     #: how many requests of one worker process decode and analyse their image at the same time; the rest wait.
     recognition_concurrency: int = field(default_factory=usable_cpus)
+    #: a calibration file (``idclassify calibrate``): answer the assumed choices as the calibrated server did,
+    #: for every setting of them left at its default.
+    calibration: str = ""
 
     def __post_init__(self) -> None:
         """Check every value at once, so a bad setting fails at start-up with its variable named."""
+        if self.calibration:
+            self._apply_calibration()
         tables = documented_tables()
         for f in fields(self):
             if f.name.startswith("code_"):
@@ -191,6 +196,17 @@ class EmulatorSettings:
         from pytest_idclassify.emulator._urlfetch import AllowList
 
         AllowList.parse(self.url_allow)
+
+    def _apply_calibration(self) -> None:
+        from pytest_idclassify.calibration import emulator_settings, load_calibration
+
+        calibrated = emulator_settings(load_calibration(self.calibration))
+        for name, value in calibrated.items():
+            spec = _FIELDS[name]
+            default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+            # A setting given explicitly wins over the calibration; a frozen instance is completed in place.
+            if getattr(self, name) == default:
+                object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         """Show every setting, with tokens and secret keys masked."""

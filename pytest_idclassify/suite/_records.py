@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_idclassify.cases import Case, ImageSource
+from pytest_idclassify.catalogue import clause
 from pytest_idclassify.client import summarize_body
 from pytest_idclassify.report._model import trimmed
 from pytest_idclassify.suite._checks import Verdict
 from pytest_idclassify.suite._target import Exchange
+from pytest_idclassify.validation import AlarmAnswer, alarm_pairs
 
 #: the longest side of a failure thumbnail in the HTML report.
 THUMBNAIL_SIDE = 160
@@ -59,12 +61,19 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
         "case": case.id,
         "clause": case.clause,
         "assumed": case.assumed,
+        "tier": clause(case.clause).tier.value,
         "outcome": "failed" if verdict.violations else "passed",
         "calls": calls,
         "exercised": sorted(verdict.exercised),
         "violations": [
-            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed}
+            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed, "tier": v.tier.value}
             for v in verdict.violations
+        ],
+        # The alarm pairs of every answer: the run-level threshold check reads them at the controller.
+        "alarms": [
+            AlarmAnswer(case.id, e.outcome.request_id, pairs).to_json()
+            for e in exchanges
+            if (pairs := alarm_pairs(e.outcome.body))
         ],
     }
     if verdict.violations and thumbnails:
@@ -75,5 +84,5 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
 
 def skipped_record(case: Case, reason: str) -> dict[str, Any]:
     """The record of a case the target could not run, with the reason."""
-    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "skipped",
-            "skip_reason": reason, "calls": [], "exercised": [], "violations": []}  # fmt: skip
+    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "tier": clause(case.clause).tier.value,
+            "outcome": "skipped", "skip_reason": reason, "calls": [], "exercised": [], "violations": []}  # fmt: skip
