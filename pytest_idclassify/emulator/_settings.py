@@ -139,8 +139,9 @@ class EmulatorSettings:
     retry_after: int = 1
     #: how many requests of one worker process decode and analyse their image at the same time; the rest wait.
     recognition_concurrency: int = field(default_factory=usable_cpus)
-    #: a calibration file (``idclassify calibrate``): answer the assumed choices as the calibrated server did,
-    #: for every setting of them left at its default.
+    #: a calibration file (``idclassify calibrate``): answer the assumed choices as the calibrated server did.
+    #: Through ``load`` (flags, variables, files) any setting given explicitly wins; in code, the file fills
+    #: the settings left at their defaults.
     calibration: str = ""
 
     def __post_init__(self) -> None:
@@ -198,10 +199,7 @@ class EmulatorSettings:
         AllowList.parse(self.url_allow)
 
     def _apply_calibration(self) -> None:
-        from pytest_idclassify.calibration import emulator_settings, load_calibration
-
-        calibrated = emulator_settings(load_calibration(self.calibration))
-        for name, value in calibrated.items():
+        for name, value in _calibrated(self.calibration).items():
             spec = _FIELDS[name]
             default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
             # A setting given explicitly wins over the calibration; a frozen instance is completed in place.
@@ -258,10 +256,30 @@ class EmulatorSettings:
             values.update(_from_env(environ))
         if overrides:
             values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**{name: _coerce(name, value, "setting") for name, value in values.items()})
+        coerced = {name: _coerce(name, value, "setting") for name, value in values.items()}
+        calibration = coerced.pop("calibration", "")
+        if not calibration:
+            return cls(**coerced)
+        # The calibration fills every choice it observed; a setting given in a file, variable or flag wins.
+        settings = cls(**{**_calibrated(calibration), **coerced})
+        object.__setattr__(settings, "calibration", calibration)
+        return settings
 
 
 _FIELDS = {f.name: f for f in fields(EmulatorSettings)}
+
+
+def _calibrated(path: str) -> dict[str, Any]:
+    """The settings a calibration file makes (raises with the setting's name when the file is bad)."""
+    from pytest_idclassify.calibration import emulator_settings, load_calibration
+    from pytest_idclassify.errors import CalibrationError
+
+    try:
+        return emulator_settings(load_calibration(path))
+    except CalibrationError as exc:
+        raise CalibrationError(f"setting calibration ({ENV_PREFIX}CALIBRATION): {exc}") from None
+
+
 _PAIR_FIELDS = {"expired_tokens", "credentials"}
 
 
