@@ -163,3 +163,44 @@ def test_another_threshold_is_a_choice_not_a_fault(pytester: pytest.Pytester, se
     assert verdicts["cross.alarm.result-matches-score"]["status"] == "failed"
     assert verdicts["cross.alarm.result-matches-score"]["tier"] == "assumed"
     assert result.ret == pytest.ExitCode.OK
+
+
+def test_the_boundaries_of_the_confidence_range_are_harmless() -> None:
+    for confidence in (0, 0.0, 1, 1.0):
+        body = {"result": {"type": "passport", "location": [[1, 1], [9, 1], [9, 9], [1, 9]], "confidence": confidence}}
+        assert [v.clause for v in validate_response(body, status=200)] == []
+
+
+def test_a_confidence_that_varies_between_sendings_keeps_the_same_type() -> None:
+    # The harmless variant of type-changes-on-repeat: the answers differ (an assumed clause), the type does not.
+    from mutants import Mutant, app_target, contract_cases, run_case
+
+    from pytest_idclassify.suite._urlhost import LoopbackImageServer
+
+    jitter = iter(x / 100 for x in range(50, 100))
+
+    def after(seen: Any, answer: Any) -> Any:
+        result = answer.result
+        return answer if result is None else answer.with_json({"result": {**result, "confidence": next(jitter)}})
+
+    cases = [c for c in contract_cases() if c.id in ("behaviour.same-image-same-type[specimen-twice]",
+                                                     "behaviour.deterministic[specimen-twice]")]  # fmt: skip
+    with LoopbackImageServer().running() as images, app_target(Mutant("jitter", "", frozenset(), after=after).app(),
+                                                               images) as target:  # fmt: skip
+        found = {f.violation.clause for case in cases for f in run_case(target, case)}
+    assert len(cases) == 2 and found == {"behaviour.deterministic"}
+
+
+def test_verify_and_calibrate_offer_the_options_and_the_html_shows_tiers() -> None:
+    from click.testing import CliRunner
+
+    from pytest_idclassify.cli import main
+    from pytest_idclassify.report import build_report, render_html
+
+    assert "--inferred [count|report]" in CliRunner().invoke(main, ["verify", "--help"]).output
+    assert "--calibration TEXT" in CliRunner().invoke(main, ["verify", "--help"]).output
+    assert "--base-url TEXT" in CliRunner().invoke(main, ["calibrate", "--help"]).output
+    page = render_html(build_report([], meta={"calibrated": ["request.data-url.neither"]}))
+    assert "<code>behaviour.alarm-toggle</code> <span class=tag>inferred</span>" in page
+    assert "<code>cross.alarm.result-matches-score</code> <span class=tag>assumed</span>" in page
+    assert "<code>request.data-url.neither</code> <span class=tag>documented, calibrated</span>" in page
