@@ -560,7 +560,8 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         tier=INFERRED,
         run=True,
         argument="each Table 7 score measures how likely its Table 6 alarm is, so a score never has its alarm "
-        "off while a lower one has it on; the example's 98 with true and 0 with false put the cut in (0, 99]",
+        "off while a lower one has it on; scores lie in [0, 99] and the example pairs 98 with true and 0 with "
+        "false, so the cut lies in (0, 99]",
     )
     yield Clause(
         "cross.alarm.result-matches-score",
