@@ -177,3 +177,17 @@ def test_every_interface_reports_a_bad_file_once_in_its_own_words(tmp_path: Path
     with pytest.raises(CalibrationError, match=r"^setting calibration \(IDCLASSIFY_EMULATOR_CALIBRATION\): calibration "
                        r"file .*bad.toml: format: it is 7"):  # fmt: skip
         EmulatorSettings.load(environ={"IDCLASSIFY_EMULATOR_CALIBRATION": str(bad)})
+
+
+def test_idclassify_serve_answers_with_the_calibration(calibration_file: Path, tmp_path: Path) -> None:
+    import httpx
+
+    from pytest_idclassify.emulator import serve_process
+
+    # The command's own path: `idclassify serve` in its own process, the file named by its variable.
+    settings = {"IDCLASSIFY_EMULATOR_CALIBRATION": str(calibration_file), "IDCLASSIFY_EMULATOR_PROJECT_ID": PROJECT_ID,
+                "IDCLASSIFY_EMULATOR_TOKENS": TOKEN}  # fmt: skip
+    with serve_process(env=settings) as url:
+        answer = httpx.post(f"{url}/v2/{PROJECT_ID}/ocr/auto-id-doc-classification", json={"alarm": True},
+                            headers={"X-Auth-Token": TOKEN})  # fmt: skip
+    assert (answer.status_code, answer.json()["error_code"]) == (400, "AIS.0102")
