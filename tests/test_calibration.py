@@ -191,3 +191,18 @@ def test_idclassify_serve_answers_with_the_calibration(calibration_file: Path, t
         answer = httpx.post(f"{url}/v2/{PROJECT_ID}/ocr/auto-id-doc-classification", json={"alarm": True},
                             headers={"X-Auth-Token": TOKEN})  # fmt: skip
     assert (answer.status_code, answer.json()["error_code"]) == (400, "AIS.0102")
+
+
+def test_calibrating_a_server_that_does_not_answer_writes_nothing_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_idclassify._serve import free_port
+
+    for name, value in {**CREDENTIALS, "IDCLASSIFY_MAX_RETRIES": "0"}.items():
+        monkeypatch.setenv(name, value)
+    output = tmp_path / "never.toml"
+    result = CliRunner().invoke(main, ["calibrate", "--base-url", f"http://127.0.0.1:{free_port()}", "-o", str(output)])
+    assert result.exit_code == 1 and not output.exists()
+    assert f"nothing was observed, so {output} was not written" in result.output and "could not be reached" in (
+        result.output
+    )

@@ -18,7 +18,7 @@ from pytest_idclassify.calibration._file import Calibration, Entry, Observation
 from pytest_idclassify.cases import VALIDATION_CODES, Case, Expect
 from pytest_idclassify.catalogue import ALARM_THRESHOLD, Kind, clause, error_clause_for
 from pytest_idclassify.client import Outcome
-from pytest_idclassify.errors import BudgetExceededError
+from pytest_idclassify.errors import BudgetExceededError, TransportError
 from pytest_idclassify.suite._checks import check_case
 from pytest_idclassify.suite._target import Target
 from pytest_idclassify.validation import alarm_pairs, explaining
@@ -134,7 +134,8 @@ def observe(target: Target, cases: Sequence[Case], *, scrub: Scrub = str, target
 ]:  # fmt: skip
     """Run ``cases`` against ``target``; return the calibration and the assumed clauses left unobserved (why).
 
-    A spent call budget stops the run cleanly: what was observed so far is kept.
+    A spent call budget, or a server that stops answering, ends the run cleanly: what was observed
+    so far is kept, and the rest is reported unobserved with the reason.
     """
     from pytest_idclassify.report._model import catalogue_version, toolkit_version
 
@@ -146,7 +147,7 @@ def observe(target: Target, cases: Sequence[Case], *, scrub: Scrub = str, target
             continue
         try:
             exchanges = [target.send(call) for call in case.calls]
-        except BudgetExceededError as exc:
+        except (BudgetExceededError, TransportError) as exc:
             for rest in cases[n:]:
                 observer.skipped(rest, str(exc))
             break

@@ -69,6 +69,11 @@ def calibrate(base_url: str, output: Path, **values: str | None) -> None:
             calibration, missing = observe(target, cases, scrub=book.scrub, target_name=_target_name(base_url))
     except ConfigurationError as exc:
         raise click.UsageError(str(exc)) from None
+    if not calibration.entries:
+        reasons = sorted(set(missing.values()))
+        raise click.ClickException(
+            f"nothing was observed, so {output} was not written: {reasons[0] if reasons else ''}"
+        )
     calibration.write(output)
     for clause_id, entry in sorted(calibration.entries.items()):
         said = entry.evidence.said() if entry.evidence is not None and entry.reading in ("served", "refused") else ""
