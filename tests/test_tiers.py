@@ -204,3 +204,23 @@ def test_verify_and_calibrate_offer_the_options_and_the_html_shows_tiers() -> No
     assert "<code>behaviour.alarm-toggle</code> <span class=tag>inferred</span>" in page
     assert "<code>cross.alarm.result-matches-score</code> <span class=tag>assumed</span>" in page
     assert "<code>request.data-url.neither</code> <span class=tag>documented, calibrated</span>" in page
+
+
+def test_the_schemas_annotate_each_clause_with_its_tier() -> None:
+    from pytest_idclassify._schemagen import build_openapi, build_schemas
+
+    def walk(node: Any) -> Iterator[dict[str, Any]]:
+        if isinstance(node, dict):
+            yield node
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    annotated = [n for doc in (*build_schemas().values(), build_openapi()) for n in walk(doc) if "x-clauses" in n]
+    assert annotated and all(
+        n["x-tiers"] == {k: clause(cid).tier.value for k, cid in n["x-clauses"].items()} for n in annotated
+    )
+    alarm = build_schemas()["response-alarm.schema.json"]["$defs"]["AutoIdDocClassificationResult"]
+    assert alarm["properties"]["alarm_result"]["x-tiers"] == {"$ref": "documented", "required": "documented"}
