@@ -46,6 +46,7 @@ class Option:
 TARGETS = ("emulator", "live", "replay")
 PROFILES = ("gate", "explore")
 ASSUMED_MODES = ("report", "count", "exclude")
+INFERRED_MODES = ("count", "report")
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 
 OPTIONS: tuple[Option, ...] = (
@@ -60,6 +61,10 @@ OPTIONS: tuple[Option, ...] = (
            "explore: randomised, many examples, Hypothesis database on", "gate", PROFILES),
     Option("assumed", "clauses the documentation leaves open: report them apart without failing (report), "
            "let them fail the run (count), or skip them (exclude)", "report", ASSUMED_MODES),
+    Option("inferred", "clauses that follow from the documentation without being stated: let them fail the run "
+           "(count), or report them apart without failing (report)", "count", INFERRED_MODES),
+    Option("calibration", "a calibration file written by 'idclassify calibrate': hold the target to the answers "
+           "it records for the assumed clauses, as if they were documented"),
     Option("strict", "treat undocumented extra fields and error codes as violations, not drift warnings", flag=True),
     Option("call-budget", "the most calls a run may send to a live target (each attempt counts); the run stops "
            "cleanly before it would exceed it", "500"),

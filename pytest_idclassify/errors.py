@@ -13,6 +13,7 @@ The hierarchy::
     ├── ImageProbeError       bytes are not an image whose size can be read from its header
     ├── StrategyArgumentError a strategy or case-builder argument names an unknown kind or is out of range
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
+    │   └── CalibrationError  a calibration file is missing, unreadable, or holds an entry that cannot be used
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
@@ -56,6 +57,13 @@ class StrategyArgumentError(IdClassifyError, ValueError):
 
 class ConfigurationError(IdClassifyError):
     """A setting is missing or invalid; the message names the setting and its variable."""
+
+
+class CalibrationError(ConfigurationError):
+    """A calibration file is missing, unreadable, of another format, or holds an entry that cannot be used.
+
+    The message names the file, the entry and the fix.
+    """
 
 
 class SigningError(IdClassifyError):

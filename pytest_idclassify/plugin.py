@@ -210,6 +210,20 @@ class _RecordCollector:
                 self.config.stash[metrics_key] = value
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail a run whose run-level clauses (one alarm threshold over every answer) fail and count."""
+    config = session.config
+    records = config.stash.get(records_key, [])
+    if not records or hasattr(config, "workerinput") or session.exitstatus != pytest.ExitCode.OK:
+        return
+    from pytest_idclassify.catalogue import clause
+    from pytest_idclassify.report import run_violations
+
+    if any(_suite_config(config).counts(clause(v["clause"]).tier) for v in run_violations(records)):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Print the per-category scores and the failed clauses; write the JSON and HTML reports."""
     records = config.stash.get(records_key, [])

@@ -4,6 +4,7 @@ import pytest
 
 PUBLIC = [
     "pytest_idclassify",
+    "pytest_idclassify.calibration",
     "pytest_idclassify.cases",
     "pytest_idclassify.cassettes",
     "pytest_idclassify.catalogue",

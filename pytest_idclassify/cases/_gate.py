@@ -44,6 +44,8 @@ PER_ANSWER_CLAUSES: frozenset[str] = frozenset({
     "cross.result.absent-on-failure", "cross.error.absent-on-success", "cross.location.inside-image",
     "cross.location.clockwise", "cross.confidence.range", "cross.alarm.result-matches-score",
     "cross.error.message-matches-code",
+    # checked on every alarm answer, and over all of them at the end of the run
+    "cross.alarm.threshold-consistent",
     "behaviour.statuses", "behaviour.request-id",
     # error codes no request can provoke: token internals, permissions, throttling, backend and OBS failures
     "error.ModelArts.0203", "error.ModelArts.4101", "error.ModelArts.4102", "error.ModelArts.4103",
@@ -255,6 +257,7 @@ def _relations() -> list[Case]:
         relate("behaviour.alarm-toggle", "alarm-false-true", (call(page, alarm=False), call(page, alarm=True)),
                Relation.SAME_CLASSIFICATION),
         relate("behaviour.deterministic", "specimen-twice", (call(page, alarm=True),) * 2, Relation.SAME_ANSWER),
+        relate("behaviour.same-image-same-type", "specimen-twice", (call(page),) * 2, Relation.SAME_TYPE),
         relate("behaviour.deterministic", "refusal-twice", (call(flat("png", 14, 64)),) * 2, Relation.SAME_ANSWER),
         relate("behaviour.reencode-keeps-type", "jpeg-png-bmp-tiff",
                [call(specimen(fmt=fmt)) for fmt in ("jpeg", "png", "bmp", "tiff")], Relation.SAME_TYPE),

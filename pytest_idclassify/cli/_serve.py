@@ -42,6 +42,8 @@ def describe(settings: EmulatorSettings, base_url: str) -> str:
         )
     for ak, sk in settings.credentials:
         lines.append(f"AK/SK:      {ak} / {_shown_secret(sk, published=DEFAULT_SK)}")
+    if settings.calibration:
+        lines.append(f"calibrated: {settings.calibration}")
     if settings.fault:
         lines.append(f"fault:      {settings.fault} (every={settings.fault_every}, p={settings.fault_probability})")
     return "\n".join(lines)
@@ -57,6 +59,13 @@ def describe(settings: EmulatorSettings, base_url: str) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help=f"TOML or JSON file of emulator settings (also {CONFIG_ENV}).",
+)
+@click.option(
+    "--calibration",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Calibration file from 'idclassify calibrate': answer the undocumented choices as the calibrated "
+    "server did (also IDCLASSIFY_EMULATOR_CALIBRATION).",
 )
 @click.option("--project-id", default=None, help="Project id the path must carry.")
 @click.option("--alarm-threshold", default=None, type=int, help="Score at or above which an alarm is raised.")
@@ -77,6 +86,7 @@ def serve(
     port: int,
     workers: int,
     config_file: Path | None,
+    calibration: str | None,
     project_id: str | None,
     alarm_threshold: int | None,
     fault: str | None,
@@ -96,6 +106,7 @@ def serve(
     import uvicorn
 
     overrides = {
+        "calibration": str(Path(calibration).resolve()) if calibration else None,
         "project_id": project_id,
         "alarm_threshold": alarm_threshold,
         "fault": fault,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_idclassify.suite import SuiteConfig
+
+if TYPE_CHECKING:
+    from pytest_idclassify.calibration import Calibration
 
 #: where the shipped recordings of the gate profile live, under the shipped cassettes folder.
 GATE_CASSETTES = "gate"
@@ -22,6 +26,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         config = _suite_config(metafunc.config)
         cases = gate_cases(seed=config.seed, sample=config.sample)
         metafunc.parametrize("idclassify_case", cases, ids=[case.id for case in cases])
+
+
+@pytest.fixture(scope="session")
+def idclassify_calibration(idclassify_config: SuiteConfig) -> Calibration | None:
+    """The calibration the run holds the target to (--idclassify-calibration), or None."""
+    if idclassify_config.calibration is None:
+        return None
+    from pytest_idclassify.calibration import load_calibration
+
+    return load_calibration(idclassify_config.calibration)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_idclassify.calibration import Calibration, calibrated_record, hold, tier_of
 from pytest_idclassify.cases import Case
 from pytest_idclassify.errors import BudgetExceededError, TransportError
 from pytest_idclassify.redaction import redact_text
@@ -13,11 +14,17 @@ from pytest_idclassify.validation import format_violations
 
 
 def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_config: SuiteConfig,
-                request: pytest.FixtureRequest) -> None:  # fmt: skip
+                idclassify_calibration: Calibration | None, request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Exercise one clause of the catalogue against the configured target."""
-    case, config = idclassify_case, idclassify_config
+    case, config, calibration = idclassify_case, idclassify_config, idclassify_calibration
     reason = idclassify_target.missing(case)
-    if reason is None and case.assumed and config.assumed == "exclude":
+    # A calibrated clause counts as documented, so excluding assumed clauses does not skip it.
+    if (
+        reason is None
+        and case.assumed
+        and config.assumed == "exclude"
+        and not (calibration and case.clause in calibration)
+    ):
         reason = "assumed clauses are excluded (--idclassify-assumed=exclude)"
     if reason is None:
         try:
@@ -33,8 +40,12 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
         request.node.user_properties.append((PROPERTY, skipped_record(case, reason)))
         pytest.skip(reason)
     verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
+    if calibration is not None:
+        verdict = hold(calibration, case, exchanges, verdict)
     record = case_record(case, exchanges, verdict, all_images=config.report_images)
+    if calibration is not None:
+        record = calibrated_record(calibration, record)
     request.node.user_properties.append((PROPERTY, record))
-    counted = [v for v in verdict.violations if config.counts(v.assumed)]
+    counted = [v for v in verdict.violations if config.counts(tier_of(calibration, v.clause))]
     if counted:
         pytest.fail(redact_text(format_violations(counted, title=f"{case.id}: {case.describe()}")), pytrace=False)

@@ -31,7 +31,7 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     def explore(case: Case) -> None:
         exchanges = [idclassify_target.send(call) for call in case.calls]
         verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
-        counted = [v for v in verdict.violations if config.counts(v.assumed)]
+        counted = [v for v in verdict.violations if config.counts(v.tier)]
         if counted:
             request.node.user_properties.append((PROPERTY, case_record(case, exchanges, verdict)))
             raise AssertionError(redact_text(format_violations(counted, title=f"{case.id}: {case.describe()}")))

@@ -170,9 +170,15 @@ class EmulatorSettings:
     #: without alarms, a JPEG is decoded at 1/2, 1/4 or 1/8 scale as long as its long side stays at or
     #: above this many pixels (0: always at full resolution).
     reduced_decode_side: int = 1600
+    #: a calibration file (``idclassify calibrate``): answer the assumed choices as the calibrated server did.
+    #: Through ``load`` (flags, variables, files) any setting given explicitly wins; in code, the file fills
+    #: the settings left at their defaults.
+    calibration: str = ""
 
     def __post_init__(self) -> None:
         """Check every value at once, so a bad setting fails at start-up with its variable named."""
+        if self.calibration:
+            self._apply_calibration()
         tables = documented_tables()
         for f in fields(self):
             if f.name.startswith("code_"):
@@ -243,6 +249,14 @@ class EmulatorSettings:
 
         AllowList.parse(self.url_allow)
 
+    def _apply_calibration(self) -> None:
+        for name, value in _calibrated(self.calibration).items():
+            spec = _FIELDS[name]
+            default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+            # A setting given explicitly wins over the calibration; a frozen instance is completed in place.
+            if getattr(self, name) == default:
+                object.__setattr__(self, name, value)
+
     def __repr__(self) -> str:
         """Show every setting, with tokens and secret keys masked."""
         from pytest_idclassify.client._masking import mask_secret
@@ -293,13 +307,33 @@ class EmulatorSettings:
             values.update(_from_env(environ))
         if overrides:
             values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**{name: _coerce(name, value, "setting") for name, value in values.items()})
+        coerced = {name: _coerce(name, value, "setting") for name, value in values.items()}
+        calibration = coerced.pop("calibration", "")
+        if not calibration:
+            return cls(**coerced)
+        # The calibration fills every choice it observed; a setting given in a file, variable or flag wins.
+        settings = cls(**{**_calibrated(calibration), **coerced})
+        object.__setattr__(settings, "calibration", calibration)
+        return settings
 
 
 _FIELDS = {f.name: f for f in fields(EmulatorSettings)}
 #: numbers read from text: ASCII digits only (``int()`` would take Arabic-Indic digits or '1_000'), at most 18 of them.
 _INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
 _FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,3})?")
+
+
+def _calibrated(path: str) -> dict[str, Any]:
+    """The settings a calibration file makes (raises with the setting's name when the file is bad)."""
+    from pytest_idclassify.calibration import emulator_settings, load_calibration
+    from pytest_idclassify.errors import CalibrationError
+
+    try:
+        return emulator_settings(load_calibration(path))
+    except CalibrationError as exc:
+        raise CalibrationError(f"setting calibration ({ENV_PREFIX}CALIBRATION): {exc}") from None
+
+
 _PAIR_FIELDS = {"expired_tokens", "credentials"}
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pytest_idclassify.report._html import render_html
-from pytest_idclassify.report._model import PROPERTY, ClauseVerdict, Report, build_report
+from pytest_idclassify.report._model import PROPERTY, ClauseVerdict, Report, build_report, run_violations
 from pytest_idclassify.report._terminal import print_summary, summary_lines
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "build_report",
     "print_summary",
     "render_html",
+    "run_violations",
     "summary_lines",
     "write_reports",
 ]
@@ -26,10 +27,18 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
                   metrics: Mapping[str, Any] | None = None) -> Report:  # fmt: skip
     """Build the report of a run, print its summary and write the JSON and HTML files ``config`` names."""
     meta = {"target": config.target, "profile": config.profile, "seed": config.seed, "assumed": config.assumed,
-            "strict": config.strict, "tolerate_transient": config.tolerate_transient}  # fmt: skip
+            "inferred": getattr(config, "inferred", "count"), "strict": config.strict,
+            "tolerate_transient": config.tolerate_transient}  # fmt: skip
+    calibration = getattr(config, "calibration", None)
+    if calibration is not None:
+        from pytest_idclassify.calibration import load_calibration
+
+        meta["calibration"] = str(calibration)
+        meta["calibrated"] = sorted(load_calibration(calibration).entries)
     report = build_report(records, meta=meta, metrics=metrics)
     if terminalreporter is not None:
-        print_summary(report, terminalreporter, assumed_count=config.assumed == "count")
+        print_summary(report, terminalreporter, assumed_count=config.assumed == "count",
+                      inferred_count=meta["inferred"] == "count")  # fmt: skip
     if config.report_json:
         config.report_json.parent.mkdir(parents=True, exist_ok=True)
         config.report_json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -57,8 +57,14 @@ def render_html(report: Report) -> str:
     by_case = {r["case"]: r for r in report.records}
     rows = []
     for verdict in report.clauses.values():
-        evidence = "".join(_case(by_case[c]) for c in dict.fromkeys(v["case"] for v in verdict.violations))
-        tag = " <span class=tag>assumed</span>" if verdict.assumed else ""
+        evidence = "".join(
+            _case(by_case[c]) for c in dict.fromkeys(v["case"] for v in verdict.violations) if c in by_case
+        )
+        # Run-level violations belong to no single case: show their messages on the clause itself.
+        evidence += "".join(f"<p class=failed>{_esc(v['message'])}</p>" for v in verdict.violations
+                            if v["case"] not in by_case)  # fmt: skip
+        label = verdict.tier + (", calibrated" if verdict.calibrated else "")
+        tag = f" <span class=tag>{_esc(label)}</span>" if label != "documented" else ""
         rows.append(
             f"<tr><td><code>{_esc(verdict.id)}</code>{tag}</td><td class={verdict.status}>{verdict.status}</td>"
             f"<td>{_esc(verdict.rule)}<br><span class=tag>{_esc(verdict.source)}</span>{evidence}</td>"

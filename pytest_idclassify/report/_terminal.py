@@ -14,13 +14,18 @@ def _line(name: str, counts: dict[str, int]) -> str:
     return f"  {name:<20} {score}  {tallies}"
 
 
-def summary_lines(report: Report, *, assumed_count: bool) -> list[str]:
-    """The lines of the terminal summary: scores per category, then every failed clause."""
+def summary_lines(report: Report, *, assumed_count: bool, inferred_count: bool = True) -> list[str]:
+    """The lines of the terminal summary: scores per category and tier, then every failed clause."""
     meta = report.meta
     lines = [f"target {meta.get('target')}, profile {meta.get('profile')}, "
              f"pytest-idclassify {meta['toolkit_version']}, catalogue {meta['catalogue_version']}",
              "documented clauses:"]  # fmt: skip
     lines += [_line(name, counts) for name, counts in report.scores().items()]
+    lines.append(
+        "inferred clauses (not stated, but any correct server keeps them; "
+        + ("they count in this run):" if inferred_count else "reported apart, they do not fail the run):")
+    )
+    lines += [_line(name, counts) for name, counts in report.scores("inferred").items()]
     lines.append(
         "assumed clauses (choices where the documentation is silent; "
         + ("they count in this run):" if assumed_count else "reported apart, they do not fail the run):")
@@ -31,7 +36,8 @@ def summary_lines(report: Report, *, assumed_count: bool) -> list[str]:
                else "429/503/504 answers count against behaviour.statuses")  # fmt: skip
         lines.append(f"transient answers replaced by a retry: {report.transient}, {how}")
     for verdict in report.failed():
-        tag = " (assumed)" if verdict.assumed else ""
+        label = verdict.tier + (", calibrated" if verdict.calibrated else "")
+        tag = f" ({label})" if label != "documented" else ""
         first = verdict.violations[0]
         more = f" (+{len(verdict.violations) - 1} more)" if len(verdict.violations) > 1 else ""
         lines.append(f"FAILED {verdict.id}{tag}: {first['message'][:150]} [{first['case']}]{more}")
@@ -42,8 +48,8 @@ def summary_lines(report: Report, *, assumed_count: bool) -> list[str]:
     return lines
 
 
-def print_summary(report: Report, terminalreporter: Any, *, assumed_count: bool) -> None:
+def print_summary(report: Report, terminalreporter: Any, *, assumed_count: bool, inferred_count: bool = True) -> None:
     """Write the summary section into pytest's terminal output."""
     terminalreporter.section("idclassify conformance")
-    for line in summary_lines(report, assumed_count=assumed_count):
+    for line in summary_lines(report, assumed_count=assumed_count, inferred_count=inferred_count):
         terminalreporter.write_line(line)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_idclassify._options import BY_NAME, OPTIONS
+from pytest_idclassify.catalogue._model import Tier
 from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify.suite._imagehost import check_listenable, parse_image_host
 
@@ -22,6 +23,8 @@ class SuiteConfig:
     auth: str | None = None
     profile: str = "gate"
     assumed: str = "report"
+    inferred: str = "count"
+    calibration: Path | None = None
     strict: bool = False
     call_budget: int = 500
     seed: int = 0
@@ -41,9 +44,15 @@ class SuiteConfig:
     #: how many pytest-xdist workers share the run (and so its call budget); 1 without xdist.
     workers: int = 1
 
-    def counts(self, assumed: bool) -> bool:
-        """Whether a violation of a clause (assumed or not) fails the run."""
-        return not assumed or self.assumed == "count"
+    def counts(self, tier: Tier | bool) -> bool:
+        """Whether a violation of a clause of ``tier`` fails the run (``True``/``False``: assumed or documented)."""
+        if isinstance(tier, bool):
+            tier = Tier.ASSUMED if tier else Tier.DOCUMENTED
+        if tier is Tier.ASSUMED:
+            return self.assumed == "count"
+        if tier is Tier.INFERRED:
+            return self.inferred == "count"
+        return True
 
 
 def _as_bool(name: str, value: str) -> bool:
@@ -99,7 +108,7 @@ def resolve(
             values[key] = int(_as_number(where, text, int))
         elif name == "metrics-threshold":
             values[key] = float(_as_number(where, text, float))
-        elif name in ("report-json", "report-html", "cassette-dir"):
+        elif name in ("report-json", "report-html", "cassette-dir", "calibration"):
             values[key] = Path(text)
         elif name == "redact-names-file":
             from pytest_idclassify.redaction import rules_from_file
@@ -122,4 +131,12 @@ def resolve(
         )
     if config.call_budget < 1:
         raise ConfigurationError(f"the call budget must be at least 1, got {config.call_budget}")
+    if config.calibration is not None:
+        from pytest_idclassify.calibration import load_calibration
+
+        where = raw["calibration"][0]
+        try:
+            load_calibration(config.calibration)  # checked once here, so a bad file is one usage error
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{where}: {exc}") from None
     return config

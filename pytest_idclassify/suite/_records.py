@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_idclassify.cases import Case, ImageSource
+from pytest_idclassify.catalogue import clause
 from pytest_idclassify.client import Attempt, summarize_body
 from pytest_idclassify.redaction import redact_mapping, redact_text
 from pytest_idclassify.report._model import trimmed
 from pytest_idclassify.suite._checks import Verdict
 from pytest_idclassify.suite._target import Exchange
+from pytest_idclassify.validation import AlarmAnswer, alarm_pairs
 
 #: the longest side of a failure thumbnail in the HTML report.
 THUMBNAIL_SIDE = 160
@@ -68,14 +70,28 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
         "case": case.id,
         "clause": case.clause,
         "assumed": case.assumed,
+        "tier": clause(case.clause).tier.value,
         "outcome": "failed" if verdict.violations else "passed",
         "calls": calls,
         "exercised": sorted(verdict.exercised),
         "violations": [
-            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed, "call": call}
+            {
+                "clause": v.clause,
+                "pointer": v.pointer,
+                "message": v.message,
+                "assumed": v.assumed,
+                "tier": v.tier.value,
+                "call": call,
+            }
             for v, call in zip(verdict.violations, verdict.calls or [None] * len(verdict.violations), strict=True)
         ],
         "transient": verdict.transient,
+        # The alarm pairs of every answer: the run-level threshold check reads them at the controller.
+        "alarms": [
+            AlarmAnswer(case.id, e.outcome.request_id, pairs).to_json()
+            for e in exchanges
+            if (pairs := alarm_pairs(e.outcome.body))
+        ],
     }
     # Redacted here, so the JUnit properties, the JSON and the HTML report all get the redacted record.
     record = redact_mapping(record)
@@ -87,8 +103,8 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
 
 def skipped_record(case: Case, reason: str) -> dict[str, Any]:
     """The record of a case the target could not run, with the reason."""
-    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "skipped",
-            "skip_reason": redact_text(reason), "calls": [], "exercised": [], "violations": [],
+    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "tier": clause(case.clause).tier.value,
+            "outcome": "skipped", "skip_reason": redact_text(reason), "calls": [], "exercised": [], "violations": [],
             "transient": 0}  # fmt: skip
 
 
@@ -98,6 +114,8 @@ def error_record(case: Case, error: Exception) -> dict[str, Any]:
     The case's clause fails with the error's message: the target did not give a usable answer.
     """
     message = redact_text(f"{type(error).__name__}: {error}")
-    violation = {"clause": case.clause, "pointer": "", "message": message, "assumed": case.assumed}
-    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "failed", "calls": [],
-            "exercised": [case.clause], "error": message, "violations": [violation], "transient": 0}  # fmt: skip
+    tier = clause(case.clause).tier.value
+    violation = {"clause": case.clause, "pointer": "", "message": message, "assumed": case.assumed, "tier": tier}
+    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "tier": tier, "outcome": "failed",
+            "calls": [], "exercised": [case.clause], "error": message, "violations": [violation],
+            "transient": 0}  # fmt: skip

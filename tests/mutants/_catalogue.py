@@ -575,3 +575,68 @@ MUTANTS: tuple[Mutant, ...] = (
         settings={"max_clock_skew_seconds": 3600},
     ),
 )
+
+
+# --- Mutants that break an inferred clause: each is caught by the inferred clause it names. ---------------------
+
+
+def _location_follows_alarm(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if seen.alarm:
+        result["location"] = [[max(0, x - 1), y] for x, y in result["location"]]
+    return result
+
+
+def _confidence_above_one(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    return {**result, "confidence": 1.2}
+
+
+class _TypeOnRepeat:
+    """Answers another type the second time it sees an image (a classifier whose cache is keyed wrongly)."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+
+    def __call__(self, seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+        key = hash(seen.fields.get("data"))
+        if key in self.seen and result.get("type") in _TYPES:
+            result["type"] = _TYPES[(_TYPES.index(result["type"]) + 1) % len(_TYPES)]
+        self.seen.add(key)
+        return result
+
+
+def _blur_alarm_band(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    # Two thresholds at once: on from 50, off again from 85, so a higher score can have its alarm off.
+    if "alarm_confidence" in result:
+        score = result["alarm_confidence"]["blur_score"]
+        result["alarm_result"] = {**result["alarm_result"], "detect_blur_result": 50 <= score < 85}
+    return result
+
+
+INFERRED_MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "location-follows-alarm",
+        "moves location one pixel left when alarm is true",
+        frozenset({"behaviour.alarm-toggle"}),
+        after=_on_result(_location_follows_alarm),
+    ),
+    Mutant(
+        "confidence-1.2",
+        "answers a confidence of 1.2",
+        frozenset({"cross.confidence.range"}),
+        after=_on_result(_confidence_above_one),
+    ),
+    Mutant(
+        "type-changes-on-repeat",
+        "answers another type the second time the same image is sent",
+        frozenset({"behaviour.same-image-same-type"}),
+        after=_on_result(_TypeOnRepeat()),
+    ),
+    Mutant(
+        "blur-alarm-band",
+        "raises the blur alarm for scores 50..84 only: flags from two thresholds no single one explains",
+        frozenset({"cross.alarm.threshold-consistent"}),
+        after=_on_result(_blur_alarm_band),
+    ),
+)
+
+MUTANTS = MUTANTS + INFERRED_MUTANTS
