@@ -100,7 +100,7 @@ def decode_base64(data: str, settings: EmulatorSettings) -> bytes:
         decoded = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         decoded = None
-    if decoded is not None and base64.b64encode(decoded) == raw:
+    if decoded is not None and is_canonical(raw, decoded):
         return decoded
     if settings.strict_base64:
         code = settings.code_noncanonical_base64 if _lenient(data) is not None else "AIS.0102"
@@ -109,6 +109,27 @@ def decode_base64(data: str, settings: EmulatorSettings) -> bytes:
     if repaired is None:
         raise Refusal("AIS.0102", reason="data is not base64")
     return repaired
+
+
+#: the value of each base64 character, for reading the bits a final quantum leaves unused.
+_SEXTET = {c: i for i, c in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def is_canonical(raw: bytes, decoded: bytes) -> bool:
+    """Whether ``raw`` is the one canonical base64 text of ``decoded`` (``raw`` decoded to it under ``validate``).
+
+    The same answer as ``base64.b64encode(decoded) == raw``, without encoding megabytes again: a
+    text that decodes is canonical when it is exactly as long as the canonical text (so it carries
+    the right padding) and the bits its last character leaves unused are zero.
+    """
+    if len(raw) != 4 * -(-len(decoded) // 3):
+        return False
+    # A text that decodes under ``validate`` has at most two "=", at the end.
+    padding = 2 if raw.endswith(b"==") else 1 if raw.endswith(b"=") else 0
+    if not padding:
+        return True
+    unused = 0b1111 if padding == 2 else 0b11
+    return _SEXTET.get(raw[-padding - 1], 0) & unused == 0
 
 
 def _lenient(data: str) -> bytes | None:
