@@ -106,7 +106,8 @@ def check_case(case: Case, exchanges: Sequence[Exchange], *, strict: bool = Fals
         outcome = exchange.outcome
         request = exchange.body if isinstance(exchange.body, dict) else None
         # Read the image's size from its header once, for both the checks and the list of what they covered.
-        size, headers = request_image_size(request), outcome.headers
+        size = exchange.image_size if exchange.image_size is not None else request_image_size(request)
+        headers = outcome.headers
         violations += validate_response(
             outcome.body, status=outcome.status, request=request, strict=strict, image_size=size, headers=headers
         )
