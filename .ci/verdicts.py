@@ -74,8 +74,15 @@ def compare(before: Path, after: Path) -> int:
                 x, y = a[name][part].get(key), b[name][part].get(key)
                 if x != y:
                     differences.append(f"{name}: {key}: {x} -> {y}")
-    if a["mutation"] != b["mutation"]:
-        differences.append(f"mutation: {a['mutation']} -> {b['mutation']}")
+    if a["mutation"]["exit"] != b["mutation"]["exit"]:
+        differences.append(f"mutation: exit {a['mutation']['exit']} -> {b['mutation']['exit']}")
+    for name in sorted(set(a["mutation"]["mutants"]) | set(b["mutation"]["mutants"])):
+        x, y = a["mutation"]["mutants"].get(name), b["mutation"]["mutants"].get(name)
+        if (x or [None])[0] != (y or [None])[0]:
+            differences.append(f"mutation: {name}: {x} -> {y}")
+        elif x != y:
+            # The hunt tries the quickest cases first, so which declared clause kills first follows timing.
+            print(f"note: mutant {name} killed by {x[1]} before, {y[1]} after (both declared)")  # type: ignore[index]
     print("\n".join(differences) or "no verdict changed")
     return 1 if differences else 0
 

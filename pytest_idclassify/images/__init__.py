@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from pytest_idclassify._lazy import lazy_exports as _lazy_exports
-from pytest_idclassify.catalogue import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
+from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify.images._base64 import (
     BASE64_VARIANTS,
     base64_limit,
