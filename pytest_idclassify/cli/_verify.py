@@ -51,7 +51,8 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
     """
     import pytest
 
-    args = ["--pyargs", "pytest_idclassify.contract", "-c", str(Path(__file__).parent.parent / "contract" / "pytest.ini"),
+    ini = Path(__file__).parent.parent / "contract" / "pytest.ini"
+    args = ["--pyargs", "pytest_idclassify.contract", "-c", str(ini),
             "--rootdir", str(Path.cwd()), "-r", "fEs",
             # This command imported the package before pytest could rewrite its assertions; nothing to rewrite.
             "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # fmt: skip
