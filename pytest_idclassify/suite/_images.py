@@ -13,6 +13,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Any
 
+from pytest_idclassify.cases import ImageSource
 from pytest_idclassify.images import ImageRecipe, encode_base64
 from pytest_idclassify.images._cache import image_cache
 
@@ -25,6 +26,11 @@ DIGEST_FACT = "request-digest"
 def recipe_base64(recipe: ImageRecipe) -> str:
     """Return ``recipe.to_base64()``, the image's bytes coming from the disk cache when kept there."""
     return encode_base64(image_cache().render(recipe), recipe.base64_variant)
+
+
+def rendered(image: ImageSource) -> bytes:
+    """Return ``image.render()``, through the disk cache for the toolkit's own recipes."""
+    return image_cache().render(image) if isinstance(image, ImageRecipe) else image.render()
 
 
 @cache
