@@ -113,7 +113,8 @@ def main() -> None:
         1.3,
         row="7 MB JPEG request / its decode floor (base64 + decode)",
     )
-    raise SystemExit(0 if ok else 1)
+    # The goals are reported above (and in run_all.py's table); missing one is a finding, not a crash.
+    print("all within their targets" if ok else "some ratio is over its target")
 
 
 if __name__ == "__main__":
