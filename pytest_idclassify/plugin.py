@@ -92,6 +92,10 @@ def _suite_config(config: pytest.Config) -> SuiteConfig:
         worker = getattr(config, "workerinput", None)
         if worker is not None:
             resolved = dataclasses.replace(resolved, workers=int(worker.get("workercount", 1)))
+        if resolved.redact_names_file is not None:
+            from pytest_idclassify.redaction import use_names_file
+
+            use_names_file(resolved.redact_names_file, "--idclassify-redact-names-file")
         config.stash[config_key] = resolved
     return config.stash[config_key]
 

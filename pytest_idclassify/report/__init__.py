@@ -26,7 +26,7 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
                   metrics: Mapping[str, Any] | None = None) -> Report:  # fmt: skip
     """Build the report of a run, print its summary and write the JSON and HTML files ``config`` names."""
     meta = {"target": config.target, "profile": config.profile, "seed": config.seed, "assumed": config.assumed,
-            "strict": config.strict}  # fmt: skip
+            "strict": config.strict, "tolerate_transient": config.tolerate_transient}  # fmt: skip
     report = build_report(records, meta=meta, metrics=metrics)
     if terminalreporter is not None:
         print_summary(report, terminalreporter, assumed_count=config.assumed == "count")

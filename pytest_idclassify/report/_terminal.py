@@ -26,6 +26,10 @@ def summary_lines(report: Report, *, assumed_count: bool) -> list[str]:
         + ("they count in this run):" if assumed_count else "reported apart, they do not fail the run):")
     )
     lines += [_line(name, counts) for name, counts in report.scores(assumed=True).items()]
+    if report.transient:
+        how = ("tolerated (--idclassify-tolerate-transient)" if meta.get("tolerate_transient")
+               else "429/503/504 answers count against behaviour.statuses")  # fmt: skip
+        lines.append(f"transient answers replaced by a retry: {report.transient}, {how}")
     for verdict in report.failed():
         tag = " (assumed)" if verdict.assumed else ""
         first = verdict.violations[0]
