@@ -358,6 +358,10 @@ def generated_files(root: Path) -> dict[Path, Callable[[], str]]:
     files[root / "schemas" / "openapi.json"] = lambda: _dump(build_openapi())
     files[root / "docs" / "reference" / "clauses.md"] = render_clause_reference
     files[root / "docs" / "reference" / "options.md"] = render_options_reference
+    # The gate's default seeded sample, pinned so that collecting the suite runs no Hypothesis engine.
+    from pytest_idclassify.cases._sample import PINNED_FILE, render_pinned_sample
+
+    files[root / PINNED_FILE.relative_to(Path(__file__).resolve().parent.parent)] = render_pinned_sample
     return files
 
 

@@ -7,8 +7,6 @@ as low-entropy files without materialising a raster.
 
 from __future__ import annotations
 
-import dataclasses
-
 from pytest_idclassify.cases._builders import (
     SPECIMEN_SIZE,
     URL_SERVER,
@@ -19,6 +17,7 @@ from pytest_idclassify.cases._builders import (
     specimen,
 )
 from pytest_idclassify.cases._model import Auth, Call, Case, Expect, Relation, UrlImage
+from pytest_idclassify.cases._sample import sample_cases
 from pytest_idclassify.catalogue import (
     BASE64_LIMIT_BINARY,
     BASE64_LIMIT_DECIMAL,
@@ -93,8 +92,6 @@ _ENTERPRISE_PROJECT_IDS = {
     "malformed": "not an id!#$%",
 }
 _CHINESE_NAME = "/身份证照片.jpg"
-#: How many opening draws of a seeded run are skipped: Hypothesis starts every run from the simplest examples.
-_SIMPLEST = 2
 
 
 #: The formats the page supports, each held to both side limits on each axis (a server may check
@@ -285,44 +282,16 @@ def sampled_cases(*, seed: int = 0, sample: int = 8) -> list[Case]:
 
     The draws are made by Hypothesis under a fixed seed with the database off, so the same seed
     gives the same cases; of the draws, the first of each clause is taken before any second one,
-    which spreads a small sample over many clauses.  Labels start with ``s<seed>.<n>-``.
+    which spreads a small sample over many clauses.  Labels start with ``s<seed>.<n>-``.  The
+    default draw (seed 0, 8 cases) is read from its pinned copy, without starting Hypothesis.
     """
-    from hypothesis import HealthCheck, Phase, given, settings
-    from hypothesis import seed as hypothesis_seed
-    from hypothesis import strategies as st
-
-    from pytest_idclassify.strategies import invalid_requests, valid_requests
-
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise StrategyArgumentError(f"seed={seed!r} is not a seed; pass an int >= 0")
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
         raise StrategyArgumentError(f"sample={sample!r} is not a count; pass an int >= 0 (0 turns the sample off)")
     if sample == 0:
         return []
-    drawn: list[Case] = []
-
-    from pytest_idclassify.cases._provider import GATE_BACKEND
-
-    @settings(max_examples=sample * 6 + _SIMPLEST, database=None, phases=[Phase.generate], deadline=None,
-              derandomize=False, suppress_health_check=list(HealthCheck), backend=GATE_BACKEND)  # fmt: skip
-    @hypothesis_seed(seed)
-    @given(st.one_of(valid_requests(), invalid_requests()))
-    def collect(case: Case) -> None:
-        drawn.append(case)
-
-    collect()
-    # Hypothesis opens every run with the simplest examples, the same for every seed: skip them.
-    fresh = drawn[_SIMPLEST:]
-    picked: list[Case] = []
-    for round_ in range(2):
-        seen = {case.clause for case in picked}
-        for case in fresh:
-            if len(picked) == sample:
-                break
-            if case not in picked and (round_ or case.clause not in seen):
-                picked.append(case)
-                seen.add(case.clause)
-    return [dataclasses.replace(case, label=f"s{seed}.{n}-{case.label}") for n, case in enumerate(picked)]
+    return sample_cases(seed, sample)
 
 
 def gate_cases(*, seed: int = 0, sample: int = 8) -> list[Case]:

@@ -72,6 +72,15 @@ def match_path(r1: Any, r2: Any) -> None:
         raise AssertionError(f"path {a} != {b}")
 
 
+def match_key(request: Any) -> tuple[str, str, str]:
+    """Return what two requests must share to match: method, path and query, and body meaning.
+
+    Two (canonical) requests match under :func:`match_path` and :func:`match_body` (and vcrpy's
+    method matcher) exactly when their keys are equal, so interactions can be indexed by it.
+    """
+    return str(request.method), path_and_query(request), body_meaning(request)
+
+
 def match_body(r1: Any, r2: Any) -> None:
     """Compare bodies by meaning: fields, ``url``, ``alarm``, and ``data`` by its digest; vcrpy matcher."""
     a, b = body_meaning(r1), body_meaning(r2)

@@ -11,6 +11,7 @@ from typing import Any
 
 import vcr
 from vcr.cassette import Cassette
+from vcr.matchers import method as vcr_method
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.record_mode import RecordMode
 from vcr.serialize import deserialize, serialize
@@ -18,7 +19,7 @@ from vcr.serialize import deserialize, serialize
 from pytest_idclassify.cassettes._canonical import SecretBook, hooks, new_book, parse_json
 from pytest_idclassify.cassettes._digest import decode_data, image_digest
 from pytest_idclassify.cassettes._format import decode_interaction, dumps_cassette, encode_interaction, loads_document
-from pytest_idclassify.cassettes._match import match_body, match_path, miss_message
+from pytest_idclassify.cassettes._match import match_body, match_key, match_path, miss_message
 from pytest_idclassify.cassettes._store import atomic_write, redact_interaction, store_image
 from pytest_idclassify.errors import CassetteError, CassetteMissError
 
@@ -27,6 +28,8 @@ RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 #: The file name suffix of a cassette.
 SUFFIX = ".json"
 _MATCH_ON = ("method", "idclassify_path", "idclassify_body")
+# What vcrpy resolves _MATCH_ON to: the functions the index stands in for.
+_MATCHERS = (vcr_method, match_path, match_body)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-\[\]=+,]")
 _MAX_NAME = 96
 
@@ -119,7 +122,34 @@ class _Recorder:
 
 
 class _IdClassifyCassette(Cassette):  # type: ignore[misc]
-    """A vcrpy cassette whose misses raise :class:`CassetteMissError` with a field-wise explanation."""
+    """A vcrpy cassette whose misses raise :class:`CassetteMissError` with a field-wise explanation.
+
+    Requests are looked up in an index of the recorded interactions by their match key, so a
+    replay costs the same per request whatever the cassette's length; vcrpy's own lookup tries
+    every recorded interaction in turn (and re-reads each recorded body) for every request.
+    """
+
+    def _index(self) -> dict[tuple[str, str, str], list[int]]:
+        # Interactions are only ever appended (loaded, then recorded): index the new ones.
+        index: dict[tuple[str, str, str], list[int]] = self.__dict__.setdefault("_match_index", {})
+        done: int = self.__dict__.get("_match_indexed", 0)
+        if done > len(self.data):  # the list was replaced: start over
+            index.clear()
+            done = 0
+        for position in range(done, len(self.data)):
+            index.setdefault(match_key(self.data[position][0]), []).append(position)
+        self.__dict__["_match_indexed"] = len(self.data)
+        return index
+
+    def _responses(self, request: Any) -> Any:
+        if tuple(self._match_on) != _MATCHERS:  # matchers other than ours: vcrpy's own scan
+            yield from super()._responses(request)
+            return
+        request = self._before_record_request(request)
+        if not request:
+            return
+        for position in self._index().get(match_key(request), ()):
+            yield position, self.data[position][1]
 
     def filter_request(self, request: Any) -> Any:
         filtered = super().filter_request(request)

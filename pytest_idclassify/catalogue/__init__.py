@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify._tables import documented_tables as _documented_tables
 from pytest_idclassify.catalogue._clauses import (
     ALARM_THRESHOLD,
-    BASE64_LIMIT_BINARY,
-    BASE64_LIMIT_DECIMAL,
     BODY_LIMIT,
     MAX_CLOCK_SKEW_SECONDS,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify._tables import ErrorCode, Tables
 from pytest_idclassify.catalogue._model import Clause, ErrorSpec, Kind, Tier
 
@@ -20,9 +21,6 @@ AUTH_PAGE = "Calling APIs: authentication"
 
 #: the score at or above which an alarm is raised; the page states no threshold (see the clause).
 ALARM_THRESHOLD = 50
-#: the two readings of "10 MB" of base64 characters.
-BASE64_LIMIT_DECIMAL = 10_000_000
-BASE64_LIMIT_BINARY = 10_485_760
 #: the gateway's body limit (12 MB, read as MiB).
 BODY_LIMIT = 12 * 1024 * 1024
 #: how far X-Sdk-Date may be from the server's clock.

@@ -6,6 +6,7 @@ passes, 1 when one fails, and 2 or more for usage or internal errors (pytest's o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,12 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
     args = ["--pyargs", "pytest_idclassify.contract", "-c", str(ini),
             "--rootdir", str(Path.cwd()), "-r", "fEs",
             # This command imported the package before pytest could rewrite its assertions; nothing to rewrite.
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # fmt: skip
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            # The contract suite does not use schemathesis's pytest plugin, whose import costs a second per process.
+            "-p", "no:schemathesis"]  # fmt: skip
+    if (values.get("idclassify_profile") or os.environ.get("IDCLASSIFY_PROFILE")) != "explore":
+        # Only an exploration draws with Hypothesis; its plugin would import it at the end of every run.
+        args += ["-p", "no:hypothesispytest"]
     for option in OPTIONS:
         value = values.get(option.dest)
         if value in (None, False):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from hypothesis import given, seed, settings
 
 from pytest_idclassify.cases import Case
 from pytest_idclassify.redaction import redact_text
@@ -11,17 +12,25 @@ from pytest_idclassify.report import PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case
 from pytest_idclassify.validation import format_violations
 
+if TYPE_CHECKING:
+    from hypothesis import settings
+
 
 @pytest.mark.parametrize("kind", ["valid", "invalid"])
 def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteConfig,
-                 idclassify_hypothesis_settings: settings, request: pytest.FixtureRequest) -> None:  # fmt: skip
+                 request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Draw requests the documentation accepts (or refuses) and check every answer; failures shrink.
 
     Only failing examples leave a record for the report: an exploration sends hundreds of calls.
     """
     if idclassify_config.profile != "explore":
         pytest.skip("randomised exploration runs in the explore profile (--idclassify-profile=explore)")
+    # Hypothesis loads only for an exploration: the gate profile's runs (and workers) skip its import.
+    from hypothesis import given, seed
+
     from pytest_idclassify.strategies import invalid_requests, valid_requests
+
+    idclassify_hypothesis_settings: settings = request.getfixturevalue("idclassify_hypothesis_settings")
 
     cases = valid_requests() if kind == "valid" else invalid_requests()
     config = idclassify_config

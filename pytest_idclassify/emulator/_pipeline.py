@@ -121,12 +121,13 @@ def _canonical(raw: bytes) -> bool:
     That is: whole quads, and no bits set in the last character that the padding says are unused
     (``QR==`` decodes like ``QQ==``).  Equivalent to re-encoding the decoded bytes and comparing, at no cost.
     """
-    if len(raw) % 4:
+    # More than two "=" decodes too (``AAAA====``), but is never canonical: no KeyError on the third.
+    if len(raw) % 4 or raw.endswith(b"==="):
         return False
     if raw.endswith(b"=="):
-        return _SEXTET[raw[-3]] & 0x0F == 0
+        return _SEXTET.get(raw[-3], 0x0F) & 0x0F == 0
     if raw.endswith(b"="):
-        return _SEXTET[raw[-2]] & 0x03 == 0
+        return _SEXTET.get(raw[-2], 0x03) & 0x03 == 0
     return True
 
 

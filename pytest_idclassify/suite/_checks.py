@@ -145,7 +145,7 @@ def check_case(
     for index, exchange in enumerate(exchanges):
         request = exchange.body if isinstance(exchange.body, dict) else None
         # Read the image's size from its header once, for both the checks and the list of what they covered.
-        size = request_image_size(request)
+        size = exchange.image_size if exchange.image_size is not None else request_image_size(request)
         attempts = exchange.all_attempts
         for number, attempt in enumerate(attempts):
             if _transient(attempt, number == len(attempts) - 1):

@@ -13,6 +13,7 @@ from pytest_idclassify.client import Attempt, summarize_body
 from pytest_idclassify.redaction import redact_mapping, redact_text
 from pytest_idclassify.report._model import trimmed
 from pytest_idclassify.suite._checks import Verdict
+from pytest_idclassify.suite._images import rendered
 from pytest_idclassify.suite._target import Exchange
 from pytest_idclassify.validation import AlarmAnswer, alarm_pairs
 
@@ -25,7 +26,7 @@ def _thumbnail(image: ImageSource) -> str | None:
     try:
         from PIL import Image
 
-        with Image.open(io.BytesIO(image.render())) as picture:
+        with Image.open(io.BytesIO(rendered(image))) as picture:
             picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
             out = io.BytesIO()
             picture.convert("RGB").save(out, format="PNG")

@@ -20,8 +20,10 @@ import httpx
 from pytest_idclassify.cases import Auth, Call, Case, ImageSource, UrlImage
 from pytest_idclassify.client import AkSkAuth, Attempt, CallBudget, ClientConfig, IdClassifyClient, Outcome, TokenAuth
 from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.images import ImageRecipe
 from pytest_idclassify.suite._config import SuiteConfig
 from pytest_idclassify.suite._imagehost import is_loopback, parse_image_host
+from pytest_idclassify.suite._images import recipe_base64, replay_data
 from pytest_idclassify.suite._urlhost import SLOW_SECONDS, LoopbackImageServer, UploadHookHost, UrlHost
 
 #: the emulator's URL fetch timeout in suite runs: short, so "slow" URL cases are quick to decide.
@@ -49,6 +51,8 @@ class Exchange:
     outcome: Outcome
     images: tuple[ImageSource, ...] = field(default=())
     attempts: tuple[Attempt, ...] = field(default=())
+    #: the size read from the ``data`` image's header when the body holds its digest instead (replay).
+    image_size: tuple[int, int] | None = None
 
     @property
     def all_attempts(self) -> tuple[Attempt, ...]:
@@ -59,6 +63,8 @@ class Exchange:
 # Two suffice: a relation sends one image in consecutive calls, and boundary images weigh ~14 MB each.
 @lru_cache(maxsize=2)
 def _cached_base64(image: object) -> str:
+    if isinstance(image, ImageRecipe):
+        return recipe_base64(image)  # through the disk cache shared by processes and workers
     return cast(ImageSource, image).to_base64()
 
 
@@ -128,6 +134,8 @@ class Target:
         return IdClassifyClient(config, transport=self.transport, app=self.app, auth=auth, budget=self.budget)
 
     def _resolve(self, value: Any) -> Any:
+        if self.name == "replay" and isinstance(value, ImageRecipe):
+            return replay_data(value)[0]  # cassettes match images by digest: nothing to render
         if isinstance(value, ImageSource):
             text = _base64_of(value)
             if self.note_images:
@@ -157,7 +165,9 @@ class Target:
         images = [v for v in call.json.values() if isinstance(v, ImageSource)]
         images += [v.image for v in call.json.values() if isinstance(v, UrlImage) and v.image is not None]
         outcome = client.post(json=body, headers=headers, attempt_log=log)
-        return Exchange(call, body, outcome, tuple(images), tuple(log))
+        data = call.json.get("data")
+        size = replay_data(data)[1] if self.name == "replay" and isinstance(data, ImageRecipe) else None
+        return Exchange(call, body, outcome, tuple(images), tuple(log), size)
 
     def close(self) -> None:
         """Close every client's connection pool."""
