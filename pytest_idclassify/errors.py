@@ -13,6 +13,7 @@ The hierarchy::
     ├── ImageProbeError       bytes are not an image whose size can be read from its header
     ├── StrategyArgumentError a strategy or case-builder argument names an unknown kind or is out of range
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
+    │   └── StubError         an emulator stub is malformed or its answer breaks the contract
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
@@ -53,6 +54,10 @@ class StrategyArgumentError(IdClassifyError, ValueError):
 
 class ConfigurationError(IdClassifyError):
     """A setting is missing or invalid; the message names the setting and its variable."""
+
+
+class StubError(ConfigurationError):
+    """An emulator stub is malformed, or its answer breaks the contract (the message names the clause)."""
 
 
 class SigningError(IdClassifyError):

@@ -34,7 +34,7 @@ import functools
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import anyio
@@ -46,8 +46,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pytest_idclassify.emulator._admin import admin_routes
 from pytest_idclassify.emulator._answers import Refusal
 from pytest_idclassify.emulator._auth import authenticate
+from pytest_idclassify.emulator._double import Note, TestDouble
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
 from pytest_idclassify.emulator._pipeline import parse_body, recognise
 from pytest_idclassify.emulator._settings import EmulatorSettings
@@ -95,8 +97,10 @@ class _RequestIdMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                # Read again: a proxied or replayed answer carries the real service's request id.
+                stamp = _request_id(scope)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode("ascii")))
+                headers.append((b"x-request-id", stamp.encode("ascii", "replace")))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -116,7 +120,7 @@ class _RequestIdMiddleware:
 class _Endpoint:
     """The one API route, as a raw ASGI endpoint so the drop and truncate faults can reach the wire."""
 
-    def __init__(self, settings: EmulatorSettings) -> None:
+    def __init__(self, settings: EmulatorSettings, upstream: Any = None) -> None:
         self.settings = settings
         self.allow = AllowList.parse(settings.url_allow)
         run_fault = parse_fault(settings.fault, source="setting fault") if settings.fault else None
@@ -127,11 +131,13 @@ class _Endpoint:
         # clients meets anyio's 40 default threads and the process's memory grows with them, for no
         # throughput a CPU-bound step can gain beyond the CPUs there are.
         self.recognition_limiter = anyio.CapacityLimiter(settings.recognition_concurrency)
+        self.double = TestDouble.from_settings(settings, upstream=upstream)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request_id = _request_id(scope)
         fault: Fault | None = None
+        note = self.double.note()
+        error_code: str | None = None
         try:
             if request.method != "POST":
                 raise Refusal("APIG.0101", reason=f"method {request.method} is not routed")
@@ -140,10 +146,11 @@ class _Endpoint:
                 if fault.latency:
                     await anyio.sleep(fault.latency)
                 await self._early_fault(fault, request, send)
-            status, body = await self._serve(request)
-            response = Response(body, status_code=status, media_type=_JSON)
+            response = await self._serve(request, note)
         except Refusal as refusal:
-            response = _error_response(refusal, request_id, self.settings)
+            error_code = refusal.code
+            response = _error_response(refusal, _request_id(scope), self.settings)
+        self.double.journal_answer(scope, note, response.status_code, error_code, _request_id(scope))
         if fault is not None and fault.kind == "truncate":
             await _send_truncated(response, send)
             return
@@ -174,12 +181,12 @@ class _Endpoint:
                 await send({"type": "http.response.start", "status": 99, "headers": []})
             raise ConnectionDropped("fault injection: drop")
 
-    async def _serve(self, request: Request) -> tuple[int, bytes]:
+    async def _serve(self, request: Request, note: Note) -> Response:
         settings = self.settings
         body = await _read_body(request, settings.body_limit)
         scope = request.scope
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        authenticate(
+        identity = authenticate(
             method=request.method,
             raw_path=raw_path.decode("latin-1"),
             query=scope.get("query_string", b"").decode("latin-1"),
@@ -189,10 +196,26 @@ class _Endpoint:
             project_id=request.path_params["project_id"],
             settings=settings,
         )
-        parsed = await run_in_threadpool(parse_body, body, settings)
+        double = self.double
+        double.throttle(identity)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if double.forwards:
+            # The real service (or its recording) judges the body: nothing of it is parsed here.
+            note.summarise(body)
+            answer = await double.forward(scope["path"], body, headers)
+            note.error_code = answer.error_code
+            scope["state"]["request_id"] = answer.headers.get("x-request-id") or _request_id(scope)
+            return Response(answer.body, status_code=answer.status, headers=_passed_back(answer.headers))
+        try:
+            parsed = await run_in_threadpool(parse_body, body, settings)
+        except Refusal:
+            note.summarise(body)
+            raise
+        note.summarise(body, parsed)
         del body
         image = parsed.data
-        if parsed.url is not None:
+        stub = double.stubs.first_match(headers=headers, url=parsed.url, image=image)
+        if stub is None and parsed.url is not None:
             image = await fetch_image(
                 parsed.url,
                 allow=self.allow,
@@ -203,10 +226,24 @@ class _Endpoint:
                 raw_code=settings.code_raw_non_ascii_url,
                 failed_code=settings.code_url_fetch_failed,
             )
+            note.saw_image(image)
+            stub = double.stubs.first_match(headers=headers, url=parsed.url, image=image)
+        if stub is not None:
+            note.stub = stub.name
+            return _json_response(double.stub_answer(stub, alarm=parsed.alarm))
         assert image is not None
         work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
         result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
-        return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
+        return _json_response(result)
+
+
+def _json_response(body: Any) -> Response:
+    return Response(json.dumps(body, separators=(",", ":")).encode("utf-8"), status_code=200, media_type=_JSON)
+
+
+def _passed_back(headers: Mapping[str, str]) -> dict[str, str]:
+    # The request id is stamped by the middleware (from the scope), like every other answer's.
+    return {k: v for k, v in headers.items() if k != "x-request-id"}
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -245,18 +282,25 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     yield
 
 
-def create_app(settings: EmulatorSettings | None = None) -> Starlette:
+def create_app(settings: EmulatorSettings | None = None, *, upstream: Any = None) -> Starlette:
     """Build the reference emulator as a Starlette application (see the module docstring for the order).
 
     A server running the app's lifespan (uvicorn, ``idclassify serve``) warms the recognition engine
     up before it accepts connections; through an in-process transport without a lifespan, the first
     request pays for it instead.  ``app.state.recognition_limiter`` is the cap on concurrent recognitions.
+
+    ``app.state.journal`` is the request journal, ``app.state.stubs`` the stubs
+    (``docs/how-to/assert-what-your-app-sent.md``, ``docs/how-to/stub-an-answer.md``).  With
+    ``settings.proxy_to``, ``upstream`` is the real service's :class:`~pytest_idclassify.client.ClientConfig`
+    (default: read from the client's environment variables).
     """
     settings = settings if settings is not None else EmulatorSettings()
-    endpoint = _Endpoint(settings)
+    endpoint = _Endpoint(settings, upstream=upstream)
     not_found = _not_found(settings)
+    double = endpoint.double
+    admin = admin_routes(double.journal, double.stubs, token=settings.admin_token) if settings.admin_routes else []
     app = Starlette(
-        routes=[Route(API_PATH, endpoint=endpoint)],
+        routes=[Route(API_PATH, endpoint=endpoint), *admin],
         middleware=[Middleware(_RequestIdMiddleware, settings=settings)],
         exception_handlers={404: not_found, 405: not_found},
         lifespan=_lifespan,
@@ -265,4 +309,6 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.recognition_limiter = endpoint.recognition_limiter
+    app.state.journal = double.journal
+    app.state.stubs = double.stubs
     return app
