@@ -117,7 +117,7 @@ def test_the_journal_keeps_only_the_newest_entries() -> None:
     with IdClassifyClient(
         ClientConfig(
             endpoint="http://emulator.invalid", project_id=PROJECT, auth="token", token=SECRET_TOKEN, max_retries=0
-        ),  # fmt: skip
+        ),
         app=app,
     ) as client:
         for _ in range(7):

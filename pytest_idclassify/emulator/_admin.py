@@ -101,7 +101,11 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str) -> list[Route
                 items = document["stubs"] if isinstance(document, dict) and "stubs" in document else [document]
                 if not isinstance(items, list):
                     raise StubError("'stubs' must be a list")
-                added = [stubs.add(parse_stub(item, where=f"posted stub {i + 1}")) for i, item in enumerate(items)]
+                threshold = stubs.alarm_threshold
+                added = [
+                    stubs.add(parse_stub(item, where=f"posted stub {i + 1}", alarm_threshold=threshold))
+                    for i, item in enumerate(items)
+                ]
             except (ValueError, StubError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
             return JSONResponse({"added": [s.name for s in added]}, status_code=201)

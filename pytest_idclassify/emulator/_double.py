@@ -99,9 +99,9 @@ class TestDouble:
     @classmethod
     def from_settings(cls, settings: EmulatorSettings, *, upstream: Any = None) -> TestDouble:
         """Build everything the settings ask for; a bad stubs file or replay folder fails here, at start-up."""
-        stubs = StubBook()
+        stubs = StubBook(alarm_threshold=settings.alarm_threshold)
         if settings.stubs_file:
-            stubs.extend(load_stubs(settings.stubs_file))
+            stubs.extend(load_stubs(settings.stubs_file, alarm_threshold=settings.alarm_threshold))
         proxy = None
         if settings.proxy_to:
             if upstream is not None:

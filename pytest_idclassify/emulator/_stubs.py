@@ -89,7 +89,7 @@ def _all_clear(value: Any) -> dict[str, Any]:
     return {row.name: value for row in documented_tables()[table].rows}
 
 
-def parse_stub(item: Any, *, where: str) -> Stub:
+def parse_stub(item: Any, *, where: str, alarm_threshold: int | None = None) -> Stub:
     """Build a stub from its file form, checking its shape and that its answer keeps the contract.
 
     Raises:
@@ -128,7 +128,7 @@ def parse_stub(item: Any, *, where: str) -> Stub:
         header=tuple((str(k).lower(), v) for k, v in header.items()),
         **_answer(answer, where),
     )
-    _check_contract(stub, where)
+    _check_contract(stub, where, alarm_threshold)
     return stub
 
 
@@ -150,7 +150,8 @@ def _answer(answer: Any, where: str) -> dict[str, Any]:
     return {"error": code, "message": message}
 
 
-def _check_contract(stub: Stub, where: str) -> None:
+def _check_contract(stub: Stub, where: str, alarm_threshold: int | None = None) -> None:
+    from pytest_idclassify.catalogue import ALARM_THRESHOLD
     from pytest_idclassify.validation import validate_response
 
     if stub.result is not None:
@@ -161,7 +162,8 @@ def _check_contract(stub: Stub, where: str) -> None:
         refusal = refusal_of(stub, where)
         body = json.loads(refusal.body("0" * 32, with_request_id=False))
         status, request = refusal.status, {}
-    violations = validate_response(body, status=status, request=request, strict=True)
+    threshold = ALARM_THRESHOLD if alarm_threshold is None else alarm_threshold
+    violations = validate_response(body, status=status, request=request, strict=True, alarm_threshold=threshold)
     if violations:
         listed = "; ".join(f"{v.pointer or '/'}: {v.message} [{v.clause}]" for v in violations)
         raise StubError(f"{where}: the answer breaks the contract: {listed} (see docs/reference/clauses.md)")
@@ -183,16 +185,21 @@ def refusal_of(stub: Stub, where: str = "stub") -> Any:
 
 @dataclass
 class StubBook:
-    """The emulator's stubs, in the order they were added; thread-safe."""
+    """The emulator's stubs, in the order they were added; thread-safe.
 
+    ``alarm_threshold`` is the emulator's: a stub's alarm flags must agree with its scores by it.
+    """
+
+    alarm_threshold: int | None = None
     _stubs: list[Stub] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, stub: Stub | Mapping[str, Any]) -> Stub:
         """Add a stub (a :class:`Stub`, or its file form, validated); a stub with the same name is replaced in place."""
-        parsed = stub if isinstance(stub, Stub) else parse_stub(stub, where=f"stub {len(self._stubs) + 1}")
+        where = f"stub {len(self._stubs) + 1}"
+        parsed = stub if isinstance(stub, Stub) else parse_stub(stub, where=where, alarm_threshold=self.alarm_threshold)
         if isinstance(stub, Stub):
-            _check_contract(parsed, f"stub {parsed.name}")
+            _check_contract(parsed, f"stub {parsed.name}", self.alarm_threshold)
         with self._lock:
             for index, existing in enumerate(self._stubs):
                 if existing.name == parsed.name:
@@ -249,7 +256,7 @@ class StubBook:
         return None
 
 
-def load_stubs(path: str | Path) -> list[Stub]:
+def load_stubs(path: str | Path, *, alarm_threshold: int | None = None) -> list[Stub]:
     """Read the stubs of a JSON, TOML or YAML file: ``{"stubs": [...]}`` (or a bare list in JSON/YAML).
 
     Raises:
@@ -267,7 +274,10 @@ def load_stubs(path: str | Path) -> list[Stub]:
     items = document.get("stubs") if isinstance(document, Mapping) else document
     if not isinstance(items, list):
         raise StubError(f"stubs file {file} must hold a list of stubs under 'stubs' (see {_STUBS_DOC})")
-    return [parse_stub(item, where=f"{file} stub {index + 1}") for index, item in enumerate(items)]
+    return [
+        parse_stub(item, where=f"{file} stub {index + 1}", alarm_threshold=alarm_threshold)
+        for index, item in enumerate(items)
+    ]
 
 
 def _parse_document(text: str, suffix: str) -> Any:
