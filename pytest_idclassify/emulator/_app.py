@@ -280,6 +280,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # The server accepts no connection until this is done, so no request pays for the templates.
     await anyio.to_thread.run_sync(_vision.warm_up)
     yield
+    await app.state.double.close()
 
 
 def create_app(settings: EmulatorSettings | None = None, *, upstream: Any = None) -> Starlette:
@@ -309,6 +310,7 @@ def create_app(settings: EmulatorSettings | None = None, *, upstream: Any = None
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.recognition_limiter = endpoint.recognition_limiter
+    app.state.double = double
     app.state.journal = double.journal
     app.state.stubs = double.stubs
     return app

@@ -151,6 +151,11 @@ class TestDouble:
         assert self.replay is not None
         return self.replay.answer(path, body)
 
+    async def close(self) -> None:
+        """Close the upstream's connections (the server's shutdown)."""
+        if self.upstream is not None:
+            await self.upstream.close()
+
     def stub_answer(self, stub: Stub, *, alarm: bool) -> dict[str, Any]:
         """The 200 body of a result stub; raise the documented refusal of an error stub."""
         if stub.error is not None:

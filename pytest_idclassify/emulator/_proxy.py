@@ -94,15 +94,11 @@ class Upstream:
         """
         from pytest_idclassify.client import ClientConfig
 
+        # The client's own checks name the credential variables that are missing.
         config = ClientConfig.from_env(environ, endpoint=proxy_to, max_retries=0)
         if not config.project_id:
             raise ConfigurationError(
                 "proxy mode forwards to the real service's project: set IDCLASSIFY_PROJECT_ID to its project id"
-            )
-        if not config.token and not (config.access_key and config.secret_key):
-            raise ConfigurationError(
-                "proxy mode signs each request anew: set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and CLOUD_SDK_SK, "
-                "to the real service's credentials"
             )
         return cls(config=config, record_dir=Path(record_dir) if record_dir else None, timeout=config.timeout)
 
