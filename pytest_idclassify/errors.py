@@ -13,7 +13,8 @@ The hierarchy::
     ├── ImageProbeError       bytes are not an image whose size can be read from its header
     ├── StrategyArgumentError a strategy or case-builder argument names an unknown kind or is out of range
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
-    │   └── CalibrationError  a calibration file is missing, unreadable, or holds an entry that cannot be used
+    │   ├── CalibrationError  a calibration file is missing, unreadable, or holds an entry that cannot be used
+    │   └── StubError         an emulator stub is malformed or its answer breaks the contract
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
@@ -64,6 +65,10 @@ class CalibrationError(ConfigurationError):
 
     The message names the file, the entry and the fix.
     """
+
+
+class StubError(ConfigurationError):
+    """An emulator stub is malformed, or its answer breaks the contract (the message names the clause)."""
 
 
 class SigningError(IdClassifyError):

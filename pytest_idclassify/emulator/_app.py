@@ -40,7 +40,7 @@ import functools
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import anyio
@@ -51,9 +51,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pytest_idclassify.emulator._admin import admin_routes
 from pytest_idclassify.emulator._answers import Refusal
 from pytest_idclassify.emulator._auth import authenticate, authenticate_headers
 from pytest_idclassify.emulator._budget import BodyBudget, declared_length, read_body
+from pytest_idclassify.emulator._double import Note, TestDouble
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
 from pytest_idclassify.emulator._pipeline import parse_body, recognise
 from pytest_idclassify.emulator._settings import EmulatorSettings
@@ -101,8 +103,10 @@ class _RequestIdMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                # Read again: a proxied or replayed answer carries the real service's request id.
+                stamp = _request_id(scope)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode("ascii")))
+                headers.append((b"x-request-id", stamp.encode("ascii", "replace")))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -122,7 +126,7 @@ class _RequestIdMiddleware:
 class _Endpoint:
     """The one API route, as a raw ASGI endpoint so the drop and truncate faults can reach the wire."""
 
-    def __init__(self, settings: EmulatorSettings) -> None:
+    def __init__(self, settings: EmulatorSettings, upstream: Any = None) -> None:
         self.settings = settings
         self.allow = AllowList.parse(settings.url_allow)
         run_fault = parse_fault(settings.fault, source="setting fault") if settings.fault else None
@@ -137,11 +141,13 @@ class _Endpoint:
         # the body; capped like recognition, so a burst of large requests cannot multiply that.
         self.parse_limiter = anyio.CapacityLimiter(settings.parse_concurrency)
         self.body_budget = BodyBudget(settings.body_budget)
+        self.double = TestDouble.from_settings(settings, upstream=upstream)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request_id = _request_id(scope)
         fault: Fault | None = None
+        note = self.double.note()
+        error_code: str | None = None
         try:
             if request.method != "POST":
                 raise Refusal("APIG.0101", reason=f"method {request.method} is not routed")
@@ -150,14 +156,15 @@ class _Endpoint:
                 if fault.latency:
                     await anyio.sleep(fault.latency)
                 await self._early_fault(fault, request, send)
-            status, body = await self._serve(request)
-            response = Response(body, status_code=status, media_type=_JSON)
+            response = await self._serve(request, note)
         except Refusal as refusal:
-            response = _error_response(refusal, request_id, self.settings)
+            error_code = refusal.code
+            response = _error_response(refusal, _request_id(scope), self.settings)
         except ClientDisconnect:
             # Nobody is left to answer: one line, no traceback, nothing sent.
-            _logger.info("request %s: the client hung up before its body was complete", request_id)
+            _logger.info("request %s: the client hung up before its body was complete", _request_id(scope))
             return
+        self.double.journal_answer(scope, note, response.status_code, error_code, _request_id(scope))
         if fault is not None and fault.kind == "truncate":
             await _send_truncated(response, send)
             return
@@ -188,7 +195,7 @@ class _Endpoint:
                 await send({"type": "http.response.start", "status": 99, "headers": []})
             raise ConnectionDropped("fault injection: drop")
 
-    async def _serve(self, request: Request) -> tuple[int, bytes]:
+    async def _serve(self, request: Request, note: Note) -> Response:
         settings = self.settings
         declared = declared_length(request)
         if declared is not None and declared > settings.body_limit:
@@ -208,26 +215,60 @@ class _Endpoint:
         reserve = declared if declared is not None else settings.body_limit
         async with self.body_budget.hold(reserve, wait=settings.body_budget_wait, retry_after=settings.retry_after):
             body = await read_body(request, limit=settings.body_limit, timeout=settings.body_timeout)
-            authenticate(body=body, **identity)
+            caller = authenticate(body=body, **identity)
+            return await self._answer(request, note, body, caller)
+
+    async def _answer(self, request: Request, note: Note, body: bytes, caller: str) -> Response:
+        """Steps after authentication: throttling, then proxy or replay, or parsing, stubs and recognition."""
+        settings, scope, double = self.settings, request.scope, self.double
+        double.throttle(caller)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if double.forwards:
+            # The real service (or its recording) judges the body: nothing of it is parsed here.
+            note.summarise(body)
+            answer = await double.forward(scope["path"], body, headers)
+            note.error_code = answer.error_code
+            scope["state"]["request_id"] = answer.headers.get("x-request-id") or _request_id(scope)
+            return Response(answer.body, status_code=answer.status, headers=_passed_back(answer.headers))
+        try:
             parsed = await anyio.to_thread.run_sync(parse_body, body, settings, limiter=self.parse_limiter)
-            del body
-            image = parsed.data
-            if parsed.url is not None:
-                image = await fetch_image(
-                    parsed.url,
-                    allow=self.allow,
-                    timeout=settings.fetch_timeout,
-                    max_bytes=settings.fetch_max_bytes,
-                    max_redirects=settings.fetch_max_redirects,
-                    refused_code=settings.code_url_refused,
-                    raw_code=settings.code_raw_non_ascii_url,
-                    failed_code=settings.code_url_fetch_failed,
-                )
-            assert image is not None
-            work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
-            del image
-            result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
-        return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
+        except Refusal:
+            note.summarise(body)
+            raise
+        note.summarise(body, parsed)
+        del body
+        image = parsed.data
+        stub = double.stubs.first_match(headers=headers, url=parsed.url, image=image)
+        if stub is None and parsed.url is not None:
+            image = await fetch_image(
+                parsed.url,
+                allow=self.allow,
+                timeout=settings.fetch_timeout,
+                max_bytes=settings.fetch_max_bytes,
+                max_redirects=settings.fetch_max_redirects,
+                refused_code=settings.code_url_refused,
+                raw_code=settings.code_raw_non_ascii_url,
+                failed_code=settings.code_url_fetch_failed,
+            )
+            note.saw_image(image)
+            stub = double.stubs.first_match(headers=headers, url=parsed.url, image=image)
+        if stub is not None:
+            note.stub = stub.name
+            return _json_response(double.stub_answer(stub, alarm=parsed.alarm))
+        assert image is not None
+        work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
+        del image
+        result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
+        return _json_response(result)
+
+
+def _json_response(body: Any) -> Response:
+    return Response(json.dumps(body, separators=(",", ":")).encode("utf-8"), status_code=200, media_type=_JSON)
+
+
+def _passed_back(headers: Mapping[str, str]) -> dict[str, str]:
+    # The request id is stamped by the middleware (from the scope), like every other answer's.
+    return {k: v for k, v in headers.items() if k != "x-request-id"}
 
 
 async def _send_truncated(response: Response, send: Send) -> None:
@@ -252,21 +293,29 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # The server accepts no connection until this is done, so no request pays for the templates.
     await anyio.to_thread.run_sync(_vision.warm_up)
     yield
+    await app.state.double.close()
 
 
-def create_app(settings: EmulatorSettings | None = None) -> Starlette:
+def create_app(settings: EmulatorSettings | None = None, *, upstream: Any = None) -> Starlette:
     """Build the reference emulator as a Starlette application (see the module docstring for the order).
 
     A server running the app's lifespan (uvicorn, ``idclassify serve``) warms the recognition engine
     up before it accepts connections; through an in-process transport without a lifespan, the first
     request pays for it instead.  ``app.state.recognition_limiter`` and ``app.state.parse_limiter``
     are the caps on concurrent recognitions and parses, ``app.state.body_budget`` the body budget.
+
+    ``app.state.journal`` is the request journal, ``app.state.stubs`` the stubs
+    (``docs/how-to/assert-what-your-app-sent.md``, ``docs/how-to/stub-an-answer.md``).  With
+    ``settings.proxy_to``, ``upstream`` is the real service's :class:`~pytest_idclassify.client.ClientConfig`
+    (default: read from the client's environment variables).
     """
     settings = settings if settings is not None else EmulatorSettings()
-    endpoint = _Endpoint(settings)
+    endpoint = _Endpoint(settings, upstream=upstream)
     not_found = _not_found(settings)
+    double = endpoint.double
+    admin = admin_routes(double.journal, double.stubs, token=settings.admin_token) if settings.admin_routes else []
     app = Starlette(
-        routes=[Route(API_PATH, endpoint=endpoint)],
+        routes=[Route(API_PATH, endpoint=endpoint), *admin],
         middleware=[Middleware(_RequestIdMiddleware, settings=settings)],
         exception_handlers={404: not_found, 405: not_found},
         lifespan=_lifespan,
@@ -277,4 +326,7 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     app.state.recognition_limiter = endpoint.recognition_limiter
     app.state.parse_limiter = endpoint.parse_limiter
     app.state.body_budget = endpoint.body_budget
+    app.state.double = double
+    app.state.journal = double.journal
+    app.state.stubs = double.stubs
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
@@ -22,19 +23,26 @@ def authenticate(
     body: bytes,
     project_id: str,
     settings: EmulatorSettings,
-) -> None:
-    """Refuse the request with 401 APIG.0301 (or the project-mismatch code) unless its credential is good."""
+) -> str:
+    """Refuse the request with 401 APIG.0301 (or the project-mismatch code) unless its credential is good.
+
+    Returns the credential's identity (``ak:<AK>``, or ``token:`` and a digest of the token), which
+    per-credential throttling keys on.
+    """
     authorization = headers.get("authorization", "")
     if authorization.startswith("SDK-HMAC-SHA256"):
-        _verify_signature(method, raw_path, query, raw_headers, body, settings)
+        identity = "ak:" + _verify_signature(method, raw_path, query, raw_headers, body, settings)
         claimed = headers.get("x-project-id")
         if claimed is not None and claimed != project_id:
             raise Refusal(settings.code_project_mismatch, reason="X-Project-Id differs from the path's project id")
     else:
-        _verify_token(headers.get("x-auth-token"), settings)
+        token = headers.get("x-auth-token")
+        _verify_token(token, settings)
+        identity = "token:" + hashlib.sha256(str(token).encode("utf-8")).hexdigest()[:16]
     # Every configured credential is scoped to the one configured project.
     if project_id != settings.project_id:
         raise Refusal(settings.code_project_mismatch, reason="the credential does not belong to this project")
+    return identity
 
 
 def authenticate_headers(
@@ -95,11 +103,12 @@ def _verify_signature(
     settings: EmulatorSettings,
     *,
     body_pending: bool = False,
-) -> None:
+) -> str:
+    """Verify the signature; return its access key ("" when only the body's hash is left to check)."""
     from pytest_idclassify.client import RejectReason, verify_aksk
 
     try:
-        verify_aksk(
+        identity = verify_aksk(
             method,
             raw_path,
             query,
@@ -110,5 +119,6 @@ def _verify_signature(
         )
     except SignatureRejected as exc:
         if body_pending and exc.reason == RejectReason.BAD_SIGNATURE:
-            return
+            return ""
         raise Refusal(_APIG_AUTH, suffix="verify aksk signature fail", reason=str(exc)) from None
+    return identity.access_key

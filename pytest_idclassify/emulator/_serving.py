@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -68,13 +68,19 @@ _PROCESS_STARTUP = 60.0
 
 @contextmanager
 def serve_process(
-    *, host: str = "127.0.0.1", port: int = 0, workers: int = 1, env: Mapping[str, str] | None = None
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Run ``idclassify serve`` in its own process group; yield its base URL once it accepts connections.
 
     A separate process keeps the emulator's own outgoing calls (URL downloads) out of anything that
     patches the caller's HTTP client, such as a cassette being recorded.  ``env`` adds
-    ``IDCLASSIFY_EMULATOR_*`` settings.  The process is stopped on exit.
+    ``IDCLASSIFY_EMULATOR_*`` settings and ``args`` more flags of ``idclassify serve``.  The process is
+    stopped on exit.
 
     Raises:
         ConfigurationError: the server exits or does not accept connections within a minute.
@@ -85,7 +91,7 @@ def serve_process(
 
     port = port or free_port(host)
     command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--host", host,
-               "--port", str(port), "--workers", str(workers)]  # fmt: skip
+               "--port", str(port), "--workers", str(workers), *args]  # fmt: skip
     # A file, not a pipe: a chatty server cannot fill it and stall, and it is there to quote on failure.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,

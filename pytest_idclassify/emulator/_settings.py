@@ -174,6 +174,25 @@ class EmulatorSettings:
     #: Through ``load`` (flags, variables, files) any setting given explicitly wins; in code, the file fills
     #: the settings left at their defaults.
     calibration: str = ""
+    # The emulator as a test double: journal, admin routes, stubs, throttling, proxy-record and replay.
+    #: how many answered requests the journal keeps, newest last (0: no journal).
+    journal_size: int = 1000
+    #: serve the admin routes under ``/__idclassify/`` (journal and stubs).
+    admin_routes: bool = True
+    #: a token admin calls must send in ``X-Idclassify-Admin-Token``; empty: loopback clients only.
+    admin_token: str = ""
+    #: a JSON, TOML or YAML file of stubs, loaded (and checked against the contract) at start-up.
+    stubs_file: str = ""
+    #: requests a minute each credential may send before 429 APIG.0308 (0: no throttling).
+    rate_limit: int = 0
+    #: how many requests a credential may send at once before the rate applies (0: ``rate_limit``).
+    rate_burst: int = 0
+    #: forward every request to this real endpoint, signed with the upstream credentials (empty: off).
+    proxy_to: str = ""
+    #: with ``proxy_to``: write each exchange as a redacted cassette into this folder.
+    record_dir: str = ""
+    #: answer from the cassettes in this folder instead of recognising (empty: off).
+    replay_dir: str = ""
 
     def __post_init__(self) -> None:
         """Check every value at once, so a bad setting fails at start-up with its variable named."""
@@ -217,6 +236,9 @@ class EmulatorSettings:
             "retry_after",
             "body_budget_wait",
             "reduced_decode_side",
+            "journal_size",
+            "rate_limit",
+            "rate_burst",
         )
         for name in non_negative:
             if getattr(self, name) < 0:
@@ -248,6 +270,30 @@ class EmulatorSettings:
         from pytest_idclassify.emulator._urlfetch import AllowList
 
         AllowList.parse(self.url_allow)
+        self._check_double()
+
+    def _check_double(self) -> None:
+        if self.proxy_to and self.replay_dir:
+            raise ConfigurationError(
+                f"settings proxy_to ({ENV_PREFIX}PROXY_TO) and replay_dir ({ENV_PREFIX}REPLAY_DIR) exclude each "
+                "other: proxy (and record) against the real service, or replay what was recorded"
+            )
+        if self.record_dir and not self.proxy_to:
+            raise ConfigurationError(
+                f"setting record_dir ({ENV_PREFIX}RECORD_DIR) records what is proxied: set proxy_to "
+                f"({ENV_PREFIX}PROXY_TO, --proxy-to) to the real endpoint as well"
+            )
+        if self.proxy_to and not self.proxy_to.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"setting proxy_to ({ENV_PREFIX}PROXY_TO) is {self.proxy_to!r}; give the real endpoint's base URL, "
+                "e.g. https://ocr.ap-southeast-1.myhuaweicloud.com"
+            )
+        for name in ("stubs_file", "replay_dir"):
+            value = getattr(self, name)
+            if value and not Path(value).exists():
+                raise ConfigurationError(
+                    f"setting {name} ({ENV_PREFIX}{name.upper()}) is {value!r}, which does not exist"
+                )
 
     def _apply_calibration(self) -> None:
         for name, value in _calibrated(self.calibration).items():
@@ -270,6 +316,8 @@ class EmulatorSettings:
                 value = tuple((mask_secret(t), at) for t, at in value)
             elif f.name == "credentials":
                 value = tuple((ak, mask_secret(sk)) for ak, sk in value)
+            elif f.name == "admin_token" and value:
+                value = mask_secret(value)
             shown.append(f"{f.name}={value!r}")
         return f"EmulatorSettings({', '.join(shown)})"
 
@@ -411,7 +459,7 @@ def _coerce(name: str, value: Any, where: str) -> Any:
 
 def _shown(name: str, value: Any) -> str:
     # Credentials may be real secrets: say what shape was wrong, never echo them.
-    if name in {"credentials", "tokens", "expired_tokens"}:
+    if name in {"credentials", "tokens", "expired_tokens", "admin_token"}:
         return "<masked>"
     shown = repr(value)
     # A 4,000-digit value is shown by its start and length, not copied whole into the message.
