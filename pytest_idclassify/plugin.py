@@ -6,17 +6,20 @@ the fixtures and hooks that need them.  Its state lives in ``config.stash``.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import os
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_idclassify._options import OPTIONS
+from pytest_idclassify._options import INTERFACES, OPTIONS
 
 if TYPE_CHECKING:
     from pytest_idclassify.suite._config import SuiteConfig
     from pytest_idclassify.suite._contract_client import ContractClient
+    from pytest_idclassify.suite._preflight import Preflight
     from pytest_idclassify.suite._target import Target
 
 GROUP = "idclassify"
@@ -26,11 +29,15 @@ MARKER_HELP = (
     "idclassify_client fixture against the contract and fail the test on any violation"
 )
 
-config_key = pytest.StashKey["SuiteConfig"]()
+preflight_key = pytest.StashKey["Preflight"]()
 records_key = pytest.StashKey[list[dict[str, Any]]]()
 metrics_key = pytest.StashKey[dict[str, Any]]()
 #: the user property under which the metrics test hands over its figures.
 METRICS_PROPERTY = "idclassify-metrics"
+#: the hidden flag by which ``idclassify verify`` asks messages to speak its own flags.
+INTERFACE_FLAG = "--idclassify-interface"
+#: what the controller tells pytest-xdist workers: the calls its pre-flight probe spent.
+_WORKER_CALLS_SPENT = "idclassify_calls_spent"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,8 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             shown = f" (default: {option.default})" if option.default else ""
             metavar = option.name.upper().replace("-", "_")
             group.addoption(option.cli, action="store", default=None, dest=option.dest, choices=option.choices,
-                            metavar=metavar, help=option.help + shown + extra)  # fmt: skip
+                            type=option.number, metavar=metavar, help=option.help + shown + extra)  # fmt: skip
             parser.addini(option.ini, option.help, default=None)
+    group.addoption(INTERFACE_FLAG, default="pytest", choices=sorted(INTERFACES), dest="idclassify_interface",
+                    help=argparse.SUPPRESS)  # fmt: skip
 
 
 class MarkerOptions:
@@ -70,30 +79,44 @@ class MarkerOptions:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker and resolve the suite's settings once."""
+    """Register the marker and pass through the front door: settings resolved and the target probed, once."""
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[records_key] = []
     config.pluginmanager.register(_RecordCollector(config), "idclassify-records")
-    # Resolve now, so a bad value is a usage error before collection rather than a fixture error later.
-    _suite_config(config)
+    # Now, so that a mistake is one usage error before collection rather than an error per test.
+    _preflight(config)
 
 
-def _suite_config(config: pytest.Config) -> SuiteConfig:
-    if config_key not in config.stash:
-        from pytest_idclassify.errors import ConfigurationError
-        from pytest_idclassify.suite._config import resolve
+def _preflight(config: pytest.Config) -> Preflight:
+    if preflight_key not in config.stash:
+        from pytest_idclassify.suite._preflight import PreflightError, preflight
 
         cli = {o.name: config.getoption(o.dest) for o in OPTIONS}
         ini = {o.name: _ini(config, o.ini, o.flag) for o in OPTIONS}
-        try:
-            resolved = resolve(cli, ini)
-        except ConfigurationError as exc:
-            raise pytest.UsageError(str(exc)) from None
+        interface = INTERFACES[config.getoption("idclassify_interface") or "pytest"]
         worker = getattr(config, "workerinput", None)
+        # Only a run that will send cases probes: not --help, --collect-only, nor an xdist worker.
+        probe = worker is None and not (config.option.help or config.option.collectonly)
+        try:
+            result = preflight(cli, ini, os.environ, interface=interface, probe=probe)
+        except PreflightError as exc:
+            raise pytest.UsageError(str(exc)) from None
         if worker is not None:
-            resolved = dataclasses.replace(resolved, workers=int(worker.get("workercount", 1)))
-        config.stash[config_key] = resolved
-    return config.stash[config_key]
+            spent = int(worker.get(_WORKER_CALLS_SPENT, 0))
+            resolved = dataclasses.replace(result.config, workers=int(worker.get("workercount", 1)), calls_spent=spent)
+            result = dataclasses.replace(result, config=resolved)
+        config.stash[preflight_key] = result
+    return config.stash[preflight_key]
+
+
+def _suite_config(config: pytest.Config) -> SuiteConfig:
+    return _preflight(config).config
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell each pytest-xdist worker how many calls the controller's probe spent (they share the budget)."""
+    node.workerinput[_WORKER_CALLS_SPENT] = _preflight(node.config).config.calls_spent
 
 
 def _ini(config: pytest.Config, key: str, flag: bool) -> str | None:
@@ -118,11 +141,14 @@ def idclassify_config(pytestconfig: pytest.Config) -> SuiteConfig:
 
 
 @pytest.fixture(scope="session")
-def idclassify_target(idclassify_config: SuiteConfig) -> Iterator[Target]:
+def idclassify_target(idclassify_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[Target]:
     """Where contract cases go: the in-process emulator, a live service, or cassettes."""
     from pytest_idclassify.suite._target import open_target
 
-    with open_target(idclassify_config) as target:
+    front = _preflight(pytestconfig)
+    # An overridden idclassify_config brings its own settings; the pre-flight's client is for the resolved ones.
+    client = front.client if idclassify_config is front.config else None
+    with open_target(idclassify_config, client=client) as target:
         yield target
 
 

@@ -8,6 +8,7 @@ import os
 # refuses to be imported twice in one process, and a module imported afresh brings new classes
 # (an Enum compared by identity no longer matches): import them here, once, for the whole session.
 import cv2  # noqa: F401
+import httpcore  # noqa: F401  # httpx imports it on first use; a copy imported afresh raises errors httpx cannot map
 import numpy  # noqa: F401
 from hypothesis import HealthCheck, settings
 

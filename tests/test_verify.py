@@ -61,7 +61,7 @@ def test_verify_fails_a_broken_server_with_evidence_and_thumbnails(tmp_path: Pat
 def test_verify_reports_bad_arguments_without_a_traceback(tmp_path: Path) -> None:
     result = _verify("--call-budget", "0", cwd=tmp_path)
     assert result.returncode == 4  # pytest's usage error
-    assert "the call budget must be at least 1, got 0" in result.stderr
+    assert "--call-budget must be at least 1, got 0" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -5,24 +5,35 @@ from __future__ import annotations
 import pytest
 
 from pytest_idclassify.cases import Case
-from pytest_idclassify.errors import BudgetExceededError
+from pytest_idclassify.errors import BudgetExceededError, CassetteMissError, TransportError
 from pytest_idclassify.report import PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, skipped_record
+from pytest_idclassify.suite._records import error_record
 from pytest_idclassify.validation import format_violations
 
 
 def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_config: SuiteConfig,
                 request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Exercise one clause of the catalogue against the configured target."""
-    case, config = idclassify_case, idclassify_config
-    reason = idclassify_target.missing(case)
+    case, config, target = idclassify_case, idclassify_config, idclassify_target
+    reason = target.missing(case)
     if reason is None and case.assumed and config.assumed == "exclude":
-        reason = "assumed clauses are excluded (--idclassify-assumed=exclude)"
+        reason = f"assumed clauses are excluded ({config.interface.flag('assumed')}=exclude)"
     if reason is None:
         try:
-            exchanges = [idclassify_target.send(call) for call in case.calls]
+            exchanges = [target.send(call) for call in case.calls]
         except BudgetExceededError as exc:
             reason = str(exc)
+        except CassetteMissError as exc:
+            request.node.user_properties.append((PROPERTY, error_record(case, f"cassette miss: {exc}")))
+            raise
+        except TransportError as exc:
+            request.node.user_properties.append((PROPERTY, error_record(case, f"transport: {exc}")))
+            if target.note_reached(False):
+                pytest.exit(_stopped_answering(target, config, exc), returncode=pytest.ExitCode.INTERRUPTED)
+            pytest.fail(f"{case.id}: no answer from the target: {exc}", pytrace=False)
+        else:
+            target.note_reached(True)
     if reason is not None:
         request.node.user_properties.append((PROPERTY, skipped_record(case, reason)))
         pytest.skip(reason)
@@ -32,3 +43,10 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
     counted = [v for v in verdict.violations if config.counts(v.assumed)]
     if counted:
         pytest.fail(format_violations(counted, title=f"{case.id}: {case.describe()}"), pytrace=False)
+
+
+def _stopped_answering(target: Target, config: SuiteConfig, error: TransportError) -> str:
+    cause = error.original if error.original is not None else error
+    return (f"the target {target.config.endpoint} stopped answering ({target.unreachable_in_a_row} cases in a row got "
+            f"no answer; last: {type(cause).__name__}: {cause}): check that it is still running at "
+            f"{config.origin('base-url')}, then run again")  # fmt: skip

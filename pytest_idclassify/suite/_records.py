@@ -77,3 +77,9 @@ def skipped_record(case: Case, reason: str) -> dict[str, Any]:
     """The record of a case the target could not run, with the reason."""
     return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "skipped",
             "skip_reason": reason, "calls": [], "exercised": [], "violations": []}  # fmt: skip
+
+
+def error_record(case: Case, reason: str) -> dict[str, Any]:
+    """The record of a case whose calls got no answer (the target unreachable, a cassette miss), with why."""
+    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "error",
+            "error": reason, "calls": [], "exercised": [], "violations": []}  # fmt: skip
