@@ -34,6 +34,8 @@ records_key = pytest.StashKey[list[dict[str, Any]]]()
 metrics_key = pytest.StashKey[dict[str, Any]]()
 #: the user property under which the metrics test hands over its figures.
 METRICS_PROPERTY = "idclassify-metrics"
+#: the name under which the record collector (and progress display) is registered.
+RECORDS_PLUGIN = "idclassify-records"
 #: the hidden flag by which ``idclassify verify`` asks messages to speak its own flags.
 INTERFACE_FLAG = "--idclassify-interface"
 #: what the controller tells pytest-xdist workers: the calls its pre-flight probe spent.
@@ -82,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and pass through the front door: settings resolved and the target probed, once."""
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[records_key] = []
-    config.pluginmanager.register(_RecordCollector(config), "idclassify-records")
+    config.pluginmanager.register(_RecordCollector(config), RECORDS_PLUGIN)
     # Now, so that a mistake is one usage error before collection rather than an error per test.
     _preflight(config)
 
@@ -214,10 +216,64 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 class _RecordCollector:
-    """Collects contract records from test reports (this process's, or under xdist the workers')."""
+    """Collects contract records from test reports (this process's, or under xdist the workers').
+
+    In the process that prints (not an xdist worker) it also shows the run's progress: cases done,
+    failures so far and calls used, in place of pytest's dots for contract cases.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.progress: Any = None
+        self.deselected: set[str] = set()
+
+    @staticmethod
+    def _is_case_report(report: pytest.TestReport) -> bool:
+        from pytest_idclassify.report._model import PROPERTY
+
+        phase = report.when == "call" or (report.when == "setup" and report.skipped)
+        return phase and any(name == PROPERTY for name, _ in report.user_properties)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Start the progress display when this process prints to a terminal reporter, at normal verbosity."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or hasattr(self.config, "workerinput") or self.config.get_verbosity() > 0:
+            return
+        from pytest_idclassify.report._progress import Progress
+
+        suite = _suite_config(self.config)
+        live = bool(getattr(reporter, "isatty", False))
+        write = (lambda line: reporter.rewrite(line, erase=True)) if live else reporter.write_line
+        budget = suite.call_budget if suite.target == "live" else None
+        self.progress = Progress(write, live=live, budget=budget, calls_spent=suite.calls_spent)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Know how many contract cases the run holds, for "57/147 cases"."""
+        if self.progress is not None:
+            self.progress.total = sum(
+                1 for item in session.items if "idclassify_case" in getattr(item, "fixturenames", ())
+            )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under pytest-xdist the controller learns the cases from the first worker's collection."""
+        if self.progress is not None and self.progress.total is None:
+            self.progress.total = sum(1 for node_id in ids if "::test_clause[" in node_id)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Remember the clauses of deselected cases, so the summary says why they were not exercised."""
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            case = callspec.params.get("idclassify_case") if callspec is not None else None
+            if case is not None:
+                self.deselected.add(case.clause)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """No dot per contract case while the progress line says more."""
+        if self.progress is not None and self._is_case_report(report):
+            return report.outcome, "", report.outcome.upper()
+        return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the records and metrics a contract test left in its user properties."""
@@ -228,6 +284,8 @@ class _RecordCollector:
         for name, value in report.user_properties:
             if name == PROPERTY and isinstance(value, dict):
                 self.config.stash[records_key].append(value)
+                if self.progress is not None:
+                    self.progress.add(value, failed=report.failed)
             elif name == METRICS_PROPERTY and isinstance(value, dict):
                 self.config.stash[metrics_key] = value
 
@@ -238,6 +296,12 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     metrics = config.stash.get(metrics_key, None)
     if not (records or metrics) or hasattr(config, "workerinput"):
         return
-    from pytest_idclassify.report import write_reports
+    from pytest_idclassify.report import RunCounts, write_reports
 
-    write_reports(records, _suite_config(config), terminalreporter, metrics=metrics)
+    collector = config.pluginmanager.get_plugin(RECORDS_PLUGIN)
+    if collector is not None and collector.progress is not None and collector.progress.done and terminalreporter.isatty:
+        terminalreporter.write_line("")  # end the live progress line before the summary
+    counts = RunCounts.from_stats(terminalreporter.stats, records, exitstatus)
+    deselected = frozenset(collector.deselected) if collector is not None else frozenset()
+    write_reports(records, _suite_config(config), terminalreporter, metrics=metrics, counts=counts,
+                  deselected=deselected)  # fmt: skip

@@ -124,7 +124,8 @@ def test_a_failing_run_prints_the_clause_summary_and_writes_the_json_report(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
         "*= idclassify conformance =*",
-        "target live, profile gate, pytest-idclassify *, catalogue *",
+        "FAIL: 2 failed, 0 errors, 0 cassette misses, 1 skipped, 5 passed",
+        "target live http://127.0.0.1:*, profile gate, * of 500 calls used, pytest-idclassify *, catalogue *",
         "documented clauses:",
         "  request validation     0.0%    0 passed    1 failed    1 skipped",
         "FAILED request.image.side-min: expected 400 AIS.0103 'The image size does not meet the requirements.', "

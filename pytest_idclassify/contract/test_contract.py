@@ -16,9 +16,10 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
                 request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Exercise one clause of the catalogue against the configured target."""
     case, config, target = idclassify_case, idclassify_config, idclassify_target
-    reason = target.missing(case)
+    reason, cause = target.missing(case), "target"
+    reason = reason and config.interface.words(reason)
     if reason is None and case.assumed and config.assumed == "exclude":
-        reason = f"assumed clauses are excluded ({config.interface.flag('assumed')}=exclude)"
+        reason, cause = f"assumed clauses are excluded ({config.interface.flag('assumed')}=exclude)", "settings"
     if reason is None:
         try:
             exchanges = [target.send(call) for call in case.calls]
@@ -35,7 +36,7 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
         else:
             target.note_reached(True)
     if reason is not None:
-        request.node.user_properties.append((PROPERTY, skipped_record(case, reason)))
+        request.node.user_properties.append((PROPERTY, skipped_record(case, reason, cause=cause)))
         pytest.skip(reason)
     verdict = check_case(case, exchanges, strict=config.strict)
     record = case_record(case, exchanges, verdict, all_images=config.report_images)

@@ -19,7 +19,11 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     Only failing examples leave a record for the report: an exploration sends hundreds of calls.
     """
     if idclassify_config.profile != "explore":
-        pytest.skip("randomised exploration runs in the explore profile (--idclassify-profile=explore)")
+        pytest.skip(
+            idclassify_config.interface.words(
+                "randomised exploration runs in the explore profile (--idclassify-profile=explore)"
+            )
+        )
     from pytest_idclassify.strategies import invalid_requests, valid_requests
 
     cases = valid_requests() if kind == "valid" else invalid_requests()
