@@ -101,6 +101,8 @@ MISTAKES = {
         lambda s: ["TLS with https://127.0.0.1:", "failed", f"--base-url {s.url}"]),
     "old-variable-name": Mistake(lambda s: [], lambda s: ["IDCLASSIFY_ENDPOINT is not read", "IDCLASSIFY_BASE_URL"],
                                  env={"IDCLASSIFY_ENDPOINT": "https://ocr.ap-southeast-1.myhuaweicloud.com"}),
+    "misspelt-variable": Mistake(lambda s: [], lambda s: ["IDCLASSIFY_BASE_ULR is not read", "IDCLASSIFY_BASE_URL?"],
+                                 env={"IDCLASSIFY_BASE_ULR": "https://ocr.ap-southeast-1.myhuaweicloud.com"}),
     "region-alone": Mistake(lambda s: [], lambda s: ["IDCLASSIFY_REGION=ap-southeast-1 is set but no base URL",
                                                      "IDCLASSIFY_BASE_URL=https://ocr.ap-southeast-1.myhuaweicloud.com"],
                             env={"IDCLASSIFY_REGION": "ap-southeast-1"}),

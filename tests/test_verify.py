@@ -44,7 +44,8 @@ def test_verify_passes_the_embedded_emulator_and_writes_both_reports(tmp_path: P
     assert "idclassify conformance" in result.stdout
     summary = result.stdout.split("idclassify conformance")[1].splitlines()
     assert summary[1].startswith("PASS: 0 failed, 0 errors, 0 cassette misses, 0 skipped, ")
-    assert f"report JSON: {tmp_path / 'r.json'}" in result.stdout and f"report HTML: {tmp_path / 'r.html'}" in result.stdout
+    assert f"report JSON: {tmp_path / 'r.json'}" in result.stdout
+    assert f"report HTML: {tmp_path / 'r.html'}" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json"], "nothing else left behind"
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["meta"]["target"] == "emulator"

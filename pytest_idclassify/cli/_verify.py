@@ -13,14 +13,10 @@ import click
 
 from pytest_idclassify._options import OPTIONS, VERIFY
 
-_EXCLUDED = {"report-images"}
-
 
 def _option_decorators() -> list[Any]:
     decorators = []
     for option in OPTIONS:
-        if option.name in _EXCLUDED:
-            continue
         flag = VERIFY.flag(option)
         text = VERIFY.words(option.help) + f" [env {option.env}]"
         if option.flag:

@@ -78,10 +78,12 @@ def _tier(verdict: ClauseVerdict) -> str:
     return str(getattr(verdict, "tier", "assumed" if verdict.assumed else "documented"))
 
 
-def _why(verdict: ClauseVerdict, deselected: frozenset[str]) -> str:
+def _why(verdict: ClauseVerdict, deselected: frozenset[str], unanswered: frozenset[str]) -> str:
     reasons = sorted(set(verdict.skip_reasons))
     if reasons:
         return "; ".join(reasons)
+    if verdict.id in unanswered:
+        return "its cases got no answer (see the ERROR lines)"
     if verdict.id in deselected:
         return "its cases were deselected (-k / -m)"
     return "no case of this run reached it (no request the suite sends can provoke it on this target)"
@@ -90,9 +92,10 @@ def _why(verdict: ClauseVerdict, deselected: frozenset[str]) -> str:
 def unexercised_lines(report: Report, deselected: frozenset[str] = frozenset()) -> list[str]:
     """The documented (and inferred) clauses no case exercised, grouped by the reason why."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    unanswered = frozenset(str(r.get("clause")) for r in report.records if r.get("outcome") == "error")
     for verdict in report.clauses.values():
         if verdict.status in ("skipped", "not-exercised") and not verdict.assumed:
-            groups[(_tier(verdict), _why(verdict, deselected))].append(verdict.id)
+            groups[(_tier(verdict), _why(verdict, deselected, unanswered))].append(verdict.id)
     lines = []
     for (tier, why), ids in sorted(groups.items(), key=lambda item: (item[0][0], -len(item[1]), item[0][1])):
         shown = ", ".join(ids[:_IDS_SHOWN]) + (f" (+{len(ids) - _IDS_SHOWN} more)" if len(ids) > _IDS_SHOWN else "")
