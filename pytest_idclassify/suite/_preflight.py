@@ -237,7 +237,8 @@ def _client_config(config: SuiteConfig, environ: Mapping[str, str]) -> ClientCon
     try:
         return ClientConfig.from_env(environ, **overrides)
     except ConfigurationError as exc:
-        raise PreflightError(config.interface.words(str(exc))) from None
+        # The client speaks to Python callers ("or pass timeout="); a suite run sets these by variable.
+        raise PreflightError(re.sub(r" or pass \w+=", "", config.interface.words(str(exc)))) from None
 
 
 def _check_upload_hook(config: SuiteConfig) -> None:
