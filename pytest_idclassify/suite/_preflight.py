@@ -130,7 +130,8 @@ def _check_variables(environ: Mapping[str, str], config: SuiteConfig) -> None:
             close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.85)
             if close:
                 raise PreflightError(f"{name} is not read by pytest-idclassify: did you mean {close[0]}?")
-    if config.target == "emulator" and not config.base_url and environ.get("IDCLASSIFY_REGION"):
+    chosen = "target" in config.origins  # an explicit --target emulator is a choice, not an oversight
+    if config.target == "emulator" and not chosen and not config.base_url and environ.get("IDCLASSIFY_REGION"):
         region = environ["IDCLASSIFY_REGION"]
         raise PreflightError(
             f"IDCLASSIFY_REGION={region} is set but no base URL, so the run would test the embedded emulator: "
