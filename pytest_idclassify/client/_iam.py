@@ -172,7 +172,8 @@ class IamTokenSource:
 
     def _unreachable(self, exc: httpx.HTTPError) -> TransportError:
         return TransportError(
-            f"IAM at {self._url} could not be reached: {type(exc).__name__}: {exc}; check IDCLASSIFY_IAM_ENDPOINT"
+            f"IAM at {self._url} could not be reached: {type(exc).__name__}: {exc}; check IDCLASSIFY_IAM_ENDPOINT",
+            original=exc,
         )
 
     def token(self) -> str:

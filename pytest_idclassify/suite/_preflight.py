@@ -271,6 +271,15 @@ def _tls_failure(error: BaseException | None) -> ssl.SSLError | None:
     return None
 
 
+def _elsewhere(error: BaseException | None, endpoint: str) -> bool:
+    """Whether a transport error happened on a request to another host than ``endpoint`` (IAM)."""
+    try:
+        request = getattr(error, "request", None)
+    except RuntimeError:  # httpx raises when the error carries no request
+        return False
+    return request is not None and urlsplit(str(request.url)).netloc != urlsplit(endpoint).netloc
+
+
 def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
     """Send the one probe call and refuse the run when the answer shows the settings are wrong."""
     import httpx
@@ -285,6 +294,10 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
             outcome = probe.post(json=PROBE_BODY)
     except TransportError as exc:
         cause = exc.original
+        # The API client always keeps the low-level error; one without it, or on another host, is IAM's.
+        if cause is None or _elsewhere(cause, client.endpoint):
+            # The IAM password flow could not fetch a token: the API itself was not tried.
+            raise PreflightError(f"cannot fetch a token for {client.endpoint}: {exc}") from None
         tls = _tls_failure(cause)
         if tls is not None:
             reason = getattr(tls, "reason", None) or type(tls).__name__
