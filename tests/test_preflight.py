@@ -145,6 +145,8 @@ def test_verify_ends_a_mistake_with_one_message_naming_the_fix(name: str, served
     for expected in mistake.expected(served):
         assert expected in output, output
     assert "Traceback" not in output and "idclassify-" not in output, output
+    secrets = [v for k, v in mistake.env.items() if k.endswith(("TOKEN", "PASSWORD", "_SK"))]
+    assert not any(secret in output for secret in secrets), "a secret was printed"
     assert len(served.calls) - before == mistake.probes
     assert not list(tmp_path.iterdir()), "a refused run leaves nothing behind"
 
