@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from pytest_idclassify._serve import serve_in_thread
 from pytest_idclassify.cassettes import use_cassette
+from pytest_idclassify.cli import main
 from pytest_idclassify.client import ClientConfig, IdClassifyClient
 from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
@@ -66,6 +68,9 @@ def test_a_recording_from_a_base_url_replays_offline_with_its_verdicts(served: s
     assert reasons == {c["case"]: c["skip_reason"] for c in skipped}
     passed = [c for c in before["cases"] if c["outcome"] == "passed"]
     assert f"{len(passed)} passed" in recorded.stdout and f"{len(passed)} passed" in replayed.stdout
+    # Step 3 of the CI guide: what is committed lints clean, skips recorded as skips included.
+    lint = CliRunner().invoke(main, ["cassettes", "lint", str(folder)])
+    assert lint.exit_code == 0, lint.output
 
 
 def test_the_miss_hint_of_use_cassette_names_what_re_records_it(served: str, tmp_path: Path) -> None:
