@@ -322,6 +322,9 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
                if path and path != "/" else "check the host and port")  # fmt: skip
         shown = client.url.replace(client.project_id, mask_secret(client.project_id))
         raise PreflightError(f"{shown} answered {said}: it does not serve this API; {fix} ({base})")
+    if outcome.status == 401 and client.auth == "none":
+        raise PreflightError(f"{client.endpoint} needs credentials ({said}): set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and "
+                             f"CLOUD_SDK_SK, and drop {config.origin('auth')}=none")  # fmt: skip
     if outcome.status == 401:
         which = {"aksk": "CLOUD_SDK_AK / CLOUD_SDK_SK", "token": "IDCLASSIFY_TOKEN (or the IAM password flow)"}.get(
             str(client.auth), "the credentials"
