@@ -31,6 +31,8 @@ MARKER_HELP = (
 
 preflight_key = pytest.StashKey["Preflight"]()
 records_key = pytest.StashKey[list[dict[str, Any]]]()
+#: why the run was ended early (a target that stopped answering), to repeat in the summary.
+stopped_key = pytest.StashKey[str]()
 metrics_key = pytest.StashKey[dict[str, Any]]()
 #: the user property under which the metrics test hands over its figures.
 METRICS_PROPERTY = "idclassify-metrics"
@@ -40,6 +42,8 @@ RECORDS_PLUGIN = "idclassify-records"
 INTERFACE_FLAG = "--idclassify-interface"
 #: what the controller tells pytest-xdist workers: the calls its pre-flight probe spent.
 _WORKER_CALLS_SPENT = "idclassify_calls_spent"
+#: what a pytest-xdist worker tells the controller: why it ended the run.
+_WORKER_STOPPED = "idclassify_stopped"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,6 +117,23 @@ def _preflight(config: pytest.Config) -> Preflight:
 
 def _suite_config(config: pytest.Config) -> SuiteConfig:
     return _preflight(config).config
+
+
+def stop_run(config: pytest.Config, message: str) -> None:
+    """End the whole run now with ``message`` (one line naming what to check), also under pytest-xdist."""
+    config.stash[stopped_key] = message
+    output = getattr(config, "workeroutput", None)
+    if output is not None:
+        output[_WORKER_STOPPED] = message  # xdist reports a worker's exit as an interrupt, without its words
+    pytest.exit(message, returncode=pytest.ExitCode.INTERRUPTED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Keep the reason a pytest-xdist worker ended the run, for the summary."""
+    message = getattr(node, "workeroutput", {}).get(_WORKER_STOPPED)
+    if message:
+        node.config.stash[stopped_key] = message
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -305,3 +326,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     deselected = frozenset(collector.deselected) if collector is not None else frozenset()
     write_reports(records, _suite_config(config), terminalreporter, metrics=metrics, counts=counts,
                   deselected=deselected)  # fmt: skip
+    stopped = config.stash.get(stopped_key, None)
+    if stopped:
+        terminalreporter.write_line(f"STOPPED: {stopped}", red=True)

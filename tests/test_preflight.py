@@ -195,8 +195,9 @@ def test_the_endpoint_line_serve_prints_is_accepted_as_a_base_url(
     assert meta["target"] == "live"
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["alone", "xdist"])
 def test_a_target_that_stops_answering_ends_the_run_not_the_budget(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    workers: list[str], pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = create_app(EmulatorSettings())
     # From the third call on, every connection is closed without an answer, as a crashed server's would be.
@@ -213,11 +214,12 @@ def test_a_target_that_stops_answering_ends_the_run_not_the_budget(
     with serve_in_thread(dies_after_probe) as url:
         result = pytester.runpytest_subprocess("--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider",
                                                "-k", "request.image", f"--idclassify-base-url={url}",
-                                    f"--idclassify-project-id={DEFAULT_PROJECT_ID}")  # fmt: skip
+                                    f"--idclassify-project-id={DEFAULT_PROJECT_ID}", *workers)  # fmt: skip
     output = "\n".join(result.outlines + result.errlines)
     assert result.ret != 0
-    assert "stopped answering" in output and "--idclassify-base-url" in output, output[-3000:]
+    assert "STOPPED: the target http://127.0.0.1:" in output and "stopped answering" in output, output[-3000:]
+    assert "--idclassify-base-url" in output
     from pytest_idclassify.suite._target import MAX_CONSECUTIVE_UNREACHABLE
 
-    # The probe, one good case, then the failures that end the run: far fewer than the budget of 500.
-    assert len(answered) <= 2 + MAX_CONSECUTIVE_UNREACHABLE
+    # The probe, a good case, then the failures that end the run (per worker): far fewer than the budget of 500.
+    assert len(answered) <= 2 + 2 * MAX_CONSECUTIVE_UNREACHABLE

@@ -33,7 +33,9 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
             unanswered = f"transport: {exc}"
             if target.note_reached(False):
                 request.node.user_properties.append((PROPERTY, error_record(case, unanswered)))
-                pytest.exit(_stopped_answering(target, config, exc), returncode=pytest.ExitCode.INTERRUPTED)
+                from pytest_idclassify.plugin import stop_run
+
+                stop_run(request.config, _stopped_answering(target, config, exc))
         else:
             target.note_reached(True)
         if unanswered is not None:
