@@ -64,6 +64,14 @@ SCALES: dict[str, Scale] = {
 _MARGIN = 0.04  # share of each side left out: the card's own edge is not part of its print
 _CLIP_LEVEL = 240  # a highlight is clipped when its darkest channel reaches this level
 _WHITE_PRINT = 235  # template luminance above which white print legitimately looks clipped
+#: an unknown card's paper colour is read from its cells at or above this lightness percentile.
+PAPER_PERCENTILE = 90.0
+#: largest share of the card one panel of an unknown card's design (a band, a portrait) can take.
+MAX_PANEL_SHARE = 0.35
+_ABOVE_PAPER = 8.0  # how much brighter than an unknown card's paper a highlight must be
+_CLIPPED_L = 97.0  # CIELAB lightness of a clipped highlight on the blocking grid
+#: share of its bounding box a foreign blob must fill to pass for a panel of an unknown card's design.
+PANEL_FILL = 0.88
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,25 @@ def clipped_share(card: npt.NDArray[np.uint8], template_luma: npt.NDArray[np.uin
     return float(np.count_nonzero(clipped & expected_dark)) / max(1, int(np.count_nonzero(expected_dark)))
 
 
+def highlight_share(card: npt.NDArray[np.uint8]) -> float:
+    """Share of an unknown card clipped white by highlights: clipped areas that are no panel of its design.
+
+    Without a template there is no telling white print from a highlight by level alone: a white
+    band or panel (a machine-readable zone, a white strip) is clipped as a highlight is.  Such
+    panels are rectangles along the card's sides (see :func:`blocked_share`); a lamp's reflection
+    is a round spot.  A highlight must also be brighter than the paper: on a paper as bright as
+    the clip level itself the threshold rises with it (a highlight on white paper cannot be seen).
+    """
+    darkest = cv2.min(cv2.min(card[:, :, 0], card[:, :, 1]), card[:, :, 2])
+    # The median pixel is paper on almost every card, and stays so under a large highlight.
+    level = max(float(_CLIP_LEVEL), float(np.median(darkest)) + _ABOVE_PAPER)
+    clipped = np.where(darkest >= level, np.float32(1.0), np.float32(0.0))
+    grid = (80, max(8, round(80 * card.shape[0] / card.shape[1])))
+    cells = np.asarray(cv2.resize(clipped, grid, interpolation=cv2.INTER_AREA), np.float32)
+    highlight = (cells >= 0.5) & ~_panels(cells >= 0.5)
+    return float(np.count_nonzero(highlight)) / highlight.size
+
+
 def paper_level(luma: npt.NDArray[np.uint8]) -> float:
     """The 90th percentile of luminance: how bright the card's paper appears (0-255)."""
     histogram = cv2.calcHist([luma], [0], None, [256], [0, 256]).ravel()
@@ -132,38 +159,87 @@ def _lab(rgb: npt.NDArray[np.uint8], grid: tuple[int, int]) -> npt.NDArray[np.fl
     return np.asarray(cv2.cvtColor(small, cv2.COLOR_RGB2Lab), np.float32)
 
 
-def blocked_share(
-    card: npt.NDArray[np.uint8], template_card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8]
-) -> float:
-    """Share of the card covered by the largest smooth blob that the template does not have there.
+def _paper_reference(seen: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """The card's own paper, as a reference layout: the median colour of its lightest cells.
 
-    Both cards are compared on a coarse grid (80 cells across) in CIELAB, after matching the card's
-    lightness to the template's with a robust gain and offset, so darkness, blur and a copy's lost
-    colour barely count.  A cell is foreign when its lightness or its colour departs from the
-    template's and the card is smooth around it (an occluder has no print); clipped highlights are
-    left to the glare alarm.
+    Paper is the lightest large surface of almost every card: bands, portraits, print and a thumb
+    over the face are darker.  Clipped highlights (glare) are left out of the estimate.
+    """
+    lightness = seen[:, :, 0]
+    unclipped = seen[lightness < _CLIPPED_L]
+    if len(unclipped) == 0:
+        unclipped = seen.reshape(-1, 3)
+    lightest = unclipped[unclipped[:, 0] >= np.percentile(unclipped[:, 0], PAPER_PERCENTILE)]
+    paper = np.median(lightest, axis=0)
+    return np.asarray(np.broadcast_to(paper.astype(np.float32), seen.shape).copy(), np.float32)
+
+
+def blocked_share(
+    card: npt.NDArray[np.uint8],
+    template_card: npt.NDArray[np.uint8],
+    inside: npt.NDArray[np.uint8],
+    *,
+    known_layout: bool = True,
+) -> float:
+    """Share of the card covered by the largest smooth foreign blob: an object lying over its face.
+
+    The card is read on a coarse grid (80 cells across) in CIELAB.  A cell is foreign when the card
+    is smooth around it (an occluder has no print) and it departs from what the card should show
+    there: the template's print when the type is told (``known_layout``), else the card's own paper.
+    Against a template, the card's lightness is matched with a robust gain and offset first, so
+    darkness, blur and a copy's lost colour barely count; clipped highlights are left to the glare
+    alarm.  On an unknown card, only a blob that is not a panel along the card's sides (a band, a
+    portrait's frame) counts: its own design never reads as an object over it.
     """
     grid = (80, max(8, round(80 * card.shape[0] / card.shape[1])))
-    seen, expected = _lab(card, grid), _lab(template_card, grid)
+    seen = _lab(card, grid)
+    expected = _lab(template_card, grid) if known_layout else _paper_reference(seen)
     seen_l, expected_l = seen[:, :, 0], expected[:, :, 0]
     seen_spread = float(np.percentile(seen_l, 90) - np.percentile(seen_l, 10))
     expected_spread = float(np.percentile(expected_l, 90) - np.percentile(expected_l, 10))
+    if not known_layout:
+        # A plain paper has no spread of its own: the card's print sets the scale instead.
+        expected_spread = seen_spread
     if seen_spread < 1.0 or expected_spread < 1.0:
         return 0.0
     gain = expected_spread / seen_spread
-    matched = (seen_l - float(np.median(seen_l))) * gain + float(np.median(expected_l))
+    # A template is matched in lightness; an unknown card is compared with its own paper as it is.
+    matched = (seen_l - float(np.median(seen_l))) * gain + float(np.median(expected_l)) if known_layout else seen_l
     chroma = np.hypot(seen[:, :, 1] * gain - expected[:, :, 1], seen[:, :, 2] * gain - expected[:, :, 2])
     mean = cv2.blur(matched, (3, 3))
     local_spread = np.sqrt(np.maximum(cv2.blur(matched * matched, (3, 3)) - mean * mean, 0.0))
     departs = (np.abs(matched - expected_l) > 0.25 * expected_spread) | (chroma > 18.0)
     foreign = departs & (local_spread < 0.06 * expected_spread)
-    foreign &= seen_l < 97.0  # clipped highlights are the glare alarm's business
+    foreign &= seen_l < _CLIPPED_L  # clipped highlights are the glare alarm's business
     foreign &= cv2.resize(inside, grid, interpolation=cv2.INTER_AREA) >= 250
+    if not known_layout:
+        foreign &= ~_panels(departs)
     mask = cv2.morphologyEx(foreign.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return 0.0
     return float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size
+
+
+def _panels(departs: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Cells of the regions unlike the paper that are panels along the card's sides.
+
+    A card's own bands, portrait frames and panels are rectangles aligned with its sides, print
+    and lettering included: their outlines fill their bounding box.  A thumb, a finger or a coin
+    does not (an upright ellipse fills 79% of it), nor does a panel with an object across its edge.
+    """
+    # A band's light lettering leaves holes in it: the panel is its outline, filled.  No closing:
+    # it would bridge the strip of paper between two panels and merge them into one odd shape.
+    unlike = departs.astype(np.uint8)
+    outlines, _ = cv2.findContours(unlike, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    regions = np.zeros_like(unlike)
+    cv2.drawContours(regions, outlines, -1, 1, -1)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(regions, connectivity=4)
+    fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT])
+    # A region over most of the card is no panel of its design, whatever its shape.
+    panel = (fill >= PANEL_FILL) & (stats[:, cv2.CC_STAT_AREA] <= MAX_PANEL_SHARE * departs.size)
+    panel[0] = False  # the paper itself
+    return np.asarray(panel[labels], np.bool_)
 
 
 def frame_contact(visible: npt.NDArray[np.float64], frame: tuple[int, int], tolerance: float) -> float:
@@ -272,11 +348,17 @@ def measure(
     inside: npt.NDArray[np.uint8],
     outside: float,
     patch: npt.NDArray[np.uint8] | None,
+    known_layout: bool = True,
+    overhang: float = 0.0,
 ) -> Measures:
     """Take the seven measures of an upright, rectified ``card`` matched to ``template_card``.
 
     ``inside`` (0/255, same size as ``card``) marks what was in the picture, ``outside`` is the
     :func:`outside_share` of the card and ``patch`` the :func:`screen_patch` of the picture.
+    ``known_layout`` says whether the type was told with confidence, so that the template's print
+    is what the card should show; otherwise the card is judged on its own.  ``overhang`` is the
+    share of the card's area that an object lying across its border takes outside it: the blocking
+    measure adds it to the largest blob over the card's face.
     """
     if card.shape != template_card.shape:
         size = (template_card.shape[1], template_card.shape[0])
@@ -289,8 +371,9 @@ def measure(
     paper = paper_level(luma)
     return Measures(
         blur=sharpness(luma),
-        glare=clipped_share(inner_card, template_luma),
-        blocking_within_border=blocked_share(inner_card, inner_template, inner_inside),
+        glare=clipped_share(inner_card, template_luma) if known_layout else highlight_share(inner_card),
+        blocking_within_border=blocked_share(inner_card, inner_template, inner_inside, known_layout=known_layout)
+        + overhang,
         insufficient_lighting=paper,
         copy=colourfulness(inner_card, paper),
         border_integrity=outside,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-from pytest_idclassify.emulator._vision._descriptor import Descriptor, distance
-from pytest_idclassify.emulator._vision._templates import Template, templates
+import numpy as np
+
+from pytest_idclassify.emulator._vision._descriptor import Descriptor, distances
+from pytest_idclassify.emulator._vision._templates import Template, template_layouts, templates
 
 #: weight of the aspect-ratio mismatch (squared log ratio) added to the layout distance: an ID-1
 #: card (1.586) and a passport page (1.420) differ by 0.11 in log aspect, worth 0.12 of distance.
@@ -35,14 +36,17 @@ def _confidence(best: float, second: float) -> float:
 
 def classify(observed: Descriptor, aspect: float) -> Match:
     """Return the best template for a card seen with descriptor ``observed`` and width/height ``aspect``."""
-    flipped = observed.rotated()
-    scored: list[tuple[float, bool, Template]] = []
-    for template in templates():
-        penalty = ASPECT_WEIGHT * math.log(max(aspect, 1e-3) / template.aspect) ** 2
-        upright = distance(observed, template.descriptor) + penalty
-        turned = distance(flipped, template.descriptor) + penalty
-        scored.append((upright, False, template) if upright <= turned else (turned, True, template))
-    scored.sort(key=lambda item: item[0])
-    best, rotated, template = scored[0]
-    second = scored[1][0] if len(scored) > 1 else best * 2 + 1
-    return Match(template, rotated, best, second, _confidence(best, second))
+    known = templates()
+    layouts = template_layouts()
+    # Every template in one step, in both readings: the card as seen and turned by 180 degrees.
+    upright = distances(observed, layouts)
+    turned = distances(observed.rotated(), layouts)
+    aspects = np.array([template.aspect for template in known])
+    penalty = ASPECT_WEIGHT * np.log(max(aspect, 1e-3) / aspects) ** 2
+    rotated = turned < upright
+    scores = np.where(rotated, turned, upright) + penalty
+    order = np.argsort(scores, kind="stable")
+    best_index = int(order[0])
+    best = float(scores[best_index])
+    second = float(scores[order[1]]) if len(order) > 1 else best * 2 + 1
+    return Match(known[best_index], bool(rotated[best_index]), best, second, _confidence(best, second))

@@ -76,3 +76,21 @@ def distance(observed: Descriptor, template: Descriptor) -> float:
     residual = np.square(_normalised(observed.layout[valid]) - _normalised(template.layout[valid]))
     keep = max(1, int(residual.size * (1.0 - TRIMMED_SHARE)))
     return float(np.partition(residual, keep - 1)[:keep].mean())
+
+
+def distances(observed: Descriptor, layouts: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """:func:`distance` from ``observed`` to every layout of the stack ``layouts`` (k x rows x columns) at once.
+
+    The observed card is normalised once and the templates row by row, over the same valid cells.
+    """
+    valid = observed.valid
+    if np.count_nonzero(valid) < valid.size // 10:
+        return np.full(len(layouts), 4.0)
+    seen = _normalised(observed.layout[valid])
+    cells = layouts[:, valid]
+    centred = cells - cells.mean(axis=1, keepdims=True)
+    spread = centred.std(axis=1, keepdims=True)
+    reference = np.where(spread > 1e-3, centred / np.maximum(spread, 1e-3), 0.0).astype(np.float32)
+    residual = np.square(seen[None, :] - reference)
+    keep = max(1, int(residual.shape[1] * (1.0 - TRIMMED_SHARE)))
+    return np.asarray(np.partition(residual, keep - 1, axis=1)[:, :keep].mean(axis=1), np.float64)

@@ -19,7 +19,7 @@ from pytest_idclassify.emulator._vision._alarms import (
 from pytest_idclassify.emulator._vision._classify import classify
 from pytest_idclassify.emulator._vision._decode import to_rgb8
 from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
-from pytest_idclassify.emulator._vision._localise import WORK_SIDE, locate
+from pytest_idclassify.emulator._vision._localise import WORK_SIDE, find
 from pytest_idclassify.emulator._vision._rectify import (
     aspect,
     extend_cut,
@@ -33,6 +33,10 @@ from pytest_idclassify.emulator._vision._templates import templates
 from pytest_idclassify.errors import RecognitionError
 
 Point = tuple[int, int]
+
+#: the classification confidence from which the card is taken to be its template's type, so that the
+#: template's print tells the card's own design from an object over it (clean specimens: 0.9-1.0).
+KNOWN_LAYOUT_CONFIDENCE = 0.6
 
 # The card is rectified at a common ID-1-like shape first; the descriptor grid absorbs the small
 # difference from a passport page, and the measured aspect tells the two families apart.
@@ -108,13 +112,13 @@ def analyse(
         raise NoDocumentFound(f"cannot look for a document in this array: {exc}") from exc
     height, width = rgb.shape[:2]
     gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
-    found = locate(gray)
-    if found is None:
+    location = find(gray, rgb)
+    if location is None:
         raise NoDocumentFound(
             f"no bright four-sided region covering at least 3% of the {width}x{height} picture: "
             "photograph the whole document on a darker background"
         )
-    visible = long_side_first(found)
+    visible = long_side_first(location.quad)
     tolerance = _frame_tolerance(width, height)
     cut = [index for index, on_frame in enumerate(sides_on_frame(visible, (width, height), tolerance)) if on_frame]
     # A card cut along one side is rebuilt whole, so that its print is compared at its true place;
@@ -146,6 +150,8 @@ def analyse(
         inside=card_inside,
         outside=outside_share(visible, cut, match.template.aspect, contact=contact),
         patch=screen_patch(rgb, quad),
+        known_layout=match.confidence >= KNOWN_LAYOUT_CONFIDENCE,
+        overhang=location.overhang,
     )
     scores = measures.scores()
     threshold = int(alarm_threshold)
@@ -159,10 +165,11 @@ def analyse(
 
 
 def warm_up() -> None:
-    """Build the nine templates and run the whole pipeline once, so the first picture served pays for neither.
+    """Read the nine templates and run the whole pipeline once, so the first picture served pays for neither.
 
-    The templates take most of a second to draw; the first analysis also pays for tables OpenCV and
-    NumPy build on first use (colour conversion to CIELAB, the FFT).  A server calls this at start-up.
+    The templates ship as data (a few milliseconds to read, on first use by any transport); the
+    first analysis also pays for tables OpenCV and NumPy build on first use (colour conversion to
+    CIELAB, the FFT).  A server calls this at start-up.
     """
     card = templates()[0].card
     pad = card.shape[0] // 2

@@ -1,11 +1,15 @@
-"""Find the document: the largest bright, roughly quadrilateral region of the picture.
+"""Find the document: the card set off from its desk, whatever bands it has inside.
 
-Works on a downscaled grey copy (longest side :data:`WORK_SIDE`) for speed, then fits a straight line
-to each side of the region's outline, which puts the corners back within a pixel or two of the
-original image even after the downscale.
+The largest bright region of the picture is the card's paper; a colour model of the desk (sampled
+along the picture's frame) grows it by everything that touches it and is unlike the desk, such as
+a dark band a brightness threshold would leave with the desk.  Works on a downscaled copy (longest
+side :data:`WORK_SIDE`) for speed, then fits a straight line to each side of the region's outline,
+which puts the corners back within a pixel or two of the original image even after the downscale.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -21,6 +25,20 @@ MIN_AREA_FRACTION = 0.03
 MIN_SOLIDITY = 0.8
 #: the same for a region cut by the frame, where dark print reaching the edge opens notches in it.
 MIN_SOLIDITY_AT_FRAME = 0.55
+#: how far from a first guess of a side its outline points are looked for, as a share of its length.
+WIDE_SIDE_TOLERANCE = 0.05
+#: width of the frame's ring the desk is sampled in, as a share of the picture's shorter side.
+RING_SHARE = 0.04
+#: a pixel stands out from the desk beyond this many times the desk's own colour spread.
+DESK_DISTANCE = 2.0
+#: floor of the desk's colour spread (CIELAB units): a flat desk's sensor noise is no contrast.
+MIN_DESK_SPREAD = 3.0
+#: thickness, as a share of the card's shorter side, below which what lies along its edge is a halo.
+OVERHANG_THICKNESS = 0.025
+#: the grown outline replaces the bright one only when it adds this much area (a band, not a rim).
+MIN_GROWTH = 1.04
+#: smallest share of its fitted quadrilateral the grown region must fill (and largest excess).
+MIN_QUAD_FILL = 0.93
 
 
 def downscale(gray: npt.NDArray[np.uint8], side: int = WORK_SIDE) -> tuple[npt.NDArray[np.uint8], float]:
@@ -76,7 +94,7 @@ def _intersect(line_a: npt.NDArray[np.float64], line_b: npt.NDArray[np.float64])
     return np.asarray(line_a[2:] + t * line_a[:2], np.float64)
 
 
-def _refine(quad: Quad, contour: npt.NDArray[np.int32]) -> Quad:
+def _refine(quad: Quad, contour: npt.NDArray[np.int32], tolerance: float = 0.02) -> Quad:
     points = contour.reshape(-1, 2).astype(np.float64)
     lines: list[npt.NDArray[np.float64]] = []
     for index in range(4):
@@ -90,7 +108,7 @@ def _refine(quad: Quad, contour: npt.NDArray[np.int32]) -> Quad:
         along = relative @ unit
         across = np.abs(relative @ np.array([-unit[1], unit[0]]))
         # The middle of each side only: rounded or clipped corners would bend the fitted line.
-        near = (across <= max(2.0, 0.02 * length)) & (along > 0.1 * length) & (along < 0.9 * length)
+        near = (across <= max(2.0, tolerance * length)) & (along > 0.1 * length) & (along < 0.9 * length)
         if np.count_nonzero(near) < 5:
             lines.append(np.array([unit[0], unit[1], start[0], start[1]]))
             continue
@@ -105,35 +123,189 @@ def _refine(quad: Quad, contour: npt.NDArray[np.int32]) -> Quad:
     return refined
 
 
-def locate(gray: npt.NDArray[np.uint8]) -> Quad | None:
+def _unlike_desk(colour: npt.NDArray[np.uint8], bright: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
+    """Mark (255) the pixels whose colour lies far from the desk's, in units of the desk's own spread.
+
+    The desk is what the picture's frame shows outside the bright region: its median colour
+    (CIELAB, after a blur that evens out grain and wood texture) and the spread of its distances
+    to that median.  The colour is read at half the working size (the blur smooths finer detail
+    away anyway) and the mask enlarged back.  None when the frame shows too little desk to tell.
+    """
+    height, width = colour.shape[:2]
+    half_size = (max(4, width // 2), max(4, height // 2))
+    half = cv2.resize(colour, half_size, interpolation=cv2.INTER_AREA)
+    sigma = max(0.5, min(half_size) / 200)
+    lab = cv2.cvtColor(cv2.GaussianBlur(half, (0, 0), sigma), cv2.COLOR_RGB2Lab).astype(np.float32)
+    ring = max(2, round(RING_SHARE * min(half_size)))
+    near_card = cv2.resize(bright, half_size, interpolation=cv2.INTER_NEAREST)
+    # A square neighbourhood: OpenCV dilates by a rectangle in two cheap one-dimensional passes.
+    away = cv2.dilate(near_card, np.ones((2 * ring + 1, 2 * ring + 1), np.uint8)) == 0
+    rows, columns = lab.shape[:2]
+    inner = slice(ring, rows - ring)
+    strips = [(slice(0, ring), slice(None)), (slice(rows - ring, rows), slice(None)),
+              (inner, slice(0, ring)), (inner, slice(columns - ring, columns))]  # fmt: skip
+    samples = np.concatenate([lab[down, across][away[down, across]] for down, across in strips])
+    if len(samples) < 0.25 * sum(away[down, across].size for down, across in strips):
+        return None
+    # 8-bit CIELAB stores L in 0-255: distances weigh it back to CIELAB units.
+    weights = np.array([(100.0 / 255.0) ** 2, 1.0, 1.0], np.float32)
+    centre = np.median(samples, axis=0).astype(np.float32)
+    spread = max(MIN_DESK_SPREAD, float(np.sqrt(np.percentile(((samples - centre) ** 2) @ weights, 95))))
+    offset = np.ascontiguousarray(lab - centre)
+    squared = cv2.transform(cv2.multiply(offset, offset), weights.reshape(1, 3))
+    _, unlike = cv2.threshold(squared, (DESK_DISTANCE * spread) ** 2, 255, cv2.THRESH_BINARY)
+    # Opening drops thin clutter on the desk (a cable, a pen stroke) before it can join the card.
+    side = max(3, (min(half_size) // 60) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    unlike = cv2.morphologyEx(unlike.astype(np.uint8), cv2.MORPH_OPEN, kernel, iterations=2)
+    # Enlarged back with interpolation and cut at the middle, the mask's edge stays where it was.
+    enlarged = cv2.resize(unlike, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.asarray(np.where(enlarged >= 128, np.uint8(255), np.uint8(0)), np.uint8)
+
+
+def _card_region(
+    small: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32] | None, npt.NDArray[np.uint8] | None] | None:
+    """Outline of the largest bright region, and of the card around it when its colour sets it off the desk.
+
+    The third item is the mask of everything unlike the desk (None without colour or desk to tell).
+    A light card with a dark band is bright only where its paper is: the band falls with the desk
+    under a brightness threshold.  What sets the whole card off is its contrast against the desk,
+    so the bright region is grown by every pixel unlike the desk that touches it.
+    """
+    bright = _foreground(small)
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    core = np.asarray(max(contours, key=cv2.contourArea), np.int32)
+    if colour is None:
+        return core, None, None
+    unlike = _unlike_desk(colour, bright)
+    if unlike is None:
+        return core, None, None
+    side = max(3, (min(small.shape[:2]) // 60) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    seed = np.zeros_like(bright)
+    cv2.drawContours(seed, [core], -1, 255, -1)
+    if cv2.countNonZero(unlike & ~seed) < (MIN_GROWTH - 1.0) * cv2.countNonZero(seed):
+        return core, None, unlike  # too little unlike the desk beyond the bright region to grow it by a band
+    union = np.asarray(cv2.morphologyEx(unlike | seed, cv2.MORPH_CLOSE, kernel, iterations=2), np.uint8)
+    grown, _ = cv2.findContours(union, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    inside = [c for c in grown if cv2.pointPolygonTest(c, _interior_point(core), False) >= 0]
+    if not inside:
+        return core, None, unlike
+    return core, np.asarray(max(inside, key=cv2.contourArea), np.int32), unlike
+
+
+def _interior_point(contour: npt.NDArray[np.int32]) -> tuple[float, float]:
+    moments = cv2.moments(contour)
+    if moments["m00"] > 0:
+        return moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]
+    x, y = contour.reshape(-1, 2)[0]
+    return float(x), float(y)
+
+
+def _acceptable(contour: npt.NDArray[np.int32], shape: tuple[int, int]) -> bool:
+    area = cv2.contourArea(contour)
+    image_area = shape[0] * shape[1]
+    hull_area = cv2.contourArea(cv2.convexHull(contour))
+    x, y, w, h = cv2.boundingRect(contour)
+    at_frame = x <= 1 or y <= 1 or x + w >= shape[1] - 1 or y + h >= shape[0] - 1
+    solidity = area / hull_area if hull_area > 0 else 0.0
+    if area < MIN_AREA_FRACTION * image_area or solidity < (MIN_SOLIDITY_AT_FRAME if at_frame else MIN_SOLIDITY):
+        return False
+    # A region covering the whole frame has no edge to tell a document from its background.
+    return bool(area <= 0.985 * image_area)
+
+
+def _quad_of(contour: npt.NDArray[np.int32]) -> Quad:
+    # The hull's corners can sit a few pixels inside a rounded card corner: a first, wider pass
+    # catches each side's points from there, and a narrow second pass fits them alone.
+    return _refine(_refine(_initial_quad(contour), contour, WIDE_SIDE_TOLERANCE), contour)
+
+
+def _fills_quad(contour: npt.NDArray[np.int32], quad: Quad) -> bool:
+    # The grown region must be the four-sided card, not the card with a patch of desk stuck to it.
+    area = cv2.contourArea(contour)
+    quad_area = cv2.contourArea(quad.astype(np.float32))
+    return bool(quad_area > 0 and MIN_QUAD_FILL <= area / quad_area <= 2 - MIN_QUAD_FILL)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where the document is, and what lies over its edge.
+
+    ``overhang`` is the area, as a share of the card's, of whatever stands out from the desk just
+    outside the card's outline and touches it: a thumb or an object lying across the card's border
+    (0 for a card alone on its desk, or when the desk cannot be told from the frame).
+    """
+
+    quad: Quad
+    overhang: float
+
+
+def locate(gray: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None = None) -> Quad | None:
     """Return the document's four corners in ``gray``'s pixel coordinates, or None if none is found.
 
-    The quadrilateral is the outline of the largest bright, convex region; corners may lie up to
-    the image's edge (a card cut by the frame gives its visible part).
+    The quadrilateral is the outline of the largest bright, convex region, grown by whatever touches
+    it and stands out from the desk in ``colour`` (the RGB picture, when given): a card's dark band
+    is part of the card.  Corners may lie up to the image's edge (a card cut by the frame gives its
+    visible part).
     """
+    found = find(gray, colour)
+    return None if found is None else found.quad
+
+
+def find(gray: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None = None) -> Location | None:
+    """Like :func:`locate`, with the card's :attr:`Location.overhang` measured as well."""
     small, scale = downscale(gray)
     if small.shape[0] < 8 or small.shape[1] < 8 or int(small.max()) - int(small.min()) < 16:
         return None
-    mask = _foreground(small)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-    if not contours:
+    small_colour = None
+    if colour is not None:
+        small_colour = np.asarray(
+            cv2.resize(colour, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA), np.uint8
+        )
+    regions = _card_region(small, small_colour)
+    if regions is None:
         return None
-    contour = np.asarray(max(contours, key=cv2.contourArea), np.int32)
-    area = cv2.contourArea(contour)
-    image_area = small.shape[0] * small.shape[1]
-    hull_area = cv2.contourArea(cv2.convexHull(contour))
-    x, y, w, h = cv2.boundingRect(contour)
-    at_frame = x <= 1 or y <= 1 or x + w >= small.shape[1] - 1 or y + h >= small.shape[0] - 1
-    solidity = area / hull_area if hull_area > 0 else 0.0
-    if area < MIN_AREA_FRACTION * image_area or solidity < (MIN_SOLIDITY_AT_FRAME if at_frame else MIN_SOLIDITY):
+    core, grown, unlike = regions
+    if not _acceptable(core, small.shape[:2]):
         return None
-    if area > 0.985 * image_area:
-        return None  # the whole frame is bright: there is no edge to tell a document from its background
-    quad = _refine(_initial_quad(contour), contour)
+    quad = _quad_of(core)
+    grows = grown is not None and cv2.contourArea(grown) >= MIN_GROWTH * cv2.contourArea(core)
+    if grown is not None and grows and _acceptable(grown, small.shape[:2]):
+        wider = _quad_of(grown)
+        gain = cv2.contourArea(wider.astype(np.float32)) / max(cv2.contourArea(quad.astype(np.float32)), 1.0)
+        if gain >= MIN_GROWTH and _fills_quad(grown, wider):
+            quad = wider
+    overhang = _overhang(unlike, quad) if unlike is not None else 0.0
     # Contour points are pixel centres of the mask; a half-pixel shift puts them on the region's edge
     # before scaling back to the original grid.
     full = (quad + 0.5) / scale - 0.5
     height, width = gray.shape[:2]
     full[:, 0] = np.clip(full[:, 0], 0, width - 1)
     full[:, 1] = np.clip(full[:, 1], 0, height - 1)
-    return order_clockwise(full)
+    return Location(order_clockwise(full), overhang)
+
+
+def _overhang(unlike: npt.NDArray[np.uint8], quad: Quad) -> float:
+    """Share of the card's area taken by what is unlike the desk outside the card and touches its edge."""
+    card = np.zeros_like(unlike)
+    cv2.fillConvexPoly(card, np.rint(quad).astype(np.int32), 255)
+    short = float(min(np.hypot(*(quad[1] - quad[0])), np.hypot(*(quad[2] - quad[1]))))
+    # A blurred edge leaves a thin halo unlike the desk around the card: a ring of a few pixels,
+    # removed by the opening; an object over the edge is far thicker.
+    side = max(3, round(OVERHANG_THICKNESS * short) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    beyond = np.asarray(cv2.morphologyEx(unlike & ~card, cv2.MORPH_OPEN, kernel), np.uint8)
+    if cv2.countNonZero(beyond) == 0:
+        return 0.0  # the usual case, a card alone on its desk: no need to label anything
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(beyond, connectivity=8)
+    if count <= 1:
+        return 0.0
+    rim = np.asarray(cv2.dilate(card, kernel), np.uint8) & ~card
+    touching = np.unique(labels[(rim > 0) & (beyond > 0)])
+    area = sum(int(stats[label, cv2.CC_STAT_AREA]) for label in touching if label > 0)
+    card_area = float(np.count_nonzero(card))
+    return area / card_area if card_area > 0 else 0.0

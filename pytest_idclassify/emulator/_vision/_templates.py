@@ -1,9 +1,17 @@
-"""Reference descriptors of the nine document types, drawn once from the synthetic specimens."""
+"""Reference cards of the nine document types: drawn from the synthetic specimens, shipped as data.
+
+Drawing the nine templates takes most of a second (27 specimen renderings), which an in-process
+emulator without a start-up hook would pay on its first request; so the drawn cards ship with the
+package in ``templates.npz`` and are read on first use (a few milliseconds).  ``python -m
+pytest_idclassify.emulator._vision.draw_templates`` draws them again and rewrites the file; a test
+checks that drawing them gives the same bytes as the file holds.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -13,6 +21,8 @@ from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, Descr
 
 #: seeds of the specimens averaged into each template: holder data differs by seed, the layout does not.
 TEMPLATE_SEEDS = (0, 1, 2)
+#: the drawn cards, as shipped with the package.
+TEMPLATE_FILE = Path(__file__).with_name("templates.npz")
 
 
 @dataclass(frozen=True)
@@ -25,18 +35,51 @@ class Template:
     descriptor: Descriptor
 
 
-@cache
-def templates() -> tuple[Template, ...]:
-    """Return the templates of the nine types, in the API page's order (rendered on first call)."""
+def draw_cards() -> dict[str, tuple[float, npt.NDArray[np.uint8]]]:
+    """Draw each type's card from the specimens: its aspect and the mean of its renderings at TEMPLATE_SEEDS."""
     from pytest_idclassify.images._specimens import DOCUMENT_TYPES, render_card
 
-    built: list[Template] = []
+    drawn: dict[str, tuple[float, npt.NDArray[np.uint8]]] = {}
     for doc_type in DOCUMENT_TYPES:
         renders = [np.asarray(render_card(doc_type, seed=seed)) for seed in TEMPLATE_SEEDS]
         height, width = renders[0].shape[:2]
         aspect = width / height
         size = (CARD_LONG_SIDE, round(CARD_LONG_SIDE / aspect))
         cards = [cv2.resize(render, size, interpolation=cv2.INTER_AREA).astype(np.float32) for render in renders]
-        card = np.clip(np.rint(np.mean(cards, axis=0)), 0, 255).astype(np.uint8)
-        built.append(Template(doc_type, aspect, card, describe(card)))
-    return tuple(built)
+        drawn[doc_type] = (aspect, np.clip(np.rint(np.mean(cards, axis=0)), 0, 255).astype(np.uint8))
+    return drawn
+
+
+def write_cards(path: Path, drawn: dict[str, tuple[float, npt.NDArray[np.uint8]]]) -> None:
+    """Store drawn cards in ``path`` (compressed NumPy archive; the same cards give the same bytes)."""
+    arrays: dict[str, npt.NDArray[np.generic]] = {
+        "doc_types": np.array(list(drawn), dtype=np.str_),
+        "aspects": np.array([aspect for aspect, _ in drawn.values()], np.float64),
+    }
+    arrays.update({f"card_{doc_type}": card for doc_type, (_, card) in drawn.items()})
+    with path.open("wb") as stream:
+        np.savez_compressed(stream, **arrays)  # type: ignore[arg-type]
+
+
+def read_cards(path: Path) -> dict[str, tuple[float, npt.NDArray[np.uint8]]]:
+    """Read the cards :func:`write_cards` stored, in their stored (the API page's) order."""
+    with np.load(path, allow_pickle=False) as archive:
+        doc_types = [str(name) for name in archive["doc_types"]]
+        aspects = [float(value) for value in archive["aspects"]]
+        return {
+            doc_type: (aspect, np.asarray(archive[f"card_{doc_type}"], np.uint8))
+            for doc_type, aspect in zip(doc_types, aspects, strict=True)
+        }
+
+
+@cache
+def templates() -> tuple[Template, ...]:
+    """Return the templates of the nine types, in the API page's order (read from the shipped file once)."""
+    cards = read_cards(TEMPLATE_FILE)
+    return tuple(Template(doc_type, aspect, card, describe(card)) for doc_type, (aspect, card) in cards.items())
+
+
+@cache
+def template_layouts() -> npt.NDArray[np.float32]:
+    """The templates' descriptor layouts stacked in :func:`templates` order, for scoring them all at once."""
+    return np.ascontiguousarray(np.stack([template.descriptor.layout for template in templates()]), np.float32)
