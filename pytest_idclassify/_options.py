@@ -117,14 +117,22 @@ OPTIONS: tuple[Option, ...] = (
     Option("record-mode", "cassette record mode: none (replay only, the network blocked), once, new_episodes, all, "
            "or rewrite (record afresh and drop what the run did not use)",
            "none", RECORD_MODES),
+    Option("image-host", "HOST[:PORT]: serve URL cases' images on this address of this machine, one the target can "
+           "reach (a LAN address, a container's host), and put it in their URLs; a target on loopback or "
+           "localhost needs none (the images are served on 127.0.0.1)"),
     Option("public-base-url", "for URL cases against a live service: the public base URL under which the "
            "upload hook makes images reachable"),
     Option("upload-hook", "for URL cases against a live service: 'module:function' called as "
            "function(path, content, content_type) -> public URL"),
+    Option("tolerate-transient", "let a 429, 503 or 504 that a retry resolved pass (a live service under load); "
+           "without it every attempt's 5xx or 429 fails behaviour.statuses. The report counts them either way",
+           flag=True),
     Option("metrics", "opt-in recognition metrics: 'specimens' (the synthetic specimens) or a folder holding "
            "images and labels.json"),
     Option("metrics-threshold", "fail the run when type accuracy (0..1) falls below this; without it metrics "
            "are figures only", number=float),
+    Option("redact-names-file", "a file of extra names whose values are secrets (one per line: word, =word or "
+           "prefix*), redacted in cassettes, reports and logs besides the shipped ones"),
 )  # fmt: skip
 
 BY_NAME = {option.name: option for option in OPTIONS}

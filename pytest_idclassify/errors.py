@@ -17,6 +17,9 @@ The hierarchy::
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
     ├── TransportError        the target could not be reached after the allowed retries
+    │   ├── CallTimeoutError      a call (retries and slow answers included) ran out of time
+    │   ├── ResponseTooLargeError an answer is larger than allowed, on the wire or once decompressed
+    │   └── ResponseTooDeepError  an answer nests JSON deeper than allowed
     ├── CassetteError         a cassette is missing, unreadable, or has no match for a request
     │   └── CassetteMissError no recorded interaction matches a request sent in replay
     └── RecognitionError      the emulator's recognition engine cannot read an image or find a document
@@ -92,6 +95,24 @@ class TransportError(IdClassifyError):
     def __init__(self, message: str, original: BaseException | None = None) -> None:
         super().__init__(message)
         self.original = original
+
+
+class CallTimeoutError(TransportError):
+    """A call did not end in time: an attempt past ``timeout``, or the whole call past ``call_timeout``.
+
+    Both are wall-clock totals, so a server that drips its answer a byte at a time cannot stretch them.
+    """
+
+
+class ResponseTooLargeError(TransportError):
+    """An answer is larger than ``max_response_bytes`` on the wire, or ``max_decoded_bytes`` decompressed.
+
+    Reading stops at the limit: the rest of the answer is never buffered.
+    """
+
+
+class ResponseTooDeepError(TransportError):
+    """An answer's JSON nests arrays and objects deeper than ``max_json_depth``; it is not parsed."""
 
 
 class CassetteError(IdClassifyError):

@@ -111,6 +111,10 @@ def _preflight(config: pytest.Config) -> Preflight:
             spent = int(worker.get(_WORKER_CALLS_SPENT, 0))
             resolved = dataclasses.replace(result.config, workers=int(worker.get("workercount", 1)), calls_spent=spent)
             result = dataclasses.replace(result, config=resolved)
+        if result.config.redact_names_file is not None:
+            from pytest_idclassify.redaction import use_names_file
+
+            use_names_file(result.config.redact_names_file, result.config.origin("redact-names-file"))
         config.stash[preflight_key] = result
     return config.stash[preflight_key]
 

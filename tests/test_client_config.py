@@ -30,6 +30,10 @@ def test_every_variable_is_read() -> None:
         "IDCLASSIFY_TIMEOUT": "12.5",
         "IDCLASSIFY_MAX_RETRIES": "5",
         "IDCLASSIFY_CALL_BUDGET": "100",
+        "IDCLASSIFY_CALL_TIMEOUT": "90",
+        "IDCLASSIFY_MAX_RESPONSE_BYTES": "1048576",
+        "IDCLASSIFY_MAX_DECODED_BYTES": "4194304",
+        "IDCLASSIFY_MAX_JSON_DEPTH": "20",
     }
     config = ClientConfig.from_env(env)
     assert config.endpoint == "https://ocr.ap-southeast-1.myhuaweicloud.com"
@@ -40,6 +44,8 @@ def test_every_variable_is_read() -> None:
     assert config.iam_endpoint == "http://127.0.0.1:5000"
     assert (config.iam_user, config.iam_domain, config.enterprise_project_id) == ("qa-user", "example-domain", "ep-1")
     assert (config.timeout, config.max_retries, config.call_budget) == (12.5, 5, 100)
+    assert (config.call_timeout, config.max_response_bytes, config.max_decoded_bytes) == (90.0, 1048576, 4194304)
+    assert config.max_json_depth == 20
     assert set(ENV_VARS.values()) == set(env) | {"IDCLASSIFY_BASE_URL"}
 
 
@@ -76,6 +82,14 @@ def test_overrides_win_and_empty_variables_count_as_unset() -> None:
         ({**BASE, **AKSK, "IDCLASSIFY_MAX_RETRIES": "2.5"}, "IDCLASSIFY_MAX_RETRIES"),
         ({**BASE, **AKSK, "IDCLASSIFY_MAX_RETRIES": "-1"}, "IDCLASSIFY_MAX_RETRIES"),
         ({**BASE, **AKSK, "IDCLASSIFY_CALL_BUDGET": "lots"}, "IDCLASSIFY_CALL_BUDGET"),
+        ({**BASE, **AKSK, "IDCLASSIFY_CALL_TIMEOUT": "0"}, "IDCLASSIFY_CALL_TIMEOUT"),
+        ({**BASE, **AKSK, "IDCLASSIFY_CALL_TIMEOUT": "later"}, "IDCLASSIFY_CALL_TIMEOUT"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_RESPONSE_BYTES": "0"}, "IDCLASSIFY_MAX_RESPONSE_BYTES"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_DECODED_BYTES": "1e6"}, "IDCLASSIFY_MAX_DECODED_BYTES"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_JSON_DEPTH": "-3"}, "IDCLASSIFY_MAX_JSON_DEPTH"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_RETRIES": "\u00b9"}, "IDCLASSIFY_MAX_RETRIES"),
+        ({**BASE, **AKSK, "IDCLASSIFY_TIMEOUT": "\u0663\u0660"}, "IDCLASSIFY_TIMEOUT"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_RESPONSE_BYTES": "9" * 4301}, "IDCLASSIFY_MAX_RESPONSE_BYTES"),
         ({**BASE, **AKSK, "IDCLASSIFY_BASE_URL": "ocr.example.test"}, "IDCLASSIFY_BASE_URL"),
         ({**BASE, **AKSK, "IDCLASSIFY_BASE_URL": "ftp://ocr.example.test"}, "IDCLASSIFY_BASE_URL"),
         ({**BASE, **AKSK, "IDCLASSIFY_BASE_URL": "", "IDCLASSIFY_REGION": "North 4"}, "IDCLASSIFY_REGION"),

@@ -10,6 +10,7 @@ PUBLIC = [
     "pytest_idclassify.client",
     "pytest_idclassify.emulator",
     "pytest_idclassify.images",
+    "pytest_idclassify.redaction",
     "pytest_idclassify.report",
     "pytest_idclassify.strategies",
     "pytest_idclassify.suite",

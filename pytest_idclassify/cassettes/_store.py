@@ -7,7 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pytest_idclassify.cassettes._canonical import canonicalize_request, canonicalize_response
+from pytest_idclassify.cassettes._canonical import (
+    SecretBook,
+    canonicalize_request,
+    canonicalize_response,
+    learn_interaction,
+)
 from pytest_idclassify.cassettes._format import (
     decode_interaction,
     dumps_cassette,
@@ -15,7 +20,6 @@ from pytest_idclassify.cassettes._format import (
     is_own_format,
     loads_document,
 )
-from pytest_idclassify.cassettes._redact import SecretBook
 from pytest_idclassify.errors import CassetteError
 
 #: The folder, next to a cassette, where opted-in images are kept (``<sha256>.b64``).
@@ -71,7 +75,12 @@ def _vcr_request(data: dict[str, Any]) -> Any:
 
 
 def redact_interaction(request: Any, response: dict[str, Any], book: SecretBook) -> tuple[Any, dict[str, Any]]:
-    """Redact a vcrpy ``(Request, response dict)`` pair in place; the request goes first (it fills ``book``)."""
+    """Redact a vcrpy ``(Request, response dict)`` pair in place.
+
+    Both sides are learnt before either is redacted, so a secret named anywhere in the exchange is
+    replaced everywhere in it (an answer echoing a request's token, a request echoing an answer's).
+    """
+    learn_interaction(request, response, book)
     return canonicalize_request(request, book), canonicalize_response(response, book)
 
 

@@ -15,11 +15,10 @@ from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.record_mode import RecordMode
 from vcr.serialize import deserialize, serialize
 
-from pytest_idclassify.cassettes._canonical import hooks, parse_json
+from pytest_idclassify.cassettes._canonical import SecretBook, hooks, new_book, parse_json
 from pytest_idclassify.cassettes._digest import decode_data, image_digest
 from pytest_idclassify.cassettes._format import decode_interaction, dumps_cassette, encode_interaction, loads_document
 from pytest_idclassify.cassettes._match import match_body, match_path, miss_message
-from pytest_idclassify.cassettes._redact import SecretBook
 from pytest_idclassify.cassettes._store import atomic_write, redact_interaction, store_image
 from pytest_idclassify.errors import CassetteError, CassetteMissError
 
@@ -36,7 +35,7 @@ class _Recorder:
     """What one VCR shares between its hooks, serializer and persister: the secret book and images."""
 
     def __init__(self, *, keep_images: bool, book: SecretBook | None, rerecord_hint: str | None) -> None:
-        self.book = book if book is not None else SecretBook()
+        self.book = book if book is not None else new_book()
         self.keep_images = keep_images
         self.rerecord_hint = rerecord_hint
         self._images: dict[str, str] = {}
@@ -177,7 +176,8 @@ def make_vcr(
             ``new_episodes``, ``all`` or ``rewrite``.
         keep_images: keep each image's base64 in ``images/<sha256>.b64`` beside the cassette.
         drop_unused_requests: rewrite a cassette without the interactions a run did not play.
-        secrets: a :class:`SecretBook` to share (default: a new one seeded from the environment).
+        secrets: a :class:`~pytest_idclassify.redaction.RedactionPolicy` to share (default: the
+            process-wide one, which knows the environment's and every client's credentials).
         rerecord_hint: the re-record command a miss message shows (the pytest plugin names the test).
 
     """

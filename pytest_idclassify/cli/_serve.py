@@ -120,4 +120,14 @@ def serve(
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
     click.echo(f"workers:    {workers}", err=False)
-    uvicorn.run(_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level)
+    from pytest_idclassify.emulator._serving import uvicorn_options
+
+    uvicorn.run(
+        _FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        **uvicorn_options(settings, in_this_process=False),
+    )

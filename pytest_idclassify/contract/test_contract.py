@@ -6,9 +6,9 @@ import pytest
 
 from pytest_idclassify.cases import Case
 from pytest_idclassify.errors import BudgetExceededError, CassetteMissError, TransportError
+from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY
-from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, skipped_record
-from pytest_idclassify.suite._records import error_record
+from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, error_record, skipped_record
 from pytest_idclassify.validation import format_violations
 
 
@@ -22,38 +22,38 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
         reason, cause = f"assumed clauses are excluded ({config.interface.flag('assumed')}=exclude)", "settings"
     if reason is None:
         # Failures are raised after the except blocks, so the report shows one message, not a chain.
-        unanswered: str | None = None
+        unanswered: Exception | None = None
         try:
             exchanges = [target.send(call) for call in case.calls]
         except BudgetExceededError as exc:
             reason = str(exc)
-        except CassetteMissError as exc:
-            unanswered = f"cassette miss: {exc}"
-        except TransportError as exc:
-            unanswered = f"transport: {exc}"
-            if target.note_reached(False):
-                request.node.user_properties.append((PROPERTY, error_record(case, unanswered)))
+        except (CassetteMissError, TransportError) as exc:
+            # No usable answer (unreachable, too slow, too large, no recording): a failed case, not a traceback.
+            unanswered = exc
+            if isinstance(exc, TransportError) and target.note_reached(False):
+                request.node.user_properties.append((PROPERTY, error_record(case, exc)))
                 from pytest_idclassify.plugin import stop_run
 
                 stop_run(request.config, _stopped_answering(target, config, exc))
         else:
             target.note_reached(True)
         if unanswered is not None:
-            request.node.user_properties.append((PROPERTY, error_record(case, unanswered)))
-            pytest.fail(f"{case.id}: {unanswered}", pytrace=False)
+            record = error_record(case, unanswered)
+            request.node.user_properties.append((PROPERTY, record))
+            pytest.fail(f"{case.id}: {case.describe()}: {record['error']}", pytrace=False)
     if reason is not None:
         request.node.user_properties.append((PROPERTY, skipped_record(case, reason, cause=cause)))
         pytest.skip(reason)
-    verdict = check_case(case, exchanges, strict=config.strict)
+    verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
     record = case_record(case, exchanges, verdict, all_images=config.report_images)
     request.node.user_properties.append((PROPERTY, record))
     counted = [v for v in verdict.violations if config.counts(v.assumed)]
     if counted:
-        pytest.fail(format_violations(counted, title=f"{case.id}: {case.describe()}"), pytrace=False)
+        pytest.fail(redact_text(format_violations(counted, title=f"{case.id}: {case.describe()}")), pytrace=False)
 
 
 def _stopped_answering(target: Target, config: SuiteConfig, error: TransportError) -> str:
     cause = error.original if error.original is not None else error
     return (f"the target {target.config.endpoint} stopped answering ({target.unreachable_in_a_row} cases in a row got "
-            f"no answer; last: {type(cause).__name__}: {cause}): check that it is still running at "
+            f"no answer; last: {type(cause).__name__}: {redact_text(str(cause))}): check that it is still running at "
             f"{config.origin('base-url')}, then run again")  # fmt: skip

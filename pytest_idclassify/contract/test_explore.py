@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, seed, settings
 
 from pytest_idclassify.cases import Case
+from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case
 from pytest_idclassify.validation import format_violations
@@ -33,11 +34,11 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     @given(case=cases.filter(lambda c: idclassify_target.missing(c) is None))
     def explore(case: Case) -> None:
         exchanges = [idclassify_target.send(call) for call in case.calls]
-        verdict = check_case(case, exchanges, strict=config.strict)
+        verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
         counted = [v for v in verdict.violations if config.counts(v.assumed)]
         if counted:
             request.node.user_properties.append((PROPERTY, case_record(case, exchanges, verdict)))
-            raise AssertionError(format_violations(counted, title=f"{case.id}: {case.describe()}"))
+            raise AssertionError(redact_text(format_violations(counted, title=f"{case.id}: {case.describe()}")))
 
     # Seed 0 (the default) explores afresh each run; any other seed replays the same exploration.
     (seed(config.seed)(explore) if config.seed else explore)()

@@ -6,8 +6,12 @@ Validation order (each step answers at once; later steps never run):
    other than POST on it -> 404 APIG.0101 (the gateway matches an API by method and path);
 1. fault injection, when the run's schedule or the ``X-Idclassify-Fault`` header asks for one;
 2. body size from ``Content-Length`` -> 413 APIG.0201, before a byte of the body is read;
-3. body size while streaming (chunked bodies) -> 413 APIG.0201, reading stops past the limit;
-4. authentication: X-Auth-Token or SDK-HMAC-SHA256 -> 401 APIG.0301; project id -> 403 APIG.0302;
+3. authentication from the headers alone: X-Auth-Token, or an SDK-HMAC-SHA256 signature's form,
+   date and access key -> 401 APIG.0301; project id -> 403 APIG.0302 (no body is held for a
+   client without a credential);
+4. room in the body budget (waits up to ``body_budget_wait``) -> 429 ModelArts.4401; the body read
+   within ``body_timeout`` -> 400 ModelArts.4104, and while streaming (chunked bodies) past the
+   limit -> 413 APIG.0201; then the signature against the body's hash -> 401 APIG.0301;
 5. body not JSON (or not UTF-8) -> ModelArts.4105;
 6. ``data`` over the base64 limit -> ModelArts.4104;
 7. body not an object, both or neither of data and url, wrong JSON types -> AIS.0101;
@@ -21,8 +25,10 @@ Validation order (each step answers at once; later steps never run):
 
 The codes of the undocumented cases are settings whose defaults are the catalogue's assumed clauses.
 
-Steps 9-12 (decoding and analysing the image) are CPU-bound: they run in worker threads, at most
+Steps 5-8 (parsing) run in worker threads, at most ``parse_concurrency`` at a time per app; steps
+9-12 (decoding and analysing the image) are CPU-bound: they run in worker threads, at most
 ``recognition_concurrency`` at a time per app; other requests wait their turn without a thread.
+docs/reference/security.md lists every bound.
 The recognition engine is warmed up when the server starts (the app's lifespan), so the first
 request is served as fast as the next.
 """
@@ -39,15 +45,15 @@ from typing import Any
 
 import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pytest_idclassify.emulator._answers import Refusal
-from pytest_idclassify.emulator._auth import authenticate
+from pytest_idclassify.emulator._auth import authenticate, authenticate_headers
+from pytest_idclassify.emulator._budget import BodyBudget, declared_length, read_body
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
 from pytest_idclassify.emulator._pipeline import parse_body, recognise
 from pytest_idclassify.emulator._settings import EmulatorSettings
@@ -127,6 +133,10 @@ class _Endpoint:
         # clients meets anyio's 40 default threads and the process's memory grows with them, for no
         # throughput a CPU-bound step can gain beyond the CPUs there are.
         self.recognition_limiter = anyio.CapacityLimiter(settings.recognition_concurrency)
+        # Parsing holds the body's text, the JSON document and the decoded bytes at once: four times
+        # the body; capped like recognition, so a burst of large requests cannot multiply that.
+        self.parse_limiter = anyio.CapacityLimiter(settings.parse_concurrency)
+        self.body_budget = BodyBudget(settings.body_budget)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -144,6 +154,10 @@ class _Endpoint:
             response = Response(body, status_code=status, media_type=_JSON)
         except Refusal as refusal:
             response = _error_response(refusal, request_id, self.settings)
+        except ClientDisconnect:
+            # Nobody is left to answer: one line, no traceback, nothing sent.
+            _logger.info("request %s: the client hung up before its body was complete", request_id)
+            return
         if fault is not None and fault.kind == "truncate":
             await _send_truncated(response, send)
             return
@@ -176,49 +190,44 @@ class _Endpoint:
 
     async def _serve(self, request: Request) -> tuple[int, bytes]:
         settings = self.settings
-        body = await _read_body(request, settings.body_limit)
+        declared = declared_length(request)
+        if declared is not None and declared > settings.body_limit:
+            raise Refusal("APIG.0201", message="Request entity too large.", reason=f"Content-Length {declared}")
         scope = request.scope
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        authenticate(
-            method=request.method,
-            raw_path=raw_path.decode("latin-1"),
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
-            raw_headers=scope["headers"],
-            body=body,
-            project_id=request.path_params["project_id"],
-            settings=settings,
-        )
-        parsed = await run_in_threadpool(parse_body, body, settings)
-        del body
-        image = parsed.data
-        if parsed.url is not None:
-            image = await fetch_image(
-                parsed.url,
-                allow=self.allow,
-                timeout=settings.fetch_timeout,
-                max_bytes=settings.fetch_max_bytes,
-                max_redirects=settings.fetch_max_redirects,
-                refused_code=settings.code_url_refused,
-                raw_code=settings.code_raw_non_ascii_url,
-                failed_code=settings.code_url_fetch_failed,
-            )
-        assert image is not None
-        work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
-        result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
+        identity = {
+            "method": request.method,
+            "raw_path": raw_path.decode("latin-1"),
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "headers": {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+            "raw_headers": scope["headers"],
+            "project_id": request.path_params["project_id"],
+            "settings": settings,
+        }
+        authenticate_headers(**identity)
+        reserve = declared if declared is not None else settings.body_limit
+        async with self.body_budget.hold(reserve, wait=settings.body_budget_wait, retry_after=settings.retry_after):
+            body = await read_body(request, limit=settings.body_limit, timeout=settings.body_timeout)
+            authenticate(body=body, **identity)
+            parsed = await anyio.to_thread.run_sync(parse_body, body, settings, limiter=self.parse_limiter)
+            del body
+            image = parsed.data
+            if parsed.url is not None:
+                image = await fetch_image(
+                    parsed.url,
+                    allow=self.allow,
+                    timeout=settings.fetch_timeout,
+                    max_bytes=settings.fetch_max_bytes,
+                    max_redirects=settings.fetch_max_redirects,
+                    refused_code=settings.code_url_refused,
+                    raw_code=settings.code_raw_non_ascii_url,
+                    failed_code=settings.code_url_fetch_failed,
+                )
+            assert image is not None
+            work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
+            del image
+            result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
         return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise Refusal("APIG.0201", message="Request entity too large.", reason=f"Content-Length {declared}")
-    body = bytearray()
-    async for chunk in request.stream():
-        if len(body) + len(chunk) > limit:
-            raise Refusal("APIG.0201", message="Request entity too large.", reason="body over the limit")
-        body += chunk
-    return bytes(body)
 
 
 async def _send_truncated(response: Response, send: Send) -> None:
@@ -250,7 +259,8 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
 
     A server running the app's lifespan (uvicorn, ``idclassify serve``) warms the recognition engine
     up before it accepts connections; through an in-process transport without a lifespan, the first
-    request pays for it instead.  ``app.state.recognition_limiter`` is the cap on concurrent recognitions.
+    request pays for it instead.  ``app.state.recognition_limiter`` and ``app.state.parse_limiter``
+    are the caps on concurrent recognitions and parses, ``app.state.body_budget`` the body budget.
     """
     settings = settings if settings is not None else EmulatorSettings()
     endpoint = _Endpoint(settings)
@@ -265,4 +275,6 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.recognition_limiter = endpoint.recognition_limiter
+    app.state.parse_limiter = endpoint.parse_limiter
+    app.state.body_budget = endpoint.body_budget
     return app

@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -36,11 +37,29 @@ def asgi_transport(settings: EmulatorSettings | None = None) -> httpx.ASGITransp
 
 @contextmanager
 def serve(settings: EmulatorSettings | None = None, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Run the emulator with uvicorn in a background thread; yield its base URL, stop it on exit."""
+    """Run the emulator with uvicorn in a background thread; yield its base URL, stop it on exit.
+
+    The server applies the settings' connection bounds (``header_timeout``, ``keep_alive_timeout``).
+    """
     from pytest_idclassify._serve import serve_in_thread
 
-    with serve_in_thread(create_app(settings), host=host, port=port) as base_url:
+    settings = settings if settings is not None else EmulatorSettings()
+    with serve_in_thread(create_app(settings), host=host, port=port, **uvicorn_options(settings)) as base_url:
         yield base_url
+
+
+def uvicorn_options(settings: EmulatorSettings, *, in_this_process: bool = True) -> dict[str, Any]:
+    """The ``uvicorn.Config`` options that apply ``settings``' connection bounds.
+
+    A server in this process gets a protocol class carrying its ``header_timeout``; worker processes
+    import the protocol by name and read the setting from the environment, as they read the rest.
+    """
+    from pytest_idclassify.emulator._protocol import PROTOCOL_PATH, HeadTimeoutProtocol
+
+    protocol: Any = PROTOCOL_PATH
+    if in_this_process:
+        protocol = HeadTimeoutProtocol.with_header_timeout(settings.header_timeout)
+    return {"http": protocol, "timeout_keep_alive": settings.keep_alive_timeout}
 
 
 #: how long a server process may take to accept connections before it counts as failed.

@@ -33,7 +33,7 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
     ``deselected`` names the clauses whose cases ``-k`` / ``-m`` left out.
     """
     meta = {"target": config.target, "profile": config.profile, "seed": config.seed, "assumed": config.assumed,
-            "strict": config.strict}  # fmt: skip
+            "strict": config.strict, "tolerate_transient": config.tolerate_transient}  # fmt: skip
     if config.target == "live":
         meta.update(base_url=config.base_url, call_budget=config.call_budget,
                     calls_spent=getattr(config, "calls_spent", 0))  # fmt: skip

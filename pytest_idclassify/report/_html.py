@@ -37,10 +37,14 @@ def _case(record: dict[str, Any]) -> str:
     for thumb in record.get("thumbnails", []):
         parts.append(f'<img alt="failing image" src="data:image/png;base64,{thumb}">')
     for v in record["violations"]:
-        parts.append(f"<p class=failed>{_esc(v['clause'])} {_esc(v['pointer'])}: {_esc(v['message'])}</p>")
+        where = f"call {v['call'] + 1}: " if v.get("call") is not None else ""
+        parts.append(f"<p class=failed>{where}{_esc(v['clause'])} {_esc(v['pointer'])}: {_esc(v['message'])}</p>")
     for call in record["calls"]:
+        tries = call.get("attempts", [])
+        retried = ("attempts: " + " → ".join(str(a["status"] or a["error"]) for a in tries) + "\n"
+                   if len(tries) > 1 else "")  # fmt: skip
         parts.append(
-            f"<pre>request: {_esc(call['request'])}\nsent: {_esc(call['sent'])}\n"
+            f"<pre>request: {_esc(call['request'])}\nsent: {_esc(call['sent'])}\n{_esc(retried)}"
             f"HTTP {call['status']} request id {_esc(call['request_id'] or '-')}\n{_esc(call['body'])}</pre>"
         )
     if record.get("skip_reason"):

@@ -82,12 +82,18 @@ class Report:
         """The clauses that failed (documented only, assumed only, or all)."""
         return [v for v in self.clauses.values() if v.status == "failed" and (assumed is None or v.assumed == assumed)]
 
+    @property
+    def transient(self) -> int:
+        """Attempts answered 429, 503 or 504 (or not at all) that a retry then replaced, over the run."""
+        return sum(int(record.get("transient", 0)) for record in self.records)
+
     def to_json(self) -> dict[str, Any]:
         """The JSON report (see docs/reference/report-format.md)."""
         return {
             "format": REPORT_FORMAT,
             "meta": self.meta,
             "scores": {"documented": self.scores(), "assumed": self.scores(assumed=True)},
+            "transient": self.transient,
             "clauses": [vars(v) for v in self.clauses.values()],
             "cases": self.records,
             "metrics": self.metrics,
@@ -96,8 +102,14 @@ class Report:
 
 def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any],
                  metrics: Mapping[str, Any] | None = None) -> Report:  # fmt: skip
-    """Assemble the per-clause verdicts from the case records of a run."""
-    ordered = sorted((dict(r) for r in records), key=lambda r: str(r["case"]))
+    """Assemble the per-clause verdicts from the case records of a run (redacted: every report writes these)."""
+    from pytest_idclassify.redaction import redact_mapping
+
+    # Thumbnails are opt-in renderings of the toolkit's own synthetic images; all else is redacted.
+    ordered = sorted(
+        ({k: v if k == "thumbnails" else redact_mapping(v) for k, v in dict(r).items()} for r in records),
+        key=lambda r: str(r["case"]),
+    )
     verdicts = {
         c.id: ClauseVerdict(c.id, "not-exercised" if c.testable else "skipped", c.assumed, c.category, c.rule,
                             c.source, skip_reasons=[] if c.testable else [f"not testable offline: {c.rationale}"])
@@ -128,4 +140,4 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **meta,
     }
-    return Report(ordered, verdicts, full_meta, dict(metrics) if metrics else None)
+    return Report(ordered, verdicts, redact_mapping(full_meta), redact_mapping(dict(metrics)) if metrics else None)

@@ -17,6 +17,11 @@ EVERY_CASES = 25
 EVERY_SECONDS = 10.0
 
 
+def _attempts(call: Mapping[str, Any]) -> int:
+    attempts = call.get("attempts", 1)
+    return len(attempts) if isinstance(attempts, list) else int(attempts)
+
+
 class Progress:
     """Counts contract cases as their reports arrive and says where the run stands.
 
@@ -46,7 +51,7 @@ class Progress:
         """Count one case's record (``failed``: its test failed or erred) and show progress when due."""
         self.done += 1
         self.failed += int(failed)
-        self.calls += sum(int(call.get("attempts", 1)) for call in record.get("calls", ()))
+        self.calls += sum(_attempts(call) for call in record.get("calls", ()))
         now = self._clock()
         if self._live:
             self._write(self.line())

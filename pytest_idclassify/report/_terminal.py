@@ -58,8 +58,8 @@ class RunCounts:
     def from_stats(cls, stats: Mapping[str, Sequence[Any]], records: Sequence[Mapping[str, Any]],
                    exit_status: int) -> RunCounts:  # fmt: skip
         """Count from pytest's terminal statistics, telling misses and unanswered calls from failures."""
-        errored = [r for r in records if r.get("outcome") == "error"]
-        misses = sum(1 for r in errored if str(r.get("error", "")).startswith("cassette miss"))
+        errored = [r for r in records if r.get("error")]
+        misses = sum(1 for r in errored if str(r.get("error", "")).startswith("CassetteMissError"))
         unanswered = len(errored) - misses
         failed = len(stats.get("failed", ())) - len(errored)
         return cls(passed=len(stats.get("passed", ())), failed=max(0, failed),
@@ -92,7 +92,7 @@ def _why(verdict: ClauseVerdict, deselected: frozenset[str], unanswered: frozens
 def unexercised_lines(report: Report, deselected: frozenset[str] = frozenset()) -> list[str]:
     """The documented (and inferred) clauses no case exercised, grouped by the reason why."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    unanswered = frozenset(str(r.get("clause")) for r in report.records if r.get("outcome") == "error")
+    unanswered = frozenset(str(r.get("clause")) for r in report.records if r.get("error"))
     for verdict in report.clauses.values():
         if verdict.status in ("skipped", "not-exercised") and not verdict.assumed:
             groups[(_tier(verdict), _why(verdict, deselected, unanswered))].append(verdict.id)
@@ -104,7 +104,7 @@ def unexercised_lines(report: Report, deselected: frozenset[str] = frozenset()) 
 
 
 def _error_lines(report: Report) -> list[str]:
-    errored = [r for r in report.records if r.get("outcome") == "error"]
+    errored = [r for r in report.records if r.get("error")]
     lines = []
     for record in errored[:_ERRORS_SHOWN]:
         first = str(record.get("error", "")).splitlines()[0]
@@ -115,7 +115,13 @@ def _error_lines(report: Report) -> list[str]:
 
 
 def _calls(report: Report) -> int:
-    return sum(int(call.get("attempts", 1)) for record in report.records for call in record.get("calls", ()))
+    return sum(_attempts(call) for record in report.records for call in record.get("calls", ()))
+
+
+def _attempts(call: Mapping[str, Any]) -> int:
+    """How many requests a call put on the wire (its ``attempts`` list, or a count)."""
+    attempts = call.get("attempts", 1)
+    return len(attempts) if isinstance(attempts, list) else int(attempts)
 
 
 def summary_lines(
@@ -146,6 +152,10 @@ def summary_lines(
         + ("they count in this run):" if assumed_count else "reported apart, they do not fail the run):")
     )
     lines += [_line(name, tally) for name, tally in report.scores(assumed=True).items()]
+    if report.transient:
+        how = ("tolerated (--idclassify-tolerate-transient)" if meta.get("tolerate_transient")
+               else "429/503/504 answers count against behaviour.statuses")  # fmt: skip
+        lines.append(f"transient answers replaced by a retry: {report.transient}, {how}")
     lines += unexercised_lines(report, deselected)
     for verdict in report.failed():
         tag = " (assumed)" if verdict.assumed else ""

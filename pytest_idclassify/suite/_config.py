@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pytest_idclassify._options import BY_NAME, OPTIONS, PYTEST, Interface
 from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.suite._imagehost import check_listenable, parse_image_host
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,13 @@ class SuiteConfig:
     report_images: bool = False
     cassette_dir: Path | None = None
     record_mode: str = "none"
+    image_host: str | None = None
     public_base_url: str | None = None
     upload_hook: str | None = None
+    tolerate_transient: bool = False
     metrics: str | None = None
     metrics_threshold: float | None = None
+    redact_names_file: Path | None = None
     #: how many pytest-xdist workers share the run (and so its call budget); 1 without xdist.
     workers: int = 1
     #: calls the run made before its cases (the pre-flight probe); they count in the call budget.
@@ -112,6 +116,15 @@ def resolve(
             values[key] = _as_number(where, text, option.number)
         elif name in ("report-json", "report-html", "cassette-dir"):
             values[key] = Path(text)
+        elif name == "redact-names-file":
+            from pytest_idclassify.redaction import rules_from_file
+
+            rules_from_file(text, where)  # a bad file is reported now, naming the setting as typed
+            values[key] = Path(text)
+        elif name == "image-host":
+            # A bad address is one usage error now, not an error in every test that needs the target.
+            check_listenable(*parse_image_host(text, where), where=f"{where}={text!r}")
+            values[key] = text.strip()
         else:
             values[key] = text
     if values.get("base_url") and "target" not in explicit:

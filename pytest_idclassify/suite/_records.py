@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pytest_idclassify.cases import Case, ImageSource
-from pytest_idclassify.client import summarize_body
+from pytest_idclassify.client import Attempt, summarize_body
+from pytest_idclassify.redaction import redact_mapping, redact_text
 from pytest_idclassify.report._model import trimmed
 from pytest_idclassify.suite._checks import Verdict
 from pytest_idclassify.suite._target import Exchange
@@ -46,6 +47,13 @@ def _summary(exchange: Exchange) -> Any:
     return summarize_body(exchange.body) if exchange.body is not None else exchange.outcome.sent.summary()
 
 
+def _attempt(attempt: Attempt) -> dict[str, Any]:
+    """One attempt of a call: its status and request id, or the connection error in their place."""
+    outcome = attempt.outcome
+    return {"status": outcome.status if outcome else None, "error": attempt.error,
+            "request_id": outcome.request_id if outcome else None, "elapsed": round(attempt.elapsed, 4)}  # fmt: skip
+
+
 def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, thumbnails: bool = True,
                 all_images: bool = False) -> dict[str, Any]:  # fmt: skip
     """The record of a case that ran: what was sent (images as recipes), what came back, the verdict."""
@@ -59,7 +67,7 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
             "body": trimmed(outcome.body),
             "request_id": outcome.request_id,
             "elapsed": round(outcome.elapsed, 4),
-            "attempts": outcome.attempts,
+            "attempts": [_attempt(a) for a in exchange.all_attempts],
         })  # fmt: skip
     record: dict[str, Any] = {
         "case": case.id,
@@ -69,10 +77,13 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
         "calls": calls,
         "exercised": sorted(verdict.exercised),
         "violations": [
-            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed}
-            for v in verdict.violations
+            {"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed, "call": call}
+            for v, call in zip(verdict.violations, verdict.calls or [None] * len(verdict.violations), strict=True)
         ],
+        "transient": verdict.transient,
     }
+    # Redacted here, so the JUnit properties, the JSON and the HTML report all get the redacted record.
+    record = redact_mapping(record)
     if verdict.violations and thumbnails:
         images = [i for e in exchanges for i in e.images if all_images or _synthetic(i)]
         record["thumbnails"] = [t for t in (_thumbnail(i) for i in images[:3]) if t]
@@ -86,10 +97,16 @@ def skipped_record(case: Case, reason: str, *, cause: str = "target") -> dict[st
     replay skips them too), ``settings`` when the run's own settings left it out.
     """
     return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "skipped",
-            "skip_reason": reason, "skip_cause": cause, "calls": [], "exercised": [], "violations": []}  # fmt: skip
+            "skip_reason": redact_text(reason), "skip_cause": cause, "calls": [], "exercised": [], "violations": [],
+            "transient": 0}  # fmt: skip
 
 
-def error_record(case: Case, reason: str) -> dict[str, Any]:
-    """The record of a case whose calls got no answer (the target unreachable, a cassette miss), with why."""
-    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "error",
-            "error": reason, "calls": [], "exercised": [], "violations": []}  # fmt: skip
+def error_record(case: Case, error: Exception) -> dict[str, Any]:
+    """The record of a case whose call ended in an error (an answer too large, too slow, too deep...).
+
+    The case's clause fails with the error's message: the target did not give a usable answer.
+    """
+    message = redact_text(f"{type(error).__name__}: {error}")
+    violation = {"clause": case.clause, "pointer": "", "message": message, "assumed": case.assumed}
+    return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "outcome": "failed", "calls": [],
+            "exercised": [case.clause], "error": message, "violations": [violation], "transient": 0}  # fmt: skip

@@ -55,17 +55,17 @@ def app_target(app: ASGIApp, images: LoopbackImageServer) -> Iterator[Target]:
         target.close()
 
 
-def check(target: Target, case: Case) -> Verdict:
+def check(target: Target, case: Case, *, tolerate_transient: bool = False) -> Verdict:
     """Send ``case``'s calls and check the answers as the suite does (assumed clauses included)."""
     reason = target.missing(case)
     if reason is not None:
         raise AssertionError(f"{case.id} cannot run on an offline target: {reason}")
-    return check_case(case, [target.send(call) for call in case.calls])
+    return check_case(case, [target.send(call) for call in case.calls], tolerate_transient=tolerate_transient)
 
 
-def run_case(target: Target, case: Case) -> list[Finding]:
+def run_case(target: Target, case: Case, *, tolerate_transient: bool = False) -> list[Finding]:
     """Send ``case``'s calls and return every violation, assumed clauses included."""
-    return [Finding(case, v) for v in check(target, case).violations]
+    return [Finding(case, v) for v in check(target, case, tolerate_transient=tolerate_transient).violations]
 
 
 @dataclass(frozen=True)
