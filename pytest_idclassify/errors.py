@@ -99,7 +99,15 @@ class BudgetExceededError(IdClassifyError):
 
 
 class TransportError(IdClassifyError):
-    """The target could not be reached, even after the allowed retries."""
+    """The target could not be reached, even after the allowed retries.
+
+    ``original`` is the last low-level error (an :class:`httpx.ConnectError`, a timeout...), kept
+    so that a caller can tell a refused connection from a TLS failure without a long traceback.
+    """
+
+    def __init__(self, message: str, original: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.original = original
 
 
 class CallTimeoutError(TransportError):

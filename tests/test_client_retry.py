@@ -118,7 +118,7 @@ def test_connection_errors_are_retried_then_reported() -> None:
     assert len(waits) == 2
     message = str(info.value)
     assert "could not be reached after 3 attempt(s)" in message
-    assert "ConnectError" in message and "IDCLASSIFY_ENDPOINT" in message
+    assert "ConnectError" in message and "IDCLASSIFY_BASE_URL" in message
 
 
 def test_async_client_retries_the_same_way(recorder: Recorder, served: str) -> None:

@@ -42,7 +42,12 @@ def wrong_message_service() -> Iterator[str]:
 def test_verify_passes_the_embedded_emulator_and_writes_both_reports(tmp_path: Path) -> None:
     result = _verify("-k", "request.image.side", "--report-json", "r.json", "--report-html", "r.html", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "idclassify conformance" in result.stdout and "[100%]" in result.stdout
+    assert "idclassify conformance" in result.stdout
+    summary = result.stdout.split("idclassify conformance")[1].splitlines()
+    assert summary[1].startswith("PASS: 0 failed, 0 errors, 0 cassette misses, 0 skipped, ")
+    assert f"report JSON: {tmp_path / 'r.json'}" in result.stdout
+    assert f"report HTML: {tmp_path / 'r.html'}" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json"], "nothing else left behind"
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["meta"]["target"] == "emulator"
     assert "request.image.side-max" in (tmp_path / "r.html").read_text(encoding="utf-8")
@@ -62,7 +67,7 @@ def test_verify_fails_a_broken_server_with_evidence_and_thumbnails(tmp_path: Pat
 def test_verify_reports_bad_arguments_without_a_traceback(tmp_path: Path) -> None:
     result = _verify("--call-budget", "0", cwd=tmp_path)
     assert result.returncode == 4  # pytest's usage error
-    assert "the call budget must be at least 1, got 0" in result.stderr
+    assert "--call-budget must be at least 1, got 0" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -132,3 +132,28 @@ def render_interactions(
         request, response = redact_interaction(request, response, book)
         items.append(encode_interaction(convert_to_unicode(request._to_dict()), convert_to_unicode(response)))
     return dumps_cassette(items, metadata)
+
+
+#: The metadata key of a cassette that records a skip: the case did not run on the target recorded from.
+SKIP_KEY = "skipped"
+
+
+def record_skip(cassette_path: str | os.PathLike[str], reason: str) -> Path:
+    """Write a cassette that says its test was skipped while recording, and why (no interactions).
+
+    Replaying it skips the test with the same reason, so a replay gives the recording's verdicts
+    rather than a miss for a case the recorded target could not run.
+    """
+    path = Path(cassette_path)
+    atomic_write(path, dumps_cassette([], {SKIP_KEY: reason}))
+    return path
+
+
+def recorded_skip(cassette_path: str | os.PathLike[str]) -> str | None:
+    """The reason a cassette records for a skip while recording, or ``None`` (no file, or interactions)."""
+    path = Path(cassette_path)
+    if not path.is_file():
+        return None
+    doc = loads_document(path.read_text(encoding="utf-8"), f"cassette {path}")
+    reason = (doc.get("metadata") or {}).get(SKIP_KEY)
+    return str(reason) if reason is not None and not doc["interactions"] else None

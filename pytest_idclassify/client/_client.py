@@ -225,8 +225,9 @@ class _Core:
             )
         return TransportError(
             f"{self.shown_url} could not be reached after {attempts} attempt(s) (waited {sum(waits):.2f} s): "
-            f"{type(exc).__name__}: {redact_text(str(exc))}; check IDCLASSIFY_ENDPOINT and the network, or raise "
-            "IDCLASSIFY_TIMEOUT / IDCLASSIFY_MAX_RETRIES"
+            f"{type(exc).__name__}: {redact_text(str(exc))}; check the base URL (IDCLASSIFY_BASE_URL) and the "
+            "network, or raise IDCLASSIFY_TIMEOUT / IDCLASSIFY_MAX_RETRIES",
+            original=exc,
         )
 
     def outcome(self, response: httpx.Response, attempts: int, waits: list[float], started: float) -> Outcome:

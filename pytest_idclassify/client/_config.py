@@ -21,7 +21,7 @@ API_PATH = "/v2/{project_id}/ocr/auto-id-doc-classification"
 
 #: Setting name -> the environment variable :meth:`ClientConfig.from_env` reads it from.
 ENV_VARS: Mapping[str, str] = {
-    "endpoint": "IDCLASSIFY_ENDPOINT",
+    "endpoint": "IDCLASSIFY_BASE_URL",
     "region": "IDCLASSIFY_REGION",
     "project_id": "IDCLASSIFY_PROJECT_ID",
     "auth": "IDCLASSIFY_AUTH",
@@ -184,7 +184,7 @@ class ClientConfig:
         if not self.endpoint:
             if not self.region:
                 raise ConfigurationError(
-                    "no endpoint: set IDCLASSIFY_ENDPOINT (a base URL) or IDCLASSIFY_REGION (e.g. cn-north-4), "
+                    "no endpoint: set IDCLASSIFY_BASE_URL (a base URL) or IDCLASSIFY_REGION (e.g. cn-north-4), "
                     "or pass endpoint= or region="
                 )
             object.__setattr__(self, "endpoint", region_endpoint(self.region))

@@ -185,7 +185,7 @@ class IamTokenSource:
     def _unreachable(self, exc: httpx.HTTPError) -> TransportError:
         return TransportError(redact_text(
             f"IAM at {self._url} could not be reached: {type(exc).__name__}: {exc}; check IDCLASSIFY_IAM_ENDPOINT"
-        ))  # fmt: skip
+        ), original=exc)  # fmt: skip
 
     def token(self) -> str:
         """Return a valid token, fetching one when none is cached or it expires soon."""

@@ -6,7 +6,7 @@ import pytest
 
 from pytest_idclassify.calibration import Calibration, calibrated_record, hold, tier_of
 from pytest_idclassify.cases import Case
-from pytest_idclassify.errors import BudgetExceededError, TransportError
+from pytest_idclassify.errors import BudgetExceededError, CassetteMissError, TransportError
 from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, error_record, skipped_record
@@ -16,28 +16,36 @@ from pytest_idclassify.validation import format_violations
 def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_config: SuiteConfig,
                 idclassify_calibration: Calibration | None, request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Exercise one clause of the catalogue against the configured target."""
-    case, config, calibration = idclassify_case, idclassify_config, idclassify_calibration
-    reason = idclassify_target.missing(case)
+    case, config, target, calibration = idclassify_case, idclassify_config, idclassify_target, idclassify_calibration
+    reason, cause = target.missing(case), "target"
+    reason = reason and config.interface.words(reason)
     # A calibrated clause counts as documented, so excluding assumed clauses does not skip it.
-    if (
-        reason is None
-        and case.assumed
-        and config.assumed == "exclude"
-        and not (calibration and case.clause in calibration)
-    ):
-        reason = "assumed clauses are excluded (--idclassify-assumed=exclude)"
+    excluded = case.assumed and config.assumed == "exclude" and not (calibration and case.clause in calibration)
+    if reason is None and excluded:
+        reason, cause = f"assumed clauses are excluded ({config.interface.flag('assumed')}=exclude)", "settings"
     if reason is None:
+        # Failures are raised after the except blocks, so the report shows one message, not a chain.
+        unanswered: Exception | None = None
         try:
-            exchanges = [idclassify_target.send(call) for call in case.calls]
+            exchanges = [target.send(call) for call in case.calls]
         except BudgetExceededError as exc:
             reason = str(exc)
-        except TransportError as exc:
-            # Unreachable, too slow, too large, too deep: a failed case with the error, not a traceback.
-            record = error_record(case, exc)
+        except (CassetteMissError, TransportError) as exc:
+            # No usable answer (unreachable, too slow, too large, no recording): a failed case, not a traceback.
+            unanswered = exc
+            if isinstance(exc, TransportError) and target.note_reached(False):
+                request.node.user_properties.append((PROPERTY, error_record(case, exc)))
+                from pytest_idclassify.plugin import stop_run
+
+                stop_run(request.config, _stopped_answering(target, config, exc))
+        else:
+            target.note_reached(True)
+        if unanswered is not None:
+            record = error_record(case, unanswered)
             request.node.user_properties.append((PROPERTY, record))
             pytest.fail(f"{case.id}: {case.describe()}: {record['error']}", pytrace=False)
     if reason is not None:
-        request.node.user_properties.append((PROPERTY, skipped_record(case, reason)))
+        request.node.user_properties.append((PROPERTY, skipped_record(case, reason, cause=cause)))
         pytest.skip(reason)
     verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
     if calibration is not None:
@@ -49,3 +57,10 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
     counted = [v for v in verdict.violations if config.counts(tier_of(calibration, v.clause))]
     if counted:
         pytest.fail(redact_text(format_violations(counted, title=f"{case.id}: {case.describe()}")), pytrace=False)
+
+
+def _stopped_answering(target: Target, config: SuiteConfig, error: TransportError) -> str:
+    cause = error.original if error.original is not None else error
+    return (f"the target {target.config.endpoint} stopped answering ({target.unreachable_in_a_row} cases in a row got "
+            f"no answer; last: {type(cause).__name__}: {redact_text(str(cause))}): check that it is still running at "
+            f"{config.origin('base-url')}, then run again")  # fmt: skip

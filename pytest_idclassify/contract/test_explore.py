@@ -24,7 +24,11 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     Only failing examples leave a record for the report: an exploration sends hundreds of calls.
     """
     if idclassify_config.profile != "explore":
-        pytest.skip("randomised exploration runs in the explore profile (--idclassify-profile=explore)")
+        pytest.skip(
+            idclassify_config.interface.words(
+                "randomised exploration runs in the explore profile (--idclassify-profile=explore)"
+            )
+        )
     # Hypothesis loads only for an exploration: the gate profile's runs (and workers) skip its import.
     from hypothesis import given, seed
 

@@ -141,6 +141,8 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
         for c in catalogue().values()
     }  # fmt: skip
     for record in ordered:
+        if record["outcome"] == "error":
+            continue  # no answer to judge: counted in the summary's verdict line, not against a clause
         if record["outcome"] == "skipped":
             verdict = verdicts[record["clause"]]
             verdict.skip_reasons.append(record.get("skip_reason") or "skipped")

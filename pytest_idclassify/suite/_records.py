@@ -23,13 +23,18 @@ THUMBNAIL_SIDE = 160
 
 def _thumbnail(image: ImageSource) -> str | None:
     """A small PNG of a synthetic image as base64, or ``None`` when it does not decode."""
+    import warnings
+
     try:
         from PIL import Image
 
-        with Image.open(io.BytesIO(rendered(image))) as picture:
-            picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-            out = io.BytesIO()
-            picture.convert("RGB").save(out, format="PNG")
+        # Odd images are the point of many cases: Pillow's warnings about them are not the user's business.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(rendered(image))) as picture:
+                picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+                out = io.BytesIO()
+                picture.convert("RGB").save(out, format="PNG")
     except Exception:  # malformed images are the point of many cases; they just get no thumbnail
         return None
     return base64.b64encode(out.getvalue()).decode("ascii")
@@ -102,10 +107,15 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
     return record
 
 
-def skipped_record(case: Case, reason: str) -> dict[str, Any]:
-    """The record of a case the target could not run, with the reason."""
+def skipped_record(case: Case, reason: str, *, cause: str = "target") -> dict[str, Any]:
+    """The record of a case that did not run, with the reason.
+
+    ``cause`` is ``target`` when the target could not run it (a recording keeps such skips, so its
+    replay skips them too), ``settings`` when the run's own settings left it out.
+    """
     return {"case": case.id, "clause": case.clause, "assumed": case.assumed, "tier": clause(case.clause).tier.value,
-            "outcome": "skipped", "skip_reason": redact_text(reason), "calls": [], "exercised": [], "violations": [],
+            "outcome": "skipped",
+            "skip_reason": redact_text(reason), "skip_cause": cause, "calls": [], "exercised": [], "violations": [],
             "transient": 0}  # fmt: skip
 
 

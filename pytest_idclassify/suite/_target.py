@@ -36,6 +36,8 @@ REPLAY_ENDPOINT = "http://127.0.0.1:9"
 ALL_OFFERS = frozenset({"url-server", "expired-token", "aksk"})
 #: how far SKEWED_DATE calls move X-Sdk-Date back: past the documented 15 minutes.
 SKEW = timedelta(minutes=20)
+#: after this many cases in a row whose calls could not reach the target, the run ends (not the budget).
+MAX_CONSECUTIVE_UNREACHABLE = 3
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,16 @@ class Target:
     budget: CallBudget | None = None
     expired_token: str | None = None
     note_images: bool = False
+    #: cases in a row whose calls could not reach the target (reset by any answer).
+    unreachable_in_a_row: int = 0
     #: why URL cases cannot run here, in the words of the options given (``None``: they can).
     url_missing: str | None = None
     _clients: dict[str, IdClassifyClient] = field(default_factory=dict)
+
+    def note_reached(self, reached: bool) -> bool:
+        """Count a case that reached the target or not; ``True`` when the run should end (it stopped answering)."""
+        self.unreachable_in_a_row = 0 if reached else self.unreachable_in_a_row + 1
+        return self.unreachable_in_a_row >= MAX_CONSECUTIVE_UNREACHABLE
 
     def missing(self, case: Case) -> str | None:
         """Why this target cannot run ``case`` (a skip reason), or ``None`` when it can."""
@@ -210,18 +219,26 @@ def _emulator_config(endpoint: str) -> ClientConfig:
 
 
 @contextlib.contextmanager
-def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -> Iterator[Target]:
-    """Build the target ``config`` names, with its URL host running; close everything on exit."""
+def open_target(
+    config: SuiteConfig, environ: Mapping[str, str] | None = None, *, client: ClientConfig | None = None
+) -> Iterator[Target]:
+    """Build the target ``config`` names, with its URL host running; close everything on exit.
+
+    ``client`` is a live target's client settings as the pre-flight built and checked them; without
+    it they are read from ``environ`` here.
+    """
     environ = os.environ if environ is None else environ
     with contextlib.ExitStack() as stack:
         if config.target == "live":
             assert config.base_url is not None
-            overrides: dict[str, Any] = {"endpoint": config.base_url}
-            if config.project_id:
-                overrides["project_id"] = config.project_id
-            if config.auth:
-                overrides["auth"] = config.auth
-            client_config = ClientConfig.from_env(environ, **overrides)
+            client_config = client
+            if client_config is None:
+                overrides: dict[str, Any] = {"endpoint": config.base_url}
+                if config.project_id:
+                    overrides["project_id"] = config.project_id
+                if config.auth:
+                    overrides["auth"] = config.auth
+                client_config = ClientConfig.from_env(environ, **overrides)
             host, url_missing = _live_url_host(config, client_config, stack)
             served = isinstance(host, LoopbackImageServer) or (isinstance(host, UploadHookHost) and host.fallback)
             offers: set[str] = {"url-server"} if served else set()
@@ -230,8 +247,14 @@ def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -
             expired = environ.get("IDCLASSIFY_EXPIRED_TOKEN")
             if expired:
                 offers.add("expired-token")
-            # Each pytest-xdist worker gets an equal share, so the run's total never exceeds the budget.
-            budget = CallBudget(max(1, config.call_budget // config.workers))
+            # Each pytest-xdist worker gets an equal share of what the pre-flight probe left; alone, the
+            # run's one budget shows the probe as spent, so "N of M calls used" counts every call.
+            if config.workers > 1:
+                budget = CallBudget(max(1, (config.call_budget - config.calls_spent) // config.workers))
+            else:
+                budget = CallBudget(config.call_budget)
+                for _ in range(min(config.calls_spent, config.call_budget)):
+                    budget.spend("pre-flight probe")
             target = Target("live", client_config, url_host=host, offers=frozenset(offers), budget=budget,
                             expired_token=expired, url_missing=url_missing)  # fmt: skip
         elif config.target == "replay":
