@@ -10,7 +10,9 @@ The first path segment picks the behaviour, so one server covers every case:
 * ``/drip-head``: the status line and headers, one byte every ``DRIP_SECONDS``;
 * ``/drip-body``: honest headers, then the body one byte every ``DRIP_SECONDS``;
 * ``/deep``: 200 KB of nested ``[[[...]]]`` as ``application/json``;
-* ``/ok``: a small conforming-looking JSON answer (the baseline).
+* ``/ok``: a small conforming-looking JSON answer (the baseline);
+* ``/after-first-<behaviour>``: ``/ok`` for the first request to the path (a suite's pre-flight probe),
+  then ``<behaviour>`` for every later one (its cases).
 """
 
 from __future__ import annotations
@@ -68,12 +70,21 @@ def _read_request(conn: socket.socket) -> None:
         body += more
 
 
+_SEEN: set[str] = set()
+_SEEN_LOCK = threading.Lock()
+
+
 class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         conn: socket.socket = self.request
         first = conn.recv(65536, socket.MSG_PEEK)
         path = first.split(b" ", 2)[1] if first.count(b" ") >= 2 else b"/"
         behaviour = path.split(b"/")[1].decode("ascii", "replace") if path.startswith(b"/") else ""
+        if behaviour.startswith("after-first-"):
+            with _SEEN_LOCK:
+                first_time = behaviour not in _SEEN
+                _SEEN.add(behaviour)
+            behaviour = "ok" if first_time else behaviour.removeprefix("after-first-")
         _read_request(conn)
         with contextlib.suppress(OSError):
             getattr(self, "_" + behaviour.replace("-", "_"), self._ok)(conn)

@@ -170,7 +170,9 @@ def test_every_interface_reports_a_bad_file_once_in_its_own_words(tmp_path: Path
     bad.write_text("format = 7\n", encoding="utf-8")
     result = _run("verify", "--calibration", str(bad), cwd=tmp_path)
     assert result.returncode == 4 and "Traceback" not in result.stderr
-    assert result.stderr.count(f"--idclassify-calibration: calibration file {bad}: format: it is 7") == 1
+    # In verify's own words: its flag is --calibration.
+    assert result.stderr.count(f"--calibration: calibration file {bad}: format: it is 7") == 1
+    assert "--idclassify-calibration" not in result.stderr
     served = CliRunner().invoke(main, ["serve", "--calibration", str(tmp_path / "missing.toml")])
     assert served.exit_code == 2
     assert f"calibration file {tmp_path / 'missing.toml'} does not exist; write one with `idclassify calibrate" in (

@@ -68,7 +68,9 @@ def test_the_suite_turns_a_hostile_answer_into_a_failed_case_with_the_reason(
 ) -> None:
     result = pytester.runpytest_subprocess(
         "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "request.image.side",
-        f"--idclassify-base-url={hostile_url}/{behaviour}", "--idclassify-project-id=p1", "--idclassify-auth=none",
+        # The pre-flight probe gets an ordinary answer; the cases meet the hostile one.
+        f"--idclassify-base-url={hostile_url}/after-first-{behaviour}", "--idclassify-project-id=p1",
+        "--idclassify-auth=none",
         "-rf", timeout=HANG_GUARD_SECONDS,
     )  # fmt: skip
     outcomes = result.parseoutcomes()
@@ -76,6 +78,20 @@ def test_the_suite_turns_a_hostile_answer_into_a_failed_case_with_the_reason(
     text = result.stdout.str()
     assert text.count(says) >= outcomes["failed"], "each failed case names the bound it hit"
     assert "Traceback" not in text
+
+
+@pytest.mark.parametrize(("behaviour", "says"), [("deep", "max_json_depth"), ("huge", "max_response_bytes")])
+def test_a_hostile_answer_to_the_pre_flight_probe_is_one_line_naming_the_bound(
+    pytester: pytest.Pytester, hostile_url: str, behaviour: str, says: str
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider",
+        f"--idclassify-base-url={hostile_url}/{behaviour}", "--idclassify-project-id=p1", "--idclassify-auth=none",
+        timeout=HANG_GUARD_SECONDS,
+    )  # fmt: skip
+    assert result.ret != 0
+    text = result.stdout.str() + result.stderr.str()
+    assert says in text and "token" not in text.lower() and "Traceback" not in text
 
 
 @pytest.mark.parametrize("behaviour", ["huge", "deep"])

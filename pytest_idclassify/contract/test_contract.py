@@ -6,7 +6,14 @@ import pytest
 
 from pytest_idclassify.calibration import Calibration, calibrated_record, hold, tier_of
 from pytest_idclassify.cases import Case
-from pytest_idclassify.errors import BudgetExceededError, CassetteMissError, TransportError
+from pytest_idclassify.errors import (
+    BudgetExceededError,
+    CallTimeoutError,
+    CassetteMissError,
+    ResponseTooDeepError,
+    ResponseTooLargeError,
+    TransportError,
+)
 from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, error_record, skipped_record
@@ -33,7 +40,9 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
         except (CassetteMissError, TransportError) as exc:
             # No usable answer (unreachable, too slow, too large, no recording): a failed case, not a traceback.
             unanswered = exc
-            if isinstance(exc, TransportError) and target.note_reached(False):
+            # An answer past a bound (too large, too deep, too slow) still shows the target is there.
+            reached = isinstance(exc, (ResponseTooLargeError, ResponseTooDeepError, CallTimeoutError))
+            if isinstance(exc, TransportError) and target.note_reached(reached):
                 request.node.user_properties.append((PROPERTY, error_record(case, exc)))
                 from pytest_idclassify.plugin import stop_run
 

@@ -285,13 +285,22 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
     import httpx
 
     from pytest_idclassify.client import IdClassifyClient, mask_secret
-    from pytest_idclassify.errors import IdClassifyError, TransportError
+    from pytest_idclassify.errors import (
+        CallTimeoutError,
+        IdClassifyError,
+        ResponseTooDeepError,
+        ResponseTooLargeError,
+        TransportError,
+    )
 
     base = config.origin("base-url")
     patient = client.replace(max_retries=0, timeout=PROBE_TIMEOUT, connect_timeout=PROBE_TIMEOUT, call_budget=None)
     try:
         with IdClassifyClient(patient) as probe:
             outcome = probe.post(json=PROBE_BODY)
+    except (ResponseTooLargeError, ResponseTooDeepError, CallTimeoutError) as exc:
+        # An answer came, but past a bound: the target is there and misbehaving, not missing.
+        raise PreflightError(f"{base} = {client.endpoint}: the probe's answer {exc}") from None
     except TransportError as exc:
         cause = exc.original
         # The API client always keeps the low-level error; one without it, or on another host, is IAM's.
