@@ -1,11 +1,13 @@
-"""Replay 1,000 interactions from our cassette format vs the same traffic in vcrpy's default YAML.
+"""Replay from our cassette format: linear in the cassette's length, and against vcrpy's default YAML.
 
-Both cassettes hold the same 1,000 request/response pairs (a 4 KB image per request, distinct by
-one pixel value).  Each round loads the cassette and replays every request through the real client
-with the network blocked; the two formats are timed side by side in the same run, and the report
-prints the ratios (YAML / ours), plus the file sizes.
+* Linearity: a 50-interaction and a 400-interaction cassette, each replayed in full through the
+  real client with the network blocked; the ratio of their milliseconds per interaction (goal
+  <= 1.5: a lookup that scanned every recorded interaction would make it about 8).
+* Format: the same N request/response pairs (a 4 KB image per request, distinct by one pixel
+  value) in our format and in vcrpy's YAML, loaded and replayed side by side; the ratios
+  YAML / ours of time and size.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_cassettes.py [--n 1000] [--rounds 3]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_cassettes.py [--n 100] [--rounds 1]
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from pathlib import Path
 
 import vcr
+from _ratio import report
 from vcr.request import Request
 
 from pytest_idclassify.cassettes import SecretBook, use_cassette
@@ -58,11 +61,24 @@ def _replay(context: object, n: int) -> float:
     return time.perf_counter() - started
 
 
+def linearity() -> None:
+    per: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (50, 400):
+            path = Path(tmp) / f"{n}.json"
+            path.write_text(render_interactions(_pairs(n), SecretBook(from_environment=False)))
+            per[n] = min(_replay(use_cassette(path), n) for _ in range(2)) / n * 1000
+    print(f"replay: {per[50]:.2f} ms per interaction from 50, {per[400]:.2f} ms from 400 (best of 2)")
+    report("cassette replay, ms per interaction, 400-interaction file / 50-interaction file", per[400] / per[50], 1.5,
+           detail=f"{per[400]:.2f} ms vs {per[50]:.2f} ms per interaction")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
+    linearity()
     with tempfile.TemporaryDirectory() as tmp:
         ours, yaml_path = Path(tmp) / "ours.json", Path(tmp) / "vcrpy.yaml"
         pairs = _pairs(args.n)

@@ -32,7 +32,7 @@ PROJECT = "0123456789abcdef0123456789abcdef"
 URL = f"https://ocr.example.test/v2/{PROJECT}/ocr/auto-id-doc-classification"
 
 
-def best_of(fn: Callable[[], object], repeat: int = 5, number: int = 20) -> float:
+def best_of(fn: Callable[[], object], repeat: int = 3, number: int = 5) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -98,7 +98,7 @@ def in_process() -> None:
 
     app = Starlette(routes=[Route(f"/v2/{PROJECT}/ocr/auto-id-doc-classification", classify, methods=["POST"])])
     config = ClientConfig(endpoint="http://emulator.invalid", project_id=PROJECT, access_key=AK, secret_key=SK)
-    n = 200
+    n = 100
     with IdClassifyClient(config, app=app) as client:
         client.classify(data="aGVsbG8=")
         start = time.perf_counter()

@@ -9,7 +9,8 @@ Two measurements in one run:
   suite's overhead (rendering images, base64, the client, validation), reported per request and
   as a ratio to the service time.
 
-Run: ``python benchmarks/bench_gate.py [--skip-pytest]``.
+Run: ``python benchmarks/bench_gate.py [--end-to-end]`` (the end-to-end run is also what
+``bench_verify.py`` times, so run_all.py leaves it out here).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import subprocess
 import sys
 import time
 from typing import Any
+
+from _ratio import report
 
 from pytest_idclassify.cases import gate_cases
 from pytest_idclassify.suite import SuiteConfig, check_case, open_target
@@ -83,13 +86,16 @@ def programmatic() -> None:
     print(f"  emulator service time       {timer.seconds:8.3f} s  ({service:.1f} ms/request)")
     print(f"  suite overhead              {overhead:8.3f} s  ({overhead / timer.requests * 1000:.1f} ms/request)")
     print(f"  overhead / service time     {overhead / timer.seconds:8.2f}")
+    report("suite overhead per request / emulator service time (bench_gate)", overhead / timer.seconds, 0.25,
+           detail=f"{overhead / timer.requests * 1000:.1f} ms overhead vs {service:.1f} ms service per request, "
+           f"{timer.requests} requests")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-pytest", action="store_true", help="only the programmatic measurement")
+    parser.add_argument("--end-to-end", action="store_true", help="also time pytest over the contract suite")
     args = parser.parse_args()
-    if not args.skip_pytest:
+    if args.end_to_end:
         seconds, code = end_to_end()
         verdict = "within" if seconds <= TARGET_SECONDS else "OVER"
         print(f"end to end: pytest --pyargs pytest_idclassify.contract took {seconds:.1f} s (exit {code}); "

@@ -27,7 +27,7 @@ BUDGET_MS = 150.0
 _seeds = itertools.count(1000)
 
 
-def median_ms(fn: Callable[[], object], repeat: int = 7) -> float:
+def median_ms(fn: Callable[[], object], repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()

@@ -1,8 +1,11 @@
-"""Load run on loopback: 32 concurrent clients, 2,000 requests, against ``idclassify serve --workers 2``.
+"""Load run on loopback: 16 concurrent clients against ``idclassify serve --workers 2`` and its floor.
 
 Starts the server as a subprocess on a free 127.0.0.1 port, stops it afterwards, and reports
-errors, unexpected statuses, p50/p99 latency and the server's peak memory (RSS summed over the
-server and its workers, sampled every 50 ms).  Run: ``python benchmarks/load_emulator.py``.
+errors, unexpected statuses, p50/p99 latency, req/s and the server's peak memory (RSS summed over
+the server and its workers, sampled every 50 ms).  The same load then goes, in the same run, to
+the floor: a Starlette app that only decodes the same JPEG (``_decode_only.py``, uvicorn with as
+many workers); the ratio of their req/s has the goal >= 0.7.
+Run: ``python benchmarks/load_emulator.py [--requests N] [--clients N] [--workers N]``.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 import anyio
 import httpx
 import numpy as np
+from _ratio import report
 from PIL import Image
 
 from pytest_idclassify._serve import free_port
@@ -104,16 +108,11 @@ async def run_load(base_url: str, body: bytes, total: int, clients: int, pid: in
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+def _serve_and_load(command: list[str], body: bytes, args: argparse.Namespace) -> tuple[dict[str, object], int, int]:
     port = free_port()
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    command = [part.replace("{port}", str(port)) for part in command]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                              cwd=Path(__file__).parent)  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -123,26 +122,53 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start") from None
+                    raise SystemExit(f"the server did not start: {' '.join(command)}") from None
                 time.sleep(0.2)
-        body = request_body()
-        expected = httpx.post(base_url + PATH, content=body, headers={"X-Auth-Token": SETTINGS.tokens[0]}).status_code
+        expected = httpx.post(base_url + PATH, content=body, headers={"X-Auth-Token": SETTINGS.tokens[0]},
+                              timeout=60).status_code  # fmt: skip
         idle = tree_rss(server.pid)
         result = anyio.run(run_load, base_url, body, args.requests, args.clients, server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    statuses = result["statuses"]
-    assert isinstance(statuses, dict)
-    unexpected = {s: n for s, n in statuses.items() if s != expected}
-    print(
-        f"{args.requests} requests, {args.clients} clients, {args.workers} workers, body {len(body) / 1024:.0f} KiB: "
-        f"statuses {statuses} (expected {expected}), errors {len(result['errors'])}, unexpected {unexpected}; "
-        f"p50 {float(result['p50']) * 1000:.1f} ms, p99 {float(result['p99']) * 1000:.1f} ms, "  # type: ignore[arg-type]
-        f"{args.requests / float(result['elapsed']):.0f} req/s; "  # type: ignore[arg-type]
-        f"server RSS idle {idle / 2**20:.0f} MiB, peak {int(result['peak_rss']) / 2**20:.0f} MiB"  # type: ignore[call-overload]
+    return result, expected, idle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    body = request_body()
+    emulator = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve",
+                "--host", "127.0.0.1", "--port", "{port}", "--workers", str(args.workers)]  # fmt: skip
+    floor = [sys.executable, "-m", "uvicorn", "_decode_only:app", "--host", "127.0.0.1", "--port", "{port}",
+             "--workers", str(args.workers), "--log-level", "warning"]  # fmt: skip
+    rates, bad = {}, False
+    for name, command in (("emulator", emulator), ("decode-only floor", floor)):
+        result, expected, idle = _serve_and_load(command, body, args)
+        statuses = result["statuses"]
+        assert isinstance(statuses, dict)
+        unexpected = {s: n for s, n in statuses.items() if s != expected}
+        rates[name] = args.requests / float(result["elapsed"])  # type: ignore[arg-type]
+        print(
+            f"{name}: {args.requests} requests, {args.clients} clients, {args.workers} workers, body "
+            f"{len(body) / 1024:.0f} KiB: statuses {statuses} (expected {expected}), errors {len(result['errors'])}, "  # type: ignore[arg-type]
+            f"unexpected {unexpected}; p50 {float(result['p50']) * 1000:.1f} ms, "  # type: ignore[arg-type]
+            f"p99 {float(result['p99']) * 1000:.1f} ms, {rates[name]:.0f} req/s; "  # type: ignore[arg-type]
+            f"server RSS idle {idle / 2**20:.0f} MiB, peak {int(result['peak_rss']) / 2**20:.0f} MiB"  # type: ignore[call-overload]
+        )
+        bad |= bool(result["errors"] or unexpected)
+    report(
+        f"emulator req/s (`serve --workers {args.workers}`, {args.clients} clients) / a Starlette app that only "
+        "decodes the same JPEG",
+        rates["emulator"] / rates["decode-only floor"],
+        0.7,
+        at_least=True,
+        detail=f"{rates['emulator']:.0f} vs {rates['decode-only floor']:.0f} req/s, 640x400 JPEG, alarm true",
     )
-    raise SystemExit(1 if result["errors"] or unexpected else 0)
+    raise SystemExit(1 if bad else 0)
 
 
 if __name__ == "__main__":

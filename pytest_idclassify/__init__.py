@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 from pytest_idclassify.errors import (
     BudgetExceededError,
+    CalibrationError,
     CassetteError,
     ConfigurationError,
     IdClassifyError,
@@ -23,7 +24,7 @@ from pytest_idclassify.errors import (
 )
 
 if TYPE_CHECKING:
-    from pytest_idclassify.catalogue import Clause, ErrorSpec, Kind, catalogue, clause, clauses
+    from pytest_idclassify.catalogue import Clause, ErrorSpec, Kind, Tier, catalogue, clause, clauses
     from pytest_idclassify.client import (
         AkSkAuth,
         AsyncIdClassifyClient,
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
     from pytest_idclassify.validation import ContractDriftWarning, Violation, assert_conforms, validate_response
 
 _LAZY = {
-    "Clause": "catalogue", "ErrorSpec": "catalogue", "Kind": "catalogue", "catalogue": "catalogue",
-    "clause": "catalogue", "clauses": "catalogue",
+    "Clause": "catalogue", "ErrorSpec": "catalogue", "Kind": "catalogue", "Tier": "catalogue",
+    "catalogue": "catalogue", "clause": "catalogue", "clauses": "catalogue",
     "AkSkAuth": "client", "AsyncIdClassifyClient": "client", "CallBudget": "client", "ClientConfig": "client",
     "IdClassifyClient": "client", "Outcome": "client", "TokenAuth": "client", "verify_aksk": "client",
     "EmulatorSettings": "emulator", "create_app": "emulator",
@@ -53,6 +54,7 @@ __all__ = [
     "AkSkAuth",
     "AsyncIdClassifyClient",
     "BudgetExceededError",
+    "CalibrationError",
     "CallBudget",
     "CassetteError",
     "Clause",
@@ -71,6 +73,7 @@ __all__ = [
     "SignatureRejected",
     "SigningError",
     "TableError",
+    "Tier",
     "TokenAuth",
     "TransportError",
     "Violation",

@@ -44,12 +44,12 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0, **options: Any) -> Iterator[str]:
     """Serve ``app`` on ``host:port`` in a daemon thread; yield its base URL; stop it on exit.
 
     ``port=0`` binds a free port (the socket is bound before uvicorn starts, so there is no race
     between choosing the port and using it).  Startup failures are raised here, not left in the
-    thread.
+    thread.  ``options`` go to ``uvicorn.Config`` (e.g. ``http``, ``timeout_keep_alive``).
 
     Raises:
         TransportError: when the server does not start.
@@ -65,7 +65,9 @@ def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iter
         detail = f"cannot bind {host}:{port}: {exc}; choose another port, or port=0 for a free one"
         raise TransportError(detail) from exc
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", ws="none", lifespan="auto", access_log=False)
+    config = uvicorn.Config(
+        app, **{"log_level": "warning", "ws": "none", "lifespan": "auto", "access_log": False, **options}
+    )
     server = _ThreadServer(config)
     errors: list[BaseException] = []
 

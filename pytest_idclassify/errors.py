@@ -13,10 +13,15 @@ The hierarchy::
     ├── ImageProbeError       bytes are not an image whose size can be read from its header
     ├── StrategyArgumentError a strategy or case-builder argument names an unknown kind or is out of range
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
+    │   ├── CalibrationError  a calibration file is missing, unreadable, or holds an entry that cannot be used
+    │   └── StubError         an emulator stub is malformed or its answer breaks the contract
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
     ├── TransportError        the target could not be reached after the allowed retries
+    │   ├── CallTimeoutError      a call (retries and slow answers included) ran out of time
+    │   ├── ResponseTooLargeError an answer is larger than allowed, on the wire or once decompressed
+    │   └── ResponseTooDeepError  an answer nests JSON deeper than allowed
     ├── CassetteError         a cassette is missing, unreadable, or has no match for a request
     │   └── CassetteMissError no recorded interaction matches a request sent in replay
     └── RecognitionError      the emulator's recognition engine cannot read an image or find a document
@@ -55,6 +60,17 @@ class ConfigurationError(IdClassifyError):
     """A setting is missing or invalid; the message names the setting and its variable."""
 
 
+class CalibrationError(ConfigurationError):
+    """A calibration file is missing, unreadable, of another format, or holds an entry that cannot be used.
+
+    The message names the file, the entry and the fix.
+    """
+
+
+class StubError(ConfigurationError):
+    """An emulator stub is malformed, or its answer breaks the contract (the message names the clause)."""
+
+
 class SigningError(IdClassifyError):
     """A request cannot be signed, or an ``Authorization`` header cannot be parsed."""
 
@@ -83,7 +99,33 @@ class BudgetExceededError(IdClassifyError):
 
 
 class TransportError(IdClassifyError):
-    """The target could not be reached, even after the allowed retries."""
+    """The target could not be reached, even after the allowed retries.
+
+    ``original`` is the last low-level error (an :class:`httpx.ConnectError`, a timeout...), kept
+    so that a caller can tell a refused connection from a TLS failure without a long traceback.
+    """
+
+    def __init__(self, message: str, original: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.original = original
+
+
+class CallTimeoutError(TransportError):
+    """A call did not end in time: an attempt past ``timeout``, or the whole call past ``call_timeout``.
+
+    Both are wall-clock totals, so a server that drips its answer a byte at a time cannot stretch them.
+    """
+
+
+class ResponseTooLargeError(TransportError):
+    """An answer is larger than ``max_response_bytes`` on the wire, or ``max_decoded_bytes`` decompressed.
+
+    Reading stops at the limit: the rest of the answer is never buffered.
+    """
+
+
+class ResponseTooDeepError(TransportError):
+    """An answer's JSON nests arrays and objects deeper than ``max_json_depth``; it is not parsed."""
 
 
 class CassetteError(IdClassifyError):

@@ -6,18 +6,21 @@ the fixtures and hooks that need them.  Its state lives in ``config.stash``.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import os
 import time
 from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_idclassify._options import OPTIONS
+from pytest_idclassify._options import INTERFACES, OPTIONS
 
 if TYPE_CHECKING:
     from pytest_idclassify.suite._config import SuiteConfig
     from pytest_idclassify.suite._contract_client import ContractClient
+    from pytest_idclassify.suite._preflight import Preflight
     from pytest_idclassify.suite._target import Target
 
 GROUP = "idclassify"
@@ -27,13 +30,23 @@ MARKER_HELP = (
     "idclassify_client fixture against the contract and fail the test on any violation"
 )
 
-config_key = pytest.StashKey["SuiteConfig"]()
+preflight_key = pytest.StashKey["Preflight"]()
 records_key = pytest.StashKey[list[dict[str, Any]]]()
+#: why the run was ended early (a target that stopped answering), to repeat in the summary.
+stopped_key = pytest.StashKey[str]()
 metrics_key = pytest.StashKey[dict[str, Any]]()
 #: when the session started (``time.monotonic()``), for the report's duration.
 started_key = pytest.StashKey[float]()
 #: the user property under which the metrics test hands over its figures.
 METRICS_PROPERTY = "idclassify-metrics"
+#: the name under which the record collector (and progress display) is registered.
+RECORDS_PLUGIN = "idclassify-records"
+#: the hidden flag by which ``idclassify verify`` asks messages to speak its own flags.
+INTERFACE_FLAG = "--idclassify-interface"
+#: what the controller tells pytest-xdist workers: the calls its pre-flight probe spent.
+_WORKER_CALLS_SPENT = "idclassify_calls_spent"
+#: what a pytest-xdist worker tells the controller: why it ended the run.
+_WORKER_STOPPED = "idclassify_stopped"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,8 +61,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             shown = f" (default: {option.default})" if option.default else ""
             metavar = option.name.upper().replace("-", "_")
             group.addoption(option.cli, action="store", default=None, dest=option.dest, choices=option.choices,
-                            metavar=metavar, help=option.help + shown + extra)  # fmt: skip
+                            type=option.number, metavar=metavar, help=option.help + shown + extra)  # fmt: skip
             parser.addini(option.ini, option.help, default=None)
+    group.addoption(INTERFACE_FLAG, default="pytest", choices=sorted(INTERFACES), dest="idclassify_interface",
+                    help=argparse.SUPPRESS)  # fmt: skip
 
 
 class MarkerOptions:
@@ -73,31 +88,66 @@ class MarkerOptions:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker and resolve the suite's settings once."""
+    """Register the marker and pass through the front door: settings resolved and the target probed, once."""
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[records_key] = []
     config.stash[started_key] = time.monotonic()
-    config.pluginmanager.register(_RecordCollector(config), "idclassify-records")
-    # Resolve now, so a bad value is a usage error before collection rather than a fixture error later.
-    _suite_config(config)
+    config.pluginmanager.register(_RecordCollector(config), RECORDS_PLUGIN)
+    # Now, so that a mistake is one usage error before collection rather than an error per test.
+    _preflight(config)
 
 
-def _suite_config(config: pytest.Config) -> SuiteConfig:
-    if config_key not in config.stash:
-        from pytest_idclassify.errors import ConfigurationError
-        from pytest_idclassify.suite._config import resolve
+def _preflight(config: pytest.Config) -> Preflight:
+    if preflight_key not in config.stash:
+        from pytest_idclassify.suite._preflight import PreflightError, preflight
 
         cli = {o.name: config.getoption(o.dest) for o in OPTIONS}
         ini = {o.name: _ini(config, o.ini, o.flag) for o in OPTIONS}
-        try:
-            resolved = resolve(cli, ini)
-        except ConfigurationError as exc:
-            raise pytest.UsageError(str(exc)) from None
+        interface = INTERFACES[config.getoption("idclassify_interface") or "pytest"]
         worker = getattr(config, "workerinput", None)
+        # Only a run that will send cases probes: not --help, --collect-only, nor an xdist worker.
+        probe = worker is None and not (config.option.help or config.option.collectonly)
+        try:
+            result = preflight(cli, ini, os.environ, interface=interface, probe=probe)
+        except PreflightError as exc:
+            raise pytest.UsageError(str(exc)) from None
         if worker is not None:
-            resolved = dataclasses.replace(resolved, workers=int(worker.get("workercount", 1)))
-        config.stash[config_key] = resolved
-    return config.stash[config_key]
+            spent = int(worker.get(_WORKER_CALLS_SPENT, 0))
+            resolved = dataclasses.replace(result.config, workers=int(worker.get("workercount", 1)), calls_spent=spent)
+            result = dataclasses.replace(result, config=resolved)
+        if result.config.redact_names_file is not None:
+            from pytest_idclassify.redaction import use_names_file
+
+            use_names_file(result.config.redact_names_file, result.config.origin("redact-names-file"))
+        config.stash[preflight_key] = result
+    return config.stash[preflight_key]
+
+
+def _suite_config(config: pytest.Config) -> SuiteConfig:
+    return _preflight(config).config
+
+
+def stop_run(config: pytest.Config, message: str) -> None:
+    """End the whole run now with ``message`` (one line naming what to check), also under pytest-xdist."""
+    config.stash[stopped_key] = message
+    output = getattr(config, "workeroutput", None)
+    if output is not None:
+        output[_WORKER_STOPPED] = message  # xdist reports a worker's exit as an interrupt, without its words
+    pytest.exit(message, returncode=pytest.ExitCode.INTERRUPTED)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Keep the reason a pytest-xdist worker ended the run, for the summary."""
+    message = getattr(node, "workeroutput", {}).get(_WORKER_STOPPED)
+    if message:
+        node.config.stash[stopped_key] = message
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Tell each pytest-xdist worker how many calls the controller's probe spent (they share the budget)."""
+    node.workerinput[_WORKER_CALLS_SPENT] = _preflight(node.config).config.calls_spent
 
 
 def _ini(config: pytest.Config, key: str, flag: bool) -> str | None:
@@ -122,11 +172,14 @@ def idclassify_config(pytestconfig: pytest.Config) -> SuiteConfig:
 
 
 @pytest.fixture(scope="session")
-def idclassify_target(idclassify_config: SuiteConfig) -> Iterator[Target]:
+def idclassify_target(idclassify_config: SuiteConfig, pytestconfig: pytest.Config) -> Iterator[Target]:
     """Where contract cases go: the in-process emulator, a live service, or cassettes."""
     from pytest_idclassify.suite._target import open_target
 
-    with open_target(idclassify_config) as target:
+    front = _preflight(pytestconfig)
+    # An overridden idclassify_config brings its own settings; the pre-flight's client is for the resolved ones.
+    client = front.client if idclassify_config is front.config else None
+    with open_target(idclassify_config, client=client) as target:
         yield target
 
 
@@ -192,10 +245,64 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 
 
 class _RecordCollector:
-    """Collects contract records from test reports (this process's, or under xdist the workers')."""
+    """Collects contract records from test reports (this process's, or under xdist the workers').
+
+    In the process that prints (not an xdist worker) it also shows the run's progress: cases done,
+    failures so far and calls used, in place of pytest's dots for contract cases.
+    """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.progress: Any = None
+        self.deselected: set[str] = set()
+
+    @staticmethod
+    def _is_case_report(report: pytest.TestReport) -> bool:
+        from pytest_idclassify.report._model import PROPERTY
+
+        phase = report.when == "call" or (report.when == "setup" and report.skipped)
+        return phase and any(name == PROPERTY for name, _ in report.user_properties)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Start the progress display when this process prints to a terminal reporter, at normal verbosity."""
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or hasattr(self.config, "workerinput") or self.config.get_verbosity() > 0:
+            return
+        from pytest_idclassify.report._progress import Progress
+
+        suite = _suite_config(self.config)
+        live = bool(getattr(reporter, "isatty", False))
+        write = (lambda line: reporter.rewrite(line, erase=True)) if live else reporter.write_line
+        budget = suite.call_budget if suite.target == "live" else None
+        self.progress = Progress(write, live=live, budget=budget, calls_spent=suite.calls_spent)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Know how many contract cases the run holds, for "57/147 cases"."""
+        if self.progress is not None:
+            self.progress.total = sum(
+                1 for item in session.items if "idclassify_case" in getattr(item, "fixturenames", ())
+            )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        """Under pytest-xdist the controller learns the cases from the first worker's collection."""
+        if self.progress is not None and self.progress.total is None:
+            self.progress.total = sum(1 for node_id in ids if "::test_clause[" in node_id)
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """Remember the clauses of deselected cases, so the summary says why they were not exercised."""
+        for item in items:
+            callspec = getattr(item, "callspec", None)
+            case = callspec.params.get("idclassify_case") if callspec is not None else None
+            if case is not None:
+                self.deselected.add(case.clause)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> Any:
+        """No dot per contract case while the progress line says more."""
+        if self.progress is not None and self._is_case_report(report):
+            return report.outcome, "", report.outcome.upper()
+        return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the records and metrics a contract test left in its user properties."""
@@ -206,8 +313,24 @@ class _RecordCollector:
         for name, value in report.user_properties:
             if name == PROPERTY and isinstance(value, dict):
                 self.config.stash[records_key].append(value)
+                if self.progress is not None:
+                    self.progress.add(value, failed=report.failed)
             elif name == METRICS_PROPERTY and isinstance(value, dict):
                 self.config.stash[metrics_key] = value
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail a run whose run-level clauses (one alarm threshold over every answer) fail and count."""
+    config = session.config
+    records = config.stash.get(records_key, [])
+    if not records or hasattr(config, "workerinput") or session.exitstatus != pytest.ExitCode.OK:
+        return
+    from pytest_idclassify.catalogue import clause
+    from pytest_idclassify.report import run_violations
+
+    if any(_suite_config(config).counts(clause(v["clause"]).tier) for v in run_violations(records)):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -216,7 +339,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     metrics = config.stash.get(metrics_key, None)
     if not (records or metrics) or hasattr(config, "workerinput"):
         return
-    from pytest_idclassify.report import write_reports
+    from pytest_idclassify.report import RunCounts, write_reports
 
+    collector = config.pluginmanager.get_plugin(RECORDS_PLUGIN)
+    if collector is not None and collector.progress is not None and collector.progress.done and terminalreporter.isatty:
+        terminalreporter.write_line("")  # end the live progress line before the summary
+    counts = RunCounts.from_stats(terminalreporter.stats, records, exitstatus)
+    deselected = frozenset(collector.deselected) if collector is not None else frozenset()
     duration = time.monotonic() - config.stash[started_key]
-    write_reports(records, _suite_config(config), terminalreporter, metrics=metrics, duration=duration)
+    write_reports(records, _suite_config(config), terminalreporter, metrics=metrics, counts=counts,
+                  deselected=deselected, duration=duration)  # fmt: skip
+    stopped = config.stash.get(stopped_key, None)
+    if stopped:
+        terminalreporter.write_line(f"STOPPED: {stopped}", red=True)

@@ -7,7 +7,11 @@ import os
 # pytester's in-process runs drop the modules they imported when they end. numpy (with OpenCV)
 # refuses to be imported twice in one process, and a module imported afresh brings new classes
 # (an Enum compared by identity no longer matches): import them here, once, for the whole session.
+# httpx imports httpcore lazily: a second copy's exceptions escape httpx's mapping, so a download
+# that fails to connect (in a server a test serves) would surface as an unhandled httpcore error.
 import cv2  # noqa: F401
+import httpcore._backends.anyio
+import httpcore._backends.sync  # noqa: F401
 import numpy  # noqa: F401
 from hypothesis import HealthCheck, settings
 

@@ -137,7 +137,7 @@ def test_client_with_iam_flow_sends_the_fetched_token_and_refreshes_after_401(
 ) -> None:
     fake, iam_url = iam
     env = {
-        "IDCLASSIFY_ENDPOINT": served,
+        "IDCLASSIFY_BASE_URL": served,
         "IDCLASSIFY_PROJECT_ID": PROJECT_ID,
         "IDCLASSIFY_IAM_ENDPOINT": iam_url,
         "IDCLASSIFY_IAM_USER": "qa-user",

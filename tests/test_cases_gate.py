@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import cache
 
 import pytest
@@ -21,7 +22,7 @@ from pytest_idclassify.cases import (
 )
 from pytest_idclassify.catalogue import catalogue
 from pytest_idclassify.errors import StrategyArgumentError
-from pytest_idclassify.images import DOCUMENT_TYPES, ImageRecipe
+from pytest_idclassify.images import DOCUMENT_TYPES, ImageRecipe, probe
 
 
 @cache
@@ -170,3 +171,20 @@ def test_one_served_specimen_per_document_type() -> None:
         (call,) = case.calls
         assert case.expect is Expect.SERVED
         assert call.json is not None and call.json["data"].doc_type == doc_type
+
+
+def test_every_format_meets_both_side_limits_on_each_axis_with_exact_images() -> None:
+    # A server may check sides per decoder: each format is held to 14/15/16 and 8191/8192/8193, both ways.
+    cases = _by_id()
+    for fmt in ("png", "jpeg", "bmp", "tiff"):
+        for clause_id, sides, other in (("request.image.side-min", (14, 15, 16), 64),
+                                        ("request.image.side-max", (8191, 8192, 8193), 16)):  # fmt: skip
+            for side in sides:
+                for width, height in ((side, other), (other, side)):
+                    case = cases[f"{clause_id}[{fmt}-{width}x{height}]"]
+                    refused = side in (14, 8193)
+                    assert case.expect is (Expect.REFUSED if refused else Expect.ACCEPTED), case.id
+                    (call,) = case.calls
+                    assert call.json is not None
+                    info = probe(base64.b64decode(call.json["data"].to_base64()))
+                    assert (info.format, info.width, info.height) == (fmt, width, height), case.id

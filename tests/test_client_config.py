@@ -10,7 +10,7 @@ from pytest_idclassify.errors import ConfigurationError
 
 pytest_plugins = ["test_client_support"]
 
-BASE = {"IDCLASSIFY_ENDPOINT": "https://ocr.example.test", "IDCLASSIFY_PROJECT_ID": PROJECT_ID}
+BASE = {"IDCLASSIFY_BASE_URL": "https://ocr.example.test", "IDCLASSIFY_PROJECT_ID": PROJECT_ID}
 AKSK = {"CLOUD_SDK_AK": "HPUAEXAMPLEAK0000001", "CLOUD_SDK_SK": "exampleSecretKey000000000000000000000SKSK"}
 
 
@@ -30,6 +30,10 @@ def test_every_variable_is_read() -> None:
         "IDCLASSIFY_TIMEOUT": "12.5",
         "IDCLASSIFY_MAX_RETRIES": "5",
         "IDCLASSIFY_CALL_BUDGET": "100",
+        "IDCLASSIFY_CALL_TIMEOUT": "90",
+        "IDCLASSIFY_MAX_RESPONSE_BYTES": "1048576",
+        "IDCLASSIFY_MAX_DECODED_BYTES": "4194304",
+        "IDCLASSIFY_MAX_JSON_DEPTH": "20",
     }
     config = ClientConfig.from_env(env)
     assert config.endpoint == "https://ocr.ap-southeast-1.myhuaweicloud.com"
@@ -40,7 +44,9 @@ def test_every_variable_is_read() -> None:
     assert config.iam_endpoint == "http://127.0.0.1:5000"
     assert (config.iam_user, config.iam_domain, config.enterprise_project_id) == ("qa-user", "example-domain", "ep-1")
     assert (config.timeout, config.max_retries, config.call_budget) == (12.5, 5, 100)
-    assert set(ENV_VARS.values()) == set(env) | {"IDCLASSIFY_ENDPOINT"}
+    assert (config.call_timeout, config.max_response_bytes, config.max_decoded_bytes) == (90.0, 1048576, 4194304)
+    assert config.max_json_depth == 20
+    assert set(ENV_VARS.values()) == set(env) | {"IDCLASSIFY_BASE_URL"}
 
 
 def test_overrides_win_and_empty_variables_count_as_unset() -> None:
@@ -50,15 +56,15 @@ def test_overrides_win_and_empty_variables_count_as_unset() -> None:
     assert ClientConfig.from_env({**BASE, "IDCLASSIFY_AUTH": "none"}).auth == "none"
     assert (
         ClientConfig.from_env({**BASE, "IDCLASSIFY_REGION": "cn-north-4"}, auth="none").endpoint
-        == BASE["IDCLASSIFY_ENDPOINT"]
+        == BASE["IDCLASSIFY_BASE_URL"]
     )
 
 
 @pytest.mark.parametrize(
     ("env", "named"),
     [
-        ({"IDCLASSIFY_PROJECT_ID": PROJECT_ID, **AKSK}, "IDCLASSIFY_ENDPOINT"),
-        ({"IDCLASSIFY_ENDPOINT": "https://ocr.example.test", **AKSK}, "IDCLASSIFY_PROJECT_ID"),
+        ({"IDCLASSIFY_PROJECT_ID": PROJECT_ID, **AKSK}, "IDCLASSIFY_BASE_URL"),
+        ({"IDCLASSIFY_BASE_URL": "https://ocr.example.test", **AKSK}, "IDCLASSIFY_PROJECT_ID"),
         (BASE, "IDCLASSIFY_AUTH=none"),
         ({**BASE, "CLOUD_SDK_AK": "AK0000000000"}, "CLOUD_SDK_SK"),
         ({**BASE, "IDCLASSIFY_AUTH": "aksk", "CLOUD_SDK_SK": "x" * 40}, "CLOUD_SDK_AK"),
@@ -76,9 +82,17 @@ def test_overrides_win_and_empty_variables_count_as_unset() -> None:
         ({**BASE, **AKSK, "IDCLASSIFY_MAX_RETRIES": "2.5"}, "IDCLASSIFY_MAX_RETRIES"),
         ({**BASE, **AKSK, "IDCLASSIFY_MAX_RETRIES": "-1"}, "IDCLASSIFY_MAX_RETRIES"),
         ({**BASE, **AKSK, "IDCLASSIFY_CALL_BUDGET": "lots"}, "IDCLASSIFY_CALL_BUDGET"),
-        ({**BASE, **AKSK, "IDCLASSIFY_ENDPOINT": "ocr.example.test"}, "IDCLASSIFY_ENDPOINT"),
-        ({**BASE, **AKSK, "IDCLASSIFY_ENDPOINT": "ftp://ocr.example.test"}, "IDCLASSIFY_ENDPOINT"),
-        ({**BASE, **AKSK, "IDCLASSIFY_ENDPOINT": "", "IDCLASSIFY_REGION": "North 4"}, "IDCLASSIFY_REGION"),
+        ({**BASE, **AKSK, "IDCLASSIFY_CALL_TIMEOUT": "0"}, "IDCLASSIFY_CALL_TIMEOUT"),
+        ({**BASE, **AKSK, "IDCLASSIFY_CALL_TIMEOUT": "later"}, "IDCLASSIFY_CALL_TIMEOUT"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_RESPONSE_BYTES": "0"}, "IDCLASSIFY_MAX_RESPONSE_BYTES"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_DECODED_BYTES": "1e6"}, "IDCLASSIFY_MAX_DECODED_BYTES"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_JSON_DEPTH": "-3"}, "IDCLASSIFY_MAX_JSON_DEPTH"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_RETRIES": "\u00b9"}, "IDCLASSIFY_MAX_RETRIES"),
+        ({**BASE, **AKSK, "IDCLASSIFY_TIMEOUT": "\u0663\u0660"}, "IDCLASSIFY_TIMEOUT"),
+        ({**BASE, **AKSK, "IDCLASSIFY_MAX_RESPONSE_BYTES": "9" * 4301}, "IDCLASSIFY_MAX_RESPONSE_BYTES"),
+        ({**BASE, **AKSK, "IDCLASSIFY_BASE_URL": "ocr.example.test"}, "IDCLASSIFY_BASE_URL"),
+        ({**BASE, **AKSK, "IDCLASSIFY_BASE_URL": "ftp://ocr.example.test"}, "IDCLASSIFY_BASE_URL"),
+        ({**BASE, **AKSK, "IDCLASSIFY_BASE_URL": "", "IDCLASSIFY_REGION": "North 4"}, "IDCLASSIFY_REGION"),
         ({**BASE, **AKSK, "IDCLASSIFY_IAM_ENDPOINT": "iam"}, "IDCLASSIFY_IAM_ENDPOINT"),
     ],
 )
@@ -106,7 +120,7 @@ def test_project_id_is_percent_encoded_in_the_path(recorder: Recorder, served: s
 def test_credentials_in_the_endpoint_are_refused_without_echoing_them() -> None:
     with pytest.raises(ConfigurationError, match="carries credentials") as info:
         ClientConfig.from_env(
-            {**BASE, "IDCLASSIFY_ENDPOINT": "https://user:hunter2secret@ocr.example.test"}, auth="none"
+            {**BASE, "IDCLASSIFY_BASE_URL": "https://user:hunter2secret@ocr.example.test"}, auth="none"
         )
     assert "hunter2secret" not in str(info.value)
 

@@ -48,6 +48,10 @@ def test_mask_headers_masks_every_secret_header_and_keeps_the_rest() -> None:
         "Cookie": "session=abcdefghijklmnop",
         "Content-Type": "application/json",
         "X-Project-Id": PROJECT_ID,
+        "Enterprise-Project-Id": "eps-0123456789abcdef",
+        "X-Access-Key": "xak-0123456789abcdef",
+        "Ocp-Apim-Subscription-Key": "ocp-0123456789abcdef",
+        "X-Request-Id": "request-0123456789",
     }
     masked = mask_headers(headers)
     assert list(masked) == list(headers)
@@ -56,7 +60,11 @@ def test_mask_headers_masks_every_secret_header_and_keeps_the_rest() -> None:
     assert masked["x-security-token"] == "****9z9z"
     assert masked["Cookie"] == "****mnop"
     assert masked["Content-Type"] == "application/json"
-    assert masked["X-Project-Id"] == PROJECT_ID
+    # The redaction policy decides: project ids are placeholders, any secret-named header is masked.
+    assert masked["X-Project-Id"] == "{project_id}"
+    assert masked["Enterprise-Project-Id"] == "{enterprise_project_id}"
+    assert masked["X-Access-Key"] == masked["Ocp-Apim-Subscription-Key"] == "****cdef"
+    assert masked["X-Request-Id"] == "request-0123456789"
     assert mask_headers(httpx.Headers({"authorization": "Bearer abcdefghijklmnop"})) == {"authorization": "****mnop"}
     assert mask_authorization("Basic dXNlcjpwYXNzd29yZA==") == "****ZA=="
 

@@ -13,6 +13,7 @@ from test_client_support import PROJECT_ID, Recorder
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.client import (
     AsyncIdClassifyClient,
+    Attempt,
     ClientConfig,
     IdClassifyClient,
     RetryPolicy,
@@ -117,7 +118,7 @@ def test_connection_errors_are_retried_then_reported() -> None:
     assert len(waits) == 2
     message = str(info.value)
     assert "could not be reached after 3 attempt(s)" in message
-    assert "ConnectError" in message and "IDCLASSIFY_ENDPOINT" in message
+    assert "ConnectError" in message and "IDCLASSIFY_BASE_URL" in message
 
 
 def test_async_client_retries_the_same_way(recorder: Recorder, served: str) -> None:
@@ -158,3 +159,38 @@ def test_policy_never_waits_past_its_bounds() -> None:
     assert all(w is not None and 0 <= w <= 8.0 for w in waits)
     assert policy.next_wait(retry=100, waited=0.0, response=None, rng=rng) is None
     assert RetryPolicy(max_retry_time=0.0).next_wait(retry=0, waited=0.0, response=None, rng=rng) in (None, 0.0)
+
+
+def test_the_attempt_log_keeps_every_answer_a_retry_replaced(recorder: Recorder, served: str) -> None:
+    recorder.answer(429, THROTTLED, {"Retry-After": "0"}).answer(503, UNAVAILABLE)
+    log: list[Attempt] = []
+    with _client(served, []) as client:
+        outcome = client.post(json={"data": "aGVsbG8="}, attempt_log=log)
+    assert [a.status for a in log] == [429, 503, 200]
+    assert log[-1].outcome is outcome and all(a.error is None and a.elapsed >= 0 for a in log)
+    assert log[0].outcome is not None and log[0].outcome.error_code == "APIG.0308"
+    assert [a.outcome.request_id for a in log if a.outcome] == ["req-0001", "req-0002", "req-0003"]
+
+
+def test_the_attempt_log_records_connection_errors_as_attempts_without_an_answer() -> None:
+    log: list[Attempt] = []
+    with _client(f"http://127.0.0.1:{free_port()}", [], max_retries=1) as client, pytest.raises(TransportError):
+        client.post(json={"data": "aGVsbG8="}, attempt_log=log)
+    assert [(a.status, a.outcome) for a in log] == [(None, None)] * 2
+    assert all(a.error is not None and a.error.startswith("ConnectError") for a in log)
+
+
+def test_the_async_client_logs_attempts_the_same_way(recorder: Recorder, served: str) -> None:
+    recorder.answer(503, UNAVAILABLE)
+    log: list[Attempt] = []
+
+    async def nap(seconds: float) -> None:
+        return None
+
+    async def run() -> int:
+        config = ClientConfig(endpoint=served, project_id=PROJECT_ID, auth="none")
+        async with AsyncIdClassifyClient(config, sleep=nap) as client:
+            return (await client.post(json={"data": "aGVsbG8="}, attempt_log=log)).status
+
+    assert asyncio.run(run()) == 200
+    assert [a.status for a in log] == [503, 200]

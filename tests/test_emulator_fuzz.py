@@ -126,3 +126,76 @@ def test_decompression_bombs_and_truncated_images_are_refused_cheaply() -> None:
     for image, codes in expected:
         content = json.dumps({"data": base64.b64encode(image).decode()}).encode()
         assert _assert_documented(anyio.run(_send, content, "application/json", "POST"))["error_code"] in codes
+
+
+# Headers and URLs: every parser takes ASCII digits and bounded lengths only, and every URL error is a URL code.
+URL_APP = create_app(SETTINGS.replace(fetch_timeout=0.5))
+digits = st.text(alphabet="0123456789\u00b9\u00b2\u00b3\u0663\uff15+-. ", min_size=1, max_size=12) | st.integers(
+    1, 10**5
+).map(lambda n: "9" * n)
+fault_values = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=60),
+    st.builds("{}={}".format, st.sampled_from(["error", "throttle", "latency", "drop"]), digits),
+).filter(lambda v: not {"drop", "truncate"} & set(v.replace(",", ";").replace(" ", "").split(";")))
+hosts = st.sampled_from(
+    [
+        "127.0.0.1",
+        "localhost",
+        "localhost.",
+        "127.0.0.1.",
+        "LOCALHOST",
+        "xn--",
+        "xn--zz-",
+        "[::1]",
+        "[::1",
+        "::1",
+        "[fe80::1%25eth0]",
+        "0x7f.1",
+        "2130706433",
+        "",
+        "a" * 70,
+        "xn--" + "a" * 70,
+        "user:pw@127.0.0.1",
+    ]
+) | st.text(max_size=12)
+ports = st.sampled_from(
+    ["", ":", ":1", ":0", ":-1", ":65536", ":99999", ":+80", ":8%30", ":\u0668\u0660", ":" + "9" * 30]
+)
+urls = st.builds(
+    "{}://{}{}{}".format,
+    st.sampled_from(["http", "https", "HTTP", "ftp", "", "http:"]),
+    hosts,
+    ports,
+    st.sampled_from(["/", "/a.png", "/%zz", "/图", "", "?q=1", "#f"]),
+) | st.text(max_size=40)
+
+
+async def _send_with(headers: dict[str, bytes], body: dict[str, Any]) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=URL_APP), base_url="http://emulator") as client:
+        return await client.post(PATH, content=json.dumps(body).encode(), headers=headers)
+
+
+@settings(max_examples=60)
+@given(value=fault_values)
+def test_random_fault_headers_get_only_documented_answers(value: str) -> None:
+    headers = {"X-Auth-Token": TOKEN.encode(), "X-Idclassify-Fault": value.strip().encode("utf-8")}
+    response = anyio.run(_send_with, headers, {})
+    # An injected 5xx or 429 is what the header asked for; anything else must be documented and below 500.
+    if response.status_code == 429 or response.status_code >= 500:
+        assert "error=" in value.lower() or "throttle" in value.lower(), response.text
+    else:
+        _assert_documented(response)
+
+
+@settings(max_examples=60)
+@given(url=urls)
+def test_random_urls_get_only_documented_answers(url: str) -> None:
+    payload = _assert_documented(anyio.run(_send_with, {"X-Auth-Token": TOKEN.encode()}, {"url": url}))
+    if "error_code" in payload:
+        assert payload["error_code"] in {
+            SETTINGS.code_url_refused,
+            SETTINGS.code_url_fetch_failed,
+            SETTINGS.code_raw_non_ascii_url,
+            SETTINGS.code_neither,
+            "AIS.0101",
+        }, (url, payload)

@@ -63,6 +63,10 @@ class _Files(BaseHTTPRequestHandler):
         elif path == "/slow.png":
             time.sleep(3)
             self._send(200, SMALL_PNG, "image/png")
+        elif path.startswith("/bad-location/"):
+            locations = {"ipv6": "http://[::1", "port": "http://127.0.0.1:99999/", "idna": "http://xn--/x",
+                         "dot": "http://localhost./a.png", "empty-port": "http://127.0.0.1:-1/"}  # fmt: skip
+            self._send(302, b"", "text/plain", Location=locations[path.rsplit("/", 1)[1]])
         elif path == "/fail.png":
             self._send(500, b"boom", "text/plain")
         elif path == "/page.html":
@@ -150,10 +154,73 @@ def test_unreachable_port() -> None:
         "http://10.0.0.1:80/a.png",
         "gopher://localhost/",
         "http:///nohost",
+        # Malformed in every way a parser can object to: IDNA, port range and form, brackets, length.
+        "http://xn--/x",
+        "http://127.0.0.1:99999/",
+        "http://127.0.0.1:-1/",
+        "http://127.0.0.1:0/",
+        "http://127.0.0.1:+80/",
+        "http://127.0.0.1:8%30/",
+        "http://[::1/",
+        "http://[::1]x/",
+        "http://127.0.0.1/" + "a" * 9000,
+        # Not on the allow-list as written: a trailing dot is another name, and a name is not an address.
+        "http://localhost./a.png",
+        "http://127.0.0.1./a.png",
+        "http://0x7f.1/a.png",
+        "http://2130706433/a.png",
     ],
 )
 def test_refused_urls_are_never_fetched(url: str) -> None:
     assert_clause(ask(url), "request.url.schemes.code")
+
+
+@pytest.mark.parametrize("kind", ["ipv6", "port", "idna", "dot", "empty-port"])
+def test_a_malformed_redirect_location_is_refused(files: str, kind: str) -> None:
+    assert_clause(ask(f"{files}/bad-location/{kind}"), "request.url.schemes.code")
+
+
+def test_names_not_listed_as_written_never_reach_a_resolver(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    asked: list[object] = []
+    real = socket.getaddrinfo
+
+    def recording(host: object, *args: object, **kwargs: object) -> object:
+        asked.append(host.decode() if isinstance(host, bytes) else host)  # anyio passes IDNA bytes
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", recording)
+    with serve(EmulatorSettings()) as free:
+        port = free.rsplit(":", 1)[1]
+    for host in ("localhost.", "LOCALHOST.", "127.0.0.1.", "example.com"):
+        assert_clause(ask(f"http://{host}:{port}/a.png"), "request.url.schemes.code")
+    assert not [h for h in asked if str(h).strip("[]").lower() not in {"127.0.0.1", "localhost"}], asked
+    # A listed name is fetched (and so resolved) as written.
+    assert_clause(ask(f"http://localhost:{port}/a.png"), "request.url.fetch-failure.code")
+    assert [h for h in asked if str(h).lower() == "localhost"]
+
+
+def test_downloads_share_one_transport_per_event_loop(files: str) -> None:
+    from pytest_idclassify.emulator._urlfetch import fetch_transport
+
+    async def twice() -> tuple[object, object]:
+        return fetch_transport(), fetch_transport()
+
+    first, second = anyio.run(twice)
+    assert first is second
+    other, _ = anyio.run(twice)
+    assert other is not first  # another loop, another pool: connections never cross loops
+
+    async def served() -> list[object]:
+        clients = []
+        async with httpx.AsyncClient(transport=asgi_transport(SETTINGS), base_url="http://emulator") as client:
+            for _ in range(3):
+                await client.post(PATH, json={"url": files + "/small.png"}, headers=TOKEN)
+                clients.append(fetch_transport())
+        return clients
+
+    assert len({id(c) for c in anyio.run(served)}) == 1
 
 
 def test_localhost_and_ipv6_loopback_are_allowed_by_default() -> None:

@@ -16,6 +16,8 @@ import anyio
 import httpx
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from pytest_idclassify.catalogue import BASE64_LIMIT_BINARY, BODY_LIMIT, clause
@@ -267,3 +269,21 @@ def test_custom_code_for_an_undocumented_case() -> None:
             return await client.post(PATH, content=body(data=b64(encoded(320, 200))), headers=TOKEN)
 
     assert anyio.run(go).json()["error_code"] == "AIS.0104"
+
+
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", max_size=16),
+    st.sampled_from(["", "=", "=="]),
+)
+def test_the_canonical_check_agrees_with_re_encoding(text: str, padding: str) -> None:
+    import base64
+    import binascii
+
+    from pytest_idclassify.emulator._pipeline import _canonical
+
+    raw = (text + padding).encode()
+    try:
+        decoded = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return
+    assert _canonical(raw) == (base64.b64encode(decoded) == raw)

@@ -4,12 +4,14 @@ import pytest
 
 PUBLIC = [
     "pytest_idclassify",
+    "pytest_idclassify.calibration",
     "pytest_idclassify.cases",
     "pytest_idclassify.cassettes",
     "pytest_idclassify.catalogue",
     "pytest_idclassify.client",
     "pytest_idclassify.emulator",
     "pytest_idclassify.images",
+    "pytest_idclassify.redaction",
     "pytest_idclassify.report",
     "pytest_idclassify.strategies",
     "pytest_idclassify.suite",

@@ -43,10 +43,15 @@ def test_precedence_is_command_line_then_environment_then_ini_then_default() -> 
     assert resolve({}, {}, {"IDCLASSIFY_BASE_URL": "http://127.0.0.1:1"}).target == "live"
 
 
-def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester) -> None:
+def test_bad_option_values_are_usage_errors(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makepyfile("def test_x(idclassify_config): pass")
     result = pytester.runpytest("--idclassify-call-budget=lots")
-    result.stderr.fnmatch_lines(["*--idclassify-call-budget='lots' is not a number*"])
+    result.stderr.fnmatch_lines(["*argument --idclassify-call-budget: invalid int value: 'lots'*"])
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    # From the environment, the message names the variable.
+    monkeypatch.setenv("IDCLASSIFY_SAMPLE", "a few")
+    result = pytester.runpytest()
+    result.stderr.fnmatch_lines(["*IDCLASSIFY_SAMPLE='a few' is not a whole number*"])
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
 
@@ -119,14 +124,15 @@ def test_a_failing_run_prints_the_clause_summary_and_writes_the_json_report(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
         "*= idclassify conformance =*",
-        "target live, profile gate, pytest-idclassify *, catalogue *",
+        "FAIL: * failed, 0 errors, 0 cassette misses, * skipped, * passed",
+        "target live http://127.0.0.1:*, profile gate, * of 500 calls used, pytest-idclassify *, catalogue *",
         "documented clauses:",
-        "  request validation     0.0%    0 passed    1 failed    1 skipped",
+        "  request validation     0.0%    0 passed    1 failed    * skipped",
         "FAILED request.image.side-min: expected 400 AIS.0103 'The image size does not meet the requirements.', "
         "got HTTP 200 *",
     ])  # fmt: skip
     document = json.loads(report.read_text(encoding="utf-8"))
-    assert set(document) == {"format", "meta", "scores", "clauses", "cases", "metrics"}
+    assert set(document) == {"format", "meta", "scores", "transient", "clauses", "cases", "metrics"}
     assert document["meta"]["target"] == "live"
     side_min = next(c for c in document["clauses"] if c["id"] == "request.image.side-min")
     assert side_min["status"] == "failed" and side_min["violations"][0]["clause"] == "request.image.side-min"
@@ -176,7 +182,8 @@ def test_a_live_run_stops_cleanly_at_its_call_budget(
             "--idclassify-auth=token", "--idclassify-call-budget=5", "-rs",
         )  # fmt: skip
     outcomes = result.parseoutcomes()
-    assert outcomes["passed"] == 5 and outcomes["skipped"] >= 5
+    # The pre-flight probe is one of the five calls.
+    assert outcomes["passed"] == 4 and outcomes["skipped"] >= 5
     assert len(calls) == 5
     result.stdout.fnmatch_lines(["*the call budget is spent (5 of 5 calls used)*"])
 
@@ -195,7 +202,7 @@ def test_loading_the_plugin_and_resolving_its_settings_imports_nothing_heavy() -
     assert result.stdout.strip() == "[]"
 
 
-def test_url_cases_against_a_live_service_go_through_the_upload_hook(
+def test_url_cases_go_through_the_upload_hook_and_the_rest_through_the_suites_own_server(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from starlette.staticfiles import StaticFiles
@@ -229,6 +236,6 @@ def test_url_cases_against_a_live_service_go_through_the_upload_hook(
             f"--idclassify-public-base-url={files}", "--idclassify-upload-hook=uploads:upload",
         )  # fmt: skip
     outcomes = result.parseoutcomes()
-    assert result.ret == pytest.ExitCode.OK and outcomes["passed"] >= 2 and outcomes["skipped"] >= 5
+    # The hook stands for the well-behaved URLs; the target is on loopback, so the suite serves the rest.
+    assert result.ret == pytest.ExitCode.OK and outcomes["passed"] >= 10 and "skipped" not in outcomes
     assert any(public.rglob("*.*")), "the hook received no image"
-    result.stdout.fnmatch_lines(["*URL cases need an image server the target can reach*"])

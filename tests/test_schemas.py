@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from pytest_idclassify._schemagen import build_openapi, build_schemas, stale_files
+from pytest_idclassify.cases._sample import PINNED_FILE
 from pytest_idclassify.catalogue import catalogue
 from pytest_idclassify.cli import main
 
@@ -64,6 +65,9 @@ def test_check_fails_with_a_readable_diff_when_stale(tmp_path: Path) -> None:
     (tmp_path / "docs" / "reference").mkdir(parents=True)
     for page in ("clauses.md", "options.md"):
         shutil.copy(ROOT / "docs" / "reference" / page, tmp_path / "docs" / "reference" / page)
+    pinned = tmp_path / PINNED_FILE.relative_to(ROOT)
+    pinned.parent.mkdir(parents=True)
+    shutil.copy(PINNED_FILE, pinned)
     runner = CliRunner()
     assert runner.invoke(main, ["schemas", "check", "--root", str(tmp_path)]).exit_code == 0
     target = tmp_path / "schemas" / "error.schema.json"

@@ -9,14 +9,16 @@ nothing, or the kills prove nothing.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
-from mutants import MUTANTS, Baseline, Finding, Mutant, app_target, contract_cases, hunt, run_case
+from mutants import MUTANTS, Baseline, Finding, Mutant, app_target, contract_cases, hunt, run_case, served_target
 
 from pytest_idclassify.cases import Case
 from pytest_idclassify.catalogue import clause
 from pytest_idclassify.emulator import EmulatorSettings, create_app
+from pytest_idclassify.suite import Target
 from pytest_idclassify.suite._urlhost import LoopbackImageServer
 
 # A mutant may add undocumented fields on purpose; drift warnings are not what this test is about.
@@ -65,7 +67,7 @@ def test_every_mutant_is_killed_by_a_declared_clause(
 ) -> None:
     lines, survivors = [], []
     for mutant in MUTANTS:
-        with app_target(mutant.app(), images) as target:
+        with _target_of(mutant, images) as target:
             hit, others = hunt(target, cases, mutant.kills, baseline)
         if hit is None:
             survivors.append(mutant)
@@ -77,6 +79,11 @@ def test_every_mutant_is_killed_by_a_declared_clause(
     with capsys.disabled():
         print("\n" + rate + "\n" + "\n".join(lines))
     assert not survivors, rate + "\n" + "\n".join(lines)
+
+
+def _target_of(mutant: Mutant, images: LoopbackImageServer) -> contextlib.AbstractContextManager[Target]:
+    # Served mutants run as `idclassify verify --base-url` runs: real port, retries, the suite's image server.
+    return served_target(mutant.app()) if mutant.served else app_target(mutant.app(), images)
 
 
 def _distinct(findings: list[Finding]) -> list[Finding]:

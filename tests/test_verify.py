@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from independent_server import CREDENTIALS, PROJECT_ID, TOKEN, create_independent_app
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -41,7 +42,12 @@ def wrong_message_service() -> Iterator[str]:
 def test_verify_passes_the_embedded_emulator_and_writes_both_reports(tmp_path: Path) -> None:
     result = _verify("-k", "request.image.side", "--report-json", "r.json", "--report-html", "r.html", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "idclassify conformance" in result.stdout and "[100%]" in result.stdout
+    assert "idclassify conformance" in result.stdout
+    summary = result.stdout.split("idclassify conformance")[1].splitlines()
+    assert summary[1].startswith("PASS: 0 failed, 0 errors, 0 cassette misses, 0 skipped, ")
+    assert f"report JSON: {tmp_path / 'r.json'}" in result.stdout
+    assert f"report HTML: {tmp_path / 'r.html'}" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json"], "nothing else left behind"
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert report["meta"]["target"] == "emulator"
     assert "request.image.side-max" in (tmp_path / "r.html").read_text(encoding="utf-8")
@@ -61,7 +67,7 @@ def test_verify_fails_a_broken_server_with_evidence_and_thumbnails(tmp_path: Pat
 def test_verify_reports_bad_arguments_without_a_traceback(tmp_path: Path) -> None:
     result = _verify("--call-budget", "0", cwd=tmp_path)
     assert result.returncode == 4  # pytest's usage error
-    assert "the call budget must be at least 1, got 0" in result.stderr
+    assert "--call-budget must be at least 1, got 0" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -71,3 +77,59 @@ def test_the_whole_gate_passes_under_two_workers(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:]
     statuses = {c["status"] for c in json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["clauses"]}
     assert "failed" not in statuses
+
+
+def _records(report: Path) -> list[dict[str, object]]:
+    cases: list[dict[str, object]] = json.loads(report.read_text(encoding="utf-8"))["cases"]
+    return cases
+
+
+def test_verify_runs_every_url_case_against_an_independent_server_on_a_real_port(tmp_path: Path) -> None:
+    # Credentials as a vendor has them: a token and AK/SK, but no expired token to hand.
+    ((ak, sk),) = CREDENTIALS.items()
+    with serve_in_thread(create_independent_app()) as url:
+        result = _verify("--base-url", url, "--project-id", PROJECT_ID, "--report-json", "r.json", cwd=tmp_path,
+                         env={"IDCLASSIFY_TOKEN": TOKEN, "CLOUD_SDK_AK": ak, "CLOUD_SDK_SK": sk})  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    records = _records(tmp_path / "r.json")
+    skipped = {r["case"]: r["skip_reason"] for r in records if r["outcome"] == "skipped"}
+    assert skipped == {"auth.token.expired[expired-token]": "needs an expired token: set IDCLASSIFY_EXPIRED_TOKEN"}
+    urls = [r for r in records if any("url" in str(c["request"]) for c in r["calls"])]  # type: ignore[attr-defined]
+    assert len(urls) >= 10 and all(r["outcome"] == "passed" for r in urls)
+    # Every call shows its attempts; here each was answered at once.
+    assert all(len(c["attempts"]) == 1 for r in records for c in r["calls"])  # type: ignore[attr-defined]
+
+
+def test_verify_runs_the_url_cases_against_the_served_reference_emulator(tmp_path: Path) -> None:
+    # `idclassify serve` with its defaults: a 5 s fetch timeout, so the slow image must outlast it.
+    from pytest_idclassify.emulator import EmulatorSettings, serve_process
+
+    settings = EmulatorSettings()
+    with serve_process() as url:
+        token = {"IDCLASSIFY_TOKEN": settings.tokens[0]}
+        result = _verify("--base-url", url, "--project-id", settings.project_id, "-k", "request.url",
+                         "--report-json", "r.json", cwd=tmp_path, env=token)  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    outcomes = {r["case"]: r["outcome"] for r in _records(tmp_path / "r.json")}
+    assert outcomes["request.url.fetch-failure[slow]"] == "passed"
+    assert "skipped" not in outcomes.values()
+
+
+@pytest.mark.parametrize("tolerate", [False, True])
+def test_verify_fails_a_busy_server_unless_told_to_tolerate_transient_answers(tmp_path: Path, tolerate: bool) -> None:
+    # Every other answer a 503 that the retry resolves: a correct server under load.
+    from mutants import Rewrite
+    from mutants._catalogue import _every_nth
+
+    busy = Rewrite(create_independent_app(),
+                   after=_every_nth(2, 503, "ModelArts.4403", "Backend service unavailable error."))  # fmt: skip
+    flag = ["--tolerate-transient"] if tolerate else []
+    with serve_in_thread(busy) as url:
+        result = _verify("--base-url", url, "--project-id", PROJECT_ID, "-k", "request.image.side-min",
+                         "--report-json", "r.json", *flag, cwd=tmp_path, env={"IDCLASSIFY_TOKEN": TOKEN})  # fmt: skip
+    assert result.returncode == (0 if tolerate else 1), result.stdout[-3000:]
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["transient"] > 0 and report["meta"]["tolerate_transient"] is tolerate
+    assert "transient answers replaced by a retry" in result.stdout
+    if not tolerate:
+        assert "FAILED behaviour.statuses: a server error on attempt 1 of 2: HTTP 503" in result.stdout

@@ -23,6 +23,7 @@ def test_installed_wheel_reads_its_own_schemas_and_tables(tmp_path: Path) -> Non
                      "source/error-codes.json", "source/sentences.json"):  # fmt: skip
         assert f"pytest_idclassify/_data/schemas/{required}" in names
     assert "pytest_idclassify/contract/pytest.ini" in names
+    assert "pytest_idclassify/redaction/names.txt" in names, "the redaction names are data shipped in the wheel"
     target = tmp_path / "site"
     install = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)]
     subprocess.run(install, check=True, capture_output=True)

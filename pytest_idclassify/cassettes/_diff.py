@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_idclassify.cassettes._canonical import VOLATILE_RESPONSE_HEADERS, SecretBook
 from pytest_idclassify.cassettes._lint import cassette_files
 from pytest_idclassify.cassettes._match import body_meaning, path_and_query
-from pytest_idclassify.cassettes._redact import VOLATILE_RESPONSE_HEADERS, SecretBook
 from pytest_idclassify.cassettes._store import read_interactions, redact_interaction
 
 #: Fields whose values change from call to call; only their types are compared.

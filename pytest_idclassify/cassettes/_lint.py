@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_idclassify.cassettes._canonical import parse_json
+from pytest_idclassify.cassettes._canonical import SecretBook, parse_json
 from pytest_idclassify.cassettes._format import FORMAT, dumps_value, is_own_format, loads_document
-from pytest_idclassify.cassettes._redact import PROJECT_PLACEHOLDER, REDACTED, is_secret_header
-from pytest_idclassify.cassettes._store import IMAGES_DIR
+from pytest_idclassify.cassettes._store import IMAGES_DIR, read_interactions, redact_interaction
 from pytest_idclassify.errors import CassetteError
+from pytest_idclassify.redaction import (
+    ENTERPRISE_PLACEHOLDER,
+    PROJECT_PLACEHOLDER,
+    REDACTED,
+    Redaction,
+    active_rules,
+)
 
 #: The default limit on one stored interaction, in bytes of the file's text.
 MAX_INTERACTION_BYTES = 8192
@@ -53,6 +59,18 @@ _TEXT_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
 )
 _BASE64 = re.compile("[A-Za-z0-9+/]{" + str(BASE64_RUN) + ",}={0,2}")
 _OCR_PATH = re.compile(r"/v\d+/[^/]+/ocr/auto-id-doc-classification$")
+_WHAT = {
+    "header": "header {name}",
+    "query": "URL query parameter {name}",
+    "fragment": "URL fragment parameter {name}",
+    "field": "body field {name}",
+    "form": "form field {name}",
+    "userinfo": "URL userinfo (the {name} before '@')",
+    "authorization": "{name}= in an Authorization header",
+    "text": "{name} in a text value",
+    "echo": "an echo of a value that is redacted elsewhere",
+    "project-id": "a project id ({name}) instead of its placeholder",
+}
 
 
 @dataclass(frozen=True)
@@ -127,8 +145,49 @@ def _header_findings(path: str, index: int, headers: dict[str, Any]) -> list[Fin
         elif name.lower() == "x-project-id":
             if any(v != PROJECT_PLACEHOLDER for v in values):
                 out.append(Finding(path, index, "secret.project-id", f"header {name} is not {PROJECT_PLACEHOLDER}"))
-        elif is_secret_header(name) and any(v not in (REDACTED, "") for v in values):
+        elif name.lower() == "enterprise-project-id":
+            if any(v not in (ENTERPRISE_PLACEHOLDER, REDACTED) for v in values):
+                out.append(Finding(path, index, "secret.project-id", f"header {name} is not {ENTERPRISE_PLACEHOLDER}"))
+        elif active_rules().matches(name) and any(v not in (REDACTED, "") for v in values):
             out.append(Finding(path, index, "secret.header", f"header {name} is not redacted; scrub it"))
+    return out
+
+
+def _policy_findings(path: Path, allow_images: bool) -> list[Finding]:
+    """Redact every interaction again and report each replacement the policy makes: what scrub would remove.
+
+    This is the same policy a recording and ``scrub`` apply, so lint flags exactly what they hide:
+    secrets by name in headers, URLs, bodies and forms, echoes of them by value, URL userinfo,
+    project ids, compressed bodies (decoded first) and base64 images.
+    """
+    where = str(path)
+    try:
+        pairs, _metadata, _kind = read_interactions(path)
+    except CassetteError:
+        return []  # the format finding already says why
+    book = SecretBook()
+    out: list[Finding] = []
+    for index, (request, response) in enumerate(pairs):
+        with book.recording() as events:
+            try:
+                redact_interaction(request, response, book)
+            except (KeyError, TypeError, AttributeError, ValueError) as exc:
+                out.append(Finding(where, index, "format", f"cannot be redacted ({type(exc).__name__}: {exc})"))
+                continue
+        seen: set[Redaction] = set()
+        for event in events:
+            if event in seen:
+                continue
+            seen.add(event)
+            if event.kind == "image":
+                if not allow_images:
+                    out.append(Finding(where, index, "image.bytes",
+                                       f"an image's base64 ({event.name or 'in a value'}) is stored; ID images are "
+                                       f"personal data: run `idclassify cassettes scrub {where}`"))  # fmt: skip
+                continue
+            what = _WHAT.get(event.kind, "{name}").format(name=event.name or "value")
+            out.append(Finding(where, index, f"secret.{event.kind}",
+                               f"{what} is stored in clear; run `idclassify cassettes scrub {where}`"))  # fmt: skip
     return out
 
 
@@ -170,7 +229,7 @@ def lint_file(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [Finding(where, None, "format", f"cannot be read as UTF-8 text: {exc}")]
-    out = _text_findings(where, text, allow_images)
+    out = _text_findings(where, text, allow_images) + _policy_findings(path, allow_images)
     if not is_own_format(text):
         out.insert(0, Finding(where, None, "format",
                               f"not a {FORMAT} file (a plain vcrpy cassette?); convert it with "

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 from pytest_idclassify.cassettes._canonical import parse_json
 from pytest_idclassify.cassettes._digest import DIGEST_KEY, is_image_digest
 
-#: How a miss message says to re-record, unless the caller gives its own command.
+#: How a miss message says to re-record a ``use_cassette`` cassette, unless the caller gives its own command:
+#: the record mode is ``use_cassette``'s own argument, so that is what the hint names.
 RERECORD_HINT = (
-    "re-record this test's cassette with `pytest --idclassify-record-mode=rewrite <test id>` "
-    "(or `--idclassify-record-mode=new_episodes` to add the new request and keep the rest; "
-    "`--idclassify-record-mode=once` when the cassette does not exist yet)"
+    "re-record: run this test once with use_cassette({path!r}, record_mode='rewrite') against the real target "
+    "('new_episodes' adds the new request and keeps the rest; 'once' records a cassette that does not exist), "
+    "then set record_mode back to 'none'"
 )
 
 
@@ -70,6 +71,15 @@ def match_path(r1: Any, r2: Any) -> None:
     a, b = path_and_query(r1), path_and_query(r2)
     if a != b:
         raise AssertionError(f"path {a} != {b}")
+
+
+def match_key(request: Any) -> tuple[str, str, str]:
+    """Return what two requests must share to match: method, path and query, and body meaning.
+
+    Two (canonical) requests match under :func:`match_path` and :func:`match_body` (and vcrpy's
+    method matcher) exactly when their keys are equal, so interactions can be indexed by it.
+    """
+    return str(request.method), path_and_query(request), body_meaning(request)
 
 
 def match_body(r1: Any, r2: Any) -> None:
@@ -198,5 +208,5 @@ def miss_message(cassette: Any, request: Any, hint: str | None) -> str:
         note = _rendering_note(request, recorded)
         if note:
             lines.append(f"  {note}")
-    lines.append(f"  {hint or RERECORD_HINT}")
+    lines.append(f"  {hint or RERECORD_HINT.format(path=str(path))}")
     return "\n".join(lines)

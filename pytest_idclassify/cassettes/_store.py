@@ -7,7 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pytest_idclassify.cassettes._canonical import canonicalize_request, canonicalize_response
+from pytest_idclassify.cassettes._canonical import (
+    SecretBook,
+    canonicalize_request,
+    canonicalize_response,
+    learn_interaction,
+)
 from pytest_idclassify.cassettes._format import (
     decode_interaction,
     dumps_cassette,
@@ -15,7 +20,6 @@ from pytest_idclassify.cassettes._format import (
     is_own_format,
     loads_document,
 )
-from pytest_idclassify.cassettes._redact import SecretBook
 from pytest_idclassify.errors import CassetteError
 
 #: The folder, next to a cassette, where opted-in images are kept (``<sha256>.b64``).
@@ -71,7 +75,12 @@ def _vcr_request(data: dict[str, Any]) -> Any:
 
 
 def redact_interaction(request: Any, response: dict[str, Any], book: SecretBook) -> tuple[Any, dict[str, Any]]:
-    """Redact a vcrpy ``(Request, response dict)`` pair in place; the request goes first (it fills ``book``)."""
+    """Redact a vcrpy ``(Request, response dict)`` pair in place.
+
+    Both sides are learnt before either is redacted, so a secret named anywhere in the exchange is
+    replaced everywhere in it (an answer echoing a request's token, a request echoing an answer's).
+    """
+    learn_interaction(request, response, book)
     return canonicalize_request(request, book), canonicalize_response(response, book)
 
 
@@ -123,3 +132,28 @@ def render_interactions(
         request, response = redact_interaction(request, response, book)
         items.append(encode_interaction(convert_to_unicode(request._to_dict()), convert_to_unicode(response)))
     return dumps_cassette(items, metadata)
+
+
+#: The metadata key of a cassette that records a skip: the case did not run on the target recorded from.
+SKIP_KEY = "skipped"
+
+
+def record_skip(cassette_path: str | os.PathLike[str], reason: str) -> Path:
+    """Write a cassette that says its test was skipped while recording, and why (no interactions).
+
+    Replaying it skips the test with the same reason, so a replay gives the recording's verdicts
+    rather than a miss for a case the recorded target could not run.
+    """
+    path = Path(cassette_path)
+    atomic_write(path, dumps_cassette([], {SKIP_KEY: reason}))
+    return path
+
+
+def recorded_skip(cassette_path: str | os.PathLike[str]) -> str | None:
+    """The reason a cassette records for a skip while recording, or ``None`` (no file, or interactions)."""
+    path = Path(cassette_path)
+    if not path.is_file():
+        return None
+    doc = loads_document(path.read_text(encoding="utf-8"), f"cassette {path}")
+    reason = (doc.get("metadata") or {}).get(SKIP_KEY)
+    return str(reason) if reason is not None and not doc["interactions"] else None

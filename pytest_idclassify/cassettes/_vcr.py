@@ -11,15 +11,15 @@ from typing import Any
 
 import vcr
 from vcr.cassette import Cassette
+from vcr.matchers import method as vcr_method
 from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.record_mode import RecordMode
 from vcr.serialize import deserialize, serialize
 
-from pytest_idclassify.cassettes._canonical import hooks, parse_json
+from pytest_idclassify.cassettes._canonical import SecretBook, hooks, new_book, parse_json
 from pytest_idclassify.cassettes._digest import decode_data, image_digest
 from pytest_idclassify.cassettes._format import decode_interaction, dumps_cassette, encode_interaction, loads_document
-from pytest_idclassify.cassettes._match import match_body, match_path, miss_message
-from pytest_idclassify.cassettes._redact import SecretBook
+from pytest_idclassify.cassettes._match import match_body, match_key, match_path, miss_message
 from pytest_idclassify.cassettes._store import atomic_write, redact_interaction, store_image
 from pytest_idclassify.errors import CassetteError, CassetteMissError
 
@@ -28,6 +28,8 @@ RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 #: The file name suffix of a cassette.
 SUFFIX = ".json"
 _MATCH_ON = ("method", "idclassify_path", "idclassify_body")
+# What vcrpy resolves _MATCH_ON to: the functions the index stands in for.
+_MATCHERS = (vcr_method, match_path, match_body)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-\[\]=+,]")
 _MAX_NAME = 96
 
@@ -36,7 +38,7 @@ class _Recorder:
     """What one VCR shares between its hooks, serializer and persister: the secret book and images."""
 
     def __init__(self, *, keep_images: bool, book: SecretBook | None, rerecord_hint: str | None) -> None:
-        self.book = book if book is not None else SecretBook()
+        self.book = book if book is not None else new_book()
         self.keep_images = keep_images
         self.rerecord_hint = rerecord_hint
         self._images: dict[str, str] = {}
@@ -120,7 +122,34 @@ class _Recorder:
 
 
 class _IdClassifyCassette(Cassette):  # type: ignore[misc]
-    """A vcrpy cassette whose misses raise :class:`CassetteMissError` with a field-wise explanation."""
+    """A vcrpy cassette whose misses raise :class:`CassetteMissError` with a field-wise explanation.
+
+    Requests are looked up in an index of the recorded interactions by their match key, so a
+    replay costs the same per request whatever the cassette's length; vcrpy's own lookup tries
+    every recorded interaction in turn (and re-reads each recorded body) for every request.
+    """
+
+    def _index(self) -> dict[tuple[str, str, str], list[int]]:
+        # Interactions are only ever appended (loaded, then recorded): index the new ones.
+        index: dict[tuple[str, str, str], list[int]] = self.__dict__.setdefault("_match_index", {})
+        done: int = self.__dict__.get("_match_indexed", 0)
+        if done > len(self.data):  # the list was replaced: start over
+            index.clear()
+            done = 0
+        for position in range(done, len(self.data)):
+            index.setdefault(match_key(self.data[position][0]), []).append(position)
+        self.__dict__["_match_indexed"] = len(self.data)
+        return index
+
+    def _responses(self, request: Any) -> Any:
+        if tuple(self._match_on) != _MATCHERS:  # matchers other than ours: vcrpy's own scan
+            yield from super()._responses(request)
+            return
+        request = self._before_record_request(request)
+        if not request:
+            return
+        for position in self._index().get(match_key(request), ()):
+            yield position, self.data[position][1]
 
     def filter_request(self, request: Any) -> Any:
         filtered = super().filter_request(request)
@@ -177,7 +206,8 @@ def make_vcr(
             ``new_episodes``, ``all`` or ``rewrite``.
         keep_images: keep each image's base64 in ``images/<sha256>.b64`` beside the cassette.
         drop_unused_requests: rewrite a cassette without the interactions a run did not play.
-        secrets: a :class:`SecretBook` to share (default: a new one seeded from the environment).
+        secrets: a :class:`~pytest_idclassify.redaction.RedactionPolicy` to share (default: the
+            process-wide one, which knows the environment's and every client's credentials).
         rerecord_hint: the re-record command a miss message shows (the pytest plugin names the test).
 
     """

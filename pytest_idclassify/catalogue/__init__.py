@@ -9,17 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify._tables import documented_tables as _documented_tables
 from pytest_idclassify.catalogue._clauses import (
     ALARM_THRESHOLD,
-    BASE64_LIMIT_BINARY,
-    BASE64_LIMIT_DECIMAL,
     BODY_LIMIT,
     MAX_CLOCK_SKEW_SECONDS,
 )
 from pytest_idclassify.catalogue._clauses import build_clauses as _build_clauses
 from pytest_idclassify.catalogue._clauses import error_clause_id as _error_clause_id
-from pytest_idclassify.catalogue._model import Clause, ErrorSpec, Kind
+from pytest_idclassify.catalogue._model import Clause, ErrorSpec, Kind, Tier
 
 __all__ = [
     "ALARM_THRESHOLD",
@@ -30,6 +29,7 @@ __all__ = [
     "Clause",
     "ErrorSpec",
     "Kind",
+    "Tier",
     "catalogue",
     "clause",
     "clauses",
@@ -58,12 +58,16 @@ def clause(clause_id: str) -> Clause:
         raise KeyError(f"no clause {clause_id!r} in the catalogue; similar ids: {close}") from None
 
 
-def clauses(*, kinds: Iterable[Kind] | None = None, assumed: bool | None = None) -> list[Clause]:
-    """Return the clauses of the given kinds, documented only (``assumed=False``), assumed only, or all."""
+def clauses(
+    *, kinds: Iterable[Kind] | None = None, assumed: bool | None = None, tiers: Iterable[Tier] | None = None
+) -> list[Clause]:
+    """Return the clauses of the given kinds and tiers; ``assumed=True`` / ``False`` keeps or drops assumed ones."""
     wanted = set(kinds) if kinds is not None else None
+    wanted_tiers = set(tiers) if tiers is not None else None
     return [
         c for c in catalogue().values()
         if (wanted is None or c.kind in wanted) and (assumed is None or c.assumed == assumed)
+        and (wanted_tiers is None or c.tier in wanted_tiers)
     ]  # fmt: skip
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify._tables import ErrorCode, Tables
-from pytest_idclassify.catalogue._model import Clause, ErrorSpec, Kind
+from pytest_idclassify.catalogue._model import Clause, ErrorSpec, Kind, Tier
+
+DOCUMENTED, INFERRED, ASSUMED = Tier.DOCUMENTED, Tier.INFERRED, Tier.ASSUMED
 
 PAGE = "API page"
 ERROR_PAGE = "Error Codes page"
@@ -18,9 +21,6 @@ AUTH_PAGE = "Calling APIs: authentication"
 
 #: the score at or above which an alarm is raised; the page states no threshold (see the clause).
 ALARM_THRESHOLD = 50
-#: the two readings of "10 MB" of base64 characters.
-BASE64_LIMIT_DECIMAL = 10_000_000
-BASE64_LIMIT_BINARY = 10_485_760
 #: the gateway's body limit (12 MB, read as MiB).
 BODY_LIMIT = 12 * 1024 * 1024
 #: how far X-Sdk-Date may be from the server's clock.
@@ -134,7 +134,7 @@ def _error_clauses(tables: Tables) -> Iterator[Clause]:
             f"{ERROR_PAGE} ({row.family}): {row.when}",
             rows=(f"Error codes/{row.code}/{row.status}",),
             error=spec(tables, row.code, row.message),
-            assumed=not row.status_documented,
+            tier=DOCUMENTED if row.status_documented else ASSUMED,
             rationale=None
             if row.status_documented
             else (
@@ -169,7 +169,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Table 1/project_id",),
         error=spec(tables, "APIG.0302"),
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page does not say; a project-scoped credential used on another project is not "
         "authorised for the API, which the gateway reports as APIG.0302",
     )
@@ -223,7 +223,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Error codes/ModelArts.4105/400",),
         error=spec(tables, "ModelArts.4105"),
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the code and message are documented for invalid JSON; the status 400 is not",
     )
     yield Clause(
@@ -241,7 +241,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "Unknown fields in the body are ignored.",
         data.source,
         rows=("Table 3/data",),
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page lists three fields and says nothing of others; ignoring them is the platform's "
         "usual behaviour and refusing them would break forward compatibility",
     )
@@ -263,7 +263,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Table 3/data", "Table 3/url"),
         error=ais0101,
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page says to set one of them but not what happens when neither is set; AIS.0101, "
         "the invalid-parameter code, is the natural reading",
     )
@@ -295,7 +295,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Table 3/data", "Error codes/ModelArts.4104/400"),
         error=spec(tables, "ModelArts.4104"),
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page states the limit but not the code; ModelArts.4104 is documented for an invalid "
         "content length whose size cannot exceed 10 MB",
     )
@@ -306,7 +306,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         f"{BASE64_LIMIT_DECIMAL + 1:,} and {BASE64_LIMIT_BINARY:,} characters is accepted.",
         data.source,
         rows=("Table 3/data",),
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page writes '10 MB' without saying decimal or binary; the platform measures sizes in "
         "binary units, so the generous reading is taken and both readings are tested",
     )
@@ -349,7 +349,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Table 3/data",),
         error=ais0102,
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page shows canonical base64 only; a strict decoder is the safe reading, and clients "
         "that send MIME-wrapped or URL-safe base64 are then told at once",
     )
@@ -385,7 +385,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Error codes/AIS.0104/400",),
         error=spec(tables, "AIS.0104"),
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="not documented; the format is supported, so AIS.0102 would mislead, and AIS.0104 says the "
         "image cannot be processed",
     )
@@ -397,7 +397,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Error codes/AIS.0105/400",),
         error=spec(tables, "AIS.0105"),
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="not documented; AIS.0105 'Recognition failed.' says nothing was recognised, while AIS.0104 "
         "would blame the image's quality",
     )
@@ -420,7 +420,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Table 3/url", "Error codes/ModelArts.4601/400"),
         error=spec(tables, "ModelArts.4601"),
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page lists the supported URLs only; ModelArts.4601 is documented for a URL that is not allowed",
     )
     yield Clause(
@@ -441,7 +441,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Table 3/url", "Error codes/ModelArts.4603/400"),
         error=spec(tables, "ModelArts.4603"),
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page says the call fails; ModelArts.4603 is documented for a failed URL download",
     )
     yield Clause(
@@ -469,7 +469,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rows=("Table 3/url", "Error codes/AIS.0101/400"),
         error=ais0101,
         refuses=True,
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page forbids them without naming the error; AIS.0101 is documented for bad characters "
         "in a value",
     )
@@ -523,7 +523,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "Every point of `location` lies inside the image: 0 <= x < width and 0 <= y < height.",
         tables["Table 5"].row("location").source,
         rows=("Table 5/location",),
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page says 'position of the ID document' in the image; a card cut by the frame is "
         "reported clipped to the image",
     )
@@ -533,7 +533,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "`location` lists the corners clockwise from the top-left: top-left, top-right, bottom-right, bottom-left.",
         "Example Response",
         rows=("Table 5/location",),
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page's example lists its four points in that order; the order is not stated",
     )
     yield Clause(
@@ -542,18 +542,36 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "`confidence` lies in [0, 1].",
         tables["Table 5"].row("confidence").source,
         rows=("Table 5/confidence",),
-        assumed=True,
-        rationale="the page gives 0.979 as an example and no range",
+        quote="Confidence of the ID document's position.",
+        tier=INFERRED,
+        argument="Table 5 calls the value a confidence, a degree of certainty on the unit scale (the example "
+        "gives 0.979); no correct answer is more than certain or less than not at all",
+    )
+    yield Clause(
+        "cross.alarm.threshold-consistent",
+        Kind.CROSS,
+        "Over every alarm answer of a run, each alarm's flags agree with its scores as one threshold in (0, 99] "
+        "explains: a flag is true exactly when its score is at least that threshold.",
+        "Table 6; Table 7; Example Response",
+        rows=tuple(f"Table 7/{r.name}" for r in tables["Table 7"].rows),
+        quote="The higher the score, the more likely it is that the ID document image is blurry.",
+        tier=INFERRED,
+        run=True,
+        argument="each Table 7 score measures how likely its Table 6 alarm is, so a score never has its alarm "
+        "off while a lower one has it on; scores lie in [0, 99] and the example pairs 98 with true and 0 with "
+        "false, so the cut lies in (0, 99]",
     )
     yield Clause(
         "cross.alarm.result-matches-score",
         Kind.CROSS,
-        f"Each detect_*_result is true exactly when its score is at least {ALARM_THRESHOLD}.",
+        f"The threshold is {ALARM_THRESHOLD}: each detect_*_result is true exactly when its score is at least "
+        f"{ALARM_THRESHOLD}.",
         "Table 6; Table 7",
         rows=tuple(f"Table 6/{r.name}" for r in tables["Table 6"].rows),
-        assumed=True,
-        rationale="the page states no threshold; a sibling API (Cambodian ID card) documents 'above 50 means "
-        "alarm', and the page's example (blur_score 98, detect_blur_result true; 0 and false) agrees",
+        tier=ASSUMED,
+        rationale="the page states no threshold (that there is one is cross.alarm.threshold-consistent); a "
+        "sibling API (Cambodian ID card) documents 'above 50 means alarm', and the page's example "
+        "(blur_score 98, detect_blur_result true; 0 and false) agrees",
     )
     yield Clause(
         "cross.error.message-matches-code",
@@ -585,9 +603,20 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         Kind.BEHAVIOUR,
         "The same request sent twice gets the same answer.",
         "not stated",
-        assumed=True,
+        tier=ASSUMED,
         rationale="not documented; a classifier with no state answers the same image the same way, and "
         "cassette replay depends on it",
+    )
+    yield Clause(
+        "behaviour.same-image-same-type",
+        Kind.BEHAVIOUR,
+        "The same image sent twice gets the same `type`.",
+        tables["Table 5"].row("type").source,
+        rows=("Table 5/type",),
+        quote="Document type.",
+        tier=INFERRED,
+        argument="Table 5's type names the document the image shows, which does not change between two "
+        "sendings; two types for one image are wrong at least once",
     )
     yield Clause(
         "behaviour.alarm-toggle",
@@ -595,8 +624,10 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "Toggling `alarm` does not change `type`, `location` or `confidence`.",
         alarm.source,
         rows=("Table 3/alarm",),
-        assumed=True,
-        rationale="the page describes `alarm` as enabling alarm detection only; it says nothing of the rest",
+        quote="Whether to enable the function to detect alarms for ID document images.",
+        tier=INFERRED,
+        argument="Table 3 says alarm only enables alarm detection and Table 5 adds the alarm objects when it is "
+        "true; type, location and confidence describe the document, which the flag does not change",
     )
     yield Clause(
         "behaviour.reencode-keeps-type",
@@ -604,7 +635,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "Re-encoding the image in another supported format, or rescaling it within the limits, keeps its `type`.",
         data.source,
         rows=("Table 3/data",),
-        assumed=True,
+        tier=ASSUMED,
         rationale="the page lists the formats as equivalent inputs; a classifier must not depend on the container",
     )
     for row in tables["Table 7"].rows:
@@ -623,7 +654,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "API page, Function",
         rows=("Table 5/type",),
         quote="This API classifies nine types of ID documents, detects alarms, and returns the results in JSON format.",
-        assumed=True,
+        tier=ASSUMED,
         metric=True,
         rationale="the page promises no accuracy; recognition is measured as figures and fails a run only "
         "when the user sets a threshold",

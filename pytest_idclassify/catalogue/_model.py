@@ -1,4 +1,4 @@
-"""The shape of a clause: one documented (or assumed) rule of the API."""
+"""The shape of a clause: one rule of the API, documented, inferred from what is documented, or assumed."""
 
 from __future__ import annotations
 
@@ -29,6 +29,19 @@ _CATEGORIES = {
     Kind.ERROR: "error mapping",
     Kind.BEHAVIOUR: "metamorphic",
 }
+
+
+class Tier(str, enum.Enum):
+    """How firmly a clause is grounded; the suite counts and the report scores each tier apart.
+
+    ``documented``: stated on the API page or the error-code page.  ``inferred``: not stated, but it
+    follows from what is stated, so any correct server keeps it.  ``assumed``: a choice where the
+    documentation is silent and two correct servers may differ.
+    """
+
+    DOCUMENTED = "documented"
+    INFERRED = "inferred"
+    ASSUMED = "assumed"
 
 
 @dataclass(frozen=True)
@@ -62,8 +75,10 @@ class Clause:
     """One rule of the API with a stable id, where it is documented and how it is checked.
 
     ``rows`` name the documented table rows it comes from (``Table 3/data``); ``quote`` is the
-    API page's own sentence, verbatim, when there is one.  ``assumed`` marks a choice made where
-    the documentation is silent; ``rationale`` says what was chosen and why.  ``error`` is the
+    API page's own sentence, verbatim, when there is one.  ``tier`` says how firmly the rule is
+    grounded (see :class:`Tier`): an inferred clause carries its ``argument``, the one-line reason
+    any correct server keeps it; an assumed one its ``rationale``, what was chosen and why.  ``run``
+    marks a clause checked over every answer of a run rather than answer by answer.  ``error`` is the
     answer the rule requires when it refuses a request; ``refuses`` without ``error`` means the
     documentation says the request fails but not with which code (an assumed clause then names it).
     ``testable`` is false for rules that need something no run here can have (an OBS bucket).
@@ -77,17 +92,34 @@ class Clause:
     quote: str | None = None
     error: ErrorSpec | None = None
     refuses: bool = False
-    assumed: bool = False
+    tier: Tier = Tier.DOCUMENTED
     rationale: str | None = None
+    argument: str | None = None
     testable: bool = True
     metric: bool = False
+    run: bool = False
 
     def __post_init__(self) -> None:
         """Check the invariants that keep the catalogue honest."""
-        if self.assumed and not self.rationale:
+        if self.tier is Tier.ASSUMED and not self.rationale:
             raise ValueError(f"assumed clause {self.id} needs a rationale saying what was chosen and why")
+        if (self.tier is Tier.INFERRED) != bool(self.argument):
+            raise ValueError(
+                f"clause {self.id}: an argument (why any correct server keeps it) belongs to inferred clauses, "
+                "and every inferred clause needs one"
+            )
         if not re.fullmatch(r"[a-z][a-z0-9-]*(\.[A-Za-z0-9_-]+)+", self.id):
             raise ValueError(f"clause id {self.id!r} must be dotted lower-case words, e.g. request.data.type")
+
+    @property
+    def assumed(self) -> bool:
+        """Whether the clause is a choice made where the documentation is silent (tier ``assumed``)."""
+        return self.tier is Tier.ASSUMED
+
+    @property
+    def inferred(self) -> bool:
+        """Whether the clause follows from the documentation without being stated (tier ``inferred``)."""
+        return self.tier is Tier.INFERRED
 
     @property
     def category(self) -> str:

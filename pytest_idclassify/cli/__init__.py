@@ -13,6 +13,8 @@ import click
 
 #: subcommand name -> "module:attribute" of its click command.
 SUBCOMMANDS: dict[str, str] = {
+    "cache": "pytest_idclassify.cli._cache:cache",
+    "calibrate": "pytest_idclassify.cli._calibrate:calibrate",
     "cassettes": "pytest_idclassify.cli._cassettes:cassettes",
     "image": "pytest_idclassify.cli._image:image",
     "schemas": "pytest_idclassify.cli._schemas:schemas",

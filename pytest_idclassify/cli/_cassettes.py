@@ -9,12 +9,24 @@ import click
 from pytest_idclassify.cassettes._diff import diff_cassettes
 from pytest_idclassify.cassettes._lint import MAX_INTERACTION_BYTES, cassette_files, lint_cassettes
 from pytest_idclassify.cassettes._scrub import scrub_cassette
-from pytest_idclassify.errors import CassetteError
+from pytest_idclassify.errors import CassetteError, ConfigurationError
+from pytest_idclassify.redaction import active_rules, use_names_file
 
 
 @click.group()
-def cassettes() -> None:
+@click.option("--redact-names-file", type=click.Path(path_type=Path), default=None,
+              help="A file of extra secret names (word, =word or prefix* per line) to redact and flag; "
+                   "default: IDCLASSIFY_REDACT_NAMES_FILE.")  # fmt: skip
+def cassettes(redact_names_file: Path | None) -> None:
     """Check, redact and compare recorded cassettes."""
+    # Checked once, before any file is touched, in the words of the setting the user gave.
+    try:
+        if redact_names_file is not None:
+            use_names_file(redact_names_file, "--redact-names-file")
+        else:
+            active_rules()
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cassettes.command()

@@ -24,13 +24,13 @@ _ROOT = click.option("--root", type=click.Path(file_okay=False, path_type=Path),
 
 @click.group()
 def schemas() -> None:
-    """Generate (build) or verify (check) the JSON Schemas, OpenAPI document and clause reference."""
+    """Generate (build) or verify (check) the JSON Schemas, OpenAPI document, references and pinned sample."""
 
 
 @schemas.command()
 @_ROOT
 def build(root: Path | None) -> None:
-    """Write schemas/*.schema.json, schemas/openapi.json and docs/reference/clauses.md."""
+    """Write schemas/*.schema.json, schemas/openapi.json, docs/reference/*.md and the gate's pinned sample."""
     from pytest_idclassify._schemagen import write_generated
 
     base = _root(root)

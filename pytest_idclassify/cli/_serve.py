@@ -42,9 +42,47 @@ def describe(settings: EmulatorSettings, base_url: str) -> str:
         )
     for ak, sk in settings.credentials:
         lines.append(f"AK/SK:      {ak} / {_shown_secret(sk, published=DEFAULT_SK)}")
+    if settings.calibration:
+        lines.append(f"calibrated: {settings.calibration}")
     if settings.fault:
         lines.append(f"fault:      {settings.fault} (every={settings.fault_every}, p={settings.fault_probability})")
+    if settings.admin_routes:
+        guard = "X-Idclassify-Admin-Token required" if settings.admin_token else "loopback clients only"
+        lines.append(f"admin:      {base_url}/__idclassify/requests, /__idclassify/stubs ({guard})")
+    else:
+        lines.append("admin:      off (listening beyond loopback without IDCLASSIFY_EMULATOR_ADMIN_TOKEN)")
+    if settings.stubs_file:
+        lines.append(f"stubs:      {settings.stubs_file}")
+    if settings.rate_limit:
+        burst = settings.rate_burst or settings.rate_limit
+        lines.append(f"throttle:   {settings.rate_limit} requests a minute per credential, burst {burst}")
+    if settings.proxy_to:
+        recording = f", recording into {settings.record_dir}" if settings.record_dir else ""
+        lines.append(f"proxy to:   {settings.proxy_to}{recording}")
+    if settings.replay_dir:
+        lines.append(f"replay:     answers from the recordings in {settings.replay_dir}")
     return "\n".join(lines)
+
+
+def admin_settings_for(settings: EmulatorSettings, host: str) -> EmulatorSettings:
+    """``settings`` with the admin routes off when listening beyond loopback without an admin token.
+
+    Beyond loopback anyone on the network could read the journal or plant stubs.
+    """
+    if settings.admin_routes and not settings.admin_token and not _is_loopback(host):
+        return settings.replace(admin_routes=False)
+    return settings
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @click.command("serve")
@@ -57,6 +95,13 @@ def describe(settings: EmulatorSettings, base_url: str) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help=f"TOML or JSON file of emulator settings (also {CONFIG_ENV}).",
+)
+@click.option(
+    "--calibration",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Calibration file from 'idclassify calibrate': answer the undocumented choices as the calibrated "
+    "server did (also IDCLASSIFY_EMULATOR_CALIBRATION).",
 )
 @click.option("--project-id", default=None, help="Project id the path must carry.")
 @click.option("--alarm-threshold", default=None, type=int, help="Score at or above which an alarm is raised.")
@@ -71,12 +116,31 @@ def describe(settings: EmulatorSettings, base_url: str) -> str:
     type=click.IntRange(min=1),
     help="Images decoded and analysed at once per worker (default: the CPUs available).",
 )
+@click.option(
+    "--stubs",
+    "stubs_file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="JSON, TOML or YAML file of stubs: answers for given images or headers, checked against the contract.",
+)
+@click.option("--journal-size", default=None, type=click.IntRange(min=0), help="Requests the journal keeps (0: off).")
+@click.option("--rate-limit", default=None, type=click.IntRange(min=0),
+              help="Requests a minute per credential before 429 APIG.0308 (0: no throttling).")  # fmt: skip
+@click.option("--rate-burst", default=None, type=click.IntRange(min=0),
+              help="Requests a credential may send at once (default: --rate-limit).")  # fmt: skip
+@click.option("--proxy-to", default=None, metavar="URL",
+              help="Forward each request to this endpoint (IDCLASSIFY_TOKEN or CLOUD_SDK_AK/SK sign it).")  # fmt: skip
+@click.option("--record", "record_dir", default=None, type=click.Path(file_okay=False), metavar="DIR",
+              help="With --proxy-to: write each exchange as a redacted cassette into DIR.")  # fmt: skip
+@click.option("--replay", "replay_dir", default=None, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Answer from the cassettes recorded into DIR (a miss is 404 APIG.0101, logged).")  # fmt: skip
 @click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
 def serve(
     host: str,
     port: int,
     workers: int,
     config_file: Path | None,
+    calibration: str | None,
     project_id: str | None,
     alarm_threshold: int | None,
     fault: str | None,
@@ -85,6 +149,13 @@ def serve(
     fault_seed: int | None,
     no_fault_header: bool,
     recognition_concurrency: int | None,
+    stubs_file: str | None,
+    journal_size: int | None,
+    rate_limit: int | None,
+    rate_burst: int | None,
+    proxy_to: str | None,
+    record_dir: str | None,
+    replay_dir: str | None,
     log_level: str,
 ) -> None:
     """Run the reference emulator; point a client or the official SDK at the endpoint it prints.
@@ -96,6 +167,7 @@ def serve(
     import uvicorn
 
     overrides = {
+        "calibration": str(Path(calibration).resolve()) if calibration else None,
         "project_id": project_id,
         "alarm_threshold": alarm_threshold,
         "fault": fault,
@@ -104,10 +176,24 @@ def serve(
         "fault_seed": fault_seed,
         "fault_header": False if no_fault_header else None,
         "recognition_concurrency": recognition_concurrency,
+        "stubs_file": stubs_file,
+        "journal_size": journal_size,
+        "rate_limit": rate_limit,
+        "rate_burst": rate_burst,
+        "proxy_to": proxy_to,
+        "record_dir": record_dir,
+        "replay_dir": replay_dir,
     }
     config_path = config_file if config_file is not None else (os.environ.get(CONFIG_ENV) or None)
     try:
         settings = EmulatorSettings.load(config_file=config_path, environ=os.environ, overrides=overrides)
+        settings = admin_settings_for(settings, host)
+        if not settings.admin_routes:
+            overrides["admin_routes"] = False
+        # Build the app once here, so a bad stubs file, replay folder or upstream is one usage error now.
+        from pytest_idclassify.emulator import create_app
+
+        create_app(settings)
     except ConfigurationError as exc:
         raise click.UsageError(str(exc)) from None
     # Workers are separate processes that build their own app: hand every setting on through the
@@ -120,4 +206,14 @@ def serve(
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
     click.echo(f"workers:    {workers}", err=False)
-    uvicorn.run(_FACTORY, factory=True, host=host, port=port, workers=workers, log_level=log_level)
+    from pytest_idclassify.emulator._serving import uvicorn_options
+
+    uvicorn.run(
+        _FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        **uvicorn_options(settings, in_this_process=False),
+    )

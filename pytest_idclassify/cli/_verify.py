@@ -6,28 +6,26 @@ passes, 1 when one fails, and 2 or more for usage or internal errors (pytest's o
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pytest_idclassify._options import OPTIONS
-
-_EXCLUDED = {"report-images"}
+from pytest_idclassify._options import OPTIONS, VERIFY
 
 
 def _option_decorators() -> list[Any]:
     decorators = []
     for option in OPTIONS:
-        if option.name in _EXCLUDED:
-            continue
-        flag = "--" + option.name
+        flag = VERIFY.flag(option)
+        text = VERIFY.words(option.help) + f" [env {option.env}]"
         if option.flag:
-            decorators.append(click.option(flag, option.dest, is_flag=True, default=None, help=option.help))
+            decorators.append(click.option(flag, option.dest, is_flag=True, default=None, help=text))
         else:
-            kind = click.Choice(option.choices) if option.choices else str
+            kind: Any = click.Choice(option.choices) if option.choices else (option.number or str)
             shown = f" [default: {option.default}]" if option.default else ""
-            decorators.append(click.option(flag, option.dest, type=kind, default=None, help=option.help + shown))
+            decorators.append(click.option(flag, option.dest, type=kind, default=None, help=text + shown))
     return decorators
 
 
@@ -53,12 +51,18 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
 
     ini = Path(__file__).parent.parent / "contract" / "pytest.ini"
     args = ["--pyargs", "pytest_idclassify.contract", "-c", str(ini),
-            "--rootdir", str(Path.cwd()), "-r", "fEs",
+            "--rootdir", str(Path.cwd()), "-r", "fEs", "--idclassify-interface=verify",
             # This command imported the package before pytest could rewrite its assertions; nothing to rewrite.
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]  # fmt: skip
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            # The contract suite does not use schemathesis's pytest plugin, whose import costs a second per process.
+            "-p", "no:schemathesis"]  # fmt: skip
+    if (values.get("idclassify_profile") or os.environ.get("IDCLASSIFY_PROFILE")) != "explore":
+        # Only an exploration draws with Hypothesis; its plugin would import it at the end of every run.
+        args += ["-p", "no:hypothesispytest"]
     for option in OPTIONS:
         value = values.get(option.dest)
-        if value in (None, False):
+        # ``is`` rather than ``in``: a numeric 0 (``--call-budget 0``) equals False.
+        if value is None or value is False:
             continue
         args.append(option.cli if value is True else f"{option.cli}={value}")
     if workers:

@@ -17,7 +17,17 @@ from pytest_idclassify.client._client import (
     auth_from_config,
     classification_body,
 )
-from pytest_idclassify.client._config import API_PATH, ENV_VARS, ClientConfig, region_endpoint, validate_project_id
+from pytest_idclassify.client._config import (
+    API_PATH,
+    DEFAULT_MAX_DECODED_BYTES,
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    ENV_VARS,
+    ClientConfig,
+    region_endpoint,
+    validate_project_id,
+)
+from pytest_idclassify.client._deadline import bound_by_deadline, bound_client, deadline, time_left
 from pytest_idclassify.client._iam import IamToken, IamTokenSource
 from pytest_idclassify.client._masking import (
     SECRET_HEADERS,
@@ -26,24 +36,30 @@ from pytest_idclassify.client._masking import (
     mask_headers,
     mask_secret,
 )
-from pytest_idclassify.client._outcome import Outcome, SentRequest, summarize_body, summarize_data
+from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest, summarize_body, summarize_data
+from pytest_idclassify.client._reading import ReadLimits, aread_bounded, json_too_deep, read_bounded
 from pytest_idclassify.client._retry import RetryPolicy, is_retryable_status, parse_retry_after
 from pytest_idclassify.client._verify import RejectReason, VerifiedIdentity, verify_aksk
 from pytest_idclassify.errors import SignatureRejected
 
 __all__ = [
     "API_PATH",
+    "DEFAULT_MAX_DECODED_BYTES",
+    "DEFAULT_MAX_JSON_DEPTH",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "ENV_VARS",
     "SECRET_HEADERS",
     "USER_AGENT",
     "AkSkAuth",
     "AsyncIdClassifyClient",
+    "Attempt",
     "CallBudget",
     "ClientConfig",
     "IamToken",
     "IamTokenSource",
     "IdClassifyClient",
     "Outcome",
+    "ReadLimits",
     "RejectReason",
     "RetryPolicy",
     "SentRequest",
@@ -51,17 +67,24 @@ __all__ = [
     "SyncASGITransport",
     "TokenAuth",
     "VerifiedIdentity",
+    "aread_bounded",
     "auth_from_config",
+    "bound_by_deadline",
+    "bound_client",
     "classification_body",
+    "deadline",
     "is_retryable_status",
+    "json_too_deep",
     "mask_authorization",
     "mask_header",
     "mask_headers",
     "mask_secret",
     "parse_retry_after",
+    "read_bounded",
     "region_endpoint",
     "summarize_body",
     "summarize_data",
+    "time_left",
     "validate_project_id",
     "verify_aksk",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,16 +21,24 @@ from pytest_idclassify.client._auth_aksk import AkSkAuth
 from pytest_idclassify.client._auth_token import TokenAuth
 from pytest_idclassify.client._budget import CallBudget
 from pytest_idclassify.client._config import ClientConfig
+from pytest_idclassify.client._deadline import bound_client, deadline
 from pytest_idclassify.client._iam import IamTokenSource
 from pytest_idclassify.client._masking import mask_headers
-from pytest_idclassify.client._outcome import Outcome, SentRequest
+from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest
+from pytest_idclassify.client._reading import ReadLimits, aread_bounded, read_bounded
 from pytest_idclassify.client._retry import RETRYABLE_ERRORS, RetryPolicy
-from pytest_idclassify.errors import TransportError
+from pytest_idclassify.errors import CallTimeoutError, TransportError
+from pytest_idclassify.redaction import default_policy, redact_logs, redact_mapping, redact_text, redact_url
 
 logger = logging.getLogger("pytest_idclassify.client")
+# The client's own log and httpx's (URLs, headers) pass through the redaction policy first.
+redact_logs()
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 _NOT_GIVEN: Any = object()
+
+# Transports that call an app in this process: no socket, so no wall-clock deadline (see attempt_deadline).
+_IN_PROCESS = (SyncASGITransport, httpx.ASGITransport, httpx.WSGITransport, httpx.MockTransport)
 
 # httpx's own "use the client's auth" sentinel type; only private in name.
 AuthArg = httpx.Auth | None | UseClientDefault
@@ -98,6 +107,8 @@ class _Core:
         now: Callable[[], datetime],
     ) -> None:
         self.config = config
+        # Whatever this client may print or a recorder may write, the process-wide policy hides.
+        default_policy().add_config(config)
         self.budget = (
             budget
             if budget is not None
@@ -107,6 +118,55 @@ class _Core:
         self._rng = rng if rng is not None else random.Random()
         self._now = now
         self.timeout = httpx.Timeout(config.timeout, connect=config.connect_timeout)
+        self.shown_url = redact_url(config.url)
+        #: whether calls go to an in-process app (set by the client once its transport is known).
+        self.in_process = False
+        self.limits = ReadLimits(config.max_response_bytes, config.max_decoded_bytes, config.max_json_depth,
+                                 self.shown_url)  # fmt: skip
+
+    def call_deadline(self) -> float:
+        """The ``time.monotonic()`` by which a call starting now must end (``call_timeout``)."""
+        return time.monotonic() + self.config.call_timeout
+
+    def attempt_deadline(self, call_deadline: float) -> float:
+        """The ``time.monotonic()`` by which an attempt starting now must end (``timeout``, within the call's).
+
+        An in-process app (ASGI, a mock) has no deadline, as httpx gives it none: nothing drips
+        through a socket, and a slow answer is the app's own work, not a server stalling.
+        """
+        if self.in_process:
+            return math.inf
+        return min(time.monotonic() + self.config.timeout, call_deadline)
+
+    def attempt(
+        self, http: httpx.Client, request: httpx.Request, auth: AuthArg, call_deadline: float
+    ) -> httpx.Response:
+        """Send one attempt and read its answer within the size caps and the attempt's deadline."""
+        until = self.attempt_deadline(call_deadline)
+        with deadline(until):
+            response = http.send(request, auth=auth, stream=True)
+            read_bounded(response, self.limits, until)
+        return response
+
+    async def aattempt(
+        self, http: httpx.AsyncClient, request: httpx.Request, auth: AuthArg, call_deadline: float
+    ) -> httpx.Response:
+        """The asynchronous twin of :meth:`attempt` (the deadline is a task timeout)."""
+        until = self.attempt_deadline(call_deadline)
+
+        async def attempt() -> httpx.Response:
+            response = await http.send(request, auth=auth, stream=True)
+            await aread_bounded(response, self.limits, until)
+            return response
+
+        try:
+            if until == math.inf:
+                return await attempt()
+            return await asyncio.wait_for(attempt(), timeout=max(0.0, until - time.monotonic()))
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(
+                "no time left for this attempt (IDCLASSIFY_TIMEOUT) or call (IDCLASSIFY_CALL_TIMEOUT)", request=request
+            ) from None
 
     def headers(self, extra: Mapping[str, str] | None, enterprise_project_id: str | None) -> dict[str, str]:
         headers = {"Content-Type": JSON_CONTENT_TYPE, "User-Agent": USER_AGENT}
@@ -133,15 +193,20 @@ class _Core:
         if self.budget is not None:
             self.budget.spend(f"{request.method} {request.url.path}")
         logger.debug(
-            "sending %s %s headers=%s body=%r",
+            "sending %s %s headers=%s body=%s",
             request.method,
-            request.url,
+            redact_url(str(request.url)),
             mask_headers(request.headers),
-            SentRequest.from_httpx(request).summary(),
+            redact_text(repr(redact_mapping(SentRequest.from_httpx(request).summary()))),
         )
 
-    def next_wait(self, retry: int, waited: float, response: httpx.Response | None) -> float | None:
+    def next_wait(
+        self, retry: int, waited: float, response: httpx.Response | None, call_deadline: float = math.inf
+    ) -> float | None:
         wait = self.retry.next_wait(retry=retry, waited=waited, response=response, rng=self._rng, now=self._now)
+        if wait is not None and time.monotonic() + wait >= call_deadline:
+            logger.info("not retrying: call_timeout (%s s) would pass", self.config.call_timeout)
+            return None
         if wait is not None and self.budget is not None and self.budget.remaining == 0:
             logger.info("not retrying: the call budget (%d) is spent", self.budget.max_calls)
             return None
@@ -151,16 +216,31 @@ class _Core:
         return wait
 
     def unreachable(self, exc: Exception, attempts: int, waits: list[float]) -> TransportError:
+        if isinstance(exc, httpx.TimeoutException):
+            return CallTimeoutError(
+                f"{self.shown_url} did not answer in time after {attempts} attempt(s) (waited {sum(waits):.2f} s "
+                f"between them): {type(exc).__name__}: {redact_text(str(exc))}; timeout={self.config.timeout} s per "
+                f"attempt and call_timeout={self.config.call_timeout} s per call are wall-clock totals: raise "
+                "IDCLASSIFY_TIMEOUT / IDCLASSIFY_CALL_TIMEOUT, or check the target"
+            )
         return TransportError(
-            f"{self.config.url} could not be reached after {attempts} attempt(s) (waited {sum(waits):.2f} s): "
-            f"{type(exc).__name__}: {exc}; check IDCLASSIFY_ENDPOINT and the network, or raise IDCLASSIFY_TIMEOUT / "
-            "IDCLASSIFY_MAX_RETRIES"
+            f"{self.shown_url} could not be reached after {attempts} attempt(s) (waited {sum(waits):.2f} s): "
+            f"{type(exc).__name__}: {redact_text(str(exc))}; check the base URL (IDCLASSIFY_BASE_URL) and the "
+            "network, or raise IDCLASSIFY_TIMEOUT / IDCLASSIFY_MAX_RETRIES",
+            original=exc,
         )
 
     def outcome(self, response: httpx.Response, attempts: int, waits: list[float], started: float) -> Outcome:
         return Outcome.from_httpx(
             response, attempts=attempts, waits=tuple(waits), total_elapsed=time.perf_counter() - started
         )
+
+    @staticmethod
+    def note(log: list[Attempt] | None, outcome: Outcome | None, exc: Exception | None, since: float) -> None:
+        """Add one attempt to the caller's log (when it keeps one)."""
+        if log is not None:
+            error = f"{type(exc).__name__}: {exc}" if exc is not None else None
+            log.append(Attempt(outcome, error, outcome.elapsed if outcome else time.perf_counter() - since))
 
 
 class _ClientBase:
@@ -222,6 +302,7 @@ class IdClassifyClient(_ClientBase):
         self._sleep = sleep
         if app is not None:
             transport = SyncASGITransport(app)
+        self._core.in_process = isinstance(transport, _IN_PROCESS)
         resolved = auth_from_config(config, iam_transport=iam_transport) if isinstance(auth, UseClientDefault) else auth
         self._auth = resolved
         self._http = httpx.Client(
@@ -231,6 +312,7 @@ class IdClassifyClient(_ClientBase):
             follow_redirects=False,
             event_hooks={"request": [self._core.spend]},
         )
+        bound_client(self._http)
 
     def classify(
         self,
@@ -258,13 +340,15 @@ class IdClassifyClient(_ClientBase):
         headers: Mapping[str, str] | None = None,
         enterprise_project_id: str | None = None,
         auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+        attempt_log: list[Attempt] | None = None,
     ) -> Outcome:
         """Send any body to the API: a JSON value (``json=``), or exact bytes (``content=``).
 
         For malformed requests on purpose: wrong types, unknown fields, invalid JSON, extra or
         overriding ``headers`` (a given ``Authorization`` or ``X-Auth-Token`` is sent unchanged),
         or ``auth=None`` to send no credentials.  Retries 429, 5xx and connection errors as the
-        retry policy allows, re-signing each attempt.
+        retry policy allows, re-signing each attempt; ``attempt_log`` gets an :class:`Attempt` for
+        each one, so that no answer a retry replaced goes unseen.
 
         Raises:
             BudgetExceededError: before sending, when the call budget is spent.
@@ -277,21 +361,26 @@ class IdClassifyClient(_ClientBase):
         started = time.perf_counter()
         waits: list[float] = []
         attempts = 0
+        call_deadline = core.call_deadline()
         while True:
             request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
             attempts += 1
+            sent_at = time.perf_counter()
             try:
-                response = self._http.send(request, auth=auth)
+                response = core.attempt(self._http, request, auth, call_deadline)
                 # An auth flow may have sent the request more than once (a token refreshed after a 401).
                 attempts += len(response.history)
             except RETRYABLE_ERRORS as exc:
-                wait = core.next_wait(attempts - 1, sum(waits), None)
+                core.note(attempt_log, None, exc, sent_at)
+                wait = core.next_wait(attempts - 1, sum(waits), None, call_deadline)
                 if wait is None:
                     raise core.unreachable(exc, attempts, waits) from None
             else:
-                wait = core.next_wait(attempts - 1, sum(waits), response)
+                outcome = core.outcome(response, attempts, waits, started)
+                core.note(attempt_log, outcome, None, sent_at)
+                wait = core.next_wait(attempts - 1, sum(waits), response, call_deadline)
                 if wait is None:
-                    return core.outcome(response, attempts, waits, started)
+                    return outcome
             self._sleep(wait)
             waits.append(wait)
 
@@ -331,6 +420,7 @@ class AsyncIdClassifyClient(_ClientBase):
         self._sleep = sleep
         if app is not None:
             transport = httpx.ASGITransport(app=app)
+        self._core.in_process = isinstance(transport, _IN_PROCESS)
         resolved = (
             auth_from_config(config, async_iam_transport=iam_transport) if isinstance(auth, UseClientDefault) else auth
         )
@@ -372,6 +462,7 @@ class AsyncIdClassifyClient(_ClientBase):
         headers: Mapping[str, str] | None = None,
         enterprise_project_id: str | None = None,
         auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
+        attempt_log: list[Attempt] | None = None,
     ) -> Outcome:
         """Send any body to the API; see :meth:`IdClassifyClient.post`."""
         core = self._core
@@ -380,21 +471,26 @@ class AsyncIdClassifyClient(_ClientBase):
         started = time.perf_counter()
         waits: list[float] = []
         attempts = 0
+        call_deadline = core.call_deadline()
         while True:
             request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
             attempts += 1
+            sent_at = time.perf_counter()
             try:
-                response = await self._http.send(request, auth=auth)
+                response = await core.aattempt(self._http, request, auth, call_deadline)
                 # An auth flow may have sent the request more than once (a token refreshed after a 401).
                 attempts += len(response.history)
             except RETRYABLE_ERRORS as exc:
-                wait = core.next_wait(attempts - 1, sum(waits), None)
+                core.note(attempt_log, None, exc, sent_at)
+                wait = core.next_wait(attempts - 1, sum(waits), None, call_deadline)
                 if wait is None:
                     raise core.unreachable(exc, attempts, waits) from None
             else:
-                wait = core.next_wait(attempts - 1, sum(waits), response)
+                outcome = core.outcome(response, attempts, waits, started)
+                core.note(attempt_log, outcome, None, sent_at)
+                wait = core.next_wait(attempts - 1, sum(waits), response, call_deadline)
                 if wait is None:
-                    return core.outcome(response, attempts, waits, started)
+                    return outcome
             await self._sleep(wait)
             waits.append(wait)
 

@@ -21,7 +21,7 @@ API_PATH = "/v2/{project_id}/ocr/auto-id-doc-classification"
 
 #: Setting name -> the environment variable :meth:`ClientConfig.from_env` reads it from.
 ENV_VARS: Mapping[str, str] = {
-    "endpoint": "IDCLASSIFY_ENDPOINT",
+    "endpoint": "IDCLASSIFY_BASE_URL",
     "region": "IDCLASSIFY_REGION",
     "project_id": "IDCLASSIFY_PROJECT_ID",
     "auth": "IDCLASSIFY_AUTH",
@@ -37,8 +37,30 @@ ENV_VARS: Mapping[str, str] = {
     "timeout": "IDCLASSIFY_TIMEOUT",
     "max_retries": "IDCLASSIFY_MAX_RETRIES",
     "call_budget": "IDCLASSIFY_CALL_BUDGET",
+    "call_timeout": "IDCLASSIFY_CALL_TIMEOUT",
+    "max_response_bytes": "IDCLASSIFY_MAX_RESPONSE_BYTES",
+    "max_decoded_bytes": "IDCLASSIFY_MAX_DECODED_BYTES",
+    "max_json_depth": "IDCLASSIFY_MAX_JSON_DEPTH",
 }
 
+#: The default cap on an answer's bytes on the wire (the API answers a few KB).
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+#: The default cap on an answer's bytes once decompressed.
+DEFAULT_MAX_DECODED_BYTES = 32 * 1024 * 1024
+#: The default cap on how deep an answer's JSON may nest (the API's answers nest 4 levels).
+DEFAULT_MAX_JSON_DEPTH = 100
+
+_NUMBERS = frozenset(
+    {
+        "timeout",
+        "call_timeout",
+        "max_retries",
+        "call_budget",
+        "max_response_bytes",
+        "max_decoded_bytes",
+        "max_json_depth",
+    }
+)
 _SECRET_FIELDS = frozenset({"token", "access_key", "secret_key", "security_token", "iam_password"})
 _AUTH_MODES = ("token", "aksk", "none")
 # A project id is a single path segment; braces mean an unfilled template.
@@ -88,9 +110,12 @@ def _check_url(name: str, value: str) -> str:
             "CLOUD_SDK_AK/CLOUD_SDK_SK or IDCLASSIFY_TOKEN"
         )
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        from pytest_idclassify.redaction import redact_url
+
+        # Shown redacted: a query or fragment may carry a token (?access_token=...).
         raise ConfigurationError(
-            f"{name} {value!r} is not an http(s) base URL such as 'https://ocr.cn-north-4.myhuaweicloud.com': "
-            f"{_where(name)}"
+            f"{name} {redact_url(value)!r} is not an http(s) base URL such as "
+            f"'https://ocr.cn-north-4.myhuaweicloud.com': {_where(name)}"
         )
     return value.rstrip("/")
 
@@ -116,11 +141,19 @@ class ClientConfig:
         iam_password: that user's password.
         iam_domain: the account (domain) name the IAM user belongs to.
         enterprise_project_id: sent as ``Enterprise-Project-Id`` when set.
-        timeout: the read/write/pool timeout in seconds.
-        connect_timeout: the connect timeout in seconds.
+        timeout: the most seconds one attempt may take, from connecting to the answer's last byte.
+            A wall-clock total, not a per-read timeout: a server dripping its answer cannot stretch it
+            (bounded at the socket for httpx's HTTP transport, between chunks for any other network
+            transport; an in-process app, ASGI or mock, has no deadline, as with httpx).
+        connect_timeout: the connect timeout in seconds (within ``timeout``).
         max_retries: how many times a retryable failure (429, 5xx, connection error) is retried.
         max_retry_time: the total seconds a call may spend waiting between retries.
         call_budget: the most attempts a client may send (``None``: no limit).
+        call_timeout: the most seconds a whole call may take, every attempt and wait between retries
+            included (default 180: four 30 s attempts and 60 s of waits).
+        max_response_bytes: the most bytes of one answer read off the wire (default 8 MiB).
+        max_decoded_bytes: the most bytes one answer may decompress to (default 32 MiB).
+        max_json_depth: the deepest nesting of arrays and objects an answer may have (default 100).
 
     """
 
@@ -142,12 +175,16 @@ class ClientConfig:
     max_retries: int = 3
     max_retry_time: float = 60.0
     call_budget: int | None = None
+    call_timeout: float = 180.0
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
 
     def __post_init__(self) -> None:
         if not self.endpoint:
             if not self.region:
                 raise ConfigurationError(
-                    "no endpoint: set IDCLASSIFY_ENDPOINT (a base URL) or IDCLASSIFY_REGION (e.g. cn-north-4), "
+                    "no endpoint: set IDCLASSIFY_BASE_URL (a base URL) or IDCLASSIFY_REGION (e.g. cn-north-4), "
                     "or pass endpoint= or region="
                 )
             object.__setattr__(self, "endpoint", region_endpoint(self.region))
@@ -159,7 +196,7 @@ class ClientConfig:
         object.__setattr__(self, "auth", self._resolve_auth())
 
     def _check_numbers(self) -> None:
-        for name in ("timeout", "connect_timeout", "max_retry_time"):
+        for name in ("timeout", "connect_timeout", "max_retry_time", "call_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}: {_where(name)}")
@@ -169,6 +206,10 @@ class ClientConfig:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigurationError(f"{name} must be a whole number >= 0, got {value!r}: {_where(name)}")
+        for name in ("max_response_bytes", "max_decoded_bytes", "max_json_depth"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a whole number >= 1, got {value!r}: {_where(name)}")
 
     def _resolve_auth(self) -> AuthMode:
         mode = self.auth
@@ -250,12 +291,15 @@ class ClientConfig:
 
 
 def _parse(name: str, var: str, raw: str) -> Any:
-    if name == "timeout":
+    if name in _NUMBERS and (not raw.isascii() or len(raw) > 32):
+        # int() and float() accept other scripts' digits and any length; a setting takes neither.
+        raise ConfigurationError(f"{var}={raw!r} is not a number written with ASCII digits (e.g. {var}=30)")
+    if name in ("timeout", "call_timeout"):
         try:
             return float(raw)
         except ValueError:
             raise ConfigurationError(f"{var}={raw!r} is not a number of seconds (e.g. {var}=30)") from None
-    if name in ("max_retries", "call_budget"):
+    if name in ("max_retries", "call_budget", "max_response_bytes", "max_decoded_bytes", "max_json_depth"):
         try:
             return int(raw)
         except ValueError:

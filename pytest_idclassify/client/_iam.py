@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -12,8 +14,16 @@ from typing import Any
 
 import httpx
 
+from pytest_idclassify.client._config import (
+    DEFAULT_MAX_DECODED_BYTES,
+    DEFAULT_MAX_JSON_DEPTH,
+    DEFAULT_MAX_RESPONSE_BYTES,
+)
+from pytest_idclassify.client._deadline import bound_client, deadline
 from pytest_idclassify.client._masking import mask_secret
+from pytest_idclassify.client._reading import ReadLimits, aread_bounded, read_bounded
 from pytest_idclassify.errors import ConfigurationError, TransportError
+from pytest_idclassify.redaction import redact_text, redact_url, remember
 
 logger = logging.getLogger("pytest_idclassify.client")
 
@@ -143,17 +153,19 @@ class IamTokenSource:
 
     def _accept(self, response: httpx.Response) -> IamToken:
         if response.status_code >= 500:
-            raise TransportError(
+            raise TransportError(redact_text(
                 f"IAM at {self._url} answered {response.status_code} to the token request: {_error_text(response)}; "
                 "try again later or check IDCLASSIFY_IAM_ENDPOINT"
-            )
+            ))  # fmt: skip
         if response.status_code not in (200, 201):
-            raise ConfigurationError(
+            raise ConfigurationError(redact_text(
                 f"IAM at {self._url} refused a token for user {self._user!r} in domain {self._domain!r} "
                 f"scoped to project {self._project_id!r}: {response.status_code} {_error_text(response)}; check "
                 "IDCLASSIFY_IAM_USER, IDCLASSIFY_IAM_PASSWORD, IDCLASSIFY_IAM_DOMAIN and IDCLASSIFY_PROJECT_ID"
-            )
+            ))  # fmt: skip
         value = response.headers.get("x-subject-token", "")
+        # From now on the token is hidden by value wherever it could be printed or written.
+        remember(value)
         if not value:
             raise TransportError(
                 f"IAM at {self._url} answered {response.status_code} without an X-Subject-Token header; "
@@ -171,9 +183,9 @@ class IamTokenSource:
         return token
 
     def _unreachable(self, exc: httpx.HTTPError) -> TransportError:
-        return TransportError(
+        return TransportError(redact_text(
             f"IAM at {self._url} could not be reached: {type(exc).__name__}: {exc}; check IDCLASSIFY_IAM_ENDPOINT"
-        )
+        ), original=exc)  # fmt: skip
 
     def token(self) -> str:
         """Return a valid token, fetching one when none is cached or it expires soon."""
@@ -181,9 +193,13 @@ class IamTokenSource:
         if cached is not None:
             return cached.value
         headers = {"Content-Type": "application/json;charset=utf-8"}
+        until = time.monotonic() + self._timeout
         try:
-            with httpx.Client(transport=self._transport, timeout=self._timeout) as client:
-                response = client.post(self._url, content=self._request_body(), headers=headers)
+            with httpx.Client(transport=self._transport, timeout=self._timeout) as client, deadline(until):
+                bound_client(client)
+                request = client.build_request("POST", self._url, content=self._request_body(), headers=headers)
+                response = client.send(request, stream=True)
+                read_bounded(response, self._limits(), until)
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from None
         return self._accept(response).value
@@ -194,12 +210,27 @@ class IamTokenSource:
         if cached is not None:
             return cached.value
         headers = {"Content-Type": "application/json;charset=utf-8"}
+        until = time.monotonic() + self._timeout
+
+        async def fetch(client: httpx.AsyncClient) -> httpx.Response:
+            request = client.build_request("POST", self._url, content=self._request_body(), headers=headers)
+            response = await client.send(request, stream=True)
+            await aread_bounded(response, self._limits(), until)
+            return response
+
         try:
             async with httpx.AsyncClient(transport=self._async_transport, timeout=self._timeout) as client:
-                response = await client.post(self._url, content=self._request_body(), headers=headers)
+                response = await asyncio.wait_for(fetch(client), timeout=self._timeout)
+        except asyncio.TimeoutError:
+            raise self._unreachable(httpx.ReadTimeout(f"no answer within {self._timeout} s")) from None
         except httpx.HTTPError as exc:
             raise self._unreachable(exc) from None
         return self._accept(response).value
+
+    def _limits(self) -> ReadLimits:
+        # IAM answers a few KB too: the client's default caps apply to it.
+        return ReadLimits(DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_JSON_DEPTH,
+                          redact_url(self._url))  # fmt: skip
 
     def invalidate(self, value: str | None = None) -> None:
         """Forget the cached token (only if it is still ``value``, when given)."""

@@ -58,11 +58,22 @@ def mask_authorization(value: str) -> str:
 
 
 def mask_header(name: str, value: str) -> str:
-    """Return a header's value, masked when the header carries a secret."""
+    """Return a header's value, masked when the header carries a secret.
+
+    Which headers do is the redaction policy's decision (:mod:`pytest_idclassify.redaction`): the
+    names it lists, plus ``X-Project-Id`` and ``Enterprise-Project-Id`` shown as placeholders.
+    Masks keep a hint (the last four characters) for values long enough to spare them.
+    """
+    from pytest_idclassify.redaction import ENTERPRISE_PLACEHOLDER, PROJECT_PLACEHOLDER, default_policy
+
     lowered = name.lower()
     if lowered == "authorization":
         return mask_authorization(value)
-    if lowered in SECRET_HEADERS:
+    if lowered == "x-project-id":
+        return PROJECT_PLACEHOLDER if value else value
+    if lowered == "enterprise-project-id":
+        return ENTERPRISE_PLACEHOLDER if value else value
+    if lowered in SECRET_HEADERS or default_policy().is_secret_name(name):
         return mask_secret(value)
     return value
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
@@ -37,7 +37,8 @@ def _masked(headers: httpx.Headers) -> httpx.Headers:
 def _decode_json(content: bytes) -> Any:
     try:
         return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # Too deep for the parser (the client refuses such answers first; see max_json_depth).
         return _MISSING
 
 
@@ -83,7 +84,9 @@ class SentRequest:
         return summarize_body(self.body)
 
     def __repr__(self) -> str:
-        return (
+        from pytest_idclassify.redaction import redact_text
+
+        return redact_text(
             f"SentRequest(method={self.method!r}, url={self.url!r}, headers={dict(self.headers.items())!r}, "
             f"body={self.summary()!r})"
         )
@@ -138,6 +141,12 @@ class Outcome:
             sent=SentRequest.from_httpx(response.request),
         )
 
+    def __repr__(self) -> str:
+        from pytest_idclassify.redaction import redact_text
+
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return redact_text(f"Outcome({shown})")
+
     @property
     def error_code(self) -> str | None:
         """The ``error_code`` of an error body, or ``None``."""
@@ -147,3 +156,24 @@ class Outcome:
     def error_msg(self) -> str | None:
         """The ``error_msg`` of an error body, or ``None``."""
         return self.body.get("error_msg") if isinstance(self.body, dict) else None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt of a call on the wire: its answer, or the connection error that stood in for one.
+
+    Attributes:
+        outcome: the answer (``None`` when the attempt got none).
+        error: ``"<exception type>: <message>"`` when the attempt got no answer, else ``None``.
+        elapsed: seconds the attempt took.
+
+    """
+
+    outcome: Outcome | None
+    error: str | None
+    elapsed: float
+
+    @property
+    def status(self) -> int | None:
+        """The answer's HTTP status, or ``None`` for a connection error."""
+        return self.outcome.status if self.outcome is not None else None

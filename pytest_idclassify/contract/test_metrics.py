@@ -17,7 +17,11 @@ def test_recognition_metrics(idclassify_target: Target, idclassify_config: Suite
     """Measure type accuracy, corner error and alarm agreement over labelled samples."""
     config = idclassify_config
     if not config.metrics:
-        pytest.skip("recognition metrics are opt-in: --idclassify-metrics=specimens or a labelled folder")
+        pytest.skip(
+            idclassify_config.interface.words(
+                "recognition metrics are opt-in: --idclassify-metrics=specimens or a labelled folder"
+            )
+        )
     samples = load_samples(config.metrics)
     answers = []
     for sample in samples:

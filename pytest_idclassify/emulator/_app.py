@@ -6,8 +6,12 @@ Validation order (each step answers at once; later steps never run):
    other than POST on it -> 404 APIG.0101 (the gateway matches an API by method and path);
 1. fault injection, when the run's schedule or the ``X-Idclassify-Fault`` header asks for one;
 2. body size from ``Content-Length`` -> 413 APIG.0201, before a byte of the body is read;
-3. body size while streaming (chunked bodies) -> 413 APIG.0201, reading stops past the limit;
-4. authentication: X-Auth-Token or SDK-HMAC-SHA256 -> 401 APIG.0301; project id -> 403 APIG.0302;
+3. authentication from the headers alone: X-Auth-Token, or an SDK-HMAC-SHA256 signature's form,
+   date and access key -> 401 APIG.0301; project id -> 403 APIG.0302 (no body is held for a
+   client without a credential);
+4. room in the body budget (waits up to ``body_budget_wait``) -> 429 ModelArts.4401; the body read
+   within ``body_timeout`` -> 400 ModelArts.4104, and while streaming (chunked bodies) past the
+   limit -> 413 APIG.0201; then the signature against the body's hash -> 401 APIG.0301;
 5. body not JSON (or not UTF-8) -> ModelArts.4105;
 6. ``data`` over the base64 limit -> ModelArts.4104;
 7. body not an object, both or neither of data and url, wrong JSON types -> AIS.0101;
@@ -21,8 +25,10 @@ Validation order (each step answers at once; later steps never run):
 
 The codes of the undocumented cases are settings whose defaults are the catalogue's assumed clauses.
 
-Steps 9-12 (decoding and analysing the image) are CPU-bound: they run in worker threads, at most
+Steps 5-8 (parsing) run in worker threads, at most ``parse_concurrency`` at a time per app; steps
+9-12 (decoding and analysing the image) are CPU-bound: they run in worker threads, at most
 ``recognition_concurrency`` at a time per app; other requests wait their turn without a thread.
+docs/reference/security.md lists every bound.
 The recognition engine is warmed up when the server starts (the app's lifespan), so the first
 request is served as fast as the next.
 """
@@ -34,20 +40,22 @@ import functools
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import anyio
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pytest_idclassify.emulator._admin import admin_routes
 from pytest_idclassify.emulator._answers import Refusal
-from pytest_idclassify.emulator._auth import authenticate
+from pytest_idclassify.emulator._auth import authenticate, authenticate_headers
+from pytest_idclassify.emulator._budget import BodyBudget, declared_length, read_body
+from pytest_idclassify.emulator._double import Note, TestDouble
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
 from pytest_idclassify.emulator._pipeline import parse_body, recognise
 from pytest_idclassify.emulator._settings import EmulatorSettings
@@ -95,8 +103,10 @@ class _RequestIdMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+                # Read again: a proxied or replayed answer carries the real service's request id.
+                stamp = _request_id(scope)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode("ascii")))
+                headers.append((b"x-request-id", stamp.encode("ascii", "replace")))
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -116,7 +126,7 @@ class _RequestIdMiddleware:
 class _Endpoint:
     """The one API route, as a raw ASGI endpoint so the drop and truncate faults can reach the wire."""
 
-    def __init__(self, settings: EmulatorSettings) -> None:
+    def __init__(self, settings: EmulatorSettings, upstream: Any = None) -> None:
         self.settings = settings
         self.allow = AllowList.parse(settings.url_allow)
         run_fault = parse_fault(settings.fault, source="setting fault") if settings.fault else None
@@ -127,11 +137,17 @@ class _Endpoint:
         # clients meets anyio's 40 default threads and the process's memory grows with them, for no
         # throughput a CPU-bound step can gain beyond the CPUs there are.
         self.recognition_limiter = anyio.CapacityLimiter(settings.recognition_concurrency)
+        # Parsing holds the body's text, the JSON document and the decoded bytes at once: four times
+        # the body; capped like recognition, so a burst of large requests cannot multiply that.
+        self.parse_limiter = anyio.CapacityLimiter(settings.parse_concurrency)
+        self.body_budget = BodyBudget(settings.body_budget)
+        self.double = TestDouble.from_settings(settings, upstream=upstream)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        request_id = _request_id(scope)
         fault: Fault | None = None
+        note = self.double.note()
+        error_code: str | None = None
         try:
             if request.method != "POST":
                 raise Refusal("APIG.0101", reason=f"method {request.method} is not routed")
@@ -140,10 +156,15 @@ class _Endpoint:
                 if fault.latency:
                     await anyio.sleep(fault.latency)
                 await self._early_fault(fault, request, send)
-            status, body = await self._serve(request)
-            response = Response(body, status_code=status, media_type=_JSON)
+            response = await self._serve(request, note)
         except Refusal as refusal:
-            response = _error_response(refusal, request_id, self.settings)
+            error_code = refusal.code
+            response = _error_response(refusal, _request_id(scope), self.settings)
+        except ClientDisconnect:
+            # Nobody is left to answer: one line, no traceback, nothing sent.
+            _logger.info("request %s: the client hung up before its body was complete", _request_id(scope))
+            return
+        self.double.journal_answer(scope, note, response.status_code, error_code, _request_id(scope))
         if fault is not None and fault.kind == "truncate":
             await _send_truncated(response, send)
             return
@@ -174,25 +195,51 @@ class _Endpoint:
                 await send({"type": "http.response.start", "status": 99, "headers": []})
             raise ConnectionDropped("fault injection: drop")
 
-    async def _serve(self, request: Request) -> tuple[int, bytes]:
+    async def _serve(self, request: Request, note: Note) -> Response:
         settings = self.settings
-        body = await _read_body(request, settings.body_limit)
+        declared = declared_length(request)
+        if declared is not None and declared > settings.body_limit:
+            raise Refusal("APIG.0201", message="Request entity too large.", reason=f"Content-Length {declared}")
         scope = request.scope
         raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-        authenticate(
-            method=request.method,
-            raw_path=raw_path.decode("latin-1"),
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
-            raw_headers=scope["headers"],
-            body=body,
-            project_id=request.path_params["project_id"],
-            settings=settings,
-        )
-        parsed = await run_in_threadpool(parse_body, body, settings)
+        identity = {
+            "method": request.method,
+            "raw_path": raw_path.decode("latin-1"),
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "headers": {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]},
+            "raw_headers": scope["headers"],
+            "project_id": request.path_params["project_id"],
+            "settings": settings,
+        }
+        authenticate_headers(**identity)
+        reserve = declared if declared is not None else settings.body_limit
+        async with self.body_budget.hold(reserve, wait=settings.body_budget_wait, retry_after=settings.retry_after):
+            body = await read_body(request, limit=settings.body_limit, timeout=settings.body_timeout)
+            caller = authenticate(body=body, **identity)
+            return await self._answer(request, note, body, caller)
+
+    async def _answer(self, request: Request, note: Note, body: bytes, caller: str) -> Response:
+        """Steps after authentication: throttling, then proxy or replay, or parsing, stubs and recognition."""
+        settings, scope, double = self.settings, request.scope, self.double
+        double.throttle(caller)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if double.forwards:
+            # The real service (or its recording) judges the body: nothing of it is parsed here.
+            note.summarise(body)
+            answer = await double.forward(scope["path"], body, headers)
+            note.error_code = answer.error_code
+            scope["state"]["request_id"] = answer.headers.get("x-request-id") or _request_id(scope)
+            return Response(answer.body, status_code=answer.status, headers=_passed_back(answer.headers))
+        try:
+            parsed = await anyio.to_thread.run_sync(parse_body, body, settings, limiter=self.parse_limiter)
+        except Refusal:
+            note.summarise(body)
+            raise
+        note.summarise(body, parsed)
         del body
         image = parsed.data
-        if parsed.url is not None:
+        stub = double.stubs.first_match(headers=headers, url=parsed.url, image=image)
+        if stub is None and parsed.url is not None:
             image = await fetch_image(
                 parsed.url,
                 allow=self.allow,
@@ -203,22 +250,25 @@ class _Endpoint:
                 raw_code=settings.code_raw_non_ascii_url,
                 failed_code=settings.code_url_fetch_failed,
             )
+            note.saw_image(image)
+            stub = double.stubs.first_match(headers=headers, url=parsed.url, image=image)
+        if stub is not None:
+            note.stub = stub.name
+            return _json_response(double.stub_answer(stub, alarm=parsed.alarm))
         assert image is not None
         work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
+        del image
         result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
-        return 200, json.dumps(result, separators=(",", ":")).encode("utf-8")
+        return _json_response(result)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise Refusal("APIG.0201", message="Request entity too large.", reason=f"Content-Length {declared}")
-    body = bytearray()
-    async for chunk in request.stream():
-        if len(body) + len(chunk) > limit:
-            raise Refusal("APIG.0201", message="Request entity too large.", reason="body over the limit")
-        body += chunk
-    return bytes(body)
+def _json_response(body: Any) -> Response:
+    return Response(json.dumps(body, separators=(",", ":")).encode("utf-8"), status_code=200, media_type=_JSON)
+
+
+def _passed_back(headers: Mapping[str, str]) -> dict[str, str]:
+    # The request id is stamped by the middleware (from the scope), like every other answer's.
+    return {k: v for k, v in headers.items() if k != "x-request-id"}
 
 
 async def _send_truncated(response: Response, send: Send) -> None:
@@ -243,20 +293,29 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # The server accepts no connection until this is done, so no request pays for the templates.
     await anyio.to_thread.run_sync(_vision.warm_up)
     yield
+    await app.state.double.close()
 
 
-def create_app(settings: EmulatorSettings | None = None) -> Starlette:
+def create_app(settings: EmulatorSettings | None = None, *, upstream: Any = None) -> Starlette:
     """Build the reference emulator as a Starlette application (see the module docstring for the order).
 
     A server running the app's lifespan (uvicorn, ``idclassify serve``) warms the recognition engine
     up before it accepts connections; through an in-process transport without a lifespan, the first
-    request pays for it instead.  ``app.state.recognition_limiter`` is the cap on concurrent recognitions.
+    request pays for it instead.  ``app.state.recognition_limiter`` and ``app.state.parse_limiter``
+    are the caps on concurrent recognitions and parses, ``app.state.body_budget`` the body budget.
+
+    ``app.state.journal`` is the request journal, ``app.state.stubs`` the stubs
+    (``docs/how-to/assert-what-your-app-sent.md``, ``docs/how-to/stub-an-answer.md``).  With
+    ``settings.proxy_to``, ``upstream`` is the real service's :class:`~pytest_idclassify.client.ClientConfig`
+    (default: read from the client's environment variables).
     """
     settings = settings if settings is not None else EmulatorSettings()
-    endpoint = _Endpoint(settings)
+    endpoint = _Endpoint(settings, upstream=upstream)
     not_found = _not_found(settings)
+    double = endpoint.double
+    admin = admin_routes(double.journal, double.stubs, token=settings.admin_token) if settings.admin_routes else []
     app = Starlette(
-        routes=[Route(API_PATH, endpoint=endpoint)],
+        routes=[Route(API_PATH, endpoint=endpoint), *admin],
         middleware=[Middleware(_RequestIdMiddleware, settings=settings)],
         exception_handlers={404: not_found, 405: not_found},
         lifespan=_lifespan,
@@ -265,4 +324,9 @@ def create_app(settings: EmulatorSettings | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.recognition_limiter = endpoint.recognition_limiter
+    app.state.parse_limiter = endpoint.parse_limiter
+    app.state.body_budget = endpoint.body_budget
+    app.state.double = double
+    app.state.journal = double.journal
+    app.state.stubs = double.stubs
     return app

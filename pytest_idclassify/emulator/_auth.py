@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
@@ -22,17 +23,62 @@ def authenticate(
     body: bytes,
     project_id: str,
     settings: EmulatorSettings,
-) -> None:
-    """Refuse the request with 401 APIG.0301 (or the project-mismatch code) unless its credential is good."""
+) -> str:
+    """Refuse the request with 401 APIG.0301 (or the project-mismatch code) unless its credential is good.
+
+    Returns the credential's identity (``ak:<AK>``, or ``token:`` and a digest of the token), which
+    per-credential throttling keys on.
+    """
     authorization = headers.get("authorization", "")
     if authorization.startswith("SDK-HMAC-SHA256"):
-        _verify_signature(method, raw_path, query, raw_headers, body, settings)
+        identity = "ak:" + _verify_signature(method, raw_path, query, raw_headers, body, settings)
         claimed = headers.get("x-project-id")
         if claimed is not None and claimed != project_id:
             raise Refusal(settings.code_project_mismatch, reason="X-Project-Id differs from the path's project id")
     else:
-        _verify_token(headers.get("x-auth-token"), settings)
+        token = headers.get("x-auth-token")
+        _verify_token(token, settings)
+        identity = "token:" + hashlib.sha256(str(token).encode("utf-8")).hexdigest()[:16]
     # Every configured credential is scoped to the one configured project.
+    if project_id != settings.project_id:
+        raise Refusal(settings.code_project_mismatch, reason="the credential does not belong to this project")
+    return identity
+
+
+def authenticate_headers(
+    *,
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: Mapping[str, str],
+    raw_headers: Iterable[tuple[bytes, bytes]],
+    project_id: str,
+    settings: EmulatorSettings,
+) -> None:
+    """Refuse, before a byte of the body is read, what the headers alone show to be unauthenticated.
+
+    A token is checked whole; a signature as far as it goes without the body (form, signed headers,
+    date, known access key).  Only the signature's match against the body's hash is left for
+    :func:`authenticate`, so a client without a credential cannot make the server hold its body.
+    """
+    authorization = headers.get("authorization", "")
+    if not authorization.startswith("SDK-HMAC-SHA256"):
+        authenticate(
+            method=method,
+            raw_path=raw_path,
+            query=query,
+            headers=headers,
+            raw_headers=raw_headers,
+            body=b"",
+            project_id=project_id,
+            settings=settings,
+        )
+        return
+    # The one failure the body could still cure is the signature's match: it covers the body's hash.
+    _verify_signature(method, raw_path, query, raw_headers, b"", settings, body_pending=True)
+    claimed = headers.get("x-project-id")
+    if claimed is not None and claimed != project_id:
+        raise Refusal(settings.code_project_mismatch, reason="X-Project-Id differs from the path's project id")
     if project_id != settings.project_id:
         raise Refusal(settings.code_project_mismatch, reason="the credential does not belong to this project")
 
@@ -55,11 +101,14 @@ def _verify_signature(
     headers: Iterable[tuple[bytes, bytes]],
     body: bytes,
     settings: EmulatorSettings,
-) -> None:
-    from pytest_idclassify.client import verify_aksk
+    *,
+    body_pending: bool = False,
+) -> str:
+    """Verify the signature; return its access key ("" when only the body's hash is left to check)."""
+    from pytest_idclassify.client import RejectReason, verify_aksk
 
     try:
-        verify_aksk(
+        identity = verify_aksk(
             method,
             raw_path,
             query,
@@ -69,4 +118,7 @@ def _verify_signature(
             max_skew=timedelta(seconds=settings.max_clock_skew_seconds),
         )
     except SignatureRejected as exc:
+        if body_pending and exc.reason == RejectReason.BAD_SIGNATURE:
+            return ""
         raise Refusal(_APIG_AUTH, suffix="verify aksk signature fail", reason=str(exc)) from None
+    return identity.access_key

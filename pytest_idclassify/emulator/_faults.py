@@ -16,6 +16,7 @@ At most one of throttle, error, drop and truncate may be given.
 from __future__ import annotations
 
 import random
+import re
 import threading
 from dataclasses import dataclass
 
@@ -24,6 +25,12 @@ from pytest_idclassify.errors import ConfigurationError
 
 FAULT_HEADER = "X-Idclassify-Fault"
 FAULTS_DOC = "docs/how-to/inject-faults.md"
+#: the longest fault specification read; a header is small, and a longer one is a mistake or an attack.
+MAX_FAULT_LENGTH = 200
+# Numbers in ASCII digits only, a few of them: ``int()`` would also take superscript or Arabic-Indic digits, or spend
+# quadratic time on 4,301 digits before it refuses them.
+_WHOLE = re.compile(r"[0-9]{1,6}")
+_SECONDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{0,6})?|\.[0-9]{1,6}")
 
 #: the documented answer of each ``error=STATUS`` shorthand: (code, message for codes listed twice).
 ERROR_BY_STATUS: dict[int, tuple[str, str | None]] = {
@@ -58,6 +65,11 @@ def parse_fault(text: str, *, source: str = FAULT_HEADER) -> Fault:
             f"'truncate', separated by ';' (see {FAULTS_DOC})"
         )
 
+    if len(text) > MAX_FAULT_LENGTH:
+        raise ConfigurationError(
+            f"{source}: {len(text)} characters, over the {MAX_FAULT_LENGTH} a fault specification may have; "
+            f"write items such as 'latency=0.2;error=503' (see {FAULTS_DOC})"
+        )
     for raw in text.replace(",", ";").split(";"):
         item = raw.strip()
         if not item:
@@ -65,10 +77,9 @@ def parse_fault(text: str, *, source: str = FAULT_HEADER) -> Fault:
         name, _, value = item.partition("=")
         name, value = name.strip().lower(), value.strip()
         if name == "latency":
-            try:
-                latency = float(value)
-            except ValueError:
-                raise bad(item, "needs a number of seconds") from None
+            if not _SECONDS.fullmatch(value):
+                raise bad(item, "needs a number of seconds in ASCII digits")
+            latency = float(value)
             if not 0.0 <= latency <= 300.0:
                 raise bad(item, "must be within 0..300 seconds")
             continue
@@ -78,8 +89,8 @@ def parse_fault(text: str, *, source: str = FAULT_HEADER) -> Fault:
             raise bad(item, f"cannot be combined with {kind!r}")
         kind = name
         if name == "throttle" and value:
-            if not value.isdigit():
-                raise bad(item, "needs whole seconds for Retry-After")
+            if not _WHOLE.fullmatch(value):
+                raise bad(item, "needs whole seconds for Retry-After, in ASCII digits")
             retry_after = int(value)
         elif name == "error":
             code, message = _error_target(value, bad(item, "needs 500, 503, 504 or a documented error code"))
@@ -89,7 +100,7 @@ def parse_fault(text: str, *, source: str = FAULT_HEADER) -> Fault:
 
 
 def _error_target(value: str, problem: ConfigurationError) -> tuple[str, str | None]:
-    if value.isdigit():
+    if _WHOLE.fullmatch(value):
         if int(value) not in ERROR_BY_STATUS:
             raise problem
         return ERROR_BY_STATUS[int(value)]

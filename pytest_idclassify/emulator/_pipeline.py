@@ -31,6 +31,10 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
 )
 _DATA_URI = re.compile(r"^\s*data:", re.IGNORECASE)
 _BASE64_ALPHABET = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+#: the value of each base64 character, by byte.
+_SEXTET = {
+    char: value for value, char in enumerate(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+}
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ def decode_base64(data: str, settings: EmulatorSettings) -> bytes:
         decoded = base64.b64decode(raw, validate=True)
     except (binascii.Error, ValueError):
         decoded = None
-    if decoded is not None and base64.b64encode(decoded) == raw:
+    if decoded is not None and _canonical(raw):
         return decoded
     if settings.strict_base64:
         code = settings.code_noncanonical_base64 if _lenient(data) is not None else "AIS.0102"
@@ -109,6 +113,22 @@ def decode_base64(data: str, settings: EmulatorSettings) -> bytes:
     if repaired is None:
         raise Refusal("AIS.0102", reason="data is not base64")
     return repaired
+
+
+def _canonical(raw: bytes) -> bool:
+    """Whether base64 that decoded under ``validate=True`` is the one canonical spelling of its bytes.
+
+    That is: whole quads, and no bits set in the last character that the padding says are unused
+    (``QR==`` decodes like ``QQ==``).  Equivalent to re-encoding the decoded bytes and comparing, at no cost.
+    """
+    # More than two "=" decodes too (``AAAA====``), but is never canonical: no KeyError on the third.
+    if len(raw) % 4 or raw.endswith(b"==="):
+        return False
+    if raw.endswith(b"=="):
+        return _SEXTET.get(raw[-3], 0x0F) & 0x0F == 0
+    if raw.endswith(b"="):
+        return _SEXTET.get(raw[-2], 0x03) & 0x03 == 0
+    return True
 
 
 def _lenient(data: str) -> bytes | None:
@@ -157,29 +177,51 @@ def _complete(image: bytes, fmt: str) -> bool:
     return True
 
 
+def decode_scale(fmt: str, width: int, height: int, *, alarm: bool, settings: EmulatorSettings) -> int:
+    """The DCT-domain reduction (1, 2, 4 or 8) a picture is decoded at: what the analysis can do without.
+
+    Locating and classifying look at the card at a few hundred pixels, so a large JPEG answered
+    without alarms is decoded at the largest reduction that keeps its long side at or above
+    ``reduced_decode_side``.  With alarms every picture is decoded whole: the screen-reproduction
+    measure reads the picture's own pixels, whose sub-pixel grid any resampling would average away.
+    """
+    if alarm or fmt != "JPEG" or not settings.reduced_decode_side:
+        return 1
+    for factor in (8, 4, 2):
+        if max(width, height) // factor >= settings.reduced_decode_side:
+            return factor
+    return 1
+
+
 def recognise(image: bytes, *, alarm: bool, settings: EmulatorSettings) -> dict[str, Any]:
     """Check, decode and analyse ``image``; return the 200 body or raise the :class:`Refusal` it deserves."""
     from pytest_idclassify.emulator import _vision
+    from pytest_idclassify.emulator._vision._decode import decode_scaled
 
     width, height = check_header(image, settings)
+    scale = decode_scale(sniff_format(image), width, height, alarm=alarm, settings=settings)
     try:
-        pixels = _vision.decode_image(image)
-    except _vision.UndecodableImage:
-        raise Refusal(settings.code_undecodable, reason="the image cannot be decoded") from None
+        pixels, scale = decode_scaled(image, scale_down=scale, max_jpeg_scans=settings.jpeg_max_scans)
+    except _vision.UndecodableImage as exc:
+        raise Refusal(settings.code_undecodable, reason=f"the image cannot be decoded: {exc}") from None
     decoded_height, decoded_width = int(pixels.shape[0]), int(pixels.shape[1])
-    if {decoded_height, decoded_width} != {height, width}:
+    expected = {-(-height // scale), -(-width // scale)}
+    if {decoded_height, decoded_width} != expected:
         # A header that lies about the size is as corrupt as a truncated stream (an EXIF rotation may swap sides).
         raise Refusal(settings.code_undecodable, reason="decoded size differs from the header")
-    width, height = decoded_width, decoded_height
+    if (decoded_width, decoded_height) != (-(-width // scale), -(-height // scale)):
+        width, height = height, width  # turned upright by its EXIF orientation
     try:
         analysis = _vision.analyse(pixels, with_alarms=alarm, alarm_threshold=settings.alarm_threshold)
     except _vision.NoDocumentFound:
         raise Refusal(settings.code_no_document, reason="no document found") from None
-    return {"result": _result(analysis, alarm=alarm, width=width, height=height)}
+    del pixels
+    quad = [(x * scale + (scale - 1) / 2, y * scale + (scale - 1) / 2) for x, y in analysis.quad]
+    return {"result": _result(analysis, quad, alarm=alarm, width=width, height=height)}
 
 
-def _result(analysis: Any, *, alarm: bool, width: int, height: int) -> dict[str, Any]:
-    location = [[min(max(int(x), 0), width - 1), min(max(int(y), 0), height - 1)] for x, y in analysis.quad]
+def _result(analysis: Any, quad: list[tuple[float, float]], *, alarm: bool, width: int, height: int) -> dict[str, Any]:
+    location = [[min(max(round(x), 0), width - 1), min(max(round(y), 0), height - 1)] for x, y in quad]
     result: dict[str, Any] = {
         "type": str(analysis.doc_type),
         "location": location,

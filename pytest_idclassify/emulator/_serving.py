@@ -9,8 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -36,11 +37,29 @@ def asgi_transport(settings: EmulatorSettings | None = None) -> httpx.ASGITransp
 
 @contextmanager
 def serve(settings: EmulatorSettings | None = None, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Run the emulator with uvicorn in a background thread; yield its base URL, stop it on exit."""
+    """Run the emulator with uvicorn in a background thread; yield its base URL, stop it on exit.
+
+    The server applies the settings' connection bounds (``header_timeout``, ``keep_alive_timeout``).
+    """
     from pytest_idclassify._serve import serve_in_thread
 
-    with serve_in_thread(create_app(settings), host=host, port=port) as base_url:
+    settings = settings if settings is not None else EmulatorSettings()
+    with serve_in_thread(create_app(settings), host=host, port=port, **uvicorn_options(settings)) as base_url:
         yield base_url
+
+
+def uvicorn_options(settings: EmulatorSettings, *, in_this_process: bool = True) -> dict[str, Any]:
+    """The ``uvicorn.Config`` options that apply ``settings``' connection bounds.
+
+    A server in this process gets a protocol class carrying its ``header_timeout``; worker processes
+    import the protocol by name and read the setting from the environment, as they read the rest.
+    """
+    from pytest_idclassify.emulator._protocol import PROTOCOL_PATH, HeadTimeoutProtocol
+
+    protocol: Any = PROTOCOL_PATH
+    if in_this_process:
+        protocol = HeadTimeoutProtocol.with_header_timeout(settings.header_timeout)
+    return {"http": protocol, "timeout_keep_alive": settings.keep_alive_timeout}
 
 
 #: how long a server process may take to accept connections before it counts as failed.
@@ -49,13 +68,19 @@ _PROCESS_STARTUP = 60.0
 
 @contextmanager
 def serve_process(
-    *, host: str = "127.0.0.1", port: int = 0, workers: int = 1, env: Mapping[str, str] | None = None
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    workers: int = 1,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> Iterator[str]:
     """Run ``idclassify serve`` in its own process group; yield its base URL once it accepts connections.
 
     A separate process keeps the emulator's own outgoing calls (URL downloads) out of anything that
     patches the caller's HTTP client, such as a cassette being recorded.  ``env`` adds
-    ``IDCLASSIFY_EMULATOR_*`` settings.  The process is stopped on exit.
+    ``IDCLASSIFY_EMULATOR_*`` settings and ``args`` more flags of ``idclassify serve``.  The process is
+    stopped on exit.
 
     Raises:
         ConfigurationError: the server exits or does not accept connections within a minute.
@@ -66,7 +91,7 @@ def serve_process(
 
     port = port or free_port(host)
     command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--host", host,
-               "--port", str(port), "--workers", str(workers)]  # fmt: skip
+               "--port", str(port), "--workers", str(workers), *args]  # fmt: skip
     # A file, not a pipe: a chatty server cannot fill it and stall, and it is there to quote on failure.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -42,6 +44,17 @@ DEFAULT_EXPIRED_AT = "2024-01-01T00:00:00.000000Z"
 DEFAULT_AK = "IDCLASSIFYEMULATORAK0"
 DEFAULT_SK = "IdClassifyEmulatorFakeSecretKey0000000000"
 DEFAULT_URL_ALLOW = ("127.0.0.0/8", "::1", "localhost")
+
+
+#: bounds that must be positive (and finite): see the resource-bounds group of :class:`EmulatorSettings`.
+_POSITIVE_BOUNDS = (
+    "header_timeout",
+    "keep_alive_timeout",
+    "body_timeout",
+    "body_budget",
+    "parse_concurrency",
+    "jpeg_max_scans",
+)
 
 
 def _code(clause_id: str) -> str:
@@ -139,9 +152,52 @@ class EmulatorSettings:
     retry_after: int = 1
     #: how many requests of one worker process decode and analyse their image at the same time; the rest wait.
     recognition_concurrency: int = field(default_factory=usable_cpus)
+    # --- resource bounds (docs/reference/security.md): what one client can make the process spend ---
+    #: seconds a connection may take to send a complete request head; a connection that sends nothing is closed.
+    header_timeout: float = 10.0
+    #: seconds an idle kept-alive connection stays open between requests (uvicorn's ``timeout_keep_alive``).
+    keep_alive_timeout: float = 5.0
+    #: seconds a request may take to deliver its whole body once its head is in (400 ModelArts.4104 after).
+    body_timeout: float = 30.0
+    #: bytes of request bodies one worker process holds at once; a body that does not fit waits.
+    body_budget: int = 256 * 1024 * 1024
+    #: seconds a request waits for room in ``body_budget`` before it is refused with 429 ModelArts.4401.
+    body_budget_wait: float = 5.0
+    #: how many bodies one worker process parses (JSON, base64) at the same time; the rest wait.
+    parse_concurrency: int = field(default_factory=usable_cpus)
+    #: the most scans a progressive JPEG may have; each scan costs a pass over the whole picture.
+    jpeg_max_scans: int = 32
+    #: without alarms, a JPEG is decoded at 1/2, 1/4 or 1/8 scale as long as its long side stays at or
+    #: above this many pixels (0: always at full resolution).
+    reduced_decode_side: int = 1600
+    #: a calibration file (``idclassify calibrate``): answer the assumed choices as the calibrated server did.
+    #: Through ``load`` (flags, variables, files) any setting given explicitly wins; in code, the file fills
+    #: the settings left at their defaults.
+    calibration: str = ""
+    # The emulator as a test double: journal, admin routes, stubs, throttling, proxy-record and replay.
+    #: how many answered requests the journal keeps, newest last (0: no journal).
+    journal_size: int = 1000
+    #: serve the admin routes under ``/__idclassify/`` (journal and stubs).
+    admin_routes: bool = True
+    #: a token admin calls must send in ``X-Idclassify-Admin-Token``; empty: loopback clients only.
+    admin_token: str = ""
+    #: a JSON, TOML or YAML file of stubs, loaded (and checked against the contract) at start-up.
+    stubs_file: str = ""
+    #: requests a minute each credential may send before 429 APIG.0308 (0: no throttling).
+    rate_limit: int = 0
+    #: how many requests a credential may send at once before the rate applies (0: ``rate_limit``).
+    rate_burst: int = 0
+    #: forward every request to this real endpoint, signed with the upstream credentials (empty: off).
+    proxy_to: str = ""
+    #: with ``proxy_to``: write each exchange as a redacted cassette into this folder.
+    record_dir: str = ""
+    #: answer from the cassettes in this folder instead of recognising (empty: off).
+    replay_dir: str = ""
 
     def __post_init__(self) -> None:
         """Check every value at once, so a bad setting fails at start-up with its variable named."""
+        if self.calibration:
+            self._apply_calibration()
         tables = documented_tables()
         for f in fields(self):
             if f.name.startswith("code_"):
@@ -154,13 +210,36 @@ class EmulatorSettings:
                         f"setting {f.name} ({ENV_PREFIX}{f.name.upper()}) is {value!r}, not a documented error code; "
                         f"use one of {known} (see {SETTINGS_DOC})"
                     ) from None
-        positive = ("body_limit", "base64_limit", "fetch_max_bytes", "throttle_limit", "recognition_concurrency")
+        positive = (
+            "body_limit",
+            "base64_limit",
+            "fetch_max_bytes",
+            "throttle_limit",
+            "recognition_concurrency",
+            *_POSITIVE_BOUNDS,
+        )
         for name in positive:
-            if getattr(self, name) <= 0:
+            value = getattr(self, name)
+            if not (value > 0 and math.isfinite(value)):
                 raise ConfigurationError(
-                    f"setting {name} ({ENV_PREFIX}{name.upper()}) is {getattr(self, name)!r}; it must be positive"
+                    f"setting {name} ({ENV_PREFIX}{name.upper()}) is {value!r}; it must be positive (and finite)"
                 )
-        non_negative = ("max_clock_skew_seconds", "fetch_max_redirects", "fault_every", "retry_after")
+        if self.body_budget < self.body_limit:
+            raise ConfigurationError(
+                f"setting body_budget ({ENV_PREFIX}BODY_BUDGET) is {self.body_budget}, below body_limit "
+                f"({self.body_limit}): no body at the limit could ever be read; raise it to at least body_limit"
+            )
+        non_negative = (
+            "max_clock_skew_seconds",
+            "fetch_max_redirects",
+            "fault_every",
+            "retry_after",
+            "body_budget_wait",
+            "reduced_decode_side",
+            "journal_size",
+            "rate_limit",
+            "rate_burst",
+        )
         for name in non_negative:
             if getattr(self, name) < 0:
                 raise ConfigurationError(
@@ -176,7 +255,7 @@ class EmulatorSettings:
                 f"setting fault_probability ({ENV_PREFIX}FAULT_PROBABILITY) is {self.fault_probability}; "
                 "use a probability within 0..1"
             )
-        if self.fetch_timeout <= 0:
+        if not (self.fetch_timeout > 0 and math.isfinite(self.fetch_timeout)):
             raise ConfigurationError(
                 f"setting fetch_timeout ({ENV_PREFIX}FETCH_TIMEOUT) is {self.fetch_timeout}; use a positive number"
             )
@@ -191,6 +270,38 @@ class EmulatorSettings:
         from pytest_idclassify.emulator._urlfetch import AllowList
 
         AllowList.parse(self.url_allow)
+        self._check_double()
+
+    def _check_double(self) -> None:
+        if self.proxy_to and self.replay_dir:
+            raise ConfigurationError(
+                f"settings proxy_to ({ENV_PREFIX}PROXY_TO) and replay_dir ({ENV_PREFIX}REPLAY_DIR) exclude each "
+                "other: proxy (and record) against the real service, or replay what was recorded"
+            )
+        if self.record_dir and not self.proxy_to:
+            raise ConfigurationError(
+                f"setting record_dir ({ENV_PREFIX}RECORD_DIR) records what is proxied: set proxy_to "
+                f"({ENV_PREFIX}PROXY_TO, --proxy-to) to the real endpoint as well"
+            )
+        if self.proxy_to and not self.proxy_to.startswith(("http://", "https://")):
+            raise ConfigurationError(
+                f"setting proxy_to ({ENV_PREFIX}PROXY_TO) is {self.proxy_to!r}; give the real endpoint's base URL, "
+                "e.g. https://ocr.ap-southeast-1.myhuaweicloud.com"
+            )
+        for name in ("stubs_file", "replay_dir"):
+            value = getattr(self, name)
+            if value and not Path(value).exists():
+                raise ConfigurationError(
+                    f"setting {name} ({ENV_PREFIX}{name.upper()}) is {value!r}, which does not exist"
+                )
+
+    def _apply_calibration(self) -> None:
+        for name, value in _calibrated(self.calibration).items():
+            spec = _FIELDS[name]
+            default = spec.default_factory() if spec.default_factory is not dataclasses.MISSING else spec.default
+            # A setting given explicitly wins over the calibration; a frozen instance is completed in place.
+            if getattr(self, name) == default:
+                object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         """Show every setting, with tokens and secret keys masked."""
@@ -205,6 +316,8 @@ class EmulatorSettings:
                 value = tuple((mask_secret(t), at) for t, at in value)
             elif f.name == "credentials":
                 value = tuple((ak, mask_secret(sk)) for ak, sk in value)
+            elif f.name == "admin_token" and value:
+                value = mask_secret(value)
             shown.append(f"{f.name}={value!r}")
         return f"EmulatorSettings({', '.join(shown)})"
 
@@ -242,10 +355,33 @@ class EmulatorSettings:
             values.update(_from_env(environ))
         if overrides:
             values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**{name: _coerce(name, value, "setting") for name, value in values.items()})
+        coerced = {name: _coerce(name, value, "setting") for name, value in values.items()}
+        calibration = coerced.pop("calibration", "")
+        if not calibration:
+            return cls(**coerced)
+        # The calibration fills every choice it observed; a setting given in a file, variable or flag wins.
+        settings = cls(**{**_calibrated(calibration), **coerced})
+        object.__setattr__(settings, "calibration", calibration)
+        return settings
 
 
 _FIELDS = {f.name: f for f in fields(EmulatorSettings)}
+#: numbers read from text: ASCII digits only (``int()`` would take Arabic-Indic digits or '1_000'), at most 18 of them.
+_INT_TEXT = re.compile(r"[+-]?[0-9]{1,18}")
+_FLOAT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,18}(?:\.[0-9]{0,18})?|\.[0-9]{1,18})(?:[eE][+-]?[0-9]{1,3})?")
+
+
+def _calibrated(path: str) -> dict[str, Any]:
+    """The settings a calibration file makes (raises with the setting's name when the file is bad)."""
+    from pytest_idclassify.calibration import emulator_settings, load_calibration
+    from pytest_idclassify.errors import CalibrationError
+
+    try:
+        return emulator_settings(load_calibration(path))
+    except CalibrationError as exc:
+        raise CalibrationError(f"setting calibration ({ENV_PREFIX}CALIBRATION): {exc}") from None
+
+
 _PAIR_FIELDS = {"expired_tokens", "credentials"}
 
 
@@ -287,11 +423,21 @@ def _coerce(name: str, value: Any, where: str) -> Any:
                 return False
             raise ValueError(value)
         if kind == "int":
+            if isinstance(value, (bool, float)):
+                raise ValueError(value)
+            if isinstance(value, int):
+                return value
+            if not _INT_TEXT.fullmatch(str(value).strip()):
+                raise ValueError(value)
+            return int(str(value).strip())
+        if kind == "float":
             if isinstance(value, bool):
                 raise ValueError(value)
-            return int(value)
-        if kind == "float":
-            return float(value)
+            if isinstance(value, (int, float)):
+                return float(value)
+            if not _FLOAT_TEXT.fullmatch(str(value).strip()):
+                raise ValueError(value)
+            return float(str(value).strip())
         if kind == "list":
             items = value.split(",") if isinstance(value, str) else list(value)
             return tuple(str(item).strip() for item in items if str(item).strip())
@@ -313,7 +459,11 @@ def _coerce(name: str, value: Any, where: str) -> Any:
 
 def _shown(name: str, value: Any) -> str:
     # Credentials may be real secrets: say what shape was wrong, never echo them.
-    return "<masked>" if name in {"credentials", "tokens", "expired_tokens"} else repr(value)
+    if name in {"credentials", "tokens", "expired_tokens", "admin_token"}:
+        return "<masked>"
+    shown = repr(value)
+    # A 4,000-digit value is shown by its start and length, not copied whole into the message.
+    return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(shown)} characters)"
 
 
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:

@@ -3,11 +3,17 @@
 Everything here is built from an :class:`ImageRecipe` or one of the functions it uses; the
 specimen generator (:func:`render_scene`, :func:`render_card`) draws the nine document types.
 docs/reference/images.md describes every name.
+
+Names that need numpy, Pillow or OpenCV (pixel encoding, the specimens) load on first use
+(PEP 562), so the hand-written encoders and recipes of flat images import none of them.
 """
 
 from __future__ import annotations
 
-from pytest_idclassify.catalogue import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+from pytest_idclassify._lazy import lazy_exports as _lazy_exports
+from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify.images._base64 import (
     BASE64_VARIANTS,
     base64_limit,
@@ -33,18 +39,29 @@ from pytest_idclassify.images._malformed import (
     with_exif_orientation,
     wrong_magic,
 )
+from pytest_idclassify.images._modes import MODES
 from pytest_idclassify.images._padding import pad_to_base64_length, pad_to_bytes
-from pytest_idclassify.images._pillow import MODES, encode_pixels
 from pytest_idclassify.images._probe import ImageInfo, probe
 from pytest_idclassify.images._recipe import CONTENTS, ImageRecipe
-from pytest_idclassify.images._specimens import (
-    DEGRADATIONS,
-    DOCUMENT_TYPES,
-    Scene,
-    degrade,
-    render_card,
-    render_scene,
-)
+
+if _TYPE_CHECKING:
+    from pytest_idclassify.images._pillow import encode_pixels
+    from pytest_idclassify.images._specimens import (
+        DEGRADATIONS,
+        DOCUMENT_TYPES,
+        Scene,
+        degrade,
+        render_card,
+        render_scene,
+    )
+
+_LAZY = {
+    "encode_pixels": "pytest_idclassify.images._pillow",
+    **dict.fromkeys(
+        ("DEGRADATIONS", "DOCUMENT_TYPES", "Scene", "degrade", "render_card", "render_scene"),
+        "pytest_idclassify.images._specimens",
+    ),
+}
 
 __all__ = [
     "BASE64_LIMIT_BINARY",
@@ -84,3 +101,6 @@ __all__ = [
     "with_exif_orientation",
     "wrong_magic",
 ]
+
+
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 
 # The two readings of the API's "should not exceed 10 MB", defined once in the clause catalogue.
-from pytest_idclassify.catalogue._clauses import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
+from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify.errors import ImageSpecError
 
 _LIMITS = {"decimal": BASE64_LIMIT_DECIMAL, "binary": BASE64_LIMIT_BINARY}

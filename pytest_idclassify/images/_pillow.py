@@ -8,18 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pytest_idclassify.errors import ImageSpecError
 from pytest_idclassify.images._formats import PILLOW_NAMES
-
-#: Colour modes, name -> the formats that can store them.
-MODES: dict[str, tuple[str, ...]] = {
-    "rgb": ("bmp", "gif", "jpeg", "png", "tiff", "webp"),
-    "grey": ("bmp", "gif", "jpeg", "png", "tiff", "webp"),
-    "rgba": ("png", "tiff", "webp"),
-    "cmyk": ("jpeg", "tiff"),
-    "palette": ("bmp", "gif", "png", "tiff"),
-    "grey16": ("png", "tiff"),
-}
+from pytest_idclassify.images._modes import check_mode
 
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "jpeg": {"quality": 90, "optimize": False, "progressive": False},
@@ -29,15 +19,6 @@ _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "bmp": {},
     "gif": {},
 }
-
-
-def check_mode(mode: str, fmt: str) -> str:
-    """Return ``mode`` if ``fmt`` can store it, else raise :class:`ImageSpecError`."""
-    if mode not in MODES:
-        raise ImageSpecError(f"mode={mode!r} is not a colour mode; use one of {', '.join(MODES)}")
-    if fmt not in MODES[mode]:
-        raise ImageSpecError(f"mode={mode!r} cannot be stored in {fmt}; {mode} works in {', '.join(MODES[mode])}")
-    return mode
 
 
 def encode_pixels(pixels: npt.NDArray[np.uint8], fmt: str, mode: str = "rgb") -> bytes:

@@ -11,8 +11,8 @@ from pytest_idclassify.images._base64 import check_variant, encode_base64
 from pytest_idclassify.images._flat import check_colour, encode_flat
 from pytest_idclassify.images._formats import check_side, normalise_format
 from pytest_idclassify.images._malformed import CORRUPTIONS, corrupt_data, truncate, with_exif_orientation, wrong_magic
+from pytest_idclassify.images._modes import check_mode
 from pytest_idclassify.images._padding import pad_to_base64_length, pad_to_bytes
-from pytest_idclassify.images._pillow import check_mode, encode_pixels, flat_pixels, noise_pixels
 
 #: What a recipe's pixels are: one colour, seeded noise, or a synthetic document specimen.
 CONTENTS: tuple[str, ...] = ("flat", "noise", "specimen")
@@ -172,6 +172,9 @@ class ImageRecipe:
     def _encoded(self) -> bytes:
         if self.content == "flat" and self.mode == "rgb":
             return encode_flat(self.format, self.width, self.height, self.colour)
+        # Only pixel content needs numpy and Pillow: flat images stay light to make (and to import).
+        from pytest_idclassify.images._pillow import encode_pixels, flat_pixels, noise_pixels
+
         if self.content == "flat":
             pixels = flat_pixels(self.width, self.height, self.colour)
         elif self.content == "noise":

@@ -4,46 +4,64 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pytest_idclassify.report._html import render_html
-from pytest_idclassify.report._model import PROPERTY, ClauseVerdict, Report, build_report
-from pytest_idclassify.report._terminal import print_summary, summary_lines
+from pytest_idclassify.report._model import PROPERTY, ClauseVerdict, Report, build_report, run_violations
+from pytest_idclassify.report._terminal import RunCounts, print_summary, summary_lines
 
 __all__ = [
     "PROPERTY",
     "ClauseVerdict",
     "Report",
+    "RunCounts",
     "build_report",
     "print_summary",
     "render_html",
+    "run_violations",
     "summary_lines",
     "write_reports",
 ]
 
 
 def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalreporter: Any = None,
-                  metrics: Mapping[str, Any] | None = None, duration: float | None = None) -> Report:  # fmt: skip
-    """Build the report of a run, print its summary and write the JSON and HTML files ``config`` names.
+                  metrics: Mapping[str, Any] | None = None, counts: RunCounts | None = None,
+                  deselected: frozenset[str] = frozenset(), duration: float | None = None) -> Report:  # fmt: skip
+    """Build the report of a run, write the JSON and HTML files ``config`` names, and print its summary.
 
-    ``duration`` is the run's wall-clock time in seconds, when the caller measured it.
+    ``counts`` (the run's tests, from pytest's statistics) gives the summary its verdict line;
+    ``deselected`` names the clauses whose cases ``-k`` / ``-m`` left out; ``duration`` is the run's
+    wall-clock time in seconds, when the caller measured it.
     """
-    from pytest_idclassify.cassettes._redact import redact_url
+    from pytest_idclassify.redaction import redact_url
 
     meta = {"target": config.target, "profile": config.profile, "seed": config.seed, "assumed": config.assumed,
-            "strict": config.strict, "call_budget": config.call_budget}  # fmt: skip
-    if config.base_url:
+            "inferred": getattr(config, "inferred", "count"), "strict": config.strict,
+            "tolerate_transient": config.tolerate_transient}  # fmt: skip
+    calibration = getattr(config, "calibration", None)
+    if calibration is not None:
+        from pytest_idclassify.calibration import load_calibration
+
+        meta["calibration"] = str(calibration)
+        meta["calibrated"] = sorted(load_calibration(calibration).entries)
+    if config.target == "live":
         # The base URL as given may carry a project id in its path or signed query parameters.
-        meta["base_url"] = redact_url(config.base_url)
+        meta.update(base_url=redact_url(config.base_url), call_budget=config.call_budget,
+                    calls_spent=getattr(config, "calls_spent", 0))  # fmt: skip
     if duration is not None:
         meta["duration"] = round(duration, 2)
     report = build_report(records, meta=meta, metrics=metrics)
-    if terminalreporter is not None:
-        print_summary(report, terminalreporter, assumed_count=config.assumed == "count")
+    written: dict[str, Path] = {}
     if config.report_json:
         config.report_json.parent.mkdir(parents=True, exist_ok=True)
         config.report_json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        written["JSON"] = config.report_json
     if config.report_html:
         config.report_html.parent.mkdir(parents=True, exist_ok=True)
         config.report_html.write_text(render_html(report), "utf-8")
+        written["HTML"] = config.report_html
+    if terminalreporter is not None:
+        print_summary(report, terminalreporter, assumed_count=config.assumed == "count", counts=counts,
+                      written=written, deselected=deselected, inferred_count=meta["inferred"] == "count")  # fmt: skip
     return report

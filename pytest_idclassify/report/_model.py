@@ -18,8 +18,12 @@ from pytest_idclassify.catalogue import Clause, Kind, catalogue
 
 #: the key under which a contract test leaves its record in ``item.user_properties``.
 PROPERTY = "idclassify"
-#: bump when the JSON report's shape changes.
-REPORT_FORMAT = 1
+#: bump when the JSON report's shape changes (2: tiers, and the run-level clauses).
+REPORT_FORMAT = 2
+#: the tiers, in the order the report shows them.
+TIERS = ("documented", "inferred", "assumed")
+#: the case name run-level violations carry: they belong to the whole run, not one case.
+RUN = "(the whole run)"
 #: how much of a response body a record keeps.
 _BODY_LIMIT = 2000
 
@@ -36,7 +40,7 @@ def catalogue_version() -> str:
     """A short digest of the catalogue: it changes whenever a clause's id, rule or outcome changes."""
     import hashlib
 
-    text = json.dumps([(c.id, c.rule, str(c.error), c.assumed) for c in catalogue().values()])
+    text = json.dumps([(c.id, c.rule, str(c.error), c.tier.value) for c in catalogue().values()])
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -65,6 +69,8 @@ class ClauseVerdict:
     ``quote`` is the API page's sentence the clause comes from (when it has one), ``tier`` how it
     is known (documented, inferred, assumed) and ``rationale`` why an assumed choice was made (or,
     for an inferred clause, why any correct server keeps it).
+    ``tier`` is the clause's tier in this run: a clause a calibration holds the target to counts as
+    ``documented`` and is marked ``calibrated``.  ``assumed`` is kept for readers of format 1.
     """
 
     id: str
@@ -79,6 +85,7 @@ class ClauseVerdict:
     quote: str | None = None
     tier: str = "documented"
     rationale: str | None = None
+    calibrated: bool = False
 
 
 def _attempt_count(call: Mapping[str, Any]) -> int:
@@ -97,17 +104,25 @@ class Report:
     meta: dict[str, Any]
     metrics: dict[str, Any] | None = None
 
-    def scores(self, *, assumed: bool = False) -> dict[str, dict[str, int]]:
-        """Per category: passed, failed and skipped clauses (documented ones, or assumed ones)."""
+    def scores(self, tier: str = "documented", *, assumed: bool | None = None) -> dict[str, dict[str, int]]:
+        """Per category: passed, failed and skipped clauses of one tier (``assumed=True``: the assumed tier)."""
+        if assumed is not None:
+            tier = "assumed" if assumed else "documented"
         out: dict[str, dict[str, int]] = {kind.category: {"passed": 0, "failed": 0, "skipped": 0} for kind in Kind}
         for verdict in self.clauses.values():
-            if verdict.assumed == assumed and verdict.status in ("passed", "failed", "skipped"):
+            if verdict.tier == tier and verdict.status in ("passed", "failed", "skipped"):
                 out[verdict.category][verdict.status] += 1
         return out
 
-    def failed(self, *, assumed: bool | None = None) -> list[ClauseVerdict]:
-        """The clauses that failed (documented only, assumed only, or all)."""
-        return [v for v in self.clauses.values() if v.status == "failed" and (assumed is None or v.assumed == assumed)]
+    def failed(self, *, assumed: bool | None = None, tier: str | None = None) -> list[ClauseVerdict]:
+        """The clauses that failed: of one tier, assumed only or not (``assumed=``), or all."""
+        return [v for v in self.clauses.values() if v.status == "failed" and (assumed is None or v.assumed == assumed)
+                and (tier is None or v.tier == tier)]  # fmt: skip
+
+    @property
+    def transient(self) -> int:
+        """Attempts answered 429, 503 or 504 (or not at all) that a retry then replaced, over the run."""
+        return sum(int(record.get("transient", 0)) for record in self.records)
 
     def counting_failures(self) -> list[ClauseVerdict]:
         """The failed clauses that fail the run.
@@ -140,25 +155,45 @@ class Report:
         return {
             "format": REPORT_FORMAT,
             "meta": self.meta,
-            "scores": {"documented": self.scores(), "assumed": self.scores(assumed=True)},
+            "scores": {tier: self.scores(tier) for tier in TIERS},
+            "transient": self.transient,
             "clauses": [vars(v) for v in self.clauses.values()],
             "cases": self.records,
             "metrics": self.metrics,
         }
 
 
+def run_violations(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The violations of run-level clauses over every record (today: one alarm threshold per alarm)."""
+    from pytest_idclassify.validation import AlarmAnswer
+    from pytest_idclassify.validation import run_violations as threshold_violations
+
+    answers = [AlarmAnswer.from_json(str(r["case"]), a) for r in records for a in r.get("alarms", ())]
+    return [{"clause": v.clause, "pointer": v.pointer, "message": v.message, "assumed": v.assumed,
+             "tier": v.tier.value, "case": RUN} for v in threshold_violations(answers)]  # fmt: skip
+
+
 def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any],
                  metrics: Mapping[str, Any] | None = None) -> Report:  # fmt: skip
-    """Assemble the per-clause verdicts from the case records of a run."""
-    ordered = sorted((dict(r) for r in records), key=lambda r: str(r["case"]))
+    """Assemble the per-clause verdicts from the case records of a run (redacted: every report writes these)."""
+    from pytest_idclassify.redaction import redact_mapping
+
+    # Thumbnails are opt-in renderings of the toolkit's own synthetic images; all else is redacted.
+    ordered = sorted(
+        ({k: v if k == "thumbnails" else redact_mapping(v) for k, v in dict(r).items()} for r in records),
+        key=lambda r: str(r["case"]),
+    )
+    calibrated = set(meta.get("calibrated", ()))
     verdicts = {
         c.id: ClauseVerdict(c.id, "not-exercised" if c.testable else "skipped", c.assumed, c.category, c.rule,
                             c.source, skip_reasons=[] if c.testable else [f"not testable offline: {c.rationale}"],
-                            quote=c.quote, tier=clause_tier(c),
-                            rationale=c.rationale or getattr(c, "argument", None))
+                            quote=c.quote, tier="documented" if c.id in calibrated else c.tier.value,
+                            rationale=c.rationale or getattr(c, "argument", None), calibrated=c.id in calibrated)
         for c in catalogue().values()
     }  # fmt: skip
     for record in ordered:
+        if record["outcome"] == "error":
+            continue  # no answer to judge: counted in the summary's verdict line, not against a clause
         if record["outcome"] == "skipped":
             verdict = verdicts[record["clause"]]
             verdict.skip_reasons.append(record.get("skip_reason") or "skipped")
@@ -174,6 +209,10 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
             verdict = verdicts[violation["clause"]]
             verdict.status = "failed"
             verdict.violations.append({**violation, "case": record["case"]})
+    for violation in run_violations(ordered):
+        verdict = verdicts[violation["clause"]]
+        verdict.status = "failed"
+        verdict.violations.append(violation)
     full_meta = {
         "toolkit_version": toolkit_version(),
         "catalogue_version": catalogue_version(),
@@ -181,4 +220,4 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **meta,
     }
-    return Report(ordered, verdicts, full_meta, dict(metrics) if metrics else None)
+    return Report(ordered, verdicts, redact_mapping(full_meta), redact_mapping(dict(metrics)) if metrics else None)

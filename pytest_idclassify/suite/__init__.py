@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pytest_idclassify._options import OPTIONS, Option
     from pytest_idclassify.suite._checks import Verdict, check_case
     from pytest_idclassify.suite._config import SuiteConfig, resolve
-    from pytest_idclassify.suite._records import case_record, skipped_record
+    from pytest_idclassify.suite._records import case_record, error_record, skipped_record
     from pytest_idclassify.suite._target import Exchange, Target, open_target
 
 _LAZY = {
@@ -22,6 +22,7 @@ _LAZY = {
     "Verdict": "pytest_idclassify.suite._checks", "check_case": "pytest_idclassify.suite._checks",
     "SuiteConfig": "pytest_idclassify.suite._config", "resolve": "pytest_idclassify.suite._config",
     "case_record": "pytest_idclassify.suite._records", "skipped_record": "pytest_idclassify.suite._records",
+    "error_record": "pytest_idclassify.suite._records",
     "Exchange": "pytest_idclassify.suite._target", "Target": "pytest_idclassify.suite._target",
     "open_target": "pytest_idclassify.suite._target",
 }  # fmt: skip
@@ -35,6 +36,7 @@ __all__ = [
     "Verdict",
     "case_record",
     "check_case",
+    "error_record",
     "open_target",
     "resolve",
     "skipped_record",

@@ -10,9 +10,12 @@ from typing import Any
 
 from pytest_idclassify.cases import VALIDATION_CODES, Case, Expect, Relation
 from pytest_idclassify.catalogue import ErrorSpec, Kind, clause
-from pytest_idclassify.client import Outcome
+from pytest_idclassify.client import Attempt, Outcome
 from pytest_idclassify.suite._target import Exchange
 from pytest_idclassify.validation import Violation, checked_clauses, request_image_size, validate_response
+
+#: answers a live service gives under load, which a later attempt may resolve.
+TRANSIENT_STATUSES = frozenset({429, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,15 @@ class Verdict:
         violations: what was wrong, one per clause and message.
         calls: for each violation, the index of the call whose answer broke it (``None`` when
             the rule spans calls, as relations do).
+        transient: attempts that answered 429, 503 or 504, or got no answer, before a retry
+            resolved them (tolerated or not).
 
     """
 
     exercised: frozenset[str]
     violations: tuple[Violation, ...]
     calls: tuple[int | None, ...] = ()
+    transient: int = 0
 
 
 def _said(outcome: Outcome) -> str:
@@ -107,25 +113,58 @@ def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
     return [Violation(case.clause, "", f"the answers differ where they must agree ({case.relation.value}): {shown}")]
 
 
-def check_case(case: Case, exchanges: Sequence[Exchange], *, strict: bool = False) -> Verdict:
-    """Check every answer of ``case`` (shape, cross-field, error mapping) and its expectation or relation."""
+def _attempt_violations(outcome: Outcome, attempt: int, count: int) -> list[Violation]:
+    where = f" on attempt {attempt + 1} of {count}" if count > 1 else ""
+    if outcome.status >= 500:
+        # No case asks for a fault: a server error is the service failing, whether or not a retry followed.
+        return [Violation("behaviour.statuses", "", f"a server error{where}: {_said(outcome)}")]
+    if outcome.status == 429:
+        # Tolerated only when a retry resolved it (see check_case); the last answer has nothing after it.
+        hint = ("no retry resolved it" if attempt == count - 1 else
+                "pass --idclassify-tolerate-transient if the target is a live service under load")  # fmt: skip
+        return [Violation("behaviour.statuses", "", f"throttled{where}: {_said(outcome)}; {hint}")]
+    return []
+
+
+def _transient(attempt: Attempt, last: bool) -> bool:
+    return not last and (attempt.outcome is None or attempt.outcome.status in TRANSIENT_STATUSES)
+
+
+def check_case(
+    case: Case, exchanges: Sequence[Exchange], *, strict: bool = False, tolerate_transient: bool = False
+) -> Verdict:
+    """Check every answer of ``case`` (shape, cross-field, error mapping) and its expectation or relation.
+
+    Every attempt the client made is checked, not only the last: a retry never hides an answer.
+    With ``tolerate_transient``, a 429, 503 or 504 that a later attempt replaced is counted in
+    :attr:`Verdict.transient` but not held against ``behaviour.statuses``.
+    """
     exercised = {case.clause, *_request_companions(case), "behaviour.statuses"}
     found: list[tuple[Violation, int | None]] = []
+    transient = 0
     for index, exchange in enumerate(exchanges):
-        outcome = exchange.outcome
         request = exchange.body if isinstance(exchange.body, dict) else None
         # Read the image's size from its header once, for both the checks and the list of what they covered.
-        size, headers = request_image_size(request), outcome.headers
-        violations = validate_response(
-            outcome.body, status=outcome.status, request=request, strict=strict, image_size=size, headers=headers
-        )
-        exercised |= checked_clauses(
-            outcome.body, status=outcome.status, request=request, image_size=size, headers=headers
-        )
-        if outcome.status >= 500:
-            # No case asks for a fault: a server error (after the client's retries) is the service failing.
-            violations.append(Violation("behaviour.statuses", "", f"a server error: {_said(outcome)}"))
-        found += [(v, index) for v in violations]
+        size = exchange.image_size if exchange.image_size is not None else request_image_size(request)
+        attempts = exchange.all_attempts
+        for number, attempt in enumerate(attempts):
+            if _transient(attempt, number == len(attempts) - 1):
+                transient += 1
+                if tolerate_transient or attempt.outcome is None:
+                    # A connection error is no answer to hold to a clause; it is counted all the same.
+                    continue
+            outcome = attempt.outcome
+            if outcome is None:
+                continue
+            headers = outcome.headers
+            violations = validate_response(
+                outcome.body, status=outcome.status, request=request, strict=strict, image_size=size, headers=headers
+            )
+            violations += _attempt_violations(outcome, number, len(attempts))
+            found += [(v, index) for v in violations]
+            exercised |= checked_clauses(
+                outcome.body, status=outcome.status, request=request, image_size=size, headers=headers
+            )
     outcomes = [e.outcome for e in exchanges]
     if case.expect is not None:
         found += [(v, 0) for v in _expectation(case, outcomes[0])]
@@ -135,4 +174,4 @@ def check_case(case: Case, exchanges: Sequence[Exchange], *, strict: bool = Fals
     first: dict[Violation, int | None] = {}
     for violation, call in found:
         first.setdefault(violation, call)
-    return Verdict(frozenset(exercised), tuple(first), tuple(first.values()))
+    return Verdict(frozenset(exercised), tuple(first), tuple(first.values()), transient)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_idclassify._options import BY_NAME, OPTIONS
+from pytest_idclassify._options import BY_NAME, OPTIONS, PYTEST, Interface
+from pytest_idclassify.catalogue._model import Tier
 from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.suite._imagehost import check_listenable, parse_image_host
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class SuiteConfig:
     auth: str | None = None
     profile: str = "gate"
     assumed: str = "report"
+    inferred: str = "count"
+    calibration: Path | None = None
     strict: bool = False
     call_budget: int = 500
     seed: int = 0
@@ -30,16 +34,35 @@ class SuiteConfig:
     report_images: bool = False
     cassette_dir: Path | None = None
     record_mode: str = "none"
+    image_host: str | None = None
     public_base_url: str | None = None
     upload_hook: str | None = None
+    tolerate_transient: bool = False
     metrics: str | None = None
     metrics_threshold: float | None = None
+    redact_names_file: Path | None = None
     #: how many pytest-xdist workers share the run (and so its call budget); 1 without xdist.
     workers: int = 1
+    #: calls the run made before its cases (the pre-flight probe); they count in the call budget.
+    calls_spent: int = 0
+    #: the interface whose words messages use (``pytest`` or ``idclassify verify``).
+    interface: Interface = PYTEST
+    #: option name -> where its value came from, in the interface's words (a flag, a variable, an ini key).
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
 
-    def counts(self, assumed: bool) -> bool:
-        """Whether a violation of a clause (assumed or not) fails the run."""
-        return not assumed or self.assumed == "count"
+    def origin(self, name: str) -> str:
+        """Where the value of option ``name`` came from, or its flag when it was not set."""
+        return self.origins.get(name) or self.interface.flag(name)
+
+    def counts(self, tier: Tier | bool) -> bool:
+        """Whether a violation of a clause of ``tier`` fails the run (``True``/``False``: assumed or documented)."""
+        if isinstance(tier, bool):
+            tier = Tier.ASSUMED if tier else Tier.DOCUMENTED
+        if tier is Tier.ASSUMED:
+            return self.assumed == "count"
+        if tier is Tier.INFERRED:
+            return self.inferred == "count"
+        return True
 
 
 def _as_bool(name: str, value: str) -> bool:
@@ -55,30 +78,37 @@ def _as_number(name: str, value: str, kind: Callable[[str], float | int]) -> flo
     try:
         return kind(value)
     except ValueError:
-        raise ConfigurationError(f"{name}={value!r} is not a number") from None
+        wanted = "a whole number" if kind is int else "a number"
+        raise ConfigurationError(f"{name}={value!r} is not {wanted}") from None
 
 
 def resolve(
-    cli: Mapping[str, object], ini: Mapping[str, str | None], environ: Mapping[str, str] | None = None
+    cli: Mapping[str, object],
+    ini: Mapping[str, str | None],
+    environ: Mapping[str, str] | None = None,
+    *,
+    interface: Interface = PYTEST,
 ) -> SuiteConfig:
     """Resolve every option: command line > ``IDCLASSIFY_*`` environment > ini > default.
 
     ``cli`` and ``ini`` map option names (``base-url``) to what pytest parsed (``None``/``False``
-    when absent).  Bad values raise :class:`ConfigurationError` naming where they came from.
+    when absent).  Bad values raise :class:`ConfigurationError` naming where they came from, in
+    the words of ``interface`` (``--base-url`` for ``idclassify verify``).
     """
     environ = os.environ if environ is None else environ
     raw: dict[str, tuple[str, str]] = {}
     explicit: set[str] = set()
     for option in OPTIONS:
         given = cli.get(option.name)
-        if given not in (None, False):
-            raw[option.name] = (option.cli, "true" if given is True else str(given))
+        # ``is`` rather than ``in``: a numeric 0 (``--idclassify-seed 0``) equals False.
+        if given is not None and given is not False:
+            raw[option.name] = (interface.flag(option), "true" if given is True else str(given))
         elif environ.get(option.env):
             raw[option.name] = (option.env, environ[option.env])
         elif ini.get(option.name):
             raw[option.name] = (option.ini, str(ini[option.name]))
         elif option.default is not None:
-            raw[option.name] = (option.cli, option.default)
+            raw[option.name] = (interface.flag(option), option.default)
             continue
         else:
             continue
@@ -88,25 +118,42 @@ def resolve(
         option = BY_NAME[name]
         if option.choices and text not in option.choices:
             raise ConfigurationError(f"{where}={text!r} is not one of {', '.join(option.choices)}")
-        key = name.replace("-", "_")
+        key = option.field
         if option.flag:
             values[key] = _as_bool(where, text)
-        elif name in ("call-budget", "seed", "sample"):
-            values[key] = int(_as_number(where, text, int))
-        elif name == "metrics-threshold":
-            values[key] = float(_as_number(where, text, float))
-        elif name in ("report-json", "report-html", "cassette-dir"):
+        elif option.number is not None:
+            values[key] = _as_number(where, text, option.number)
+        elif name in ("report-json", "report-html", "cassette-dir", "calibration"):
             values[key] = Path(text)
+        elif name == "redact-names-file":
+            from pytest_idclassify.redaction import rules_from_file
+
+            rules_from_file(text, where)  # a bad file is reported now, naming the setting as typed
+            values[key] = Path(text)
+        elif name == "image-host":
+            # A bad address is one usage error now, not an error in every test that needs the target.
+            check_listenable(*parse_image_host(text, where), where=f"{where}={text!r}")
+            values[key] = text.strip()
         else:
             values[key] = text
     if values.get("base_url") and "target" not in explicit:
         values["target"] = "live"
-    config = SuiteConfig(**values)  # type: ignore[arg-type]
+    origins = {name: where for name, (where, _) in raw.items() if name in explicit}
+    config = SuiteConfig(**values, interface=interface, origins=origins)  # type: ignore[arg-type]
     if config.target == "live" and not config.base_url:
         raise ConfigurationError(
-            "--idclassify-target=live needs an endpoint: pass --idclassify-base-url=https://... "
+            f"{config.origin('target')}=live needs the server's address: pass {interface.flag('base-url')}=https://... "
             "or set IDCLASSIFY_BASE_URL"
         )
     if config.call_budget < 1:
-        raise ConfigurationError(f"the call budget must be at least 1, got {config.call_budget}")
+        raise ConfigurationError(f"{config.origin('call-budget')} must be at least 1, got {config.call_budget}")
+    if config.sample < 0:
+        raise ConfigurationError(f"{config.origin('sample')} must be 0 or more, got {config.sample}")
+    if config.calibration is not None:
+        from pytest_idclassify.calibration import load_calibration
+
+        try:
+            load_calibration(config.calibration)  # checked once here, so a bad file is one usage error
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{config.origin('calibration')}: {exc}") from None
     return config

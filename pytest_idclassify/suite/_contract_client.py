@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pytest_idclassify.client import Outcome
+from pytest_idclassify.client import Attempt, Outcome
 from pytest_idclassify.suite._target import Target
 from pytest_idclassify.validation import Violation, format_violations, validate_response
 
@@ -15,6 +15,8 @@ class ContractClient:
     def __init__(self, target: Target) -> None:
         self._target = target
         self.calls: list[tuple[Any, Outcome]] = []
+        #: the answers a retry replaced, (request body, outcome): checked like the final ones.
+        self.replaced: list[tuple[Any, Outcome]] = []
 
     def classify(self, *, data: str | None = None, url: str | None = None, alarm: bool | None = None,
                  **kwargs: Any) -> Outcome:  # fmt: skip
@@ -26,14 +28,16 @@ class ContractClient:
         """Send any body (see :meth:`pytest_idclassify.client.IdClassifyClient.post`)."""
         from pytest_idclassify.cases import Auth
 
-        outcome = self._target.client(Auth.DEFAULT).post(**kwargs)
+        log: list[Attempt] = []
+        outcome = self._target.client(Auth.DEFAULT).post(attempt_log=log, **kwargs)
         self.calls.append((kwargs.get("json"), outcome))
+        self.replaced += [(kwargs.get("json"), a.outcome) for a in log[:-1] if a.outcome is not None]
         return outcome
 
     def violations(self, *, strict: bool = False, include_assumed: bool = True) -> list[Violation]:
         """Every contract violation among the calls made so far."""
         found: list[Violation] = []
-        for body, outcome in self.calls:
+        for body, outcome in self.replaced + self.calls:
             found += validate_response(outcome.body, status=outcome.status,
                                        request=body if isinstance(body, dict) else None, headers=outcome.headers,
                                        strict=strict, include_assumed=include_assumed)  # fmt: skip

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pytest_idclassify.client import ClientConfig, IdClassifyClient
 
 
 class EmulatorHandle:
-    """One reference emulator app with its settings; clients in-process, or a real port on demand."""
+    """One reference emulator app with its settings; clients in-process, or a real port on demand.
+
+    ``requests`` is the emulator's journal (what it was sent and answered, redacted), ``stubs`` its
+    stubs; :meth:`stub` adds one.  Both are shared by every client and port of this handle.
+    """
 
     def __init__(self, settings: Any = None) -> None:
         from pytest_idclassify.emulator import EmulatorSettings, create_app
@@ -18,6 +22,24 @@ class EmulatorHandle:
         self.settings = settings if settings is not None else EmulatorSettings()
         self.app = create_app(self.settings)
         self._clients: list[IdClassifyClient] = []
+
+    @property
+    def requests(self) -> Any:
+        """The request journal: ``.assert_count(n, **fields)``, ``.assert_received(...)``, ``.last``, ``.clear()``."""
+        return self.app.state.journal
+
+    @property
+    def stubs(self) -> Any:
+        """The emulator's stubs, in matching order (``.add``, ``.remove``, ``.clear``)."""
+        return self.app.state.stubs
+
+    def stub(self, name: str, *, answer: Mapping[str, Any], **match: Any) -> Any:
+        """Add a stub: ``match`` conditions (``image_sha256``, ``label``, ``url``, ``header``) and its ``answer``.
+
+        ``answer`` is ``{"result": {...}}`` or ``{"error": "AIS.0105"}``; it is checked against the
+        contract at once (:class:`~pytest_idclassify.errors.StubError` names the clause it breaks).
+        """
+        return self.stubs.add({"name": name, "match": match, "answer": dict(answer)})
 
     def config(self, endpoint: str = "http://emulator.invalid", **changes: Any) -> ClientConfig:
         """A client configuration with the emulator's project id and fake token (``changes`` override)."""

@@ -18,10 +18,13 @@ from typing import Any, cast
 import httpx
 
 from pytest_idclassify.cases import Auth, Call, Case, ImageSource, UrlImage
-from pytest_idclassify.client import AkSkAuth, CallBudget, ClientConfig, IdClassifyClient, Outcome, TokenAuth
+from pytest_idclassify.client import AkSkAuth, Attempt, CallBudget, ClientConfig, IdClassifyClient, Outcome, TokenAuth
 from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.images import ImageRecipe
 from pytest_idclassify.suite._config import SuiteConfig
-from pytest_idclassify.suite._urlhost import LoopbackImageServer, UploadHookHost, UrlHost
+from pytest_idclassify.suite._imagehost import is_loopback, parse_image_host
+from pytest_idclassify.suite._images import recipe_base64, replay_data
+from pytest_idclassify.suite._urlhost import SLOW_SECONDS, LoopbackImageServer, UploadHookHost, UrlHost
 
 #: the emulator's URL fetch timeout in suite runs: short, so "slow" URL cases are quick to decide.
 EMULATOR_FETCH_TIMEOUT = 1.0
@@ -33,21 +36,37 @@ REPLAY_ENDPOINT = "http://127.0.0.1:9"
 ALL_OFFERS = frozenset({"url-server", "expired-token", "aksk"})
 #: how far SKEWED_DATE calls move X-Sdk-Date back: past the documented 15 minutes.
 SKEW = timedelta(minutes=20)
+#: after this many cases in a row whose calls could not reach the target, the run ends (not the budget).
+MAX_CONSECUTIVE_UNREACHABLE = 3
 
 
 @dataclass(frozen=True)
 class Exchange:
-    """One call as made: the JSON body sent (images as sent, or ``None`` for raw bytes), and its outcome."""
+    """One call as made: the JSON body sent (images as sent, or ``None`` for raw bytes), and its outcome.
+
+    ``attempts`` holds every attempt the client made, the last one being ``outcome`` (empty when
+    the exchange was built by hand: then ``outcome`` is the only attempt).
+    """
 
     call: Call
     body: Any
     outcome: Outcome
     images: tuple[ImageSource, ...] = field(default=())
+    attempts: tuple[Attempt, ...] = field(default=())
+    #: the size read from the ``data`` image's header when the body holds its digest instead (replay).
+    image_size: tuple[int, int] | None = None
+
+    @property
+    def all_attempts(self) -> tuple[Attempt, ...]:
+        """Every attempt, the last being the final answer (``outcome`` alone when none were logged)."""
+        return self.attempts or (Attempt(self.outcome, None, self.outcome.elapsed),)
 
 
 # Two suffice: a relation sends one image in consecutive calls, and boundary images weigh ~14 MB each.
 @lru_cache(maxsize=2)
 def _cached_base64(image: object) -> str:
+    if isinstance(image, ImageRecipe):
+        return recipe_base64(image)  # through the disk cache shared by processes and workers
     return cast(ImageSource, image).to_base64()
 
 
@@ -69,16 +88,28 @@ class Target:
     budget: CallBudget | None = None
     expired_token: str | None = None
     note_images: bool = False
+    #: cases in a row whose calls could not reach the target (reset by any answer).
+    unreachable_in_a_row: int = 0
+    #: why URL cases cannot run here, in the words of the options given (``None``: they can).
+    url_missing: str | None = None
     _clients: dict[str, IdClassifyClient] = field(default_factory=dict)
+
+    def note_reached(self, reached: bool) -> bool:
+        """Count a case that reached the target or not; ``True`` when the run should end (it stopped answering)."""
+        self.unreachable_in_a_row = 0 if reached else self.unreachable_in_a_row + 1
+        return self.unreachable_in_a_row >= MAX_CONSECUTIVE_UNREACHABLE
 
     def missing(self, case: Case) -> str | None:
         """Why this target cannot run ``case`` (a skip reason), or ``None`` when it can."""
         host = self.url_host
-        uploadable = isinstance(host, UploadHookHost) and all(host.can_serve(i) for i in _url_images(case))
         for need in sorted(case.needs):
-            if need == "url-server" and uploadable:
-                continue
-            if need not in self.offers:
+            if need == "url-server" and isinstance(host, UploadHookHost):
+                images = _url_images(case)
+                if host.fallback is None and not all(host.can_serve(i) for i in images):
+                    return _upload_reason(images)
+            elif need not in self.offers:
+                if need == "url-server" and self.url_missing:
+                    return self.url_missing
                 return _NEED_REASONS.get(need, f"the target does not offer {need!r}")
         if self.budget is not None and self.budget.remaining < len(case.calls):
             return f"the call budget is spent ({self.budget.used} of {self.budget.max_calls} calls used)"
@@ -112,6 +143,8 @@ class Target:
         return IdClassifyClient(config, transport=self.transport, app=self.app, auth=auth, budget=self.budget)
 
     def _resolve(self, value: Any) -> Any:
+        if self.name == "replay" and isinstance(value, ImageRecipe):
+            return replay_data(value)[0]  # cassettes match images by digest: nothing to render
         if isinstance(value, ImageSource):
             text = _base64_of(value)
             if self.note_images:
@@ -132,13 +165,18 @@ class Target:
         headers = dict(call.headers)
         if call.auth is Auth.BAD_TOKEN:
             headers["X-Auth-Token"] = "MIIthis-is-not-a-token"
+        log: list[Attempt] = []
         if call.content is not None:
-            return Exchange(call, None, client.post(content=call.content, headers=headers))
+            outcome = client.post(content=call.content, headers=headers, attempt_log=log)
+            return Exchange(call, None, outcome, attempts=tuple(log))
         assert call.json is not None
         body = {name: self._resolve(value) for name, value in call.json.items()}
         images = [v for v in call.json.values() if isinstance(v, ImageSource)]
         images += [v.image for v in call.json.values() if isinstance(v, UrlImage) and v.image is not None]
-        return Exchange(call, body, client.post(json=body, headers=headers), tuple(images))
+        outcome = client.post(json=body, headers=headers, attempt_log=log)
+        data = call.json.get("data")
+        size = replay_data(data)[1] if self.name == "replay" and isinstance(data, ImageRecipe) else None
+        return Exchange(call, body, outcome, tuple(images), tuple(log), size)
 
     def close(self) -> None:
         """Close every client's connection pool."""
@@ -152,9 +190,15 @@ def _url_images(case: Case) -> list[UrlImage]:
     return [value for call in case.calls for value in (call.json or {}).values() if isinstance(value, UrlImage)]
 
 
+def _upload_reason(images: list[UrlImage]) -> str:
+    odd = sorted({i.behaviour for i in images if i.behaviour != "ok"})
+    what = f"a URL that behaves {', '.join(map(repr, odd))}" if odd else "a URL with raw Chinese characters"
+    return (f"needs {what}, which an upload hook cannot make: pass --idclassify-image-host=ADDRESS "
+            "(an address of this machine the target reaches) to serve it")  # fmt: skip
+
+
 _NEED_REASONS = {
-    "url-server": "URL cases need an image server the target can reach: against a live service, pass "
-    "--idclassify-public-base-url and --idclassify-upload-hook (see docs/how-to/live-run-on-a-budget.md)",
+    "url-server": "URL cases need an image server the target can reach",
     "expired-token": "needs an expired token: set IDCLASSIFY_EXPIRED_TOKEN",
     "aksk": "needs AK/SK credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK",
 }
@@ -175,31 +219,44 @@ def _emulator_config(endpoint: str) -> ClientConfig:
 
 
 @contextlib.contextmanager
-def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -> Iterator[Target]:
-    """Build the target ``config`` names, with its URL host running; close everything on exit."""
+def open_target(
+    config: SuiteConfig, environ: Mapping[str, str] | None = None, *, client: ClientConfig | None = None
+) -> Iterator[Target]:
+    """Build the target ``config`` names, with its URL host running; close everything on exit.
+
+    ``client`` is a live target's client settings as the pre-flight built and checked them; without
+    it they are read from ``environ`` here.
+    """
     environ = os.environ if environ is None else environ
     with contextlib.ExitStack() as stack:
         if config.target == "live":
             assert config.base_url is not None
-            overrides: dict[str, Any] = {"endpoint": config.base_url}
-            if config.project_id:
-                overrides["project_id"] = config.project_id
-            if config.auth:
-                overrides["auth"] = config.auth
-            client_config = ClientConfig.from_env(environ, **overrides)
-            host: UrlHost | None = None
-            offers: set[str] = set()
-            if config.public_base_url and config.upload_hook:
-                host = UploadHookHost.from_spec(config.public_base_url, config.upload_hook)
+            client_config = client
+            if client_config is None:
+                overrides: dict[str, Any] = {"endpoint": config.base_url}
+                if config.project_id:
+                    overrides["project_id"] = config.project_id
+                if config.auth:
+                    overrides["auth"] = config.auth
+                client_config = ClientConfig.from_env(environ, **overrides)
+            host, url_missing = _live_url_host(config, client_config, stack)
+            served = isinstance(host, LoopbackImageServer) or (isinstance(host, UploadHookHost) and host.fallback)
+            offers: set[str] = {"url-server"} if served else set()
             if client_config.access_key and client_config.secret_key:
                 offers.add("aksk")
             expired = environ.get("IDCLASSIFY_EXPIRED_TOKEN")
             if expired:
                 offers.add("expired-token")
-            # Each pytest-xdist worker gets an equal share, so the run's total never exceeds the budget.
-            budget = CallBudget(max(1, config.call_budget // config.workers))
+            # Each pytest-xdist worker gets an equal share of what the pre-flight probe left; alone, the
+            # run's one budget shows the probe as spent, so "N of M calls used" counts every call.
+            if config.workers > 1:
+                budget = CallBudget(max(1, (config.call_budget - config.calls_spent) // config.workers))
+            else:
+                budget = CallBudget(config.call_budget)
+                for _ in range(min(config.calls_spent, config.call_budget)):
+                    budget.spend("pre-flight probe")
             target = Target("live", client_config, url_host=host, offers=frozenset(offers), budget=budget,
-                            expired_token=expired)  # fmt: skip
+                            expired_token=expired, url_missing=url_missing)  # fmt: skip
         elif config.target == "replay":
             # Nothing is listening: cassettes answer every call, and a miss fails instead of reaching out.
             idle = LoopbackImageServer()
@@ -226,6 +283,41 @@ def open_target(config: SuiteConfig, environ: Mapping[str, str] | None = None) -
         target.note_images = config.target == "replay" or config.record_mode != "none"
         stack.callback(target.close)
         yield target
+
+
+def _live_url_host(
+    config: SuiteConfig, client_config: ClientConfig, stack: contextlib.ExitStack
+) -> tuple[UrlHost | None, str | None]:
+    """The URL host for a served target (started on ``stack``), or ``None`` and why URL cases must skip."""
+    # A served target's fetch timeout is unknown: "slow" images stall well past any sensible one,
+    # ending as soon as the target hangs up, and short of the client's own read timeout.
+    slow = max(SLOW_SECONDS, client_config.timeout * 2 / 3)
+    target_host = httpx.URL(config.base_url or "").host
+    server: LoopbackImageServer | None = None
+    if config.image_host:
+        address, port = parse_image_host(config.image_host)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+        if port and worker[2:].isdigit():
+            port += int(worker[2:])  # each pytest-xdist worker serves on its own port: PORT, PORT+1, ...
+        server = stack.enter_context(LoopbackImageServer(address, port, slow_seconds=slow).running())
+    elif is_loopback(target_host):
+        server = stack.enter_context(LoopbackImageServer(slow_seconds=slow).running())
+    if config.public_base_url and config.upload_hook:
+        # The hook uploads what it can stand for; the suite's own server, if reachable, serves the rest.
+        return UploadHookHost.from_spec(config.public_base_url, config.upload_hook, server), None
+    if server is not None:
+        return server, None
+    given, lacking = ("--idclassify-public-base-url", "--idclassify-upload-hook")
+    if config.upload_hook:
+        given, lacking = lacking, given
+    if config.public_base_url or config.upload_hook:
+        return None, (f"URL cases need an image server {target_host} can reach: {given} was given without "
+                      f"{lacking}; pass it too, or --idclassify-image-host=ADDRESS[:PORT] (an address of this "
+                      "machine the target reaches)")  # fmt: skip
+    return None, (f"URL cases need an image server {target_host} can reach, and it is not on this machine's "
+                  "loopback: pass --idclassify-image-host=ADDRESS[:PORT] (an address of this machine it reaches) "
+                  "or, for a public service, --idclassify-public-base-url and --idclassify-upload-hook "
+                  "(see docs/how-to/live-run-on-a-budget.md)")  # fmt: skip
 
 
 def _expired() -> str:

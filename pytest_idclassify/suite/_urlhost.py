@@ -1,9 +1,11 @@
-"""Where URL cases' images are served from: the suite's own loopback server, or a user's upload hook.
+"""Where URL cases' images are served from: the suite's own image server, or a user's upload hook.
 
-The loopback server is a small Starlette app that serves each registered image under a path that
+The image server is a small Starlette app that serves each registered image under a path that
 may hold Chinese characters, and misbehaves on request (redirect, slow, 500, 404, wrong content
-type), so every URL clause runs offline against the emulator.  A live service cannot reach
-loopback: for it, the user names a public base URL and an upload hook instead.
+type), so every URL clause runs offline.  It listens on 127.0.0.1 for the embedded emulator and
+for any target on loopback, or on the address ``--idclassify-image-host`` names for a target on
+another machine.  A public service cannot reach either: for it, the user names a public base URL
+and an upload hook instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import hashlib
 import importlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Protocol
 from urllib.parse import quote
@@ -26,9 +29,12 @@ from pytest_idclassify._serve import free_port
 from pytest_idclassify.cases import UrlImage
 from pytest_idclassify.errors import ConfigurationError
 
-#: how long a "slow" answer waits before sending the image: longer than the emulator's fetch timeout
-#: that the suite configures (see pytest_idclassify.suite._target.EMULATOR_FETCH_TIMEOUT).
+#: how long a "slow" answer stalls, at most, before sending the image, unless the fetcher gives up
+#: first: longer than the emulator's fetch timeout that the suite configures (see
+#: pytest_idclassify.suite._target.EMULATOR_FETCH_TIMEOUT).  Served targets get a longer stall.
 SLOW_SECONDS = 2.5
+#: how often a stalling answer looks whether the fetcher has hung up.
+_DISCONNECT_POLL = 0.05
 
 _CONTENT_TYPES = {b"\xff\xd8": "image/jpeg", b"\x89P": "image/png", b"BM": "image/bmp", b"II": "image/tiff",
                   b"MM": "image/tiff", b"GI": "image/gif", b"RI": "image/webp"}  # fmt: skip
@@ -52,11 +58,20 @@ def _unique_path(image: UrlImage, content: bytes) -> str:
 
 
 class LoopbackImageServer:
-    """Serves registered images on 127.0.0.1 with the behaviours URL cases ask for."""
+    """Serves registered images with the behaviours URL cases ask for, on 127.0.0.1 or a given address.
 
-    def __init__(self) -> None:
+    Args:
+        host: the address to bind and to put in the URLs: 127.0.0.1 by default, or an address of
+            this machine that the target can reach.
+        port: the port to bind (0: a free one).
+        slow_seconds: how long a "slow" answer stalls at most, while the fetcher stays connected.
+
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, slow_seconds: float = SLOW_SECONDS) -> None:
         self._files: dict[str, tuple[bytes, str]] = {}
         self._lock = threading.Lock()
+        self.host, self.port, self.slow_seconds = host, port, slow_seconds
         self.base_url = ""
         self.app = Starlette(routes=[Route("/{path:path}", self._serve)])
 
@@ -70,13 +85,23 @@ class LoopbackImageServer:
         content, behaviour = entry
         if behaviour == "redirect":
             return RedirectResponse(self.base_url + quote(path.replace("/img/", "/img-target/", 1)), status_code=302)
-        if behaviour == "slow":
-            await asyncio.sleep(SLOW_SECONDS)
+        if behaviour == "slow" and await self._stall(request):
+            return Response(b"", status_code=499)  # the fetcher hung up: nobody reads this
         if behaviour == "fail":
             return Response("internal error", status_code=500, media_type="text/plain")
         if behaviour == "wrong-type":
             return Response(b"<html><body>not an image</body></html>", media_type="text/html")
         return Response(content, media_type=content_type_of(content))
+
+    async def _stall(self, request: Request) -> bool:
+        """Wait ``slow_seconds``, or less when the fetcher hangs up first (then ``True``)."""
+        # A served target's fetch timeout is unknown: stall long, but end as soon as it gives up.
+        deadline = time.monotonic() + self.slow_seconds
+        while time.monotonic() < deadline:
+            if await request.is_disconnected():
+                return True
+            await asyncio.sleep(min(_DISCONNECT_POLL, max(0.0, deadline - time.monotonic())))
+        return False
 
     def url_for(self, image: UrlImage) -> str:
         """Register the image and return its URL (raw non-ASCII path when ``image.raw``)."""
@@ -88,28 +113,48 @@ class LoopbackImageServer:
             if image.behaviour != "missing":
                 self._files[path] = (content, image.behaviour)
         if image.behaviour == "unreachable":
-            return f"http://127.0.0.1:{free_port()}{quote(path)}"
+            shown = f"[{self.host}]" if ":" in self.host else self.host
+            return f"http://{shown}:{free_port(self.host)}{quote(path)}"
         return self.base_url + (path if image.raw else quote(path))
 
     @contextlib.contextmanager
     def running(self) -> Iterator[LoopbackImageServer]:
-        """Serve on a free 127.0.0.1 port for the duration of the block."""
-        from pytest_idclassify._serve import serve_in_thread
+        """Serve on the host and port given (127.0.0.1, a free port by default) for the duration of the block.
 
-        with serve_in_thread(self.app) as base_url:
-            self.base_url = base_url
+        Raises:
+            ConfigurationError: when the address cannot be bound (not this machine's, or the port taken).
+
+        """
+        from pytest_idclassify._serve import serve_in_thread
+        from pytest_idclassify.errors import TransportError
+
+        with contextlib.ExitStack() as stack:
+            try:
+                self.base_url = stack.enter_context(serve_in_thread(self.app, host=self.host, port=self.port))
+            except TransportError as exc:
+                raise ConfigurationError(
+                    f"the URL image server cannot listen on {self.host}:{self.port} ({exc}); give "
+                    "--idclassify-image-host an address of this machine, and a free port or none"
+                ) from None
             yield self
 
 
 class UploadHookHost:
-    """For live services: an upload hook puts each image where the public base URL serves it."""
+    """For live services: an upload hook puts each image where the public base URL serves it.
 
-    def __init__(self, public_base_url: str, hook: Callable[[str, bytes, str], str]) -> None:
+    An upload stands only for a well-behaved URL; ``fallback`` (the suite's own image server,
+    when the target can reach it) serves the rest.
+    """
+
+    def __init__(
+        self, public_base_url: str, hook: Callable[[str, bytes, str], str], fallback: UrlHost | None = None
+    ) -> None:
         self.public_base_url = public_base_url.rstrip("/")
         self._hook = hook
+        self.fallback = fallback
 
     @classmethod
-    def from_spec(cls, public_base_url: str, spec: str) -> UploadHookHost:
+    def from_spec(cls, public_base_url: str, spec: str, fallback: UrlHost | None = None) -> UploadHookHost:
         """Load ``module:function`` as the hook; a bad spec is a :class:`ConfigurationError`."""
         module_name, _, attr = spec.partition(":")
         try:
@@ -120,7 +165,7 @@ class UploadHookHost:
             ) from None
         if not callable(hook):
             raise ConfigurationError(f"--idclassify-upload-hook={spec!r} is not callable")
-        return cls(public_base_url, hook)
+        return cls(public_base_url, hook, fallback)
 
     @staticmethod
     def can_serve(image: UrlImage) -> bool:
@@ -129,6 +174,8 @@ class UploadHookHost:
 
     def url_for(self, image: UrlImage) -> str:
         """Upload the image with the hook and return the URL it answers."""
+        if not self.can_serve(image) and self.fallback is not None:
+            return self.fallback.url_for(image)
         if not self.can_serve(image):
             raise ConfigurationError(f"an upload hook cannot make a URL that behaves {image.behaviour!r}")
         content = image.image.render() if image.image is not None else b""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from pytest_idclassify._paths import schemas_dir
@@ -26,3 +28,22 @@ def load_schema(name: str) -> dict[str, Any]:
 def compiled_validator(name: str) -> Draft202012Validator:
     """Return the compiled validator of a generated schema, built once and reused."""
     return Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@cache
+def fast_check(name: str) -> Callable[[Any], bool]:
+    """Return a compiled yes/no check of a generated schema (jsonschema-rs), built once and reused.
+
+    It only answers whether a body conforms; :func:`compiled_validator` explains why one does not.
+    A body the check cannot take (a mapping with non-string keys...) counts as not conforming, so
+    the caller falls back to the explaining validator and reports exactly what it reports.
+    """
+    validator = jsonschema_rs.validator_for(load_schema(name))
+
+    def conforms(body: Any) -> bool:
+        try:
+            return bool(validator.is_valid(body))
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    return conforms

@@ -13,9 +13,12 @@ from jsonschema import ValidationError
 from pytest_idclassify._tables import documented_tables
 from pytest_idclassify.catalogue import ALARM_THRESHOLD, clause, error_clause_for
 from pytest_idclassify.errors import IdClassifyError
-from pytest_idclassify.validation._schemas import compiled_validator
+from pytest_idclassify.validation._schemas import compiled_validator, fast_check
+from pytest_idclassify.validation._threshold import alarm_pairs, answer_violations, explaining, flag_name
 from pytest_idclassify.validation._violation import ContractDriftWarning, Violation, format_violations
 
+#: an alarm threshold: one score, or the (lowest, highest) of the thresholds a calibration allows.
+Threshold = int | tuple[int, int]
 _RESULT_FIELDS = ("type", "location", "confidence")
 _ALARM_OBJECTS = {"alarm_result": "response.alarm-result", "alarm_confidence": "response.alarm-confidence"}
 #: how much of a base64 ``data`` value is decoded to read the image's size from its header.
@@ -75,6 +78,10 @@ def _error_clause(error: ValidationError) -> str:
 def _schema_violations(
     body: Any, schema: str, *, strict: bool, to_clause: Callable[[ValidationError], str], drift: list[str]
 ) -> list[Violation]:
+    # Most answers conform: a compiled check accepts them at once; only a failing body is walked
+    # clause by clause (and a conforming one has no undocumented field to report as drift either).
+    if fast_check(schema)(body):
+        return []
     violations = []
     for error in compiled_validator(schema).iter_errors(body):
         extras = _extra_names(error)
@@ -134,7 +141,7 @@ def _location_violations(location: Any, image_size: tuple[int, int] | None) -> l
 
 
 def _success_cross_checks(
-    body: Mapping[str, Any], request: Mapping[str, Any] | None, image_size: tuple[int, int] | None, threshold: int
+    body: Mapping[str, Any], request: Mapping[str, Any] | None, image_size: tuple[int, int] | None, threshold: Threshold
 ) -> list[Violation]:
     result = body.get("result")
     if not isinstance(result, dict):
@@ -152,14 +159,16 @@ def _success_cross_checks(
     confidence = result.get("confidence")
     if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) and not 0 <= confidence <= 1:
         out.append(Violation("cross.confidence.range", "/result/confidence", f"{confidence} is outside [0, 1]"))
-    flags, scores = result.get("alarm_result"), result.get("alarm_confidence")
-    if isinstance(flags, dict) and isinstance(scores, dict):
-        for row in documented_tables()["Table 6"].rows:
-            flag, score = flags.get(row.name), scores.get(row.constraints["score"])
-            if isinstance(flag, bool) and type(score) is int and flag != (score >= threshold):
-                out.append(Violation("cross.alarm.result-matches-score", f"/result/alarm_result/{row.name}",
-                                         f"{row.name} is {str(flag).lower()} but {row.constraints['score']} is "
-                                         f"{score} (threshold {threshold})"))  # fmt: skip
+    pairs = alarm_pairs(body)
+    out += answer_violations(pairs)
+    low, high = (threshold, threshold) if isinstance(threshold, int) else threshold
+    shown = str(low) if low == high else f"between {low} and {high}"
+    for score_name, (flag, score) in pairs.items():
+        if not explaining([(flag, score)], low, high):
+            name = flag_name(score_name)
+            out.append(Violation("cross.alarm.result-matches-score", f"/result/alarm_result/{name}",
+                                 f"{name} is {str(flag).lower()} but {score_name} is {score} "
+                                 f"(threshold {shown})"))  # fmt: skip
     return out
 
 
@@ -201,7 +210,7 @@ def validate_response(
     image_size: tuple[int, int] | None = None,
     headers: Mapping[str, str] | None = None,
     include_assumed: bool = True,
-    alarm_threshold: int = ALARM_THRESHOLD,
+    alarm_threshold: Threshold = ALARM_THRESHOLD,
 ) -> list[Violation]:
     """Return every violation of the contract in one response; an empty list means it conforms.
 
@@ -211,7 +220,8 @@ def validate_response(
     image (read from the request's image header when not given), and the response ``headers`` to
     check ``X-Request-Id``.  Undocumented extra fields and codes are reported as
     :class:`ContractDriftWarning` unless ``strict``, where they are violations.  With
-    ``include_assumed=False`` only documented clauses are reported.  Validators are compiled once
+    ``include_assumed=False`` only documented and inferred clauses are reported.  ``alarm_threshold``
+    is the assumed threshold, or a (lowest, highest) range of them.  Validators are compiled once
     per process and reused.
     """
     drift: list[str] = []
@@ -253,7 +263,7 @@ def assert_conforms(
     image_size: tuple[int, int] | None = None,
     headers: Mapping[str, str] | None = None,
     include_assumed: bool = True,
-    alarm_threshold: int = ALARM_THRESHOLD,
+    alarm_threshold: Threshold = ALARM_THRESHOLD,
 ) -> None:
     """Fail with one readable block listing every violation (pointer, clause, rule) if any.
 
@@ -295,7 +305,12 @@ def checked_clauses(
                 out.add("cross.alarm.default-false")
             if request.get("alarm") is True:
                 tables = documented_tables()
-                out |= {"response.alarm-result", "response.alarm-confidence", "cross.alarm.result-matches-score"}
+                out |= {
+                    "response.alarm-result",
+                    "response.alarm-confidence",
+                    "cross.alarm.result-matches-score",
+                    "cross.alarm.threshold-consistent",
+                }
                 out |= {f"response.alarm-result.{r.name}" for r in tables["Table 6"].rows}
                 out |= {f"response.alarm-confidence.{r.name}" for r in tables["Table 7"].rows}
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pytest_idclassify.catalogue import clause
+from pytest_idclassify.catalogue import Tier, clause
 
 
 class ContractDriftWarning(UserWarning):
@@ -30,13 +30,18 @@ class Violation:
         return clause(self.clause).source
 
     @property
+    def tier(self) -> Tier:
+        """How firmly the broken clause is grounded: documented, inferred or assumed."""
+        return clause(self.clause).tier
+
+    @property
     def assumed(self) -> bool:
         """Whether the broken clause is a choice made where the documentation is silent."""
         return clause(self.clause).assumed
 
     def __str__(self) -> str:
         """Render as the three-line block used in failure messages."""
-        tag = " (assumed)" if self.assumed else ""
+        tag = "" if self.tier is Tier.DOCUMENTED else f" ({self.tier.value})"
         return (
             f"{self.pointer or '/'}: {self.message}\n"
             f"    clause {self.clause}{tag}: {self.rule}\n"

@@ -7,11 +7,14 @@ touch only the requests or answers their fault concerns, so every other clause s
 
 from __future__ import annotations
 
+import base64
+import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from starlette.types import ASGIApp
 
 from mutants._asgi import After, Answer, Before, Rewrite, Seen
@@ -34,6 +37,9 @@ class Mutant:
     before: Before | None = None
     after: After | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    #: run it on a real port through the suite's live target (retries on, URL images from loopback)
+    #: rather than in-process: for faults that only a served target can show.
+    served: bool = False
 
     def app(self) -> ASGIApp:
         """Build a fresh broken app around a fresh emulator."""
@@ -259,6 +265,74 @@ def _no_request_id(seen: Seen, answer: Answer) -> Answer:
     return answer.without_header("x-request-id")
 
 
+def _format_side(fmt: str, axis: str, side: int) -> Callable[[Seen], bool]:
+    """Whether a request's image is a ``fmt`` file whose ``axis`` ("width"/"height") is ``side`` px."""
+    return lambda s: s.image is not None and s.image.format == fmt and getattr(s.image, axis) == side
+
+
+def _refuse_if(predicate: Callable[[Seen], bool]) -> Before:
+    def before(seen: Seen) -> Answer | None:
+        if predicate(seen):
+            return _error(seen, 400, "AIS.0103", "The image size does not meet the requirements.")
+        return None
+
+    return before
+
+
+def _url_of(seen: Seen) -> str | None:
+    url = seen.fields.get("url")
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) and url.isascii() else None
+
+
+def _fetch(url: str) -> httpx.Response | None:
+    # The hooks run inside the served app's event loop; the image server has its own thread and loop.
+    try:
+        return httpx.get(url, timeout=FETCH_TIMEOUT, follow_redirects=True)
+    except httpx.HTTPError:
+        return None
+
+
+def _refuse_valid_urls(seen: Seen) -> Answer | None:
+    if _url_of(seen) is not None:
+        return _error(seen, 400, "ModelArts.4603", "Obtaining the file from the URL failed.")
+    return None
+
+
+def _url_sides_unchecked(seen: Seen) -> Answer | None:
+    url = _url_of(seen)
+    fetched = _fetch(url) if url is not None else None
+    if fetched is None or fetched.status_code != 200:
+        return None
+    as_data = seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(fetched.content).decode()})
+    info = as_data.image
+    if info is None or (min(info.width, info.height) >= 15 and max(info.width, info.height) <= 8192):
+        return None
+    return plausible_answer(as_data)
+
+
+def _url_404_passed_on(seen: Seen, answer: Answer) -> Answer:
+    url = _url_of(seen)
+    if url is None or not isinstance(answer.json, dict) or answer.json.get("error_code") != "ModelArts.4603":
+        return answer
+    fetched = _fetch(url)
+    if fetched is None or fetched.status_code != 404:
+        return answer
+    message = "The API does not exist or has not been published in the environment."
+    return Answer.of_json(404, {"error_code": "APIG.0101", "error_msg": message})
+
+
+def _every_nth(n: int, status: int, code: str, message: str) -> After:
+    """An ``after`` hook that replaces every ``n``-th answer with a ``status`` error (a retry then succeeds)."""
+    counter = itertools.count(1)
+
+    def after(seen: Seen, answer: Answer) -> Answer:
+        if next(counter) % n == 0:
+            return Answer.of_json(status, {"error_code": code, "error_msg": message})
+        return answer
+
+    return after
+
+
 MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "accepts-side-14",
@@ -449,9 +523,120 @@ MUTANTS: tuple[Mutant, ...] = (
         settings={"code_no_document": "AIS.0104"},
     ),
     Mutant(
+        "tiff-accepts-8193",
+        "answers a plausible 200 for a TIFF 8193 px wide (its limit off by one, every other format right)",
+        frozenset({"request.image.side-max"}),
+        before=_accept_if(_format_side("tiff", "width", 8193)),
+    ),
+    Mutant(
+        "bmp-refuses-height-15",
+        "refuses a BMP 15 px high with AIS.0103 (other formats, and BMP 15 px wide, are right)",
+        frozenset({"request.image.side-min"}),
+        before=_refuse_if(_format_side("bmp", "height", 15)),
+    ),
+    Mutant(
+        "jpeg-accepts-height-8193",
+        "answers a plausible 200 for a JPEG 8193 px high (JPEG 8193 px wide is refused)",
+        frozenset({"request.image.side-max"}),
+        before=_accept_if(_format_side("jpeg", "height", 8193)),
+    ),
+    Mutant(
+        "refuses-valid-urls",
+        "refuses every http(s) URL with ModelArts.4603, reachable or not (served on a real port)",
+        frozenset({"request.url.chinese-encoded", "request.url.schemes"}),
+        before=_refuse_valid_urls,
+        served=True,
+    ),
+    Mutant(
+        "url-sides-unchecked",
+        "fetches a URL's image and serves it whatever its sides (served on a real port)",
+        frozenset({"request.image.side-min"}),
+        before=_url_sides_unchecked,
+        served=True,
+    ),
+    Mutant(
+        "url-404-passed-on",
+        "answers a URL that gives 404 with its own HTTP 404 APIG.0101 (served on a real port)",
+        frozenset({"request.url.fetch-failure.code", "behaviour.statuses"}),
+        after=_url_404_passed_on,
+        served=True,
+    ),
+    Mutant(
+        "every-7th-500",
+        "answers every 7th call HTTP 500, which the client's retry then hides (served on a real port)",
+        frozenset({"behaviour.statuses"}),
+        after=_every_nth(7, 500, "ModelArts.4505", "Backend service internal error."),
+        served=True,
+    ),
+    Mutant(
         "clock-skew-hour",
         "accepts an X-Sdk-Date an hour off (setting max_clock_skew_seconds)",
         frozenset({"auth.aksk.date-skew"}),
         settings={"max_clock_skew_seconds": 3600},
     ),
 )
+
+
+# --- Mutants that break an inferred clause: each is caught by the inferred clause it names. ---------------------
+
+
+def _location_follows_alarm(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    if seen.alarm:
+        result["location"] = [[max(0, x - 1), y] for x, y in result["location"]]
+    return result
+
+
+def _confidence_above_one(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    return {**result, "confidence": 1.2}
+
+
+class _TypeOnRepeat:
+    """Answers another type the second time it sees an image (a classifier whose cache is keyed wrongly)."""
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+
+    def __call__(self, seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+        key = hash(seen.fields.get("data"))
+        if key in self.seen and result.get("type") in _TYPES:
+            result["type"] = _TYPES[(_TYPES.index(result["type"]) + 1) % len(_TYPES)]
+        self.seen.add(key)
+        return result
+
+
+def _blur_alarm_band(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    # Two thresholds at once: on from 50, off again from 85, so a higher score can have its alarm off.
+    if "alarm_confidence" in result:
+        score = result["alarm_confidence"]["blur_score"]
+        result["alarm_result"] = {**result["alarm_result"], "detect_blur_result": 50 <= score < 85}
+    return result
+
+
+INFERRED_MUTANTS: tuple[Mutant, ...] = (
+    Mutant(
+        "location-follows-alarm",
+        "moves location one pixel left when alarm is true",
+        frozenset({"behaviour.alarm-toggle"}),
+        after=_on_result(_location_follows_alarm),
+    ),
+    Mutant(
+        "confidence-1.2",
+        "answers a confidence of 1.2",
+        frozenset({"cross.confidence.range"}),
+        after=_on_result(_confidence_above_one),
+    ),
+    Mutant(
+        "type-changes-on-repeat",
+        "answers another type the second time the same image is sent",
+        frozenset({"behaviour.same-image-same-type"}),
+        after=_on_result(_TypeOnRepeat()),
+    ),
+    Mutant(
+        "blur-alarm-band",
+        "raises the blur alarm for scores 50..84 only: flags from two thresholds no single one explains",
+        frozenset({"cross.alarm.threshold-consistent"}),
+        after=_on_result(_blur_alarm_band),
+    ),
+)
+
+MUTANTS = MUTANTS + INFERRED_MUTANTS

@@ -18,9 +18,9 @@ from pytest_idclassify.emulator._settings import (
     DEFAULT_SK,
     DEFAULT_TOKEN,
 )
-from pytest_idclassify.suite import Target, Verdict, check_case
+from pytest_idclassify.suite import Exchange, Target, Verdict, check_case
 from pytest_idclassify.suite._urlhost import LoopbackImageServer
-from pytest_idclassify.validation import Violation
+from pytest_idclassify.validation import AlarmAnswer, Violation, alarm_pairs, run_violations
 
 #: everything the suite can ask of an offline target.
 OFFERS = frozenset({"url-server", "expired-token", "aksk"})
@@ -55,17 +55,30 @@ def app_target(app: ASGIApp, images: LoopbackImageServer) -> Iterator[Target]:
         target.close()
 
 
-def check(target: Target, case: Case) -> Verdict:
-    """Send ``case``'s calls and check the answers as the suite does (assumed clauses included)."""
+def send_and_check(target: Target, case: Case, *, tolerate_transient: bool = False) -> tuple[Verdict, list[Exchange]]:
+    """Send ``case``'s calls and check the answers as the suite does; return the verdict and the exchanges."""
     reason = target.missing(case)
     if reason is not None:
         raise AssertionError(f"{case.id} cannot run on an offline target: {reason}")
-    return check_case(case, [target.send(call) for call in case.calls])
+    exchanges = [target.send(call) for call in case.calls]
+    return check_case(case, exchanges, tolerate_transient=tolerate_transient), exchanges
 
 
-def run_case(target: Target, case: Case) -> list[Finding]:
+def check(target: Target, case: Case, *, tolerate_transient: bool = False) -> Verdict:
+    """Send ``case``'s calls and check the answers as the suite does (assumed clauses included)."""
+    return send_and_check(target, case, tolerate_transient=tolerate_transient)[0]
+
+
+def alarm_answers(case: Case, exchanges: Sequence[Exchange]) -> list[AlarmAnswer]:
+    """The alarm pairs of a case's answers, as the run-level threshold check reads them."""
+    return [
+        AlarmAnswer(case.id, e.outcome.request_id, pairs) for e in exchanges if (pairs := alarm_pairs(e.outcome.body))
+    ]
+
+
+def run_case(target: Target, case: Case, *, tolerate_transient: bool = False) -> list[Finding]:
     """Send ``case``'s calls and return every violation, assumed clauses included."""
-    return [Finding(case, v) for v in check(target, case).violations]
+    return [Finding(case, v) for v in check(target, case, tolerate_transient=tolerate_transient).violations]
 
 
 @dataclass(frozen=True)
@@ -81,12 +94,16 @@ class Baseline:
         """Run every case once against ``target``."""
         findings: list[Finding] = []
         exercised, seconds = {}, {}
+        answers: list[AlarmAnswer] = []
         for case in cases:
             started = time.perf_counter()
-            verdict = check(target, case)
+            verdict, exchanges = send_and_check(target, case)
             seconds[case.id] = time.perf_counter() - started
             exercised[case.id] = verdict.exercised
             findings += [Finding(case, v) for v in verdict.violations]
+            answers += alarm_answers(case, exchanges)
+        # The run-level clauses, over every answer of the run, as the report judges them at the end.
+        findings += [Finding(cases[-1], v) for v in run_violations(answers)] if cases else []
         return cls(tuple(findings), exercised, seconds)
 
     @property
@@ -114,8 +131,14 @@ def hunt(
     met on the way.  Cases that exercised ``clauses`` in the baseline run first, so a run is short.
     """
     others: list[Finding] = []
+    answers: list[AlarmAnswer] = []
     for case in baseline.order(cases, clauses):
-        findings = [f for f in run_case(target, case) if not baseline.known(f)]
+        verdict, exchanges = send_and_check(target, case)
+        findings = [Finding(case, v) for v in verdict.violations]
+        # Run-level clauses judge every answer so far: the case that completes the evidence is the one named.
+        answers += alarm_answers(case, exchanges)
+        findings += [Finding(case, v) for v in run_violations(answers)]
+        findings = [f for f in findings if not baseline.known(f)]
         hit = next((f for f in findings if f.violation.clause in clauses), None)
         others += [f for f in findings if f.violation.clause not in clauses]
         if hit is not None:

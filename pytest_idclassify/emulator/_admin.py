@@ -1,0 +1,127 @@
+"""Admin routes under ``/__idclassify/``: the request journal and the stubs, for tests in any language.
+
+``GET /__idclassify/requests`` lists the journal (filters as query parameters: ``status``,
+``error_code``, ``image_sha256``, ``label``, ``alarm``, ``stub``...), ``DELETE`` clears it;
+``GET /__idclassify/stubs`` lists the stubs, ``POST`` adds one (or ``{"stubs": [...]}``), validated
+as a stubs file is, ``DELETE`` removes them all and ``DELETE /__idclassify/stubs/{name}`` one.
+
+Who may call them: with an ``admin_token`` set, any client that sends it in
+``X-Idclassify-Admin-Token``; without one, clients on this machine (loopback addresses) only.
+``idclassify serve`` turns the routes off when it listens beyond loopback without a token.  With
+``admin_routes`` off the prefix is just another unknown path (404 APIG.0101).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from pytest_idclassify.emulator._journal import Journal
+from pytest_idclassify.emulator._stubs import StubBook, parse_stub
+from pytest_idclassify.errors import StubError
+
+ADMIN_PREFIX = "/__idclassify"
+ADMIN_TOKEN_HEADER = "X-Idclassify-Admin-Token"
+_BOOL = {"true": True, "false": False}
+_INT_FILTERS = ("status", "seq")
+
+
+def _loopback(host: str | None) -> bool:
+    if host in (None, "localhost", "testclient"):
+        # In-process transports (httpx's ASGITransport, Starlette's TestClient) have no socket at all.
+        return True
+    try:
+        return ipaddress.ip_address(str(host)).is_loopback
+    except ValueError:
+        return False
+
+
+class _Guard:
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def refusal(self, request: Request) -> Response | None:
+        if self.token:
+            given = request.headers.get(ADMIN_TOKEN_HEADER, "")
+            if not hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8")):
+                return JSONResponse({"error": f"send the admin token in {ADMIN_TOKEN_HEADER}"}, status_code=401)
+            return None
+        client = request.client.host if request.client else None
+        if not _loopback(client):
+            return JSONResponse(
+                {"error": "admin routes answer clients on this machine only; set admin_token to allow others"},
+                status_code=403,
+            )
+        return None
+
+
+def _filters(request: Request) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in request.query_params.items():
+        if name in _INT_FILTERS:
+            out[name] = int(value) if value.isdigit() else value
+        elif name in ("alarm", "proxied"):
+            out[name] = _BOOL.get(value.lower(), value)
+        else:
+            out[name] = value
+    return out
+
+
+def admin_routes(journal: Journal, stubs: StubBook, *, token: str) -> list[Route]:
+    """The admin routes over ``journal`` and ``stubs``, guarded as the module docstring says."""
+    guard = _Guard(token)
+
+    async def requests(request: Request) -> Response:
+        refused = guard.refusal(request)
+        if refused is not None:
+            return refused
+        if request.method == "DELETE":
+            return JSONResponse({"cleared": journal.clear()})
+        try:
+            entries = journal.filter(**_filters(request))
+        except TypeError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"requests": [e.to_dict() for e in entries]})
+
+    async def stub_list(request: Request) -> Response:
+        refused = guard.refusal(request)
+        if refused is not None:
+            return refused
+        if request.method == "DELETE":
+            return JSONResponse({"removed": stubs.clear()})
+        if request.method == "POST":
+            try:
+                document = json.loads(await request.body())
+                items = document["stubs"] if isinstance(document, dict) and "stubs" in document else [document]
+                if not isinstance(items, list):
+                    raise StubError("'stubs' must be a list")
+                threshold = stubs.alarm_threshold
+                added = [
+                    stubs.add(parse_stub(item, where=f"posted stub {i + 1}", alarm_threshold=threshold))
+                    for i, item in enumerate(items)
+                ]
+            except (ValueError, StubError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            return JSONResponse({"added": [s.name for s in added]}, status_code=201)
+        return JSONResponse({"stubs": [s.to_dict() for s in stubs.all()]})
+
+    async def stub_one(request: Request) -> Response:
+        refused = guard.refusal(request)
+        if refused is not None:
+            return refused
+        name = request.path_params["name"]
+        if stubs.remove(name):
+            return JSONResponse({"removed": [name]})
+        return JSONResponse({"error": f"no stub named {name!r}"}, status_code=404)
+
+    return [
+        Route(f"{ADMIN_PREFIX}/requests", requests, methods=["GET", "DELETE"]),
+        Route(f"{ADMIN_PREFIX}/stubs", stub_list, methods=["GET", "POST", "DELETE"]),
+        Route(f"{ADMIN_PREFIX}/stubs/{{name}}", stub_one, methods=["DELETE"]),
+    ]

@@ -1,0 +1,121 @@
+"""One budget of bytes for the request bodies a worker process holds at once, and reading a body within it.
+
+Each request reserves what its body may take before reading it (``Content-Length``, or the body limit
+for a chunked body) and keeps the reservation until it is answered, since its body and then its
+decoded image stay in memory until then.  A request that does not fit waits for room, up to
+``body_budget_wait`` seconds, then is refused with 429 ModelArts.4401 (a documented "too many
+concurrent requests" answer that clients retry).  Room goes to the first waiter that fits, so a
+small request is not held up behind a large one.  Only an authenticated request reaches the budget.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from starlette.requests import Request
+
+from pytest_idclassify.emulator._answers import Refusal
+
+#: the code of a request refused for want of room in the budget.
+BUDGET_CODE = "ModelArts.4401"
+#: the code of a body that did not arrive within ``body_timeout`` (shorter than it claimed to be).
+BODY_TIMEOUT_CODE = "ModelArts.4104"
+_LENGTH = re.compile(r"[0-9]{1,19}")
+
+
+class BodyBudget:
+    """A byte budget shared by the requests of one app (one worker process serves one app)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._held = 0
+        self._waiters: list[tuple[int, anyio.Event]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def held(self) -> int:
+        """Bytes reserved now."""
+        return self._held
+
+    def _take(self, size: int) -> bool:
+        with self._lock:
+            if self._held + size > self.capacity:
+                return False
+            self._held += size
+            return True
+
+    def _give_back(self, size: int) -> None:
+        with self._lock:
+            self._held -= size
+            granted = []
+            for waiter in list(self._waiters):
+                if self._held + waiter[0] <= self.capacity:
+                    self._held += waiter[0]
+                    self._waiters.remove(waiter)
+                    granted.append(waiter[1])
+        for event in granted:
+            event.set()
+
+    def _withdraw(self, waiter: tuple[int, anyio.Event]) -> bool:
+        """Take ``waiter`` out of the queue; False if it had been granted its room already."""
+        with self._lock:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+                return True
+            return False
+
+    @asynccontextmanager
+    async def hold(self, size: int, *, wait: float, retry_after: int) -> AsyncIterator[None]:
+        """Reserve ``size`` bytes for the block, waiting up to ``wait`` seconds, or refuse with 429."""
+        size = min(max(size, 1), self.capacity)
+        if not self._take(size):
+            waiter = (size, anyio.Event())
+            with self._lock:
+                self._waiters.append(waiter)
+            try:
+                with anyio.move_on_after(wait):
+                    await waiter[1].wait()
+            except BaseException:
+                # Cancelled while waiting: leave the queue, and give back room granted meanwhile.
+                if not self._withdraw(waiter):
+                    self._give_back(size)
+                raise
+            if self._withdraw(waiter):
+                raise Refusal(
+                    BUDGET_CODE,
+                    headers={"Retry-After": str(retry_after), "Connection": "close"},
+                    reason=f"no room for {size} bytes in the {self.capacity}-byte body budget within {wait} s",
+                )
+        try:
+            yield
+        finally:
+            self._give_back(size)
+
+
+def declared_length(request: Request) -> int | None:
+    """``Content-Length`` as a number, if the request declares one in ASCII digits (else ``None``)."""
+    declared = request.headers.get("content-length")
+    if declared is None or not _LENGTH.fullmatch(declared.strip()):
+        return None
+    return int(declared.strip())
+
+
+async def read_body(request: Request, *, limit: int, timeout: float) -> bytes:
+    """Read the body, refusing it past ``limit`` bytes (413) or past ``timeout`` seconds (ModelArts.4104)."""
+    body = bytearray()
+    with anyio.move_on_after(timeout) as deadline:
+        async for chunk in request.stream():
+            if len(body) + len(chunk) > limit:
+                raise Refusal("APIG.0201", message="Request entity too large.", reason="body over the limit")
+            body += chunk
+    if deadline.cancelled_caught:
+        raise Refusal(
+            BODY_TIMEOUT_CODE,
+            headers={"Connection": "close"},
+            reason=f"the body was not complete after {timeout} s ({len(body)} bytes received)",
+        )
+    return bytes(body)

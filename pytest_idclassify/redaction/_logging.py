@@ -1,0 +1,51 @@
+"""Log records redacted at the source: ours, and those of the HTTP libraries the client drives.
+
+httpx logs every request's URL (the project id in its path) and httpcore's debug trace prints
+response headers; a filter on each of those loggers passes each message through the policy
+before any handler (pytest's log capture, a log file, the terminal) sees it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+#: The loggers whose records are redacted: the toolkit's, httpx's and httpcore's.
+REDACTED_LOGGERS = (
+    "pytest_idclassify",
+    "pytest_idclassify.client",
+    "pytest_idclassify.emulator",
+    "pytest_idclassify.suite",
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+)
+
+
+class RedactingFilter(logging.Filter):
+    """A :class:`logging.Filter` that rewrites a record's message through the process-wide policy."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the record's message with its redacted form (never drops a record)."""
+        from pytest_idclassify.redaction import redact_text
+
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a malformed record: leave it to logging's own error path
+            return True
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_FILTER = RedactingFilter()
+
+
+def redact_logs(names: tuple[str, ...] = REDACTED_LOGGERS) -> None:
+    """Attach the redacting filter to each logger in ``names`` (once; calling again changes nothing)."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

@@ -1,0 +1,348 @@
+"""The suite's front door: settings resolved, the environment checked and the target probed, once.
+
+Every run (``pytest`` with the plugin, ``idclassify verify``) passes through :func:`preflight`
+before a case is collected.  It returns one :class:`Preflight` that the rest of the run only
+reads, or raises :class:`PreflightError` with one short message in the words of the interface the
+user typed (``--base-url`` for ``verify``, ``--idclassify-base-url`` for pytest, the variable for
+the environment) that names what to change.
+
+For a non-embedded target it sends one probe call (counted in the call budget) and tells apart:
+nothing listening, a TLS failure, a server that is not this API (404), refused credentials and a
+project id the credentials do not belong to.  Any other answer means the target is this API, and
+the suite goes on to judge it, right or wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from pytest_idclassify._options import OPTIONS, PYTEST, Interface
+from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.suite._config import SuiteConfig, resolve
+
+if TYPE_CHECKING:
+    from pytest_idclassify.client import ClientConfig
+
+#: seconds the probe waits to connect and for its answer: enough for a far region, short for a typo.
+PROBE_TIMEOUT = 10.0
+#: the probe's body: no image, so the server answers from its checks alone (after authentication).
+PROBE_BODY: dict[str, Any] = {}
+#: the full endpoint URL, as ``idclassify serve`` prints it and the API page writes it.
+_ENDPOINT_URL = re.compile(r"^(?P<base>.*?)/v2/(?P<project>[^/]*)/ocr/auto-id-doc-classification/?$")
+_LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]")
+#: variables read under another name before; set, they would otherwise be ignored without a word.
+RENAMED_VARIABLES: Mapping[str, str] = {"IDCLASSIFY_ENDPOINT": "IDCLASSIFY_BASE_URL"}
+#: every variable the suite and its client read besides the options' own (see
+#: docs/reference/environment-variables.md); the emulator's ``IDCLASSIFY_EMULATOR_*`` come apart.
+OTHER_VARIABLES = frozenset({
+    "IDCLASSIFY_REGION", "IDCLASSIFY_TOKEN", "IDCLASSIFY_IAM_ENDPOINT", "IDCLASSIFY_IAM_USER",
+    "IDCLASSIFY_IAM_PASSWORD", "IDCLASSIFY_IAM_DOMAIN", "IDCLASSIFY_ENTERPRISE_PROJECT_ID", "IDCLASSIFY_TIMEOUT",
+    "IDCLASSIFY_MAX_RETRIES", "IDCLASSIFY_EXPIRED_TOKEN",
+})  # fmt: skip
+_EMULATOR_PREFIX = "IDCLASSIFY_EMULATOR_"
+
+
+class PreflightError(ConfigurationError):
+    """The run cannot start: a setting is wrong or the target is not what the settings say.
+
+    The message is one line naming what to change, in the words of the interface used.
+    """
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What the target answered to the pre-flight call: its status and error code (if any)."""
+
+    status: int
+    error_code: str | None
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """The outcome of the front door: the run's settings, the live client settings and the probe.
+
+    Attributes:
+        config: the resolved suite settings (``calls_spent`` counts the probe).
+        client: the client settings of a live target, already validated; ``None`` otherwise.
+        probe: what the target answered to the probe, when one was sent.
+
+    """
+
+    config: SuiteConfig
+    client: ClientConfig | None = None
+    probe: Probe | None = None
+
+
+def preflight(
+    cli: Mapping[str, object],
+    ini: Mapping[str, str | None],
+    environ: Mapping[str, str],
+    *,
+    interface: Interface = PYTEST,
+    probe: bool = True,
+) -> Preflight:
+    """Resolve the settings, check them and the environment, and probe a live target once.
+
+    ``probe=False`` checks everything that needs no call (pytest-xdist workers: their controller
+    probed already).  Raises :class:`PreflightError` naming what to change.
+    """
+    try:
+        config = resolve(cli, ini, environ, interface=interface)
+    except ConfigurationError as exc:
+        raise PreflightError(interface.words(str(exc))) from None
+    _check_variables(environ, config)
+    config = _check_base_url(config)
+    _check_files(config)
+    if config.target != "live":
+        return Preflight(config)
+    client = _client_config(config, environ)
+    _check_upload_hook(config)
+    if not probe:
+        return Preflight(config, client)
+    answer = probe_target(config, client)
+    return Preflight(replace(config, calls_spent=config.calls_spent + 1), client, answer)
+
+
+def known_variables() -> frozenset[str]:
+    """Every ``IDCLASSIFY_*`` / ``CLOUD_SDK_*`` variable the suite and its client read (emulator ones apart)."""
+    from pytest_idclassify.client import ENV_VARS
+
+    return frozenset({o.env for o in OPTIONS} | set(ENV_VARS.values()) | OTHER_VARIABLES)
+
+
+def _check_variables(environ: Mapping[str, str], config: SuiteConfig) -> None:
+    known = known_variables()
+    for name in sorted(environ):
+        if not environ[name] or name in known or name.startswith(_EMULATOR_PREFIX):
+            continue
+        if name in RENAMED_VARIABLES:
+            raise PreflightError(f"{name} is not read: the base URL is set with {RENAMED_VARIABLES[name]} "
+                                 f"(or {config.interface.flag('base-url')}); rename the variable")  # fmt: skip
+        if name.startswith(("IDCLASSIFY_", "CLOUD_SDK_")):
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.85)
+            if close:
+                raise PreflightError(f"{name} is not read by pytest-idclassify: did you mean {close[0]}?")
+    chosen = "target" in config.origins  # an explicit --target emulator is a choice, not an oversight
+    if config.target == "emulator" and not chosen and not config.base_url and environ.get("IDCLASSIFY_REGION"):
+        region = environ["IDCLASSIFY_REGION"]
+        raise PreflightError(
+            f"IDCLASSIFY_REGION={region} is set but no base URL, so the run would test the embedded emulator: "
+            f"set IDCLASSIFY_BASE_URL=https://ocr.{region}.myhuaweicloud.com (or pass "
+            f"{config.interface.flag('base-url')}) for the live service, or unset IDCLASSIFY_REGION"
+        )
+
+
+def _check_base_url(config: SuiteConfig) -> SuiteConfig:
+    """Check the base URL's form; a full endpoint URL is split into base URL and project id."""
+    url = config.base_url
+    if not url:
+        return config
+    where = config.origin("base-url")
+    if "://" not in url:
+        scheme = "http" if url.startswith(_LOCAL_HOSTS) else "https"
+        raise PreflightError(f"{where} {url!r} has no scheme: write {scheme}://{url}")
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        # Not echoed: what stands before "@" may be a password.
+        raise PreflightError(f"{where} carries credentials before '@': give the bare URL and put credentials in "
+                             "IDCLASSIFY_TOKEN or CLOUD_SDK_AK / CLOUD_SDK_SK")  # fmt: skip
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise PreflightError(
+            f"{where} {url!r} is not an http(s) URL such as https://ocr.ap-southeast-1.myhuaweicloud.com"
+        )
+    endpoint = _ENDPOINT_URL.match(url)
+    if endpoint is None:
+        return replace(config, base_url=url.rstrip("/"))
+    project = endpoint["project"]
+    if config.project_id and project != config.project_id:
+        raise PreflightError(
+            f"{where} names project {project!r} but {config.origin('project-id')} is {config.project_id!r}: "
+            f"drop one (a base URL is the scheme and host, e.g. {endpoint['base']})"
+        )
+    return replace(config, base_url=endpoint["base"], project_id=config.project_id or project)
+
+
+def _check_files(config: SuiteConfig) -> None:
+    folder = config.cassette_dir
+    if folder is not None and config.target == "replay":
+        where = config.origin("cassette-dir")
+        if not folder.is_dir():
+            raise PreflightError(
+                f"{where} {str(folder)!r} does not exist (working directory {Path.cwd()}): point it at the folder "
+                f"the recording wrote, or record first with {config.interface.flag('record-mode')}=once"
+            )
+        if not any(folder.rglob("*.json")):
+            raise PreflightError(f"{where} {str(folder)!r} holds no cassettes: record into it first with "
+                                 f"{config.interface.flag('record-mode')}=once")  # fmt: skip
+    metrics = config.metrics
+    if metrics and metrics != "specimens" and not Path(metrics).is_dir():
+        raise PreflightError(f"{config.origin('metrics')} {metrics!r} is neither 'specimens' nor a folder")
+
+
+def _project_id(config: SuiteConfig) -> str:
+    from pytest_idclassify.client import validate_project_id
+
+    where = config.interface.spell("project-id")
+    project = config.project_id
+    if not project:
+        raise PreflightError(
+            f"a live target needs its project id: pass {where} (IAM console > My Credentials > Projects; "
+            "'idclassify serve' prints the emulator's)"
+        )
+    try:
+        validate_project_id(project)
+    except ConfigurationError:
+        raise PreflightError(
+            f"{config.origin('project-id')} {project!r} cannot stand in the API path (no '/', '?', '#', '%', braces "
+            "or spaces): give the project id shown under IAM console > My Credentials > Projects"
+        ) from None
+    return project
+
+
+def _check_credentials(config: SuiteConfig, environ: Mapping[str, str]) -> None:
+    """Name the missing credential in the suite's words (ClientConfig speaks to Python callers)."""
+    auth = config.auth
+    aksk = environ.get("CLOUD_SDK_AK") and environ.get("CLOUD_SDK_SK")
+    token = environ.get("IDCLASSIFY_TOKEN") or environ.get("IDCLASSIFY_IAM_USER")
+    none_flag = f"{config.interface.flag('auth')}=none"
+    if auth is None and not (aksk or token or environ.get("CLOUD_SDK_AK") or environ.get("CLOUD_SDK_SK")):
+        raise PreflightError(
+            f"no credentials for {config.base_url}: set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and CLOUD_SDK_SK "
+            f"(docs/how-to/live-credentials.md); for a server that needs none, pass {none_flag}"
+        )
+    if auth == "aksk" or (auth is None and not token):
+        missing = [name for name in ("CLOUD_SDK_AK", "CLOUD_SDK_SK") if not environ.get(name)]
+        if missing:
+            raise PreflightError(f"AK/SK signing needs {' and '.join(missing)} in the environment")
+    if auth == "token" and not token:
+        raise PreflightError("token authentication needs IDCLASSIFY_TOKEN, or IDCLASSIFY_IAM_USER, "
+                             "IDCLASSIFY_IAM_PASSWORD and IDCLASSIFY_IAM_DOMAIN for the password flow")  # fmt: skip
+
+
+def _client_config(config: SuiteConfig, environ: Mapping[str, str]) -> ClientConfig:
+    from pytest_idclassify.client import ClientConfig
+
+    assert config.base_url is not None
+    overrides: dict[str, Any] = {"endpoint": config.base_url, "project_id": _project_id(config)}
+    _check_credentials(config, environ)
+    if config.auth:
+        overrides["auth"] = config.auth
+    try:
+        return ClientConfig.from_env(environ, **overrides)
+    except ConfigurationError as exc:
+        # The client speaks to Python callers ("or pass timeout="); a suite run sets these by variable.
+        raise PreflightError(re.sub(r" or pass \w+=", "", config.interface.words(str(exc)))) from None
+
+
+def _check_upload_hook(config: SuiteConfig) -> None:
+    hook, public = config.upload_hook, config.public_base_url
+    if bool(hook) != bool(public):
+        given, needed = ("upload-hook", "public-base-url") if hook else ("public-base-url", "upload-hook")
+        raise PreflightError(f"{config.origin(given)} needs {config.interface.spell(needed)} as well: "
+                             "URL cases upload each image with the hook and send its public URL")  # fmt: skip
+    if hook and public:
+        from pytest_idclassify.suite._urlhost import UploadHookHost
+
+        try:
+            UploadHookHost.from_spec(public, hook)
+        except ConfigurationError as exc:
+            raise PreflightError(
+                config.interface.words(str(exc)).replace(
+                    config.interface.flag("upload-hook"), config.origin("upload-hook")
+                )
+            ) from None
+
+
+def _tls_failure(error: BaseException | None) -> ssl.SSLError | None:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, ssl.SSLError):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _elsewhere(error: BaseException | None, endpoint: str) -> bool:
+    """Whether a transport error happened on a request to another host than ``endpoint`` (IAM)."""
+    try:
+        request = getattr(error, "request", None)
+    except RuntimeError:  # httpx raises when the error carries no request
+        return False
+    return request is not None and urlsplit(str(request.url)).netloc != urlsplit(endpoint).netloc
+
+
+def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
+    """Send the one probe call and refuse the run when the answer shows the settings are wrong."""
+    import httpx
+
+    from pytest_idclassify.client import IdClassifyClient, mask_secret
+    from pytest_idclassify.errors import (
+        CallTimeoutError,
+        IdClassifyError,
+        ResponseTooDeepError,
+        ResponseTooLargeError,
+        TransportError,
+    )
+
+    base = config.origin("base-url")
+    patient = client.replace(max_retries=0, timeout=PROBE_TIMEOUT, connect_timeout=PROBE_TIMEOUT, call_budget=None)
+    try:
+        with IdClassifyClient(patient) as probe:
+            outcome = probe.post(json=PROBE_BODY)
+    except (ResponseTooLargeError, ResponseTooDeepError, CallTimeoutError) as exc:
+        # An answer came, but past a bound: the target is there and misbehaving, not missing.
+        raise PreflightError(f"{base} = {client.endpoint}: the probe's answer {exc}") from None
+    except TransportError as exc:
+        cause = exc.original
+        # The API client always keeps the low-level error; one without it, or on another host, is IAM's.
+        if cause is None or _elsewhere(cause, client.endpoint):
+            # The IAM password flow could not fetch a token: the API itself was not tried.
+            raise PreflightError(f"cannot fetch a token for {client.endpoint}: {exc}") from None
+        tls = _tls_failure(cause)
+        if tls is not None:
+            reason = getattr(tls, "reason", None) or type(tls).__name__
+            plain = "http://" + client.endpoint.split("://", 1)[1]
+            raise PreflightError(
+                f"TLS with {client.endpoint} failed ({reason}): if the server speaks plain HTTP, pass {base} {plain}; "
+                "if its certificate is private, set SSL_CERT_FILE to its CA bundle"
+            ) from None
+        if isinstance(cause, httpx.TimeoutException):
+            raise PreflightError(f"{client.endpoint} did not answer within {PROBE_TIMEOUT:g} s: check {base} "
+                                 "(host and port) and the network") from None  # fmt: skip
+        why = str(cause) or type(cause).__name__ if cause is not None else "unreachable"
+        raise PreflightError(f"nothing answers at {client.endpoint} ({why}): check {base} (host and port) and that "
+                             "the server is running") from None  # fmt: skip
+    except IdClassifyError as exc:  # the IAM password flow, or signing, failed before the call
+        raise PreflightError(f"cannot authenticate to {client.endpoint}: {config.interface.words(str(exc))}") from None
+    code = outcome.body.get("error_code") if outcome.is_json and isinstance(outcome.body, dict) else None
+    said = f"{outcome.status} {code}" if code else str(outcome.status)
+    if outcome.status == 404:
+        path = urlsplit(client.endpoint).path
+        fix = (f"drop the path {path!r}: a base URL is the scheme and host, e.g. {client.endpoint[: -len(path)]}"
+               if path and path != "/" else "check the host and port")  # fmt: skip
+        shown = client.url.replace(client.project_id, mask_secret(client.project_id))
+        raise PreflightError(f"{shown} answered {said}: it does not serve this API; {fix} ({base})")
+    if outcome.status == 401 and client.auth == "none":
+        raise PreflightError(f"{client.endpoint} needs credentials ({said}): set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and "
+                             f"CLOUD_SDK_SK, and drop {config.origin('auth')}=none")  # fmt: skip
+    if outcome.status == 401:
+        which = {"aksk": "CLOUD_SDK_AK / CLOUD_SDK_SK", "token": "IDCLASSIFY_TOKEN (or the IAM password flow)"}.get(
+            str(client.auth), "the credentials"
+        )
+        raise PreflightError(f"{client.endpoint} refused the credentials ({said}): check {which}")
+    if outcome.status == 403 and code == "APIG.0302":
+        raise PreflightError(
+            f"{client.endpoint} accepts the credentials but not for project {mask_secret(client.project_id)} "
+            f"({said}): check {config.origin('project-id')} (project ids are per region: IAM console > "
+            "My Credentials > Projects), or the IAM user's permission for OCR"
+        )
+    return Probe(outcome.status, code, round(outcome.total_elapsed, 3))

@@ -1,0 +1,81 @@
+"""Harmless variants: the independent server changed in ways the documentation allows.
+
+Each must pass the gate as the unchanged server does; a clause reported against one is a false
+alarm of the suite.  They run served on a real port, so the changes reach the client as bytes on
+the wire (header spellings, connection handling, latency), not as Python objects.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from independent_server import create_independent_app
+from starlette.types import ASGIApp
+
+from mutants._asgi import Answer, Rewrite, Seen
+from mutants._served import Latency
+
+#: how late every answer of the slow variant starts.
+LATENCY_SECONDS = 0.15
+
+
+@dataclass(frozen=True)
+class Harmless:
+    """A correct server that differs from the independent one in an allowed way."""
+
+    name: str
+    change: str
+    wrap: Callable[[ASGIApp], ASGIApp]
+
+    def app(self) -> ASGIApp:
+        """A fresh independent server with the change applied."""
+        return self.wrap(create_independent_app())
+
+
+def _with_header(answer: Answer, name: str, value: str) -> Answer:
+    kept = tuple((k, v) for k, v in answer.headers if k != name)
+    return replace(answer, headers=(*kept, (name, value)))
+
+
+def _reversed_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(v) for v in value]
+    return value
+
+
+def _extra_result_field(seen: Seen, answer: Answer) -> Answer:
+    if answer.result is None:
+        return answer
+    return answer.with_json({**answer.json, "result": {**answer.result, "side": "front"}})
+
+
+def _pretty_reordered(seen: Seen, answer: Answer) -> Answer:
+    if answer.json is None:
+        return answer
+    text = json.dumps(_reversed_keys(answer.json), indent=4, ensure_ascii=False)
+    return replace(answer, body=text.encode("utf-8"))
+
+
+def _after(hook: Callable[[Seen, Answer], Answer]) -> Callable[[ASGIApp], ASGIApp]:
+    return lambda app: Rewrite(app, after=hook)
+
+
+HARMLESS: tuple[Harmless, ...] = (
+    Harmless("extra-result-field", "adds an undocumented field `side` to every result", _after(_extra_result_field)),
+    Harmless("pretty-reordered", "pretty-prints JSON with every object's keys in reverse order",
+             _after(_pretty_reordered)),
+    Harmless("json-without-charset", "sends Content-Type application/json with no charset",
+             _after(lambda s, a: _with_header(a, "content-type", "application/json"))),
+    Harmless("connection-close", "closes the connection after every answer (Connection: close)",
+             _after(lambda s, a: _with_header(a, "connection", "close"))),
+    Harmless("dashed-request-ids", "sends X-Request-Id as a dashed UUID",
+             _after(lambda s, a: _with_header(a, "x-request-id", str(uuid.uuid4())))),
+    Harmless("latency-150ms", f"starts every answer {LATENCY_SECONDS * 1000:.0f} ms late",
+             lambda app: Latency(app, LATENCY_SECONDS)),
+)  # fmt: skip

@@ -1,0 +1,487 @@
+"""The emulator's resource bounds, each against an input that would break it (docs/reference/security.md).
+
+Memory is measured as the peak resident size a fresh process adds (``tests/hostile_images.py``);
+connection bounds over real HTTP on loopback, against uvicorn serving the app.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import anyio
+import hostile_images
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+from pytest_idclassify._serve import free_port
+from pytest_idclassify.emulator import EmulatorSettings, asgi_transport, create_app
+from pytest_idclassify.emulator._pipeline import decode_scale, recognise
+from pytest_idclassify.emulator._vision._decode import decode_image, jpeg_scan_count
+
+SETTINGS = EmulatorSettings()
+PATH = f"/v2/{SETTINGS.project_id}/ocr/auto-id-doc-classification"
+TOKEN = SETTINGS.tokens[0]
+MIB = 1024 * 1024
+#: the 8-bit RGB raster of an 8192 x 8192 picture: what decoding one must produce anyway.
+RASTER = 8192 * 8192 * 3
+
+
+def _post(body: dict[str, object], settings: EmulatorSettings = SETTINGS) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=asgi_transport(settings), base_url="http://emulator") as client:
+            return await client.post(PATH, json=body, headers={"X-Auth-Token": TOKEN})
+
+    return anyio.run(go)
+
+
+def _specimen_jpeg(width: int, height: int, *, progressive: bool = False) -> bytes:
+    from pytest_idclassify.images import render_scene
+
+    scene = np.asarray(render_scene("id_card", width=1280, height=800).pixels)
+    import cv2
+
+    big = cv2.resize(scene, (width, height), interpolation=cv2.INTER_CUBIC)
+    buffer = io.BytesIO()
+    Image.fromarray(big).save(buffer, format="JPEG", quality=90, progressive=progressive)
+    return buffer.getvalue()
+
+
+# --- decoding: memory -------------------------------------------------------------------------------
+
+
+#: each hostile picture with the most its answer may add to the peak resident size.
+HOSTILE = [
+    # The figure the bound is stated for: a 16-bit grey TIFF of 190 kB used to peak near 2.9 GB.
+    ("I;16", 600 * MIB),
+    ("CMYK", int(2.5 * RASTER)),
+    ("RGBA", int(2.5 * RASTER)),
+    ("F", int(2.5 * RASTER)),
+    ("1", int(2.5 * RASTER)),
+    ("png", int(2.5 * RASTER)),
+]
+
+
+@pytest.mark.slow
+def test_an_8192_square_image_costs_about_twice_its_8_bit_raster(tmp_path: Path) -> None:
+    images = [hostile_images.flat_png() if name == "png" else hostile_images.tiff(name) for name, _ in HOSTILE]
+    peaks = hostile_images.recognition_peaks(images, str(tmp_path))
+    over = {name: peak // MIB for (name, limit), (_, peak) in zip(HOSTILE, peaks, strict=True) if peak > limit}
+    # Flat pictures hold no document: decoded whole, analysed, refused for what they show.
+    assert [outcome for outcome, _ in peaks] == ["AIS.0105"] * len(HOSTILE)
+    assert not over, f"peak MiB over the bound: {over}"
+
+
+def test_deep_and_odd_modes_still_decode_to_the_same_pixels() -> None:
+    # The strip-wise conversion gives what a whole-frame conversion gave.
+    deep = (np.arange(300 * 7, dtype=np.uint32).reshape(300, 7) * 31 % 65536).astype(np.uint16)
+    buffer = io.BytesIO()
+    Image.fromarray(deep).save(buffer, format="TIFF")
+    expected = np.clip(np.rint(deep.astype(np.float64) / 65535 * 255), 0, 255).astype(np.uint8)
+    assert np.array_equal(decode_image(buffer.getvalue())[:, :, 0], expected)
+    cmyk = Image.new("CMYK", (9, 600), (10, 20, 30, 40))
+    buffer = io.BytesIO()
+    cmyk.save(buffer, format="TIFF")
+    assert np.array_equal(decode_image(buffer.getvalue()), np.asarray(cmyk.convert("RGB")))
+
+
+# --- decoding: work -----------------------------------------------------------------------------------
+
+
+def test_scans_are_counted_from_the_markers() -> None:
+    ordinary = hostile_images.progressive_jpeg()
+    assert jpeg_scan_count(ordinary, stop_after=100) == ordinary.count(b"\xff\xda") == 10
+    baseline = _specimen_jpeg(64, 40)
+    assert jpeg_scan_count(baseline, stop_after=100) == 1
+    # Counting stops once past the limit: the cost does not grow with the file.
+    assert jpeg_scan_count(hostile_images.many_scan_jpeg(64, 5_000), stop_after=32) == 33
+
+
+def test_a_many_scan_progressive_jpeg_is_refused_before_it_is_decoded() -> None:
+    # 20,000 repeats of one tiny scan: each is a pass over 16 M pixels (minutes of CPU when decoded).
+    hostile = hostile_images.many_scan_jpeg(4096, 20_000)
+    answer = _post({"data": base64.b64encode(hostile).decode()})
+    assert (answer.status_code, answer.json()["error_code"]) == (400, SETTINGS.code_undecodable)
+    # An ordinary progressive JPEG is decoded as before, and a higher cap lets more scans through.
+    assert decode_image(hostile_images.progressive_jpeg(), max_jpeg_scans=32).shape == (640, 640, 3)
+    small = hostile_images.many_scan_jpeg(32, 40)
+    assert decode_image(small, max_jpeg_scans=64).shape == (32, 32, 3)
+    with pytest.raises(ValueError, match="more than 32 scans"):
+        decode_image(small, max_jpeg_scans=32)
+
+
+# --- decoding: reduced scale ----------------------------------------------------------------------------
+
+
+def test_large_jpegs_without_alarms_are_decoded_reduced_and_located_alike() -> None:
+    assert decode_scale("JPEG", 4096, 2560, alarm=False, settings=SETTINGS) == 2
+    assert decode_scale("JPEG", 8192, 5120, alarm=False, settings=SETTINGS) == 4
+    assert decode_scale("JPEG", 4096, 2560, alarm=True, settings=SETTINGS) == 1  # the screen measure reads pixels
+    assert decode_scale("PNG", 8192, 5120, alarm=False, settings=SETTINGS) == 1
+    assert decode_scale("JPEG", 4000, 2500, alarm=False, settings=SETTINGS.replace(reduced_decode_side=0)) == 1
+    image = _specimen_jpeg(4096, 2560)
+    reduced = recognise(image, alarm=False, settings=SETTINGS)["result"]
+    whole = recognise(image, alarm=False, settings=SETTINGS.replace(reduced_decode_side=0))["result"]
+    assert reduced["type"] == whole["type"]
+    # Corners in the picture's own pixels, within a few pixels of the full-resolution answer.
+    assert np.abs(np.array(reduced["location"]) - np.array(whole["location"])).max() <= 8
+    assert abs(reduced["confidence"] - whole["confidence"]) <= 0.05
+
+
+# --- bad settings and headers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value", ["error=\u00b9", "error=" + "5" * 4301, "throttle=\u0663", "latency=\u0661", "x" * 300]
+)
+def test_a_bad_fault_is_a_documented_refusal_or_a_configuration_error(value: str) -> None:
+    from pytest_idclassify.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="IDCLASSIFY_EMULATOR_FAULT"):
+        EmulatorSettings.load(environ={"IDCLASSIFY_EMULATOR_FAULT": value})
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=asgi_transport(SETTINGS), base_url="http://emulator") as client:
+            return await client.post(PATH, content=b"{}", headers={"X-Idclassify-Fault": value.encode()})
+
+    answer = anyio.run(go)
+    assert (answer.status_code, answer.json()["error_code"]) == (400, "AIS.0101")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("body_budget", "\uff12\uff15\uff16"),
+        ("header_timeout", "inf"),
+        ("body_timeout", "nan"),
+        ("parse_concurrency", "1" * 40),
+    ],
+)
+def test_a_bound_setting_takes_ascii_digits_only(name: str, value: str) -> None:
+    from pytest_idclassify.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=f"IDCLASSIFY_EMULATOR_{name.upper()}"):
+        EmulatorSettings.load(environ={f"IDCLASSIFY_EMULATOR_{name.upper()}": value})
+
+
+def test_serve_reports_a_bad_fault_in_the_environment_as_a_usage_error() -> None:
+    from click.testing import CliRunner
+
+    from pytest_idclassify.cli import main
+
+    result = CliRunner().invoke(main, ["serve"], env={"IDCLASSIFY_EMULATOR_FAULT": "error=\u00b9"})
+    assert result.exit_code == 2, result.output
+    assert "IDCLASSIFY_EMULATOR_FAULT" in result.output
+    assert "Traceback" not in result.output
+
+
+# --- connections, over real HTTP -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tight() -> Iterator[tuple[str, object]]:
+    """An emulator on loopback with short timeouts and a body budget of one body (1 MiB)."""
+    from pytest_idclassify.emulator import serve
+
+    settings = EmulatorSettings(
+        header_timeout=0.5,
+        body_timeout=1.0,
+        body_limit=MIB,
+        body_budget=MIB,
+        body_budget_wait=0.5,
+        base64_limit=MIB,
+    )
+    app = create_app(settings)
+    from pytest_idclassify._serve import serve_in_thread
+    from pytest_idclassify.emulator._serving import uvicorn_options
+
+    assert serve  # the public entry point applies the same options
+    with serve_in_thread(app, **uvicorn_options(settings)) as base_url:
+        yield base_url, app
+
+
+def _connect(base_url: str) -> socket.socket:
+    host, port = base_url.removeprefix("http://").rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)))
+    sock.settimeout(30)  # a guard against hanging the suite, far above every bound under test
+    return sock
+
+
+def _head(length: int, *, token: str | None = TOKEN) -> bytes:
+    lines = [f"POST {PATH} HTTP/1.1", "Host: emulator", "Content-Type: application/json", f"Content-Length: {length}"]
+    if token is not None:
+        lines.append(f"X-Auth-Token: {token}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _answer(sock: socket.socket) -> tuple[int, dict[str, object]]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed after {data!r}"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    length = next(int(line.split(b":")[1]) for line in lines if line.lower().startswith(b"content-length"))
+    while len(rest) < length:
+        rest += sock.recv(65536)
+    return int(head.split()[1]), json.loads(rest[:length])
+
+
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait for the server to reach a state; a guard of a minute keeps a broken server from hanging the suite."""
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, "the server never reached the state the test waits for"
+        time.sleep(0.01)
+
+
+def _closed(sock: socket.socket) -> bool:
+    try:
+        while sock.recv(65536):
+            pass
+    except ConnectionResetError:
+        pass
+    return True
+
+
+def test_a_connection_that_sends_nothing_is_closed(tight: tuple[str, object]) -> None:
+    with _connect(tight[0]) as sock:
+        assert _closed(sock)
+
+
+def test_a_connection_that_stops_inside_its_head_is_closed(tight: tuple[str, object]) -> None:
+    with _connect(tight[0]) as sock:
+        sock.sendall(b"POST " + PATH.encode() + b" HTTP/1.1\r\nHost: emul")
+        assert _closed(sock)
+
+
+def test_a_kept_alive_connection_gets_a_new_head_deadline(tight: tuple[str, object]) -> None:
+    with _connect(tight[0]) as sock:
+        sock.sendall(_head(2) + b"{}")
+        assert _answer(sock)[0] == 400
+        sock.sendall(b"POST ")  # the next head starts, then stalls
+        assert _closed(sock)
+
+
+def test_pipelined_requests_are_all_answered(tight: tuple[str, object]) -> None:
+    with _connect(tight[0]) as sock:
+        sock.sendall((_head(2) + b"{}") * 3)
+        answers = b""
+        while answers.count(b"HTTP/1.1 ") < 3 or not answers.endswith(b"}"):
+            chunk = sock.recv(65536)
+            assert chunk, f"closed after {answers!r}"
+            answers += chunk
+        assert answers.count(b"HTTP/1.1 400 ") == 3
+        time.sleep(1.0)  # past the head deadline: the connection is idle, and is closed
+        assert _closed(sock)
+
+
+def test_a_body_that_stops_coming_is_answered_and_cut(tight: tuple[str, object]) -> None:
+    base_url, app = tight
+    with _connect(base_url) as sock:
+        sock.sendall(_head(1000) + b'{"data": "')
+        status, payload = _answer(sock)
+        assert (status, payload["error_code"]) == (400, "ModelArts.4104")
+        assert _closed(sock)
+    assert app.state.body_budget.held == 0  # type: ignore[attr-defined]
+
+
+def test_an_unauthenticated_body_is_refused_before_it_is_read(tight: tuple[str, object]) -> None:
+    base_url, app = tight
+    with _connect(base_url) as sock:
+        sock.sendall(_head(MIB, token=None) + b"{")
+        status, payload = _answer(sock)
+        assert (status, payload["error_code"]) == (401, "APIG.0301")
+    with _connect(base_url) as sock:
+        sock.sendall(_head(MIB, token="not-a-token") + b"{")
+        assert _answer(sock)[0] == 401
+    assert app.state.body_budget.held == 0  # type: ignore[attr-defined]
+
+
+def test_a_body_over_the_budget_waits_then_is_refused_with_429(tight: tuple[str, object]) -> None:
+    base_url, app = tight
+    with _connect(base_url) as holder:
+        holder.sendall(_head(MIB) + b'{"data": "')  # reserves the whole budget, then stalls
+        _until(lambda: app.state.body_budget.held >= MIB)  # type: ignore[attr-defined]
+        refused = httpx.post(base_url + PATH, content=b"{}", headers={"X-Auth-Token": TOKEN})
+        assert (refused.status_code, refused.json()["error_code"]) == (429, "ModelArts.4401")
+        assert refused.headers["retry-after"] == "1"
+    # Once the holder is gone, room is back.
+    _until(lambda: not app.state.body_budget.held)  # type: ignore[attr-defined]
+    answer = httpx.post(base_url + PATH, content=b"{}", headers={"X-Auth-Token": TOKEN})
+    assert answer.json()["error_code"] == "AIS.0101"
+
+
+def test_a_waiting_body_gets_room_as_soon_as_it_is_freed(tight: tuple[str, object]) -> None:
+    app = tight[1]
+    settings = app.state.settings  # type: ignore[attr-defined]
+    relaxed = create_app(settings.replace(body_budget_wait=30.0))
+    from pytest_idclassify._serve import serve_in_thread
+
+    with serve_in_thread(relaxed) as url, _connect(url) as holder:
+        holder.sendall(_head(MIB) + b'{"data": "')
+        _until(lambda: relaxed.state.body_budget.held >= MIB)
+        with httpx.Client(base_url=url, timeout=60) as client:
+            import threading
+
+            answers: list[httpx.Response] = []
+            waiter = threading.Thread(
+                target=lambda: answers.append(client.post(PATH, content=b"{}", headers={"X-Auth-Token": TOKEN}))
+            )
+            waiter.start()
+            time.sleep(0.3)
+            holder.close()  # the holder hangs up: its reservation goes to the waiter
+            waiter.join(60)
+        assert answers and answers[0].json()["error_code"] == "AIS.0101"
+
+
+def test_a_client_hanging_up_mid_body_is_one_log_line(
+    tight: tuple[str, object], caplog: pytest.LogCaptureFixture
+) -> None:
+    base_url, app = tight
+    caplog.set_level(logging.INFO)
+    with _connect(base_url) as sock:
+        sock.sendall(_head(1000) + b'{"data": "AAAA')
+        _until(lambda: app.state.body_budget.held >= 1000)  # type: ignore[attr-defined]
+    _until(lambda: not app.state.body_budget.held)  # type: ignore[attr-defined]
+    records = [r for r in caplog.records if r.name.startswith(("pytest_idclassify", "uvicorn"))]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert "hung up" in records[0].getMessage()
+    assert records[0].exc_info is None
+
+
+# --- many unfinished bodies, in a server process of its own ----------------------------------------------------
+
+
+def _kib(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+
+
+@pytest.mark.slow
+def test_a_hundred_unfinished_12_mib_bodies_stay_within_800_mib(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "IDCLASSIFY_EMULATOR_BODY_TIMEOUT": "120"}
+    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    socks: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+                time.sleep(0.1)
+        image = base64.b64encode(_specimen_jpeg(1280, 800)).decode()
+        httpx.post(base_url + PATH, json={"data": image}, headers={"X-Auth-Token": TOKEN}, timeout=60)
+        base = _kib(server.pid, "VmRSS")
+        socks, sent = hostile_images.stall_bodies(base_url, _head(12 * MIB), 100, 12 * MIB)
+        with httpx.Client(base_url=base_url, timeout=60) as client:
+            for _ in range(3):
+                answer = client.post(PATH, json={"data": image}, headers={"X-Auth-Token": TOKEN})
+                assert answer.status_code == 200, answer.text
+        grown = (_kib(server.pid, "VmHWM") - base) * 1024
+        assert sent >= 20 * 12 * MIB, "the attack did not get its bodies in: the test proves nothing"
+        assert grown <= 800 * MIB, f"+{grown / MIB:.0f} MiB after {sent / MIB:.0f} MiB of bodies"
+    finally:
+        for sock in socks:
+            sock.close()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_budget_below_the_body_limit_is_a_configuration_error() -> None:
+    from pytest_idclassify.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match=r"IDCLASSIFY_EMULATOR_BODY_BUDGET.*at least body_limit"):
+        EmulatorSettings(body_budget=MIB)
+    assert EmulatorSettings(body_budget=MIB, body_limit=MIB).body_budget == MIB
+
+
+def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
+    from pytest_idclassify.emulator._budget import BodyBudget
+
+    budget = BodyBudget(10)
+
+    async def scenario() -> None:
+        async def wait_then_be_cancelled() -> None:
+            async with budget.hold(10, wait=60, retry_after=1):
+                raise AssertionError("granted room it was never given")
+
+        async with anyio.create_task_group() as group, budget.hold(10, wait=0, retry_after=1):
+            group.start_soon(wait_then_be_cancelled)
+            await anyio.sleep(0.05)
+            group.cancel_scope.cancel()
+        async with budget.hold(10, wait=0, retry_after=1):
+            assert budget.held == 10
+
+    anyio.run(scenario)
+    assert budget.held == 0
+
+
+def _threads_in(function: str, filename: str) -> int:
+    """How many threads are inside ``function`` of ``filename`` right now, read from their stacks."""
+    count = 0
+    for frame in sys._current_frames().values():
+        current = frame
+        while current is not None:
+            if current.f_code.co_name == function and current.f_code.co_filename.endswith(filename):
+                count += 1
+                break
+            current = current.f_back  # type: ignore[assignment]
+    return count
+
+
+@pytest.mark.parametrize("cap", [1, 2])
+def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
+    import threading
+
+    from pytest_idclassify.emulator import serve
+
+    settings = EmulatorSettings(parse_concurrency=cap)
+    # 8 MB of JSON whose data turns out not to be base64 at its very end: all the parsing work, no recognition.
+    data = base64.b64encode(os.urandom(6 * MIB)).decode() + "!"
+    body = json.dumps({"data": data}).encode()
+    seen: list[int] = []
+    codes: list[str] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            seen.append(_threads_in("parse_body", "_pipeline.py"))
+            stop.wait(0.0005)
+
+    with serve(settings) as url:
+
+        def client() -> None:
+            with httpx.Client(base_url=url, timeout=120) as http:
+                for _ in range(3):
+                    answer = http.post(PATH, content=body, headers={"X-Auth-Token": TOKEN})
+                    codes.append(answer.json()["error_code"])
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        clients = [threading.Thread(target=client) for _ in range(6)]
+        for thread in clients:
+            thread.start()
+        for thread in clients:
+            thread.join()
+        stop.set()
+        sampler.join()
+    assert codes == ["AIS.0102"] * 18
+    assert max(seen) == cap, f"at most {max(seen)} parses at once, the cap is {cap}"

@@ -1,0 +1,223 @@
+"""The request journal: what the emulator was sent, readable from Python and over HTTP, redacted and bounded."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from PIL import Image
+
+from pytest_idclassify._serve import serve_in_thread
+from pytest_idclassify.client import AkSkAuth, ClientConfig, IdClassifyClient
+from pytest_idclassify.emulator import EmulatorSettings, create_app
+from pytest_idclassify.suite._emulator_handle import EmulatorHandle
+
+SECRET_TOKEN = "journal-canary-token-5f1c2e"
+SECRET_SK = "JournalCanarySecretKey0000000000000000000"
+AK = "JOURNALCANARYAK00001"
+PROJECT = "1234567890abcdef1234567890abcdef"
+SETTINGS = EmulatorSettings(project_id=PROJECT, tokens=(SECRET_TOKEN,), credentials=((AK, SECRET_SK),))
+
+
+def _specimen_jpeg() -> bytes:
+    from pytest_idclassify.images import render_scene
+
+    buffer = io.BytesIO()
+    Image.fromarray(render_scene("passport", width=640, height=400).pixels).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _png(width: int = 64, height: int = 40, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Any, str]]:
+    app = create_app(SETTINGS)
+    with serve_in_thread(app) as url:
+        yield app, url
+
+
+def _client(url: str) -> IdClassifyClient:
+    return IdClassifyClient(
+        ClientConfig(endpoint=url, project_id=PROJECT, auth="token", token=SECRET_TOKEN, max_retries=0)
+    )
+
+
+def test_every_answer_is_journaled_in_order_with_its_outcome(served: tuple[Any, str]) -> None:
+    app, url = served
+    image = _specimen_jpeg()
+    with _client(url) as client:
+        first = client.classify(data=base64.b64encode(image).decode(), alarm=True)
+        second = client.post(content=b"{not json", headers={"Content-Type": "application/json"})
+        third = client.classify(url="ftp://127.0.0.1/card.png")
+    journal = app.state.journal
+    entries = journal.entries()
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert [(e.status, e.error_code) for e in entries] == [
+        (first.status, first.error_code),
+        (second.status, second.error_code),
+        (third.status, third.error_code),
+    ]
+    assert [e.request_id for e in entries] == [first.request_id, second.request_id, third.request_id]
+    assert entries[0].image_sha256 == hashlib.sha256(image).hexdigest()
+    assert entries[0].alarm is True
+    assert entries[0].body["data"]["sha256"] == entries[0].image_sha256
+    assert entries[1].body == {"bytes": 9, "json": False} and entries[1].alarm is None
+    assert entries[2].url == "ftp://127.0.0.1/card.png"
+    assert all(e.path == "/v2/{project_id}/ocr/auto-id-doc-classification" for e in entries)
+    journal.assert_count(1, status=200, alarm=True)
+    journal.assert_received(error_code=second.error_code)
+
+
+def test_the_admin_route_lists_filters_and_clears_the_journal(served: tuple[Any, str]) -> None:
+    _app, url = served
+    with _client(url) as client:
+        client.classify(data=base64.b64encode(_specimen_jpeg()).decode())
+        client.classify(data="not base64 at all!")
+    listed = httpx.get(f"{url}/__idclassify/requests").json()["requests"]
+    assert [e["status"] for e in listed] == [200, 400]
+    refused = httpx.get(f"{url}/__idclassify/requests", params={"status": "400"}).json()["requests"]
+    assert len(refused) == 1 and refused[0]["error_code"] == "AIS.0102"
+    assert httpx.delete(f"{url}/__idclassify/requests").json() == {"cleared": 2}
+    assert httpx.get(f"{url}/__idclassify/requests").json() == {"requests": []}
+    bad_filter = httpx.get(f"{url}/__idclassify/requests", params={"colour": "red"})
+    assert bad_filter.status_code == 400 and "cannot filter" in bad_filter.json()["error"]
+
+
+def test_nothing_secret_or_image_is_in_the_journal(served: tuple[Any, str]) -> None:
+    app, url = served
+    image = _png(80, 50)
+    data = base64.b64encode(image).decode()
+    signed = IdClassifyClient(
+        ClientConfig(endpoint=url, project_id=PROJECT, auth="aksk", access_key=AK, secret_key=SECRET_SK, max_retries=0)
+    )
+    with _client(url) as client, signed:
+        client.classify(data=data, alarm=True)
+        client.post(json={"data": data, "password": "hunter2-canary-pw", "api_key": "canary-api-key-77"})
+        signed.classify(data=data)
+        client.post(json={"data": data}, auth=AkSkAuth(AK, SECRET_SK + "x"))  # a refused signature, journaled too
+    dumped = json.dumps([e.to_dict() for e in app.state.journal]) + httpx.get(f"{url}/__idclassify/requests").text
+    for canary in (SECRET_TOKEN, SECRET_SK, AK, PROJECT, data[:200], "hunter2-canary-pw", "canary-api-key-77"):
+        assert canary not in dumped
+    assert "[REDACTED]" in dumped
+
+
+def test_the_journal_keeps_only_the_newest_entries() -> None:
+    app = create_app(SETTINGS.replace(journal_size=3))
+    with IdClassifyClient(
+        ClientConfig(
+            endpoint="http://emulator.invalid", project_id=PROJECT, auth="token", token=SECRET_TOKEN, max_retries=0
+        ),
+        app=app,
+    ) as client:
+        for _ in range(7):
+            client.classify(alarm=True)
+    entries = app.state.journal.entries()
+    assert [e.seq for e in entries] == [5, 6, 7]
+
+
+def test_a_journal_of_size_zero_keeps_nothing() -> None:
+    handle = EmulatorHandle(SETTINGS.replace(journal_size=0))
+    handle.client(token=SECRET_TOKEN).classify(alarm=True)
+    assert len(handle.requests) == 0
+
+
+def test_assertion_helpers_say_what_was_received() -> None:
+    handle = EmulatorHandle(SETTINGS)
+    handle.client(token=SECRET_TOKEN).classify(data=base64.b64encode(_specimen_jpeg()).decode(), alarm=True)
+    handle.requests.assert_count(1, alarm=True, status=200)
+    with pytest.raises(AssertionError) as info:
+        handle.requests.assert_count(2, alarm=True)
+    assert "expected 2 request(s) matching alarm=True, the emulator received 1" in str(info.value)
+    assert "#1 POST /v2/{project_id}/ocr/auto-id-doc-classification -> 200" in str(info.value)
+    with pytest.raises(AssertionError, match="received no request matching status=500"):
+        handle.requests.assert_received(status=500)
+    with pytest.raises(TypeError, match="cannot filter journal entries by 'colour'"):
+        handle.requests.filter(colour="red")
+
+
+def test_the_fixture_exposes_the_journal(idclassify_emulator: Any) -> None:
+    idclassify_emulator.requests.clear()
+    idclassify_emulator.client().classify(data=base64.b64encode(_specimen_jpeg()).decode())
+    entry = idclassify_emulator.requests.assert_received(status=200)
+    assert entry.image_sha256 is not None
+
+
+def test_admin_routes_need_the_token_when_one_is_set() -> None:
+    app = create_app(SETTINGS.replace(admin_token="admin-canary-token-123"))
+    with serve_in_thread(app) as url:
+        assert httpx.get(f"{url}/__idclassify/requests").status_code == 401
+        headers = {"X-Idclassify-Admin-Token": "admin-canary-token-123"}
+        assert httpx.get(f"{url}/__idclassify/requests", headers=headers).status_code == 200
+
+
+def test_admin_routes_refuse_clients_beyond_loopback_without_a_token() -> None:
+    app = create_app(SETTINGS)
+    # In-process, so nothing leaves this machine: the transport only says the client is elsewhere.
+    transport = httpx.ASGITransport(app=app, client=("192.0.2.10", 40000))
+
+    async def ask() -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport, base_url="http://emulator.invalid") as client:
+            return await client.get("/__idclassify/requests")
+
+    answer = anyio.run(ask)
+    assert answer.status_code == 403
+    assert "clients on this machine only" in answer.json()["error"]
+
+
+def test_admin_routes_switched_off_are_an_unknown_path() -> None:
+    app = create_app(SETTINGS.replace(admin_routes=False))
+    with serve_in_thread(app) as url:
+        answer = httpx.get(f"{url}/__idclassify/requests")
+    assert answer.status_code == 404 and answer.json()["error_code"] == "APIG.0101"
+
+
+def test_serve_turns_admin_routes_off_beyond_loopback_without_a_token() -> None:
+    from pytest_idclassify.cli._serve import admin_settings_for
+
+    assert admin_settings_for(SETTINGS, "127.0.0.1").admin_routes is True
+    assert admin_settings_for(SETTINGS, "::1").admin_routes is True
+    assert admin_settings_for(SETTINGS, "localhost").admin_routes is True
+    assert admin_settings_for(SETTINGS, "0.0.0.0").admin_routes is False
+    assert admin_settings_for(SETTINGS, "192.0.2.4").admin_routes is False
+    tokened = SETTINGS.replace(admin_token="admin-canary-token-123")
+    assert admin_settings_for(tokened, "0.0.0.0").admin_routes is True
+
+
+def test_requests_through_the_official_sdk_are_journaled() -> None:
+    pytest.importorskip("huaweicloudsdkcore")
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkocr.v1 import (
+        AutoIdDocClassificationRequestBody,
+        OcrClient,
+        RecognizeAutoIdDocClassificationRequest,
+    )
+
+    app = create_app(SETTINGS)
+    image = _png(90, 60, (10, 200, 10))
+    with serve_in_thread(app) as url:
+        client = (
+            OcrClient.new_builder()
+            .with_credentials(BasicCredentials(AK, SECRET_SK, PROJECT))
+            .with_endpoint(url)
+            .build()
+        )
+        request = RecognizeAutoIdDocClassificationRequest()
+        request.body = AutoIdDocClassificationRequestBody(data=base64.b64encode(image).decode(), alarm=True)
+        with pytest.raises(Exception):  # noqa: B017 - a flat picture holds no document: the SDK raises AIS.0105
+            client.recognize_auto_id_doc_classification(request)
+    entry = app.state.journal.last
+    assert (entry.status, entry.error_code, entry.alarm) == (400, "AIS.0105", True)
+    assert entry.image_sha256 == hashlib.sha256(image).hexdigest()
+    assert "sdk-hmac-sha256" in entry.headers["authorization"].lower()
+    assert SECRET_SK not in json.dumps(entry.to_dict()) and AK not in json.dumps(entry.to_dict())

@@ -1,0 +1,186 @@
+"""Proxy-record and replay for any client: a second emulator stands in for the live service, the SDK is the client."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from pytest_idclassify._serve import free_port, serve_in_thread
+from pytest_idclassify.cassettes import lint_cassettes
+from pytest_idclassify.cli import main
+from pytest_idclassify.client import ClientConfig
+from pytest_idclassify.emulator import EmulatorSettings, create_app, serve_process
+
+pytest.importorskip("huaweicloudsdkcore")
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkocr.v1 import (
+    AutoIdDocClassificationRequestBody,
+    OcrClient,
+    RecognizeAutoIdDocClassificationRequest,
+)
+
+# The "live service": its own project and credentials, none of which the application ever sees.
+LIVE_PROJECT = "feedfacecafebeef0123456789abcdef"
+LIVE_AK = "LIVECANARYAK00000001"
+LIVE_SK = "LiveCanarySecretKey000000000000000000000"
+LIVE = EmulatorSettings(project_id=LIVE_PROJECT, tokens=("live-canary-token-0042",), credentials=((LIVE_AK, LIVE_SK),))
+LOCAL = EmulatorSettings()
+LIVE_ENV = {"IDCLASSIFY_PROJECT_ID": LIVE_PROJECT, "CLOUD_SDK_AK": LIVE_AK, "CLOUD_SDK_SK": LIVE_SK}
+
+
+def _specimen(doc_type: str) -> str:
+    from pytest_idclassify.images import render_scene
+
+    buffer = io.BytesIO()
+    Image.fromarray(render_scene(doc_type, width=640, height=400).pixels).save(buffer, format="JPEG", quality=90)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _sdk(url: str) -> Any:
+    ak, sk = LOCAL.credentials[0]
+    credentials = BasicCredentials(ak, sk, LOCAL.project_id)
+    return OcrClient.new_builder().with_credentials(credentials).with_endpoint(url).build()
+
+
+def _call(client: Any, **body: Any) -> Any:
+    request = RecognizeAutoIdDocClassificationRequest()
+    request.body = AutoIdDocClassificationRequestBody(**body)
+    return client.recognize_auto_id_doc_classification(request)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[tuple[Any, str]]:
+    app = create_app(LIVE)
+    with serve_in_thread(app) as url:
+        yield app, url
+
+
+def test_record_through_the_proxy_then_replay_with_the_live_service_gone(
+    live: tuple[Any, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live_app, live_url = live
+    record = tmp_path / "recorded"
+    passport, hk_card = _specimen("passport"), _specimen("hongkong_id_card")
+    env = {**LIVE_ENV}
+    with serve_process(env=env, args=["--proxy-to", live_url, "--record", str(record)]) as proxy:
+        client = _sdk(proxy)
+        first = _call(client, data=passport, alarm=True)
+        second = _call(client, data=hk_card)
+        with pytest.raises(ClientRequestException) as refused:
+            _call(client, data="bm90IGFuIGltYWdl")  # base64 of text: the live service refuses it
+    assert first.result.type == "passport" and second.result.type == "hongkong_id_card"
+    # The answers are the live service's own: its journal holds the same request ids.
+    live_ids = [e.request_id for e in live_app.state.journal]
+    assert first.x_request_id in live_ids and second.x_request_id in live_ids
+    assert refused.value.request_id in live_ids and refused.value.error_code == "AIS.0102"
+
+    files = sorted(record.glob("*.json"))
+    assert len(files) == 3
+    stored = "".join(f.read_text() for f in files)
+    for canary in (LIVE_PROJECT, LIVE_AK, LIVE_SK, passport[:100], hk_card[:100]):
+        assert canary not in stored
+    assert not [f for f in lint_cassettes([record]) if f.severity == "error"]
+
+    # Replay with nothing upstream: the same answers, request ids included.
+    with serve_process(args=["--replay", str(record)]) as replay:
+        client = _sdk(replay)
+        again = _call(client, data=passport, alarm=True)
+        assert (again.result.type, again.result.location, again.x_request_id) == (
+            first.result.type, first.result.location, first.x_request_id,
+        )  # fmt: skip
+        assert again.result.alarm_confidence.to_dict() == first.result.alarm_confidence.to_dict()
+        with pytest.raises(ClientRequestException) as refused_again:
+            _call(client, data="bm90IGFuIGltYWdl")
+        assert refused_again.value.error_code == "AIS.0102"
+        with pytest.raises(ClientRequestException) as missed:
+            _call(client, data=passport, alarm=False)
+        assert (missed.value.status_code, missed.value.error_code) == (404, "APIG.0101")
+
+
+def test_a_replay_miss_names_the_closest_recording(live: tuple[Any, str], tmp_path: Path, caplog: Any) -> None:
+    _app, live_url = live
+    record = tmp_path / "recorded"
+    passport = _specimen("passport")
+    upstream = ClientConfig(endpoint=live_url, project_id=LIVE_PROJECT, auth="aksk", access_key=LIVE_AK,
+                            secret_key=LIVE_SK, max_retries=0)  # fmt: skip
+    recorder = create_app(LOCAL.replace(proxy_to=live_url, record_dir=str(record)), upstream=upstream)
+    headers = {"X-Auth-Token": LOCAL.tokens[0]}
+    api = f"/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification"
+    with serve_in_thread(recorder) as url:
+        assert httpx.post(url + api, json={"data": passport, "alarm": True}, headers=headers).status_code == 200
+    replayer = create_app(LOCAL.replace(replay_dir=str(record)))
+    with serve_in_thread(replayer) as url, caplog.at_level(logging.WARNING, logger="pytest_idclassify.emulator"):
+        missed = httpx.post(url + api, json={"data": passport, "alarm": False}, headers=headers)
+    assert (missed.status_code, missed.json()["error_code"]) == (404, "APIG.0101")
+    hint = missed.headers["x-idclassify-replay-miss"]
+    assert "closest recording" in hint and "body.alarm: recorded true, now false" in hint
+    lines = [r.getMessage() for r in caplog.records if "replay miss" in r.getMessage()]
+    assert len(lines) == 1 and "body.alarm: recorded true, now false" in lines[0]
+    assert replayer.state.journal.last.proxied is True
+
+
+def test_an_unreachable_upstream_is_the_documented_backend_timeout(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port('127.0.0.1')}"
+    upstream = ClientConfig(endpoint=dead, project_id=LIVE_PROJECT, auth="token", token="live-canary-token-0042",
+                            max_retries=0, timeout=2.0)  # fmt: skip
+    app = create_app(LOCAL.replace(proxy_to=dead), upstream=upstream)
+    with serve_in_thread(app) as url:
+        answer = httpx.post(
+            f"{url}/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification",
+            json={"data": "QUFB"},
+            headers={"X-Auth-Token": LOCAL.tokens[0]},
+        )
+    assert (answer.status_code, answer.json()["error_code"], answer.json()["error_msg"]) == (
+        504, "APIG.0201", "Backend timeout.",
+    )  # fmt: skip
+
+
+def test_the_proxy_still_authenticates_the_application() -> None:
+    upstream = ClientConfig(endpoint="http://127.0.0.1:9", project_id=LIVE_PROJECT, auth="token", token="x" * 20)
+    app = create_app(LOCAL.replace(proxy_to="http://127.0.0.1:9"), upstream=upstream)
+    with serve_in_thread(app) as url:
+        answer = httpx.post(f"{url}/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification", json={"data": "QUFB"})
+    assert (answer.status_code, answer.json()["error_code"]) == (401, "APIG.0301")
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "fragment"),
+    [
+        (["--record", "DIR"], {}, "records what is proxied: set proxy_to"),
+        (["--proxy-to", "http://127.0.0.1:9"], {}, "set IDCLASSIFY_PROJECT_ID"),
+        (
+            ["--proxy-to", "http://127.0.0.1:9"],
+            {"IDCLASSIFY_PROJECT_ID": LIVE_PROJECT},
+            "no credentials: set CLOUD_SDK_AK and CLOUD_SDK_SK",
+        ),
+        (["--proxy-to", "ocr.example.invalid"], {}, "give the real endpoint's base URL"),
+        (["--proxy-to", "http://127.0.0.1:9", "--replay", "REPLAY"], {}, "exclude each other"),
+        (["--replay", "EMPTY"], {}, "holds no recording"),
+    ],
+)
+def test_proxy_and_replay_mistakes_are_one_usage_error(
+    args: list[str], env: dict[str, str], fragment: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("IDCLASSIFY_PROJECT_ID", "IDCLASSIFY_TOKEN", "CLOUD_SDK_AK", "CLOUD_SDK_SK"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "EMPTY").mkdir()
+    (tmp_path / "REPLAY").mkdir()
+    (tmp_path / "REPLAY" / "x.json").write_text(
+        json.dumps({"format": "pytest-idclassify-cassette/1", "interactions": []})
+    )
+    args = [str(tmp_path / a) if a in ("DIR", "EMPTY", "REPLAY") else a for a in args]
+    result = CliRunner().invoke(main, ["serve", "--port", "0", *args], env=env)
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert "Traceback" not in result.output

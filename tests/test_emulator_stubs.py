@@ -1,0 +1,254 @@
+"""Stubs: answers chosen by image digest, embedded label, URL or header; checked against the contract when added."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from pytest_idclassify._serve import serve_in_thread
+from pytest_idclassify.cli import main
+from pytest_idclassify.emulator import EmulatorSettings, create_app, embed_label, read_label
+from pytest_idclassify.errors import ImageSpecError, StubError
+from pytest_idclassify.suite._emulator_handle import EmulatorHandle
+from pytest_idclassify.validation import validate_response
+
+PASSPORT_GLARE = {
+    "type": "passport",
+    "location": [[10, 12], [600, 12], [600, 390], [10, 390]],
+    "confidence": 0.91,
+    "alarm_result": {
+        "detect_blur_result": False,
+        "detect_glare_result": True,
+        "detect_blocking_within_border_result": False,
+        "detect_insufficient_lighting_result": False,
+        "detect_copy_result": False,
+        "detect_border_integrity_result": False,
+        "detect_reproduce_result": False,
+    },
+    "alarm_confidence": {
+        "blur_score": 3,
+        "glare_score": 87,
+        "blocking_within_border_score": 0,
+        "insufficient_lighting_score": 0,
+        "copy_score": 1,
+        "border_integrity_score": 0,
+        "reproduce_score": 0,
+    },
+}
+
+
+def _image(
+    fmt: str = "PNG", colour: tuple[int, int, int] = (240, 240, 240), size: tuple[int, int] = (640, 400)
+) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def test_a_stub_by_digest_answers_its_result_and_alarms_follow_the_request() -> None:
+    handle = EmulatorHandle()
+    image = _image()
+    handle.stub("glare-passport", image_sha256=hashlib.sha256(image).hexdigest(), answer={"result": PASSPORT_GLARE})
+    client = handle.client()
+    with_alarm = client.classify(data=_b64(image), alarm=True)
+    assert with_alarm.status == 200
+    assert with_alarm.body["result"] == PASSPORT_GLARE
+    plain = client.classify(data=_b64(image))
+    assert plain.body["result"] == {k: PASSPORT_GLARE[k] for k in ("type", "location", "confidence")}
+    for outcome, alarm in ((with_alarm, True), (plain, False)):
+        assert validate_response(outcome.body, status=200, request={"data": _b64(image), "alarm": alarm}) == []
+    other = client.classify(data=_b64(_image(colour=(10, 10, 10))))
+    assert other.error_code == "AIS.0105"  # not stubbed: recognised for real, and a flat picture holds no card
+    assert [e.stub for e in handle.requests] == ["glare-passport", "glare-passport", None]
+
+
+def test_a_result_stub_without_alarms_answers_all_clear_when_alarms_are_asked() -> None:
+    handle = EmulatorHandle()
+    image = _image()
+    plain = {k: PASSPORT_GLARE[k] for k in ("type", "location", "confidence")}
+    handle.stub("plain", image_sha256=hashlib.sha256(image).hexdigest(), answer={"result": plain})
+    body = handle.client().classify(data=_b64(image), alarm=True).body
+    assert set(body["result"]["alarm_result"].values()) == {False}
+    assert set(body["result"]["alarm_confidence"].values()) == {0}
+    assert validate_response(body, status=200, request={"alarm": True}) == []
+
+
+def test_a_stub_by_embedded_label_answers_a_documented_error() -> None:
+    handle = EmulatorHandle()
+    handle.stub("blurred-id", label="qa/blurred-id", answer={"error": "AIS.0104"})
+    labelled = embed_label(_image("JPEG"), "qa/blurred-id")
+    answer = handle.client().classify(data=_b64(labelled))
+    assert (answer.status, answer.error_code) == (400, "AIS.0104")
+    assert validate_response(answer.body, status=answer.status) == []
+    assert handle.requests.last.label == "qa/blurred-id"
+
+
+def test_stubs_match_headers_and_urls_and_the_first_match_wins() -> None:
+    handle = EmulatorHandle()
+    handle.stub("by-header", header={"X-Test-Case": "no-card"}, answer={"error": "AIS.0105"})
+    handle.stub("header-and-url", header={"X-Test-Case": "no-card"}, url="http://127.0.0.1:9/x.png",
+                answer={"result": {k: PASSPORT_GLARE[k] for k in ("type", "location", "confidence")}})  # fmt: skip
+    client = handle.client()
+    first = client.classify(url="http://127.0.0.1:9/x.png", headers={"X-Test-Case": "no-card"})
+    assert first.error_code == "AIS.0105"  # the URL was never fetched: the first stub answered
+    assert handle.stubs.remove("by-header")
+    second = client.classify(url="http://127.0.0.1:9/x.png", headers={"x-test-case": "no-card"})
+    assert second.status == 200 and second.body["result"]["type"] == "passport"
+    third = client.classify(url="http://127.0.0.1:9/x.png")
+    assert third.error_code == "ModelArts.4603"  # no stub: fetched for real, and nothing listens on port 9
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        ({"result": {**PASSPORT_GLARE, "confidence": 1.5}}, "cross.confidence.range"),
+        ({"result": {**PASSPORT_GLARE, "type": "library_card"}}, "response.result.type"),
+        ({"result": {**PASSPORT_GLARE, "location": [[0, 0], [1, 0], [1, 1]]}}, "response.result.location"),
+        (
+            {
+                "result": {
+                    **PASSPORT_GLARE,
+                    "alarm_confidence": {**PASSPORT_GLARE["alarm_confidence"], "blur_score": 100},
+                }
+            },
+            "response.alarm-confidence.blur_score",
+        ),
+        ({"error": "AIS.9999"}, "not a documented error"),
+        ({"error": "APIG.0201", "message": "Something else."}, "not a documented error"),
+        ({"result": PASSPORT_GLARE, "error": "AIS.0105"}, "exactly one of"),
+    ],
+)
+def test_a_stub_that_breaks_the_contract_is_refused_with_its_clause(answer: dict[str, Any], fragment: str) -> None:
+    handle = EmulatorHandle()
+    with pytest.raises(StubError) as info:
+        handle.stub("bad", label="x", answer=answer)
+    assert fragment in str(info.value)
+    assert len(handle.stubs) == 0
+
+
+@pytest.mark.parametrize(
+    ("stub", "fragment"),
+    [
+        ({"name": "x", "answer": {"error": "AIS.0105"}}, "'match' must name at least one of"),
+        ({"name": "x", "match": {"colour": "red"}, "answer": {"error": "AIS.0105"}}, "cannot match on ['colour']"),
+        ({"name": "x", "match": {"image_sha256": "abc"}, "answer": {"error": "AIS.0105"}}, "64 lower-case hex"),
+        ({"name": "x", "match": {"label": "a"}, "answer": {"error": "AIS.0105"}, "when": 1}, "unknown key(s)"),
+        ("not an object", "a stub is an object"),
+    ],
+)
+def test_a_malformed_stub_is_refused_saying_what_to_fix(stub: Any, fragment: str) -> None:
+    with pytest.raises(StubError) as info:
+        EmulatorHandle().stubs.add(stub)
+    assert fragment in str(info.value)
+
+
+def test_stubs_can_be_added_and_removed_over_the_admin_route() -> None:
+    app = create_app(EmulatorSettings())
+    image = _image()
+    with serve_in_thread(app) as url:
+        stub = {"name": "admin-stub", "match": {"image_sha256": hashlib.sha256(image).hexdigest()},
+                "answer": {"error": "AIS.0103"}}  # fmt: skip
+        added = httpx.post(f"{url}/__idclassify/stubs", json=stub)
+        assert added.status_code == 201 and added.json() == {"added": ["admin-stub"]}
+        assert httpx.get(f"{url}/__idclassify/stubs").json()["stubs"] == [stub]
+        bad = httpx.post(f"{url}/__idclassify/stubs", json={**stub, "answer": {"result": {"type": "passport"}}})
+        assert bad.status_code == 400 and "response.result" in bad.json()["error"]
+        settings_ = EmulatorSettings()
+        headers = {"X-Auth-Token": settings_.tokens[0]}
+        api = f"{url}/v2/{settings_.project_id}/ocr/auto-id-doc-classification"
+        assert httpx.post(api, json={"data": _b64(image)}, headers=headers).json()["error_code"] == "AIS.0103"
+        assert httpx.delete(f"{url}/__idclassify/stubs/admin-stub").json() == {"removed": ["admin-stub"]}
+        assert httpx.delete(f"{url}/__idclassify/stubs/admin-stub").status_code == 404
+        assert httpx.post(api, json={"data": _b64(image)}, headers=headers).json()["error_code"] == "AIS.0105"
+
+
+def test_serve_loads_a_stubs_file_and_the_official_sdk_sees_its_answers(tmp_path: Path) -> None:
+    pytest.importorskip("huaweicloudsdkcore")
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+    from huaweicloudsdkocr.v1 import (
+        AutoIdDocClassificationRequestBody,
+        OcrClient,
+        RecognizeAutoIdDocClassificationRequest,
+    )
+
+    image = embed_label(_image("PNG"), "sdk-passport")
+    stubs = tmp_path / "stubs.json"
+    stubs.write_text(json.dumps({"stubs": [
+        {"name": "glare", "match": {"label": "sdk-passport"}, "answer": {"result": PASSPORT_GLARE}},
+        {"name": "refuse", "match": {"header": {"X-Scenario": "no-card"}}, "answer": {"error": "AIS.0105"}},
+    ]}))  # fmt: skip
+    from pytest_idclassify.emulator import serve_process
+
+    with serve_process(args=["--stubs", str(stubs)]) as url:
+        defaults = EmulatorSettings()
+        ak, sk = defaults.credentials[0]
+        credentials = BasicCredentials(ak, sk, defaults.project_id)
+        client = OcrClient.new_builder().with_credentials(credentials).with_endpoint(url).build()
+        request = RecognizeAutoIdDocClassificationRequest()
+        request.body = AutoIdDocClassificationRequestBody(data=_b64(image), alarm=True)
+        response = client.recognize_auto_id_doc_classification(request)
+        assert response.result.type == "passport"
+        assert response.result.alarm_result.detect_glare_result is True
+        assert response.result.alarm_confidence.glare_score == 87
+        request.body = AutoIdDocClassificationRequestBody(data=_b64(_image(colour=(1, 2, 3))))
+        with pytest.raises(ClientRequestException) as info:
+            client.recognize_auto_id_doc_classification(request)
+        assert (info.value.status_code, info.value.error_code) == (400, "AIS.0105")
+        api = f"{url}/v2/{defaults.project_id}/ocr/auto-id-doc-classification"
+        headers = {"X-Auth-Token": defaults.tokens[0], "X-Scenario": "no-card"}
+        by_header = httpx.post(api, json={"data": _b64(_image(colour=(200, 0, 0)))}, headers=headers)
+        assert by_header.json()["error_code"] == "AIS.0105"
+        journal = httpx.get(f"{url}/__idclassify/requests").json()["requests"]
+        assert [e["stub"] for e in journal] == ["glare", None, "refuse"]
+
+
+def test_serve_refuses_a_stubs_file_that_breaks_the_contract_in_one_line(tmp_path: Path) -> None:
+    stubs = tmp_path / "stubs.json"
+    stubs.write_text(json.dumps({"stubs": [{"name": "odd", "match": {"label": "x"},
+                                            "answer": {"result": {**PASSPORT_GLARE, "confidence": 7}}}]}))  # fmt: skip
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--stubs", str(stubs)])
+    assert result.exit_code == 2
+    assert "stub 1 (odd): the answer breaks the contract" in result.output
+    assert "[cross.confidence.range]" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_an_embedded_label_leaves_the_pixels_alone(fmt: str) -> None:
+    original = _image(fmt, colour=(12, 200, 99), size=(40, 30))
+    labelled = embed_label(original, "qa:case-7")
+    assert read_label(labelled) == "qa:case-7"
+    assert read_label(original) is None
+    with Image.open(io.BytesIO(original)) as a, Image.open(io.BytesIO(labelled)) as b:
+        assert a.size == b.size and a.tobytes() == b.tobytes()
+
+
+def test_labels_are_refused_when_they_cannot_be_embedded() -> None:
+    with pytest.raises(ImageSpecError, match="1-128 characters"):
+        embed_label(_image(), "no spaces allowed")
+    with pytest.raises(ImageSpecError, match="JPEG or PNG"):
+        embed_label(_image("BMP"), "fine")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_reading_a_label_from_any_bytes_never_fails(raw: bytes) -> None:
+    for prefix in (b"", b"\xff\xd8", b"\x89PNG\r\n\x1a\n"):
+        label = read_label(prefix + raw)
+        assert label is None or (label.isascii() and 1 <= len(label) <= 128 and " " not in label)

@@ -1,0 +1,81 @@
+"""The front door's checks that need no call: settings, variables and files, in each interface's words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_idclassify._options import PYTEST, VERIFY
+from pytest_idclassify.cassettes import cassette_path, record_skip
+from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
+from pytest_idclassify.suite._preflight import PreflightError, preflight
+
+TOKEN = {"IDCLASSIFY_TOKEN": DEFAULT_TOKEN}
+ENDPOINT = f"http://127.0.0.1:8080/v2/{DEFAULT_PROJECT_ID}/ocr/auto-id-doc-classification"
+
+
+def _refusal(cli: dict[str, object], environ: dict[str, str], *, interface: object = VERIFY) -> str:
+    with pytest.raises(PreflightError) as refused:
+        preflight(cli, {}, environ, interface=interface, probe=False)  # type: ignore[arg-type]
+    return str(refused.value)
+
+
+def test_the_endpoint_url_serve_prints_becomes_base_url_and_project_id() -> None:
+    front = preflight({"base-url": ENDPOINT}, {}, TOKEN, interface=VERIFY, probe=False)
+    assert front.config.target == "live"
+    assert (front.config.base_url, front.config.project_id) == ("http://127.0.0.1:8080", DEFAULT_PROJECT_ID)
+    assert front.client is not None and front.client.url == ENDPOINT
+    # A trailing slash or a matching --project-id changes nothing; a different one is named with both flags.
+    same = preflight({"base-url": ENDPOINT + "/", "project-id": DEFAULT_PROJECT_ID}, {}, TOKEN, probe=False)
+    assert same.config.base_url == "http://127.0.0.1:8080"
+    message = _refusal({"base-url": ENDPOINT, "project-id": "f" * 32}, TOKEN)
+    assert "--base-url names project" in message and "--project-id is 'ffff" in message
+
+
+def test_a_setting_from_the_environment_is_named_by_its_variable() -> None:
+    message = _refusal({}, {**TOKEN, "IDCLASSIFY_BASE_URL": "ocr.example.test"}, interface=PYTEST)
+    assert message.startswith("IDCLASSIFY_BASE_URL 'ocr.example.test' has no scheme: write https://ocr.example.test")
+    message = _refusal({"base-url": "localhost:8080"}, TOKEN, interface=PYTEST)
+    assert message.startswith("--idclassify-base-url 'localhost:8080' has no scheme: write http://localhost:8080")
+
+
+def test_the_region_alone_and_old_names_are_not_ignored_in_silence() -> None:
+    assert "IDCLASSIFY_BASE_URL=https://ocr.cn-north-4.myhuaweicloud.com" in _refusal(
+        {}, {"IDCLASSIFY_REGION": "cn-north-4"}
+    )
+    # Chosen on purpose, the embedded emulator is fine whatever the region says.
+    assert (
+        preflight({"target": "emulator"}, {}, {"IDCLASSIFY_REGION": "cn-north-4"}, probe=False).config.target
+        == "emulator"
+    )
+    assert "IDCLASSIFY_ENDPOINT is not read" in _refusal({}, {"IDCLASSIFY_ENDPOINT": "https://x.test"})
+    assert "did you mean IDCLASSIFY_PROJECT_ID?" in _refusal({}, {"IDCLASSIFY_PROJECT_IDD": "p"})
+    # Names far from any the toolkit reads (another tool's) are left alone, as are the emulator's.
+    preflight({}, {}, {"IDCLASSIFY_SOMETHING_ELSE_ENTIRELY": "1", "IDCLASSIFY_EMULATOR_FAULT": "drop"}, probe=False)
+
+
+def test_credentials_are_named_by_the_variables_a_suite_run_reads() -> None:
+    base = {"base-url": "https://ocr.example.test", "project-id": DEFAULT_PROJECT_ID}
+    assert "no credentials for https://ocr.example.test: set IDCLASSIFY_TOKEN" in _refusal(base, {})
+    assert "--auth=none" in _refusal(base, {})
+    assert "AK/SK signing needs CLOUD_SDK_SK" in _refusal(base, {"CLOUD_SDK_AK": "HPUAEXAMPLEAK0000001"})
+    assert "pass " not in _refusal({**base, "auth": "token"}, {"CLOUD_SDK_AK": "a", "CLOUD_SDK_SK": "b"})
+    assert preflight({**base, "auth": "none"}, {}, {}, probe=False).client is not None
+
+
+def test_replay_needs_a_folder_that_holds_cassettes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = _refusal({"target": "replay", "cassette-dir": "nope"}, {})
+    assert "--cassette-dir 'nope' does not exist" in missing and "--record-mode=once" in missing
+    (tmp_path / "empty").mkdir()
+    assert "holds no cassettes" in _refusal({"target": "replay", "cassette-dir": "empty"}, {})
+    record_skip(cassette_path(tmp_path / "full", "test_contract.py::test_clause[x]"), "why")
+    preflight({"target": "replay", "cassette-dir": "full"}, {}, {}, probe=False)
+
+
+def test_url_cases_need_the_hook_and_its_public_base_url_together() -> None:
+    base = {"base-url": "https://ocr.example.test", "project-id": DEFAULT_PROJECT_ID, "upload-hook": "json:dumps"}
+    assert "--upload-hook needs --public-base-url (or IDCLASSIFY_PUBLIC_BASE_URL)" in _refusal(base, TOKEN)
+    message = _refusal({**base, "upload-hook": "no_such_module:f", "public-base-url": "https://b.test"}, TOKEN)
+    assert message.startswith("--upload-hook='no_such_module:f' cannot be loaded")
