@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -201,9 +202,9 @@ def test_verify_and_calibrate_offer_the_options_and_the_html_shows_tiers() -> No
     assert "--calibration TEXT" in CliRunner().invoke(main, ["verify", "--help"]).output
     assert "--base-url TEXT" in CliRunner().invoke(main, ["calibrate", "--help"]).output
     page = render_html(build_report([], meta={"calibrated": ["request.data-url.neither"]}))
-    assert "<code>behaviour.alarm-toggle</code> <span class=tag>inferred</span>" in page
-    assert "<code>cross.alarm.result-matches-score</code> <span class=tag>assumed</span>" in page
-    assert "<code>request.data-url.neither</code> <span class=tag>documented, calibrated</span>" in page
+    assert re.search(r"<code>behaviour\.alarm-toggle</code>.*?<span class=tag>inferred</span>", page)
+    assert re.search(r"<code>cross\.alarm\.result-matches-score</code>.*?<span class=tag>assumed</span>", page)
+    assert re.search(r"<code>request\.data-url\.neither</code>.*?<span class=tag>documented, calibrated</span>", page)
 
 
 def test_the_schemas_annotate_each_clause_with_its_tier() -> None:
@@ -223,4 +224,4 @@ def test_the_schemas_annotate_each_clause_with_its_tier() -> None:
         n["x-tiers"] == {k: clause(cid).tier.value for k, cid in n["x-clauses"].items()} for n in annotated
     )
     alarm = build_schemas()["response-alarm.schema.json"]["$defs"]["AutoIdDocClassificationResult"]
-    assert alarm["properties"]["alarm_result"]["x-tiers"] == {"$ref": "documented", "required": "documented"}
+    assert alarm["properties"]["alarm_result"]["x-tiers"] == {"ref": "documented", "required": "documented"}

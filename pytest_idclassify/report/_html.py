@@ -154,7 +154,8 @@ def _violation_line(violation: Mapping[str, Any], *, with_case: bool) -> str:
 
 def _clause(verdict: ClauseVerdict) -> str:
     ident = anchor("clause", verdict.id)
-    tags = f"<span class=tag>{_esc(verdict.tier)}</span><span class=tag>{_esc(verdict.category)}</span>"
+    tier = verdict.tier + (", calibrated" if verdict.calibrated else "")
+    tags = f"<span class=tag>{_esc(tier)}</span><span class=tag>{_esc(verdict.category)}</span>"
     cases = len(dict.fromkeys(verdict.cases))
     parts = [f'<header><a class=anchor href="#{_esc(ident)}" title="link to this clause">#</a>'
              f"<code>{_esc(verdict.id)}</code> {_verdict(verdict.status)}{tags}"
