@@ -65,8 +65,18 @@ def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0, **optio
         detail = f"cannot bind {host}:{port}: {exc}; choose another port, or port=0 for a free one"
         raise TransportError(detail) from exc
     bound_port = sock.getsockname()[1]
+    # log_config=None: uvicorn's dictConfig would close every handler of the host process (pytest's
+    # --log-file among them); a server in a thread logs through the host's logging as it is.
     config = uvicorn.Config(
-        app, **{"log_level": "warning", "ws": "none", "lifespan": "auto", "access_log": False, **options}
+        app,
+        **{
+            "log_level": "warning",
+            "ws": "none",
+            "lifespan": "auto",
+            "access_log": False,
+            "log_config": None,
+            **options,
+        },
     )
     server = _ThreadServer(config)
     errors: list[BaseException] = []

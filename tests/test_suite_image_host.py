@@ -83,7 +83,10 @@ def test_an_upload_hook_alone_skips_only_what_it_cannot_stand_for_and_says_which
     assert not any("--idclassify-upload-hook" in r for r in odd)
 
 
-def test_an_image_host_serves_every_url_case_on_the_address_given_and_fetchably() -> None:
+def test_an_image_host_serves_every_url_case_on_the_address_given_and_fetchably(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # this test's own worker must not shift the port
     port = free_port()
     config = SuiteConfig(target="live", base_url=REMOTE, project_id="p1", image_host=f"127.0.0.1:{port}")
     with open_target(config, ENVIRON) as target:
@@ -95,7 +98,8 @@ def test_an_image_host_serves_every_url_case_on_the_address_given_and_fetchably(
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
 
 
-def test_an_image_host_that_is_not_this_machines_is_a_usage_error_at_start_up() -> None:
+def test_an_image_host_that_is_not_this_machines_is_a_usage_error_at_start_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # this test's own worker must not shift the port
     with pytest.raises(ConfigurationError, match=r"--idclassify-image-host='192\.0\.2\.99:8765'.*cannot listen"):
         resolve({"image-host": "192.0.2.99:8765"}, {}, {})
     # Built without resolving, the target says the same when it starts its image server.
