@@ -17,7 +17,8 @@ needs but the page need not show (a fixture standing for "your client").
 
 The pages speak of "the emulator you started with ``idclassify serve --port 8080``": a reference
 emulator is served for the session on a free loopback port, and ``127.0.0.1:8080`` in a block means it.
-The client's variables (``IDCLASSIFY_ENDPOINT``, ``IDCLASSIFY_PROJECT_ID``, ``IDCLASSIFY_TOKEN``) name it too.
+For Python blocks the client's variables (``IDCLASSIFY_BASE_URL``, ``IDCLASSIFY_PROJECT_ID``,
+``IDCLASSIFY_TOKEN``) name it too.
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ _REPO_INSTALL = re.compile(r"pip install (-e )?['\"]?\.(\[[a-z,]+\])?['\"]?(\s|$
 _BLOCK_TIMEOUT = 600
 _EMULATOR_PORT = "127.0.0.1:8080"
 # Nothing a docs test runs may reach beyond this machine: a block naming another host is skipped, with why.
-_URL_HOST = re.compile(r"https?://(?P<host>\[[0-9a-f:]+\]|[^/\s:'\"`)]+)")
-_LOCAL_HOSTS = re.compile(r"^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|emulator|testserver|.*\.invalid)$")
+# (Userinfo is skipped; the reserved documentation names, example.com and *.invalid, are no one's server.)
+_URL_HOST = re.compile(r"https?://(?:[^/@\s]*@)?(?P<host>\[[0-9a-f:]+\]|[^/\s:'\"`)]+)")
+_LOCAL_HOSTS = re.compile(
+    r"^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|emulator|testserver|.*\.invalid|(.*\.)?example\.(com|org|net))$"
+)
 
 
 @dataclass
@@ -121,12 +125,16 @@ def _environment(url: str, settings: EmulatorSettings, home: Path) -> dict[str, 
     env.update(
         HOME=str(home),
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        IDCLASSIFY_ENDPOINT=url,
-        IDCLASSIFY_PROJECT_ID=settings.project_id,
-        IDCLASSIFY_TOKEN=settings.tokens[0],
         PYTHONWARNINGS="error::DeprecationWarning",
     )
     return env
+
+
+def _client_environment(env: dict[str, str], url: str, settings: EmulatorSettings) -> dict[str, str]:
+    # Python blocks build clients from the environment; commands keep theirs, so `idclassify verify`
+    # with no target still verifies the embedded emulator as the pages say.
+    return {**env, "IDCLASSIFY_BASE_URL": url, "IDCLASSIFY_PROJECT_ID": settings.project_id,
+            "IDCLASSIFY_TOKEN": settings.tokens[0]}  # fmt: skip
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str], block: Block, stdin: str | None = None) -> str:
@@ -187,7 +195,9 @@ def _check_local(block: Block) -> None:
         )
 
 
-def run_block(block: Block, cwd: Path, env: dict[str, str], port: str) -> None:
+def run_block(
+    block: Block, cwd: Path, env: dict[str, str], port: str, python_env: dict[str, str] | None = None
+) -> None:
     """Run (or parse) one block as the module docstring says."""
     _check_local(block)
     text = block.text.replace(_EMULATOR_PORT, port)
@@ -196,9 +206,10 @@ def run_block(block: Block, cwd: Path, env: dict[str, str], port: str) -> None:
         source = prelude + text
         if re.search(r"^def test_|^async def test_", text, re.M):
             (cwd / "test_snippet.py").write_text(source, encoding="utf-8")
-            _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_snippet.py"], cwd, env, block)
+            command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_snippet.py"]
+            _run(command, cwd, python_env or env, block)
         else:
-            _run([sys.executable, "-c", source], cwd, env, block)
+            _run([sys.executable, "-c", source], cwd, python_env or env, block)
     elif block.lang == "sh":
         _run(["bash", "-euo", "pipefail"], cwd, env, block, stdin=_shell(block, text))
     elif block.lang == "console":
@@ -211,6 +222,8 @@ def run_block(block: Block, cwd: Path, env: dict[str, str], port: str) -> None:
         from pytest_idclassify.emulator._settings import _toml_loads
 
         _toml_loads(text)
+    elif block.lang == "text":
+        return  # sample output or a data file's text, shown as it is
     elif block.lang:
         pytest.fail(f"{block.where}: no runner for ```{block.lang} blocks; use python, sh, console, json, ini or toml")
 
@@ -227,7 +240,7 @@ def test_every_block_of_the_page_runs(page: Path, tmp_path: Path, docs_emulator:
     for block in blocks_of(page):
         if block.skip is not None or not block.lang:
             continue
-        run_block(block, work, env, port)
+        run_block(block, work, env, port, _client_environment(env, url, settings))
         ran += 1
     if not ran:
         pytest.skip("no block to run on this page")
@@ -250,9 +263,9 @@ def test_the_marks_are_read(tmp_path: Path) -> None:
 
 def test_a_block_that_names_a_remote_host_is_refused_unless_skipped(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
-    page.write_text("```sh\nidclassify verify --base-url https://ocr.example.com\n```\n", encoding="utf-8")
+    page.write_text("```sh\nidclassify verify --base-url https://ocr.example.cn\n```\n", encoding="utf-8")
     (block,) = blocks_of(page)
-    with pytest.raises(AssertionError, match=r"names ocr\.example\.com, beyond this machine"):
+    with pytest.raises(AssertionError, match=r"names ocr\.example\.cn, beyond this machine"):
         run_block(block, tmp_path, dict(os.environ), "127.0.0.1:1")
 
 
