@@ -7,6 +7,7 @@ variant of it pass; every attempt a retry replaced is checked and recorded.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -81,7 +82,13 @@ def test_a_500_that_a_retry_hid_is_reported_and_recorded_with_its_call() -> None
     assert all(a["request_id"] and a["error"] is None for a in retried["attempts"])
     assert "on attempt 1 of 2" in violation["message"]
     page = render_html(build_report([record], meta={"target": "live"}))
-    assert f"call {violation['call'] + 1}: behaviour.statuses" in page and "attempts: 500 → 200" in page
+    # The page puts the violation under the call that broke it, with that call's attempts.
+    item = re.search(
+        rf'<li class="call broke" id="[^"]*-call-{violation["call"] + 1}">(.*?)</details></li>', page, re.S
+    )
+    assert item is not None and "behaviour.statuses" in item.group(1)
+    statuses = re.findall(r"<tr><td class=num>\d+</td><td>(\d+)</td>", item.group(1))
+    assert statuses == ["500", "200"]
 
 
 #: answers a service gives under load or failure, with a documented body each.
