@@ -32,17 +32,22 @@ def authenticate(
     authorization = headers.get("authorization", "")
     if authorization.startswith("SDK-HMAC-SHA256"):
         identity = "ak:" + _verify_signature(method, raw_path, query, raw_headers, body, settings)
-        claimed = headers.get("x-project-id")
-        if claimed is not None and claimed != project_id:
-            raise Refusal(settings.code_project_mismatch, reason="X-Project-Id differs from the path's project id")
     else:
         token = headers.get("x-auth-token")
         _verify_token(token, settings)
         identity = "token:" + hashlib.sha256(str(token).encode("utf-8")).hexdigest()[:16]
+    _check_project(headers, project_id, settings, signed=authorization.startswith("SDK-HMAC-SHA256"))
+    return identity
+
+
+def _check_project(headers: Mapping[str, str], project_id: str, settings: EmulatorSettings, *, signed: bool) -> None:
+    """Refuse a signed request whose X-Project-Id differs from the path, and any path project not configured."""
+    claimed = headers.get("x-project-id")
+    if signed and claimed is not None and claimed != project_id:
+        raise Refusal(settings.code_project_mismatch, reason="X-Project-Id differs from the path's project id")
     # Every configured credential is scoped to the one configured project.
     if project_id != settings.project_id:
         raise Refusal(settings.code_project_mismatch, reason="the credential does not belong to this project")
-    return identity
 
 
 def authenticate_headers(
@@ -76,11 +81,7 @@ def authenticate_headers(
         return
     # The one failure the body could still cure is the signature's match: it covers the body's hash.
     _verify_signature(method, raw_path, query, raw_headers, b"", settings, body_pending=True)
-    claimed = headers.get("x-project-id")
-    if claimed is not None and claimed != project_id:
-        raise Refusal(settings.code_project_mismatch, reason="X-Project-Id differs from the path's project id")
-    if project_id != settings.project_id:
-        raise Refusal(settings.code_project_mismatch, reason="the credential does not belong to this project")
+    _check_project(headers, project_id, settings, signed=True)
 
 
 def _verify_token(token: str | None, settings: EmulatorSettings) -> None:
