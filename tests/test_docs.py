@@ -45,6 +45,7 @@ _REPO_INSTALL = re.compile(r"pip install (-e )?['\"]?\.(\[[a-z,]+\])?['\"]?(\s|$
 # A block may take a while (a verify run, a wheel-less install check), never forever.
 _BLOCK_TIMEOUT = 600
 _EMULATOR_PORT = "127.0.0.1:8080"
+_SERVE_IN_BACKGROUND = re.compile(r"^\s*idclassify serve --port 8080\s*&\s*$")
 # Nothing a docs test runs may reach beyond this machine: a block naming another host is skipped, with why.
 # (Userinfo is skipped; the reserved documentation names, example.com and *.invalid, are no one's server.)
 _URL_HOST = re.compile(r"https?://(?:[^/@\s]*@)?(?P<host>\[[0-9a-f:]+\]|[^/\s:'\"`)]+)")
@@ -152,8 +153,14 @@ def _run(command: list[str], cwd: Path, env: dict[str, str], block: Block, stdin
 
 
 def _shell(block: Block, text: str) -> str:
-    kept = []
+    # A job a block leaves in the background would hold the output pipe open after the block ends,
+    # and the block would never finish: it is stopped when the block's shell exits.
+    kept = ["trap 'kill $(jobs -p) 2>/dev/null || true' EXIT"]
     for line in text.splitlines():
+        if _SERVE_IN_BACKGROUND.match(line):
+            # The session's emulator is the one this line starts: it already listens on the port.
+            kept.append(":")
+            continue
         if re.search(r"\bpip install\b", line):
             assert _REPO_INSTALL.search(line), (
                 f"{block.where}: `{line.strip()}` installs from an index, but the package is on none; "
