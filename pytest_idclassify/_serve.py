@@ -9,20 +9,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
-
 from pytest_idclassify.errors import TransportError
 
 # How long startup and shutdown may take before we give up waiting: generous, because a loaded CI
 # machine can be slow, and only reached when something is broken.
 _STARTUP_WAIT = 30.0
 _SHUTDOWN_WAIT = 10.0
-
-
-class _ThreadServer(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        # Signal handlers belong to the main thread's owner (pytest, the command line), not to us.
-        return None
 
 
 def _url(host: str, port: int) -> str:
@@ -55,6 +47,13 @@ def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0, **optio
         TransportError: when the server does not start.
 
     """
+    import uvicorn  # here, not at the top: a replay imports this module for free_port, and serves nothing
+
+    class _ThreadServer(uvicorn.Server):
+        def install_signal_handlers(self) -> None:
+            # Signal handlers belong to the main thread's owner (pytest, the command line), not to us.
+            return None
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -6,10 +6,13 @@ import asyncio
 import json
 import logging
 import math
+import os
 import random
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from importlib import metadata
 from typing import Any
 
@@ -36,6 +39,20 @@ redact_logs()
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
 _NOT_GIVEN: Any = object()
+
+
+@lru_cache(maxsize=4)
+def _tls_context(cert_file: str, cert_dir: str) -> ssl.SSLContext:
+    # Loading the CA bundle is most of what building a client costs: once per process and bundle.
+    return httpx.create_ssl_context()
+
+
+def _verify(transport: object) -> ssl.SSLContext | bool:
+    """What a new client verifies TLS with: httpx's default context (it honours SSL_CERT_FILE/DIR), shared."""
+    if transport is not None:
+        return True  # the given transport verifies as it was built to; no context to load
+    return _tls_context(os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+
 
 # Transports that call an app in this process: no socket, so no wall-clock deadline (see attempt_deadline).
 _IN_PROCESS = (SyncASGITransport, httpx.ASGITransport, httpx.WSGITransport, httpx.MockTransport)
@@ -192,6 +209,8 @@ class _Core:
     def spend(self, request: httpx.Request) -> None:
         if self.budget is not None:
             self.budget.spend(f"{request.method} {request.url.path}")
+        if not logger.isEnabledFor(logging.DEBUG):
+            return  # what the line would show is costly to build: the body is parsed and redacted
         logger.debug(
             "sending %s %s headers=%s body=%s",
             request.method,
@@ -307,6 +326,7 @@ class IdClassifyClient(_ClientBase):
         self._auth = resolved
         self._http = httpx.Client(
             transport=transport,
+            verify=_verify(transport),
             auth=resolved,
             timeout=self._core.timeout,
             follow_redirects=False,
@@ -427,6 +447,7 @@ class AsyncIdClassifyClient(_ClientBase):
         self._auth = resolved
         self._http = httpx.AsyncClient(
             transport=transport,
+            verify=_verify(transport),
             auth=resolved,
             timeout=self._core.timeout,
             follow_redirects=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,11 +31,16 @@ def _keep_hypothesis_out_of_the_working_directory() -> None:
     """
     if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY") or Path(".hypothesis").exists():
         return
-    from hypothesis.configuration import set_hypothesis_home_dir
-
     home = tempfile.mkdtemp(prefix="idclassify-hypothesis-")
-    set_hypothesis_home_dir(home)
     atexit.register(shutil.rmtree, home, ignore_errors=True)
+    if "hypothesis" in sys.modules:
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(home)
+    else:
+        # Hypothesis reads the variable when it first stores something; importing it only to set the
+        # folder would cost most of a second in every run that never draws (the gate's sample is data).
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = home
 
 
 _keep_hypothesis_out_of_the_working_directory()

@@ -7,17 +7,33 @@ service (recording cassettes) or replays them.  Build it
 with :func:`create_app`, configure it with :class:`EmulatorSettings`, run it in-process with
 :func:`asgi_transport` or on a port with :func:`serve` (or ``idclassify serve``).  The validation
 order is written in ``pytest_idclassify/emulator/_app.py`` and ``docs/reference/emulator-settings.md``.
+
+The application and the ways to serve it (Starlette, uvicorn, httpx) load on first use (PEP 562):
+settings, faults, stubs and the journal import none of them, so a replay that only reads the
+emulator's defaults pays for no web framework.
 """
 
 from __future__ import annotations
 
-from pytest_idclassify.emulator._app import API_PATH, FAULT_ERROR_HEADER, create_app
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, parse_fault
 from pytest_idclassify.emulator._journal import Journal, JournalEntry
 from pytest_idclassify.emulator._labels import embed_label, read_label
-from pytest_idclassify.emulator._serving import app_from_env, asgi_transport, serve, serve_process
 from pytest_idclassify.emulator._settings import CONFIG_ENV, ENV_PREFIX, EmulatorSettings
 from pytest_idclassify.emulator._stubs import Stub, StubBook, load_stubs
+
+if _TYPE_CHECKING:
+    from pytest_idclassify.emulator._app import API_PATH, FAULT_ERROR_HEADER, create_app
+    from pytest_idclassify.emulator._serving import app_from_env, asgi_transport, serve, serve_process
+
+_LAZY = {
+    **dict.fromkeys(("API_PATH", "FAULT_ERROR_HEADER", "create_app"), "pytest_idclassify.emulator._app"),
+    **dict.fromkeys(
+        ("app_from_env", "asgi_transport", "serve", "serve_process"), "pytest_idclassify.emulator._serving"
+    ),
+}
 
 __all__ = [
     "API_PATH",
@@ -41,3 +57,6 @@ __all__ = [
     "serve",
     "serve_process",
 ]
+
+
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)

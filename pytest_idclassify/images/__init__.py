@@ -40,6 +40,7 @@ from pytest_idclassify.images._malformed import (
     wrong_magic,
 )
 from pytest_idclassify.images._modes import MODES
+from pytest_idclassify.images._names import DEGRADATIONS, DOCUMENT_TYPES
 from pytest_idclassify.images._padding import pad_to_base64_length, pad_to_bytes
 from pytest_idclassify.images._probe import ImageInfo, probe
 from pytest_idclassify.images._recipe import CONTENTS, ImageRecipe
@@ -47,8 +48,6 @@ from pytest_idclassify.images._recipe import CONTENTS, ImageRecipe
 if _TYPE_CHECKING:
     from pytest_idclassify.images._pillow import encode_pixels
     from pytest_idclassify.images._specimens import (
-        DEGRADATIONS,
-        DOCUMENT_TYPES,
         Scene,
         degrade,
         render_card,
@@ -58,7 +57,7 @@ if _TYPE_CHECKING:
 _LAZY = {
     "encode_pixels": "pytest_idclassify.images._pillow",
     **dict.fromkeys(
-        ("DEGRADATIONS", "DOCUMENT_TYPES", "Scene", "degrade", "render_card", "render_scene"),
+        ("Scene", "degrade", "render_card", "render_scene"),
         "pytest_idclassify.images._specimens",
     ),
 }

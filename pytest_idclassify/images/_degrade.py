@@ -18,13 +18,11 @@ import numpy as np
 import numpy.typing as npt
 
 from pytest_idclassify.errors import ImageSpecError
+from pytest_idclassify.images._names import DEGRADATIONS
 
 Image = npt.NDArray[np.uint8]
 Quad = npt.NDArray[np.float64]
 
-#: The seven degradations, in the order of the API's alarm fields (blur, glare, blocking within
-#: border, insufficient lighting, copy, border integrity, reproduce).
-DEGRADATIONS: tuple[str, ...] = ("blur", "glare", "occlusion", "darkness", "copy", "cut_border", "recapture")
 
 #: The order a scene applies them in: the document is copied, then placed (and perhaps cut by the
 #: frame), a thumb covers part of it, it is shown on a screen, lit too dimly, catches a specular

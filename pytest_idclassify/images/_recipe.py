@@ -128,7 +128,7 @@ class ImageRecipe:
         return tuple(sorted(checked))
 
     def _check_specimen(self) -> None:
-        from pytest_idclassify.images._specimens import DEGRADATIONS, DOCUMENT_TYPES
+        from pytest_idclassify.images._names import DEGRADATIONS, DOCUMENT_TYPES
 
         if self.doc_type not in DOCUMENT_TYPES:
             raise ImageSpecError(

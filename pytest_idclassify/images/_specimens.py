@@ -6,8 +6,8 @@ The public face of the specimen generator: every name here is re-exported by
 
 from __future__ import annotations
 
-from pytest_idclassify.images._cards._render import DOCUMENT_TYPES, render_card
-from pytest_idclassify.images._degrade import DEGRADATIONS
+from pytest_idclassify.images._cards._render import render_card
+from pytest_idclassify.images._names import DEGRADATIONS, DOCUMENT_TYPES
 from pytest_idclassify.images._scene import Scene, degrade, render_scene
 
 __all__ = ["DEGRADATIONS", "DOCUMENT_TYPES", "Scene", "degrade", "render_card", "render_scene"]

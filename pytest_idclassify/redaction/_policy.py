@@ -17,6 +17,7 @@ Every rule is idempotent (redacting redacted text changes nothing), so hooks may
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -42,6 +43,17 @@ MAX_DEPTH = 200
 
 _PLACEHOLDERS = frozenset({"", REDACTED, PROJECT_PLACEHOLDER, ENTERPRISE_PLACEHOLDER,
                            quote(REDACTED), quote(PROJECT_PLACEHOLDER), quote(ENTERPRISE_PLACEHOLDER)})  # fmt: skip
+
+
+@functools.cache
+def _secret_variables() -> tuple[str, ...]:
+    """The environment variables whose values are secrets (the client names them)."""
+    from pytest_idclassify.client import ENV_VARS
+
+    settings = ("token", "access_key", "secret_key", "security_token", "iam_password")
+    return (*(ENV_VARS[name] for name in settings), "IDCLASSIFY_EXPIRED_TOKEN")
+
+
 _PROJECT_NAMES = frozenset({"projectid", "xprojectid"})
 _ENTERPRISE_NAMES = frozenset({"enterpriseprojectid"})
 _OCR_PATH = re.compile(r"^(?P<head>/v\d+/)(?P<pid>[^/]+)(?P<tail>/ocr/.*)?$")
@@ -115,6 +127,8 @@ class RedactionPolicy:
         self._secrets: dict[str, str] = {}
         self._longest_first: list[tuple[str, str]] | None = None
         self._events: list[Redaction] | None = None
+        # The environment's values last added (see add_environment).
+        self._environment_seen: tuple[str, ...] | None = None
         if from_environment:
             self.add_environment()
         for value in values:
@@ -144,11 +158,17 @@ class RedactionPolicy:
         from pytest_idclassify.client import ENV_VARS
 
         env = os.environ if environ is None else environ
-        for name in ("token", "access_key", "secret_key", "security_token", "iam_password"):
-            self.add(env.get(ENV_VARS[name], "").strip())
-        self.add(env.get(ENV_VARS["project_id"], "").strip(), PROJECT_PLACEHOLDER)
-        self.add(env.get(ENV_VARS["enterprise_project_id"], "").strip(), ENTERPRISE_PLACEHOLDER)
-        self.add(env.get("IDCLASSIFY_EXPIRED_TOKEN", "").strip())
+        secrets = tuple(env.get(name, "").strip() for name in _secret_variables())
+        project = env.get(ENV_VARS["project_id"], "").strip()
+        enterprise = env.get(ENV_VARS["enterprise_project_id"], "").strip()
+        seen = (*secrets, project, enterprise)
+        if seen == self._environment_seen:
+            return  # called before every redaction: the same values need no second look
+        for value in secrets:
+            self.add(value)
+        self.add(project, PROJECT_PLACEHOLDER)
+        self.add(enterprise, ENTERPRISE_PLACEHOLDER)
+        self._environment_seen = seen
 
     def add_config(self, config: Any) -> None:
         """Remember the secrets of a :class:`~pytest_idclassify.client.ClientConfig` (and its project ids)."""

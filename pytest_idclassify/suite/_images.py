@@ -10,15 +10,18 @@ key holds the rendering libraries' versions and the image code, so a change ther
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache, lru_cache
 from typing import Any
 
-from pytest_idclassify.cases import ImageSource
+from pytest_idclassify.cases import ImageSource, UrlImage
 from pytest_idclassify.images import ImageRecipe, encode_base64
 from pytest_idclassify.images._cache import image_cache
 
 #: the name under which the digest of a recipe's image (and its header size) is noted in the cache.
 DIGEST_FACT = "request-digest"
+#: the name under which the URL digests of a recipe's image, one per server behaviour, are noted.
+URL_FACT = "url-digests"
 
 
 # Two suffice: a relation sends one image in consecutive calls, and boundary images weigh ~14 MB each.
@@ -64,3 +67,26 @@ def replay_data(recipe: ImageRecipe) -> tuple[dict[str, Any], tuple[int, int] | 
     """
     digest, size = _facts(recipe)
     return {**digest, "recipe": str(recipe), "rendered_with": _libraries()}, size
+
+
+def _url_digest_of(content: bytes, behaviour: str) -> str:
+    return hashlib.sha256(content + behaviour.encode()).hexdigest()[:12]
+
+
+@lru_cache(maxsize=512)
+def url_digest(image: UrlImage) -> str:
+    """The digest a URL case's path holds: of the image's bytes and how the server behaves for it.
+
+    Distinct images (and one image served two ways) get distinct paths; the digest of a recipe's
+    image is noted in the image cache, so a replay names the recorded URL without rendering.
+    """
+    source = image.image
+    if not isinstance(source, ImageRecipe):
+        return _url_digest_of(rendered(source) if source is not None else b"", image.behaviour)
+    noted = image_cache().noted(source, URL_FACT)
+    known = noted if isinstance(noted, dict) else {}
+    digest = known.get(image.behaviour)
+    if not isinstance(digest, str):
+        digest = _url_digest_of(rendered(source), image.behaviour)
+        image_cache().note(source, URL_FACT, {**known, image.behaviour: digest})
+    return digest

@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import importlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
-
 from pytest_idclassify._serve import free_port
-from pytest_idclassify.cases import UrlImage
+from pytest_idclassify.cases import ImageSource, UrlImage
 from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.suite._images import rendered, url_digest
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 #: how long a "slow" answer stalls, at most, before sending the image, unless the fetcher gives up
 #: first: longer than the emulator's fetch timeout that the suite configures (see
@@ -52,9 +51,12 @@ class UrlHost(Protocol):
         """Make the image reachable and return its URL exactly as the request will carry it."""
 
 
-def _unique_path(image: UrlImage, content: bytes) -> str:
-    digest = hashlib.sha256(content + image.behaviour.encode()).hexdigest()[:12]
-    return f"/img/{digest}/{image.path.lstrip('/')}"
+def _unique_path(image: UrlImage) -> str:
+    return f"/img/{url_digest(image)}/{image.path.lstrip('/')}"
+
+
+def _content(source: ImageSource | None) -> bytes:
+    return rendered(source) if source is not None else b""
 
 
 class LoopbackImageServer:
@@ -69,20 +71,23 @@ class LoopbackImageServer:
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, slow_seconds: float = SLOW_SECONDS) -> None:
-        self._files: dict[str, tuple[bytes, str]] = {}
+        # What each path serves: the image (rendered when first fetched) and how to misbehave.
+        self._files: dict[str, tuple[ImageSource | None, str]] = {}
         self._lock = threading.Lock()
         self.host, self.port, self.slow_seconds = host, port, slow_seconds
         self.base_url = ""
-        self.app = Starlette(routes=[Route("/{path:path}", self._serve)])
 
     async def _serve(self, request: Request) -> Response:
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import RedirectResponse, Response
+
         # Starlette hands us the percent-decoded path, so raw and encoded spellings meet here.
         path = "/" + request.path_params["path"]
         with self._lock:
             entry = self._files.get(path)
         if entry is None:
             return Response("no such image", status_code=404, media_type="text/plain")
-        content, behaviour = entry
+        source, behaviour = entry
         if behaviour == "redirect":
             return RedirectResponse(self.base_url + quote(path.replace("/img/", "/img-target/", 1)), status_code=302)
         if behaviour == "slow" and await self._stall(request):
@@ -91,6 +96,7 @@ class LoopbackImageServer:
             return Response("internal error", status_code=500, media_type="text/plain")
         if behaviour == "wrong-type":
             return Response(b"<html><body>not an image</body></html>", media_type="text/html")
+        content = await run_in_threadpool(_content, source)
         return Response(content, media_type=content_type_of(content))
 
     async def _stall(self, request: Request) -> bool:
@@ -104,14 +110,17 @@ class LoopbackImageServer:
         return False
 
     def url_for(self, image: UrlImage) -> str:
-        """Register the image and return its URL (raw non-ASCII path when ``image.raw``)."""
-        content = image.image.render() if image.image is not None else b""
-        path = _unique_path(image, content)
+        """Register the image and return its URL (raw non-ASCII path when ``image.raw``).
+
+        The path holds a digest of the image, noted in the image cache, so a replay names the
+        recorded URL without rendering anything; the image is rendered when it is first fetched.
+        """
+        path = _unique_path(image)
         with self._lock:
             if image.behaviour == "redirect":
-                self._files[path.replace("/img/", "/img-target/", 1)] = (content, "ok")
+                self._files[path.replace("/img/", "/img-target/", 1)] = (image.image, "ok")
             if image.behaviour != "missing":
-                self._files[path] = (content, image.behaviour)
+                self._files[path] = (image.image, image.behaviour)
         if image.behaviour == "unreachable":
             shown = f"[{self.host}]" if ":" in self.host else self.host
             return f"http://{shown}:{free_port(self.host)}{quote(path)}"
@@ -125,12 +134,16 @@ class LoopbackImageServer:
             ConfigurationError: when the address cannot be bound (not this machine's, or the port taken).
 
         """
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
         from pytest_idclassify._serve import serve_in_thread
         from pytest_idclassify.errors import TransportError
 
+        app = Starlette(routes=[Route("/{path:path}", self._serve)])
         with contextlib.ExitStack() as stack:
             try:
-                self.base_url = stack.enter_context(serve_in_thread(self.app, host=self.host, port=self.port))
+                self.base_url = stack.enter_context(serve_in_thread(app, host=self.host, port=self.port))
             except TransportError as exc:
                 raise ConfigurationError(
                     f"the URL image server cannot listen on {self.host}:{self.port} ({exc}); give "
@@ -178,6 +191,6 @@ class UploadHookHost:
             return self.fallback.url_for(image)
         if not self.can_serve(image):
             raise ConfigurationError(f"an upload hook cannot make a URL that behaves {image.behaviour!r}")
-        content = image.image.render() if image.image is not None else b""
-        url: str = self._hook(_unique_path(image, content), content, content_type_of(content))
+        content = _content(image.image)
+        url: str = self._hook(_unique_path(image), content, content_type_of(content))
         return url

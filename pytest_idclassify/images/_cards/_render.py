@@ -11,9 +11,10 @@ import numpy.typing as npt
 from pytest_idclassify.errors import ImageSpecError
 from pytest_idclassify.images._cards._canvas import Canvas, rounded_rect_polygon
 from pytest_idclassify.images._cards._layouts import LAYOUTS, FakeHolder
+from pytest_idclassify.images._names import DOCUMENT_TYPES
 
-#: The nine document types, in the order of the API page's ``type`` field.
-DOCUMENT_TYPES: tuple[str, ...] = tuple(LAYOUTS)
+if tuple(LAYOUTS) != DOCUMENT_TYPES:
+    raise RuntimeError("the specimen layouts and DOCUMENT_TYPES name different types, or in another order")
 
 #: Default resolution of a flat card: 10 px/mm, so an ID-1 card is 856 px wide.
 PX_PER_MM = 10.0
