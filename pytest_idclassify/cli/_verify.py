@@ -49,8 +49,10 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
     """
     import pytest
 
-    ini = Path(__file__).parent.parent / "contract" / "pytest.ini"
-    args = ["--pyargs", "pytest_idclassify.contract", "-c", str(ini),
+    contract = Path(__file__).parent.parent / "contract"
+    # The suite by its folder, not --pyargs: given a module name, pytest would also load the
+    # conftest.py of the working directory's tests/ (the user's project), which is no part of this run.
+    args = [str(contract), "--confcutdir", str(contract), "-c", str(contract / "pytest.ini"),
             "--rootdir", str(Path.cwd()), "-r", "fEs", "--idclassify-interface=verify",
             # The contract tests assert nothing themselves (violations are their verdicts), and rewriting
             # the assertions of every module of the package on import costs a fraction of a second a process.
