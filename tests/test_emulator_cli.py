@@ -17,6 +17,7 @@ from pytest_idclassify._serve import free_port
 from pytest_idclassify.cli import main
 from pytest_idclassify.cli._serve import describe
 from pytest_idclassify.emulator import EmulatorSettings
+from pytest_idclassify.emulator._settings import opencv_threads_per_worker
 
 
 def test_banner_prints_published_fakes_and_masks_configured_secrets() -> None:
@@ -82,3 +83,5 @@ def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> Non
         output = server.communicate(timeout=30)[0].decode()
     assert "feedfacefeedfacefeedfacefeedface" in output
     assert "worker-token-abcdefgh" not in output
+    # Two workers share the CPUs out: each one's OpenCV keeps to its share instead of one thread per CPU.
+    assert f"workers:    2 (OpenCV threads: {opencv_threads_per_worker(2)} each)" in output

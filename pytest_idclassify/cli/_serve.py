@@ -13,6 +13,7 @@ from pytest_idclassify.emulator._settings import (
     DEFAULT_SK,
     DEFAULT_TOKEN,
     EmulatorSettings,
+    opencv_threads_per_worker,
 )
 from pytest_idclassify.errors import ConfigurationError
 
@@ -203,9 +204,16 @@ def serve(
             os.environ[f"IDCLASSIFY_EMULATOR_{name.upper()}"] = str(value)
     if config_path is not None:
         os.environ[CONFIG_ENV] = str(Path(config_path).resolve())
+    threads = settings.opencv_threads
+    if workers > 1 and not threads:
+        # Each worker process recognises on its own share of the CPUs: OpenCV's default of a thread
+        # per CPU in every worker would have them hand work to each other's cores.
+        threads = opencv_threads_per_worker(workers)
+        os.environ["IDCLASSIFY_EMULATOR_OPENCV_THREADS"] = str(threads)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
-    click.echo(f"workers:    {workers}", err=False)
+    shown_threads = f"{threads} each" if threads else "OpenCV's default"
+    click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
     from pytest_idclassify.emulator._serving import uvicorn_options
 
     uvicorn.run(

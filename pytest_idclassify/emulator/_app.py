@@ -290,6 +290,9 @@ def _not_found(settings: EmulatorSettings) -> Any:
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     from pytest_idclassify.emulator import _vision
 
+    threads = app.state.settings.opencv_threads
+    if threads:
+        _vision.set_threads(threads)
     # The server accepts no connection until this is done, so no request pays for the templates.
     await anyio.to_thread.run_sync(_vision.warm_up)
     yield

@@ -49,12 +49,16 @@ class Note:
         if parsed is not None:
             self.alarm = parsed.alarm
             self.url = redact_url(parsed.url) if parsed.url else None
-            if parsed.data is not None:
-                self.saw_image(parsed.data)
             if len(body) > SMALL_BODY:
                 # Megabytes of base64 need not be parsed again: the request was, and its image is in hand.
-                self.body = {"alarm": parsed.alarm, **({"data": digest_bytes(parsed.data)} if parsed.data else {})}
+                # One digest serves both the summary and the journal's sha256 (hashing megabytes twice costs).
+                digest = digest_bytes(parsed.data) if parsed.data else None
+                if parsed.data is not None:
+                    self.saw_image(parsed.data, sha256=digest["sha256"] if digest else None)
+                self.body = {"alarm": parsed.alarm, **({"data": digest} if digest else {})}
                 return
+            if parsed.data is not None:
+                self.saw_image(parsed.data)
         canonical = canonical_request_body(body, _book())
         try:
             self.body = json.loads(canonical) if canonical is not None else None
@@ -68,11 +72,11 @@ class Note:
             self.url = url if isinstance(url, str) else None
             self.alarm = alarm if isinstance(alarm, bool) else None
 
-    def saw_image(self, image: bytes) -> None:
-        """Remember the image's digest and embedded label (never its bytes)."""
+    def saw_image(self, image: bytes, *, sha256: str | None = None) -> None:
+        """Remember the image's digest and embedded label (never its bytes); ``sha256`` if already computed."""
         from pytest_idclassify.emulator._labels import read_label
 
-        self.image_sha256 = hashlib.sha256(image).hexdigest()
+        self.image_sha256 = sha256 if sha256 is not None else hashlib.sha256(image).hexdigest()
         self.label = read_label(image)
 
 

@@ -75,6 +75,11 @@ def usable_cpus() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def opencv_threads_per_worker(workers: int, cpus: int | None = None) -> int:
+    """OpenCV threads for each of ``workers`` server processes: the usable CPUs shared out, at least 1."""
+    return max(1, (cpus if cpus is not None else usable_cpus()) // max(1, workers))
+
+
 @dataclass(frozen=True, repr=False)
 class EmulatorSettings:
     """Everything the reference emulator can be told; the defaults are the documented or assumed contract.
@@ -152,6 +157,9 @@ class EmulatorSettings:
     retry_after: int = 1
     #: how many requests of one worker process decode and analyse their image at the same time; the rest wait.
     recognition_concurrency: int = field(default_factory=usable_cpus)
+    #: threads OpenCV may use within one recognition, process-wide (0: OpenCV's default, a thread per CPU,
+    #: except under ``idclassify serve --workers N``, which shares the CPUs out among its N worker processes).
+    opencv_threads: int = 0
     # --- resource bounds (docs/reference/security.md): what one client can make the process spend ---
     #: seconds a connection may take to send a complete request head; a connection that sends nothing is closed.
     header_timeout: float = 10.0
@@ -236,6 +244,7 @@ class EmulatorSettings:
             "retry_after",
             "body_budget_wait",
             "reduced_decode_side",
+            "opencv_threads",
             "journal_size",
             "rate_limit",
             "rate_burst",

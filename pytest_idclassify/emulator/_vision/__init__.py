@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pytest_idclassify.emulator._vision._alarms import ALARM_NAMES, DEFAULT_ALARM_THRESHOLD, SCALES, Measures, Scale
 from pytest_idclassify.emulator._vision._decode import UndecodableImage, decode_image, to_rgb8
-from pytest_idclassify.emulator._vision._engine import Analysis, NoDocumentFound, analyse, warm_up
+from pytest_idclassify.emulator._vision._engine import Analysis, NoDocumentFound, analyse, set_threads, warm_up
 
 __all__ = [
     "ALARM_NAMES",
@@ -24,6 +24,7 @@ __all__ = [
     "UndecodableImage",
     "analyse",
     "decode_image",
+    "set_threads",
     "to_rgb8",
     "warm_up",
 ]

@@ -17,7 +17,7 @@ from pytest_idclassify.emulator._vision._alarms import (
     screen_patch,
 )
 from pytest_idclassify.emulator._vision._classify import classify
-from pytest_idclassify.emulator._vision._decode import to_rgb8
+from pytest_idclassify.emulator._vision._decode import RGB, to_rgb8
 from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
 from pytest_idclassify.emulator._vision._localise import WORK_SIDE, find
 from pytest_idclassify.emulator._vision._rectify import (
@@ -42,6 +42,10 @@ KNOWN_LAYOUT_CONFIDENCE = 0.6
 # difference from a passport page, and the measured aspect tells the two families apart.
 _MEAN_ASPECT = 1.5
 _FIRST_LOOK = (CARD_LONG_SIDE, round(CARD_LONG_SIDE / _MEAN_ASPECT))
+
+#: a picture at least twice this long (pixels) is analysed on a copy shrunk by a whole factor to no
+#: less than this, all but the screen-reproduction patch (:func:`shrink_whole`).
+ANALYSIS_SIDE = 1600
 
 
 class NoDocumentFound(RecognitionError):
@@ -70,6 +74,48 @@ def _frame_tolerance(width: int, height: int) -> float:
     # The outline is traced on a copy at most WORK_SIDE across: a side lying on the frame can end a
     # pixel or two of that copy short of it.
     return 2.5 + 2.0 * max(width, height) / WORK_SIDE
+
+
+def shrink_whole(rgb: RGB) -> tuple[RGB, int]:
+    """Shrink a picture much larger than needed by one integer factor; return the copy and the factor.
+
+    Nothing but the screen-reproduction patch needs more than :data:`ANALYSIS_SIDE` pixels across:
+    the outline is traced at :data:`WORK_SIDE` and the card rectified at about twice
+    :data:`CARD_LONG_SIDE`.  A picture at least twice as long is area-averaged once, by the largest
+    whole factor that keeps its long side at or above :data:`ANALYSIS_SIDE`, so that no later step
+    (grey conversion, the outline's copies, the card's crop) passes over every pixel of it again.
+    The last rows and columns that do not fill a whole block (fewer than the factor) are left out.
+    """
+    height, width = rgb.shape[:2]
+    factor = max(height, width) // ANALYSIS_SIDE
+    if factor < 2:
+        return rgb, 1
+    size = (width // factor, height // factor)
+    # An exact whole factor is OpenCV's fast path for area averaging: each output pixel one block.
+    block = rgb[: size[1] * factor, : size[0] * factor]
+    return np.asarray(cv2.resize(block, size, interpolation=cv2.INTER_AREA), np.uint8), factor
+
+
+def _outline_copy(work: RGB) -> tuple[RGB, npt.NDArray[np.float64]]:
+    """The copy of a shrunk picture the outline is traced in, :data:`WORK_SIDE` long; and its scale.
+
+    The picture is halved while it stays at least twice :data:`WORK_SIDE` long (exact area averages,
+    OpenCV's quickest), then brought to :data:`WORK_SIDE` by one bilinear step of less than a halving:
+    an area average by such an odd ratio would cost more than everything else the outline needs.
+    The scale is (x, y) of the shrunk picture's pixels per pixel of the copy.
+    """
+    copy, halvings = work, 1
+    while max(copy.shape[:2]) >= 2 * WORK_SIDE:
+        size = (copy.shape[1] // 2, copy.shape[0] // 2)
+        copy = np.asarray(cv2.resize(copy[: size[1] * 2, : size[0] * 2], size, interpolation=cv2.INTER_AREA), np.uint8)
+        halvings *= 2
+    halved_height, halved_width = copy.shape[:2]
+    # The size find()'s own downscale would choose, so that it works on this copy as it is.
+    ratio = WORK_SIDE / max(halved_height, halved_width)
+    if ratio < 1.0:
+        size = (max(1, round(halved_width * ratio)), max(1, round(halved_height * ratio)))
+        copy = np.asarray(cv2.resize(copy, size, interpolation=cv2.INTER_LINEAR), np.uint8)
+    return copy, halvings * np.array([halved_width / copy.shape[1], halved_height / copy.shape[0]], np.float64)
 
 
 def _from_top_left(points: tuple[Point, Point, Point, Point]) -> tuple[Point, Point, Point, Point]:
@@ -111,29 +157,36 @@ def analyse(
     except ValueError as exc:
         raise NoDocumentFound(f"cannot look for a document in this array: {exc}") from exc
     height, width = rgb.shape[:2]
-    gray = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), np.uint8)
-    location = find(gray, rgb)
+    work, factor = shrink_whole(rgb)
+    work_height, work_width = work.shape[:2]
+    look, look_scale = _outline_copy(work) if factor > 1 else (work, None)
+    gray = np.asarray(cv2.cvtColor(look, cv2.COLOR_RGB2GRAY), np.uint8)
+    location = find(gray, look)
     if location is None:
         raise NoDocumentFound(
             f"no bright four-sided region covering at least 3% of the {width}x{height} picture: "
             "photograph the whole document on a darker background"
         )
-    visible = long_side_first(location.quad)
-    tolerance = _frame_tolerance(width, height)
-    cut = [index for index, on_frame in enumerate(sides_on_frame(visible, (width, height), tolerance)) if on_frame]
+    found = location.quad if look_scale is None else (location.quad + 0.5) * look_scale - 0.5
+    visible = long_side_first(found)
+    frame = (work_width, work_height)
+    tolerance = _frame_tolerance(work_width, work_height)
+    cut = [index for index, on_frame in enumerate(sides_on_frame(visible, frame, tolerance)) if on_frame]
     # A card cut along one side is rebuilt whole, so that its print is compared at its true place;
     # what lies beyond the frame is masked out of every comparison.
     whole = extend_cut(visible, cut[0], _MEAN_ASPECT) if len(cut) == 1 else visible
     turn = landscape_turn(whole)
     quad, whole = np.roll(visible, -turn, axis=0), np.roll(whole, -turn, axis=0)
-    detail, local = shrink_for(rgb, whole, CARD_LONG_SIDE)
+    detail, local = shrink_for(work, whole, CARD_LONG_SIDE)
     inside = np.full(detail.shape[:2], 255, np.uint8)
     first_look = rectify(detail, local, _FIRST_LOOK)
     first_inside = rectify(inside, local, _FIRST_LOOK, border=cv2.BORDER_CONSTANT)
     match = classify(describe(first_look, first_inside), aspect(whole))
     if match.rotated:
         quad, whole, local = (np.roll(corners, 2, axis=0) for corners in (quad, whole, local))
-    points = _from_top_left(_as_points(quad, width, height))
+    # Answers and the screen patch are in the picture's own pixels.
+    quad_full = (quad + 0.5) * factor - 0.5 if factor > 1 else quad
+    points = _from_top_left(_as_points(quad_full, width, height))
     if not _clockwise(points):
         # Clipping to the frame folded the outline: what was found is not a four-sided document.
         raise NoDocumentFound(f"the outline found, {points}, is not a quadrilateral once clipped to the picture")
@@ -143,13 +196,13 @@ def analyse(
     size = (template_card.shape[1], template_card.shape[0])
     card = rectify(detail, local, size)
     card_inside = rectify(inside, local, size, border=cv2.BORDER_CONSTANT)
-    contact = frame_contact(visible, (width, height), tolerance)
+    contact = frame_contact(visible, frame, tolerance)
     measures = measure(
         card,
         template_card,
         inside=card_inside,
         outside=outside_share(visible, cut, match.template.aspect, contact=contact),
-        patch=screen_patch(rgb, quad),
+        patch=screen_patch(rgb, quad_full),
         known_layout=match.confidence >= KNOWN_LAYOUT_CONFIDENCE,
         overhang=location.overhang,
     )
@@ -162,6 +215,16 @@ def analyse(
         {f"detect_{name}_result": scores[name] >= threshold for name in ALARM_NAMES},
         {f"{name}_score": scores[name] for name in ALARM_NAMES},
     )
+
+
+def set_threads(count: int) -> None:
+    """Let OpenCV use at most ``count`` threads within one call, in the whole process.
+
+    OpenCV splits a large resize or warp over a thread per CPU by default, which speeds one
+    recognition up when it has the machine to itself.  Several worker processes already keep every
+    CPU busy: there the extra threads only add hand-over costs, so each worker keeps its share.
+    """
+    cv2.setNumThreads(max(1, int(count)))
 
 
 def warm_up() -> None:
