@@ -118,6 +118,27 @@ def _outline_copy(work: RGB) -> tuple[RGB, npt.NDArray[np.float64]]:
     return copy, halvings * np.array([halved_width / copy.shape[1], halved_height / copy.shape[0]], np.float64)
 
 
+def _rectify_inside(
+    inside: npt.NDArray[np.uint8], local: npt.NDArray[np.float64], size: tuple[int, int]
+) -> npt.NDArray[np.uint8]:
+    """Warp the mask of what was in the picture to the card's ``size``, as :func:`rectify` would.
+
+    A card whose four corners lie a pixel or more inside the crop samples the crop alone: the
+    warped mask is then all 255, with no warp to pay for.  Only a card rebuilt beyond the frame
+    (or touching it) needs the warp, whose constant border marks what the picture does not show.
+    """
+    height, width = inside.shape[:2]
+    xs, ys = local[:, 0], local[:, 1]
+    within = xs.min() >= 1 and ys.min() >= 1 and xs.max() <= width - 2 and ys.max() <= height - 2
+    # Only a convex quadrilateral is the image of the whole card: a folded one maps part of the
+    # card beyond its corners.
+    edges = np.roll(local, -1, axis=0) - local
+    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    if within and (bool(np.all(turns > 0)) or bool(np.all(turns < 0))):
+        return np.full((size[1], size[0]), 255, np.uint8)
+    return rectify(inside, local, size, border=cv2.BORDER_CONSTANT)
+
+
 def _from_top_left(points: tuple[Point, Point, Point, Point]) -> tuple[Point, Point, Point, Point]:
     """Start the clockwise list at the corner nearest the picture's top-left (smallest x + y, then y).
 
@@ -180,7 +201,7 @@ def analyse(
     detail, local = shrink_for(work, whole, CARD_LONG_SIDE)
     inside = np.full(detail.shape[:2], 255, np.uint8)
     first_look = rectify(detail, local, _FIRST_LOOK)
-    first_inside = rectify(inside, local, _FIRST_LOOK, border=cv2.BORDER_CONSTANT)
+    first_inside = _rectify_inside(inside, local, _FIRST_LOOK)
     match = classify(describe(first_look, first_inside), aspect(whole))
     if match.rotated:
         quad, whole, local = (np.roll(corners, 2, axis=0) for corners in (quad, whole, local))
@@ -195,7 +216,7 @@ def analyse(
     template_card = match.template.card
     size = (template_card.shape[1], template_card.shape[0])
     card = rectify(detail, local, size)
-    card_inside = rectify(inside, local, size, border=cv2.BORDER_CONSTANT)
+    card_inside = _rectify_inside(inside, local, size)
     contact = frame_contact(visible, frame, tolerance)
     measures = measure(
         card,
@@ -205,6 +226,7 @@ def analyse(
         patch=screen_patch(rgb, quad_full),
         known_layout=match.confidence >= KNOWN_LAYOUT_CONFIDENCE,
         overhang=location.overhang,
+        template=match.template.reference,
     )
     scores = measures.scores()
     threshold = int(alarm_threshold)

@@ -10,13 +10,14 @@ checks that drawing them gives the same bytes as the file holds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
+from pytest_idclassify.emulator._vision._alarms import Reference, reference
 from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, Descriptor, describe
 
 #: seeds of the specimens averaged into each template: holder data differs by seed, the layout does not.
@@ -33,6 +34,11 @@ class Template:
     aspect: float  # width / height of the document
     card: npt.NDArray[np.uint8]  # upright RGB rendering at the canonical size (CARD_LONG_SIDE across)
     descriptor: Descriptor
+
+    @cached_property
+    def reference(self) -> Reference:
+        """What the alarm measures read from the card, read once (:func:`~._alarms.reference`)."""
+        return reference(self.card)
 
 
 def draw_cards() -> dict[str, tuple[float, npt.NDArray[np.uint8]]]:
