@@ -105,7 +105,7 @@ def _outline_copy(work: RGB) -> tuple[RGB, npt.NDArray[np.float64]]:
     The scale is (x, y) of the shrunk picture's pixels per pixel of the copy.
     """
     copy, halvings = work, 1
-    while max(copy.shape[:2]) >= 2 * WORK_SIDE:
+    while max(copy.shape[:2]) >= 2 * WORK_SIDE and min(copy.shape[:2]) >= 2:
         size = (copy.shape[1] // 2, copy.shape[0] // 2)
         copy = np.asarray(cv2.resize(copy[: size[1] * 2, : size[0] * 2], size, interpolation=cv2.INTER_AREA), np.uint8)
         halvings *= 2

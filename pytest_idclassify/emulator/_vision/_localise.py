@@ -18,7 +18,7 @@ import numpy.typing as npt
 Quad = npt.NDArray[np.float64]  # shape (4, 2): TL, TR, BR, BL clockwise in image (x, y) coordinates
 
 #: longest side, in pixels, of the grey copy the outline is searched in.
-WORK_SIDE = 640
+WORK_SIDE = 480
 #: smallest share of the picture a document must cover to count as found.
 MIN_AREA_FRACTION = 0.03
 #: smallest share of its own convex hull a region must fill: a document is convex, clutter is not.
@@ -48,8 +48,14 @@ def downscale(gray: npt.NDArray[np.uint8], side: int = WORK_SIDE) -> tuple[npt.N
     if scale >= 1.0:
         return gray, 1.0
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = np.asarray(cv2.resize(gray, size, interpolation=cv2.INTER_AREA), np.uint8)
+    small = np.asarray(cv2.resize(gray, size, interpolation=_shrinking(scale)), np.uint8)
     return small, size[0] / width
+
+
+def _shrinking(scale: float) -> int:
+    # Less than a halving, bilinear sampling already reads every source pixel, at a fraction of the
+    # cost of an area average by an odd ratio; from a halving on, area averaging avoids aliasing.
+    return cv2.INTER_LINEAR if scale > 0.5 else cv2.INTER_AREA
 
 
 def order_clockwise(points: npt.NDArray[np.float64]) -> Quad:
@@ -264,7 +270,7 @@ def find(gray: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None = Non
     small_colour = None
     if colour is not None:
         small_colour = np.asarray(
-            cv2.resize(colour, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_AREA), np.uint8
+            cv2.resize(colour, (small.shape[1], small.shape[0]), interpolation=_shrinking(scale)), np.uint8
         )
     regions = _card_region(small, small_colour)
     if regions is None:
