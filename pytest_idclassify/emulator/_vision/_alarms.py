@@ -240,7 +240,8 @@ def blocked_share(
     departs = (np.abs(matched - expected_l) > 0.25 * expected_spread) | (chroma > 18.0)
     foreign = departs & (local_spread < 0.06 * expected_spread)
     foreign &= seen_l < _CLIPPED_L  # clipped highlights are the glare alarm's business
-    foreign &= cv2.resize(inside, grid, interpolation=cv2.INTER_AREA) >= 250
+    if int(inside.min()) < 250:  # a card wholly in the picture has every cell inside
+        foreign &= cv2.resize(inside, grid, interpolation=cv2.INTER_AREA) >= 250
     if not known_layout:
         foreign &= ~_panels(departs)
     mask = cv2.morphologyEx(foreign.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))

@@ -52,7 +52,8 @@ def describe(card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8] | None =
     small = np.asarray(cv2.GaussianBlur(cv2.resize(luma, GRID, interpolation=cv2.INTER_AREA), (3, 3), 0), np.float32)
     peak = cv2.resize(cv2.dilate(luma, np.ones((3, 3), np.uint8)), GRID, interpolation=cv2.INTER_AREA)
     valid = peak < CLIPPED_LEVEL
-    if inside is not None:
+    # A mask at or above 250 everywhere averages to at least 250 in every cell: nothing to resize.
+    if inside is not None and int(inside.min()) < 250:
         valid &= cv2.resize(inside, GRID, interpolation=cv2.INTER_AREA) >= 250
     return Descriptor(small, valid)
 

@@ -166,7 +166,7 @@ def _unlike_desk(colour: npt.NDArray[np.uint8], bright: npt.NDArray[np.uint8]) -
     unlike = cv2.morphologyEx(unlike.astype(np.uint8), cv2.MORPH_OPEN, kernel, iterations=2)
     # Enlarged back with interpolation and cut at the middle, the mask's edge stays where it was.
     enlarged = cv2.resize(unlike, (width, height), interpolation=cv2.INTER_LINEAR)
-    return np.asarray(np.where(enlarged >= 128, np.uint8(255), np.uint8(0)), np.uint8)
+    return np.asarray(cv2.threshold(enlarged, 127, 255, cv2.THRESH_BINARY)[1], np.uint8)
 
 
 def _card_region(
