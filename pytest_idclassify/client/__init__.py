@@ -28,6 +28,7 @@ from pytest_idclassify.client._config import (
     validate_project_id,
 )
 from pytest_idclassify.client._deadline import bound_by_deadline, bound_client, deadline, time_left
+from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamToken, IamTokenSource
 from pytest_idclassify.client._masking import (
     SECRET_HEADERS,
@@ -73,6 +74,7 @@ __all__ = [
     "bound_client",
     "classification_body",
     "deadline",
+    "encode_json",
     "is_retryable_status",
     "json_too_deep",
     "mask_authorization",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import os
@@ -25,6 +24,7 @@ from pytest_idclassify.client._auth_token import TokenAuth
 from pytest_idclassify.client._budget import CallBudget
 from pytest_idclassify.client._config import ClientConfig
 from pytest_idclassify.client._deadline import bound_client, deadline
+from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamTokenSource
 from pytest_idclassify.client._masking import mask_headers
 from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest
@@ -204,7 +204,7 @@ class _Core:
             return content
         if json_body is _NOT_GIVEN:
             raise TypeError("pass json= (any JSON value) or content= (raw bytes)")
-        return json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return encode_json(json_body)
 
     def spend(self, request: httpx.Request) -> None:
         if self.budget is not None:
