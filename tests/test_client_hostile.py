@@ -133,3 +133,20 @@ def test_an_in_process_app_has_no_wall_clock_deadline() -> None:
 
     assert asyncio.run(call()) == 200
     assert time.monotonic() - started >= 3.0, "both calls really outlasted the timeout"
+
+
+def test_an_exploration_that_meets_a_hostile_answer_fails_once_naming_the_bound(
+    pytester: pytest.Pytester, hostile_url: str
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "test_explore",
+        f"--idclassify-base-url={hostile_url}/after-first-huge", "--idclassify-project-id=p1",
+        "--idclassify-auth=none", "--idclassify-profile=explore", "--idclassify-call-budget=40",
+        "-rf", timeout=HANG_GUARD_SECONDS,
+    )  # fmt: skip
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 2 and not outcomes.get("errors"), outcomes
+    text = result.stdout.str()
+    assert text.count("the exploration stopped") >= 2 and "max_response_bytes" in text
+    # Shrinking sent nothing more once the target stopped answering: one call per test after the probe.
+    assert "Traceback" not in text and "BudgetExceeded" not in text
