@@ -53,6 +53,16 @@ def test_a_hostile_answer_ends_with_our_error_in_bounded_memory(
     assert float(str(result["growth_mb"])) < MAX_GROWTH_MB, result
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_refused_answer_is_read_within_the_bounds_before_the_token_is_renewed(hostile_url: str, mode: str) -> None:
+    # httpx reads an answer whole before an authentication flow's retry; a 401 that never ends must not be.
+    settings = {"auth": "token", "iam_endpoint": f"{hostile_url}/iam", "iam_user": "qa-user",
+                "iam_password": "correct-horse-battery-staple", "iam_domain": "example-domain"}  # fmt: skip
+    result = run_case(hostile_url, "refused-endless", mode, settings)
+    assert result.get("error") == "ResponseTooLargeError" and "on the wire" in str(result["message"]), result
+    assert float(str(result["growth_mb"])) < MAX_GROWTH_MB, result
+
+
 def test_the_baseline_answer_is_read_whole(hostile_url: str) -> None:
     # The harmless variant: a small answer passes every bound untouched.
     assert run_case(hostile_url, "ok", "sync", {})["status"] == 200

@@ -16,6 +16,7 @@ from pytest_idclassify.client._client import (
     IdClassifyClient,
     auth_from_config,
     classification_body,
+    read_limits,
 )
 from pytest_idclassify.client._config import (
     API_PATH,
@@ -83,6 +84,7 @@ __all__ = [
     "mask_secret",
     "parse_retry_after",
     "read_bounded",
+    "read_limits",
     "region_endpoint",
     "summarize_body",
     "summarize_data",

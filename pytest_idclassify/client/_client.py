@@ -76,6 +76,12 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def read_limits(config: ClientConfig) -> ReadLimits:
+    """The bounds every answer to a client of ``config`` is read within (its URL redacted for messages)."""
+    return ReadLimits(config.max_response_bytes, config.max_decoded_bytes, config.max_json_depth,
+                      redact_url(config.url))  # fmt: skip
+
+
 def auth_from_config(
     config: ClientConfig,
     *,
@@ -99,7 +105,7 @@ def auth_from_config(
             transport=iam_transport,
             async_transport=async_iam_transport,
         )
-        return TokenAuth(source=source)
+        return TokenAuth(source=source, limits=read_limits(config))
     return None
 
 
@@ -138,8 +144,7 @@ class _Core:
         self.shown_url = redact_url(config.url)
         #: whether calls go to an in-process app (set by the client once its transport is known).
         self.in_process = False
-        self.limits = ReadLimits(config.max_response_bytes, config.max_decoded_bytes, config.max_json_depth,
-                                 self.shown_url)  # fmt: skip
+        self.limits = read_limits(config)
 
     def call_deadline(self) -> float:
         """The ``time.monotonic()`` by which a call starting now must end (``call_timeout``)."""
