@@ -20,6 +20,10 @@ import pytest_idclassify.report
 import pytest_idclassify.suite._checks
 import pytest_idclassify.suite._records
 import pytest_idclassify.suite._target  # noqa: F401
+from pytest_idclassify._cores import share_cores
+
+# Under pytest-xdist every worker runs emulators: each takes its share of the cores for OpenCV.
+share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 # A small, derandomised default keeps the suite fast and repeatable; the deep profile is for
 # exploring (HYPOTHESIS_PROFILE=deep).

@@ -133,6 +133,19 @@ class _Handler(socketserver.BaseRequestHandler):
             conn.sendall(bytes([byte]))
             time.sleep(DRIP_SECONDS)
 
+    def _refused_endless(self, conn: socket.socket) -> None:
+        # A 401 whose body never ends: what a token client reads before it retries with a fresh token.
+        self._send(conn, "401 Unauthorized", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
+        while True:
+            conn.sendall(chunk)
+
+    def _iam(self, conn: socket.socket) -> None:
+        # An IAM that issues a token to anyone (the password flow of IamTokenSource).
+        body = b'{"token":{"expires_at":"2999-01-01T00:00:00.000000Z"}}'
+        self._send(conn, "201 Created", {"Content-Type": "application/json", "Content-Length": str(len(body)),
+                                         "X-Subject-Token": "MIIhostile-token-" + "x" * 40}, body)  # fmt: skip
+
     def _deep(self, conn: socket.socket) -> None:
         body = b"[" * 100_000 + b"]" * 100_000
         self._send(conn, "200 OK", {"Content-Type": "application/json", "Content-Length": str(len(body))}, body)
@@ -164,9 +177,11 @@ import asyncio, json, resource, sys, time
 from pytest_idclassify.client import AsyncIdClassifyClient, ClientConfig, IdClassifyClient
 
 base, behaviour, mode, settings = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+# A client that loses its bounds must fail here, not take the machine's memory with it.
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.getrlimit(resource.RLIMIT_AS)[1]))
 project = "0123456789abcdef0123456789abcdef"
 warm = ClientConfig(endpoint=f"{base}/ok", project_id=project, auth="none")
-config = ClientConfig(endpoint=f"{base}/{behaviour}", project_id=project, auth="none", **settings)
+config = ClientConfig(endpoint=f"{base}/{behaviour}", project_id=project, **{"auth": "none", **settings})
 
 def peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

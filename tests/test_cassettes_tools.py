@@ -24,7 +24,7 @@ from pytest_idclassify.cassettes import (
 from pytest_idclassify.cli import main
 from pytest_idclassify.client import ClientConfig, IdClassifyClient
 from pytest_idclassify.emulator import EmulatorSettings, create_app
-from pytest_idclassify.errors import CassetteMissError
+from pytest_idclassify.errors import CassetteError, CassetteMissError
 from pytest_idclassify.images._flat import png_flat
 from pytest_idclassify.validation import validate_response
 
@@ -203,3 +203,22 @@ def test_the_public_names_are_exported_sorted_and_documented() -> None:
     public = {n for n, v in vars(package).items() if not n.startswith("_") and callable(v) and n != "annotations"}
     assert public <= set(package.__all__), public - set(package.__all__)
     assert all(getattr(package, n).__doc__ for n in package.__all__ if callable(getattr(package, n)))
+
+
+def test_a_cassette_for_httpx_alone_still_records_and_replays_the_client(tmp_path: Path, emulator_url: str) -> None:
+    # The contract suite patches httpx alone; what it records and replays is the same.
+    path = tmp_path / "httpx-only.json"
+    config = ClientConfig(endpoint=emulator_url, project_id=PROJECT, token=TOKEN)
+    with use_cassette(path, record_mode="once", libraries=("httpx",)), IdClassifyClient(config) as client:
+        recorded = client.classify(data=_data(), alarm=True)
+    # Nothing listens there: the answer can only come from the cassette.
+    nowhere = config.replace(endpoint="http://127.0.0.1:9")
+    with use_cassette(path, libraries=("httpx",)), IdClassifyClient(nowhere) as client:
+        replayed = client.classify(data=_data(), alarm=True)
+    assert (
+        (replayed.status, replayed.body)
+        == (recorded.status, recorded.body)
+        == (400, {"error_code": "AIS.0105", "error_msg": "Recognition failed."})
+    )
+    with pytest.raises(CassetteError, match="requestz"):
+        use_cassette(path, libraries=("httpx", "requestz"))

@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_child import run_cli
 
 from pytest_idclassify.images import probe
 
 HEAVY = ("numpy", "PIL", "cv2", "hypothesis", "httpx", "jsonschema", "jsonschema_rs", "starlette", "vcr")
 
-# The console script's own entry point, in a fresh interpreter; the modules loaded go to a file.
-CHILD = """
-import json, sys
-from pytest_idclassify.cli import main
-try:
-    main(sys.argv[2:])
-except SystemExit as exit:
-    code = exit.code
-with open(sys.argv[1], "w") as out:
-    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
-"""
-
 
 def _run(tmp_path: Path, *args: str) -> tuple[int, set[str]]:
-    report = tmp_path / "modules.json"
-    subprocess.run([sys.executable, "-c", CHILD, str(report), "image", *args], check=True, capture_output=True)
-    result = json.loads(report.read_text())
-    return result["code"], {name.split(".")[0] for name in result["modules"]}
+    code, loaded, _ = run_cli(tmp_path / "modules.json", "image", *args)
+    return code, loaded
 
 
 @pytest.mark.parametrize("fmt", ["jpeg", "bmp", "tiff", "png", "gif"])

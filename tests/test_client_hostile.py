@@ -53,6 +53,16 @@ def test_a_hostile_answer_ends_with_our_error_in_bounded_memory(
     assert float(str(result["growth_mb"])) < MAX_GROWTH_MB, result
 
 
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_refused_answer_is_read_within_the_bounds_before_the_token_is_renewed(hostile_url: str, mode: str) -> None:
+    # httpx reads an answer whole before an authentication flow's retry; a 401 that never ends must not be.
+    settings = {"auth": "token", "iam_endpoint": f"{hostile_url}/iam", "iam_user": "qa-user",
+                "iam_password": "correct-horse-battery-staple", "iam_domain": "example-domain"}  # fmt: skip
+    result = run_case(hostile_url, "refused-endless", mode, settings)
+    assert result.get("error") == "ResponseTooLargeError" and "on the wire" in str(result["message"]), result
+    assert float(str(result["growth_mb"])) < MAX_GROWTH_MB, result
+
+
 def test_the_baseline_answer_is_read_whole(hostile_url: str) -> None:
     # The harmless variant: a small answer passes every bound untouched.
     assert run_case(hostile_url, "ok", "sync", {})["status"] == 200
@@ -133,3 +143,20 @@ def test_an_in_process_app_has_no_wall_clock_deadline() -> None:
 
     assert asyncio.run(call()) == 200
     assert time.monotonic() - started >= 3.0, "both calls really outlasted the timeout"
+
+
+def test_an_exploration_that_meets_a_hostile_answer_fails_once_naming_the_bound(
+    pytester: pytest.Pytester, hostile_url: str
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "test_explore",
+        f"--idclassify-base-url={hostile_url}/after-first-huge", "--idclassify-project-id=p1",
+        "--idclassify-auth=none", "--idclassify-profile=explore", "--idclassify-call-budget=40",
+        "-rf", timeout=HANG_GUARD_SECONDS,
+    )  # fmt: skip
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed") == 2 and not outcomes.get("errors"), outcomes
+    text = result.stdout.str()
+    assert text.count("the exploration stopped") >= 2 and "max_response_bytes" in text
+    # Shrinking sent nothing more once the target stopped answering: one call per test after the probe.
+    assert "Traceback" not in text and "BudgetExceeded" not in text

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import re
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -186,6 +187,22 @@ def _check_mode(record_mode: str) -> str:
     return str(mode)
 
 
+def _skipped_patchers(libraries: Iterable[str] | None) -> dict[str, tuple[str, ...]]:
+    """Vcrpy's ``skip_patchers`` for all but ``libraries`` (nothing for vcrpy releases without the option)."""
+    from vcr import patch
+
+    known: tuple[str, ...] = getattr(patch, "PATCHER_NAMES", ())
+    if libraries is None or not known:
+        return {}
+    wanted = set(libraries)
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise CassetteError(
+            f"libraries {unknown} are not HTTP libraries vcrpy patches; use some of: {', '.join(known)}"
+        )
+    return {"skip_patchers": tuple(name for name in known if name not in wanted)}
+
+
 def make_vcr(
     *,
     record_mode: str = "none",
@@ -193,6 +210,7 @@ def make_vcr(
     drop_unused_requests: bool = False,
     secrets: SecretBook | None = None,
     rerecord_hint: str | None = None,
+    libraries: Iterable[str] | None = None,
 ) -> IdClassifyVCR:
     """Return a :class:`vcr.VCR` that records and replays this API's traffic safely.
 
@@ -209,6 +227,9 @@ def make_vcr(
         secrets: a :class:`~pytest_idclassify.redaction.RedactionPolicy` to share (default: the
             process-wide one, which knows the environment's and every client's credentials).
         rerecord_hint: the re-record command a miss message shows (the pytest plugin names the test).
+        libraries: the HTTP libraries whose traffic the cassette records and replays, by vcrpy's
+            names (``httpx``, ``requests``, ``httplib``...); ``None``: every one vcrpy knows.  The
+            contract suite names ``httpx`` alone: patching the others costs a few milliseconds a cassette.
 
     """
     mode = _check_mode(record_mode)
@@ -221,6 +242,7 @@ def make_vcr(
         before_record_request=recorder.before_record_request,
         before_record_response=recorder.before_record_response,
         decode_compressed_response=True,
+        **_skipped_patchers(libraries),
     )
     instance.register_serializer("idclassify", recorder)
     instance.register_persister(recorder)
@@ -238,6 +260,7 @@ def use_cassette(
     allow_playback_repeats: bool = False,
     secrets: SecretBook | None = None,
     rerecord_hint: str | None = None,
+    libraries: Iterable[str] | None = None,
 ) -> Any:
     """Return a context manager (and decorator) that records to or replays from the cassette at ``path``.
 
@@ -253,6 +276,7 @@ def use_cassette(
         drop_unused_requests=drop_unused_requests,
         secrets=secrets,
         rerecord_hint=rerecord_hint,
+        libraries=libraries,
     )
     return factory.use_cassette(str(path), allow_playback_repeats=allow_playback_repeats)
 

@@ -16,6 +16,7 @@ from pytest_idclassify.client._client import (
     IdClassifyClient,
     auth_from_config,
     classification_body,
+    read_limits,
 )
 from pytest_idclassify.client._config import (
     API_PATH,
@@ -28,6 +29,7 @@ from pytest_idclassify.client._config import (
     validate_project_id,
 )
 from pytest_idclassify.client._deadline import bound_by_deadline, bound_client, deadline, time_left
+from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamToken, IamTokenSource
 from pytest_idclassify.client._masking import (
     SECRET_HEADERS,
@@ -73,6 +75,7 @@ __all__ = [
     "bound_client",
     "classification_body",
     "deadline",
+    "encode_json",
     "is_retryable_status",
     "json_too_deep",
     "mask_authorization",
@@ -81,6 +84,7 @@ __all__ = [
     "mask_secret",
     "parse_retry_after",
     "read_bounded",
+    "read_limits",
     "region_endpoint",
     "summarize_body",
     "summarize_data",

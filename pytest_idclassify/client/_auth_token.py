@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
 from pytest_idclassify.client._iam import IamTokenSource
 from pytest_idclassify.client._masking import mask_secret
+from pytest_idclassify.client._reading import ReadLimits, aread_bounded, read_bounded
 from pytest_idclassify.errors import ConfigurationError
 
 HEADER = "X-Auth-Token"
@@ -23,12 +25,16 @@ class TokenAuth(httpx.Auth):
     Args:
         token: a fixed token (``IDCLASSIFY_TOKEN``).
         source: fetches tokens with a password identity (see :class:`IamTokenSource`).
+        limits: the bounds a refused (401) answer is read within before the retry with a fresh token
+            (the client passes its own; without them httpx reads that answer whole).
 
     """
 
     requires_request_body = True
 
-    def __init__(self, token: str | None = None, *, source: IamTokenSource | None = None) -> None:
+    def __init__(
+        self, token: str | None = None, *, source: IamTokenSource | None = None, limits: ReadLimits | None = None
+    ) -> None:
         if (token is None) == (source is None):
             raise ConfigurationError(
                 "TokenAuth needs exactly one of token= (IDCLASSIFY_TOKEN) or source= (an IamTokenSource)"
@@ -37,6 +43,7 @@ class TokenAuth(httpx.Auth):
             raise ConfigurationError("TokenAuth got an empty token: set IDCLASSIFY_TOKEN to an IAM token")
         self._token = token
         self._source = source
+        self._limits = limits
 
     def __repr__(self) -> str:
         if self._token is not None:
@@ -60,6 +67,9 @@ class TokenAuth(httpx.Auth):
         ours = self._prepared(request, token)
         response = yield request
         if ours and self._source is not None and response.status_code == 401:
+            if self._limits is not None:
+                # httpx reads this answer whole before the retry: read it within the client's bounds first.
+                read_bounded(response, self._limits, math.inf)
             self._source.invalidate(token)
             request.headers[HEADER] = self._source.token()
             yield request
@@ -70,6 +80,8 @@ class TokenAuth(httpx.Auth):
         ours = self._prepared(request, token)
         response = yield request
         if ours and self._source is not None and response.status_code == 401:
+            if self._limits is not None:
+                await aread_bounded(response, self._limits, math.inf)
             self._source.invalidate(token)
             request.headers[HEADER] = await self._source.atoken()
             yield request

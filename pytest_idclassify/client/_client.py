@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import os
@@ -25,6 +24,7 @@ from pytest_idclassify.client._auth_token import TokenAuth
 from pytest_idclassify.client._budget import CallBudget
 from pytest_idclassify.client._config import ClientConfig
 from pytest_idclassify.client._deadline import bound_client, deadline
+from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamTokenSource
 from pytest_idclassify.client._masking import mask_headers
 from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest
@@ -76,6 +76,12 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def read_limits(config: ClientConfig) -> ReadLimits:
+    """The bounds every answer to a client of ``config`` is read within (its URL redacted for messages)."""
+    return ReadLimits(config.max_response_bytes, config.max_decoded_bytes, config.max_json_depth,
+                      redact_url(config.url))  # fmt: skip
+
+
 def auth_from_config(
     config: ClientConfig,
     *,
@@ -99,7 +105,7 @@ def auth_from_config(
             transport=iam_transport,
             async_transport=async_iam_transport,
         )
-        return TokenAuth(source=source)
+        return TokenAuth(source=source, limits=read_limits(config))
     return None
 
 
@@ -138,8 +144,7 @@ class _Core:
         self.shown_url = redact_url(config.url)
         #: whether calls go to an in-process app (set by the client once its transport is known).
         self.in_process = False
-        self.limits = ReadLimits(config.max_response_bytes, config.max_decoded_bytes, config.max_json_depth,
-                                 self.shown_url)  # fmt: skip
+        self.limits = read_limits(config)
 
     def call_deadline(self) -> float:
         """The ``time.monotonic()`` by which a call starting now must end (``call_timeout``)."""
@@ -204,7 +209,7 @@ class _Core:
             return content
         if json_body is _NOT_GIVEN:
             raise TypeError("pass json= (any JSON value) or content= (raw bytes)")
-        return json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return encode_json(json_body)
 
     def spend(self, request: httpx.Request) -> None:
         if self.budget is not None:

@@ -64,7 +64,7 @@ def mask_header(name: str, value: str) -> str:
     names it lists, plus ``X-Project-Id`` and ``Enterprise-Project-Id`` shown as placeholders.
     Masks keep a hint (the last four characters) for values long enough to spare them.
     """
-    from pytest_idclassify.redaction import ENTERPRISE_PLACEHOLDER, PROJECT_PLACEHOLDER, default_policy
+    from pytest_idclassify.redaction import ENTERPRISE_PLACEHOLDER, PROJECT_PLACEHOLDER, active_rules
 
     lowered = name.lower()
     if lowered == "authorization":
@@ -73,7 +73,8 @@ def mask_header(name: str, value: str) -> str:
         return PROJECT_PLACEHOLDER if value else value
     if lowered == "enterprise-project-id":
         return ENTERPRISE_PLACEHOLDER if value else value
-    if lowered in SECRET_HEADERS or default_policy().is_secret_name(name):
+    # The policy's name rules, read directly: a name's secrecy does not depend on the values it holds.
+    if lowered in SECRET_HEADERS or active_rules().matches(name):
         return mask_secret(value)
     return value
 

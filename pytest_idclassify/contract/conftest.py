@@ -90,7 +90,9 @@ def _idclassify_cassette(request: pytest.FixtureRequest, idclassify_config: Suit
             # The recorded target could not run this case: replay gives the recording's verdict, a skip.
             request.node.user_properties.append((PROPERTY, skipped_record(case, skipped)))
             pytest.skip(f"{skipped} (while recording)")
-    with use_cassette(path, record_mode=config.record_mode, rerecord_hint=_rerecord_hint(request, config, directory)):
+    # The suite's client is httpx's: only its transports need the cassette's patches.
+    hint = _rerecord_hint(request, config, directory)
+    with use_cassette(path, record_mode=config.record_mode, rerecord_hint=hint, libraries=("httpx",)):
         yield
     if config.record_mode != "none":
         for name, value in request.node.user_properties:

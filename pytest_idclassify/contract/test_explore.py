@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_idclassify.cases import Case
+from pytest_idclassify.errors import CassetteMissError, TransportError
 from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY
-from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case
+from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, error_record
 from pytest_idclassify.validation import format_violations
 
 if TYPE_CHECKING:
@@ -39,10 +40,23 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     cases = valid_requests() if kind == "valid" else invalid_requests()
     config = idclassify_config
 
+    # The first case that got no usable answer (unreachable, too slow, too large, no recording).
+    unanswered: list[str] = []
+
     @idclassify_hypothesis_settings
     @given(case=cases.filter(lambda c: idclassify_target.missing(c) is None))
     def explore(case: Case) -> None:
-        exchanges = [idclassify_target.send(call) for call in case.calls]
+        if not unanswered:
+            try:
+                exchanges = [idclassify_target.send(call) for call in case.calls]
+            except (CassetteMissError, TransportError) as exc:
+                record = error_record(case, exc)
+                request.node.user_properties.append((PROPERTY, record))
+                unanswered.append(f"the exploration stopped: {case.id}: {case.describe()}: {record['error']}")
+        if unanswered:
+            # Shrinking replays examples: once the target gave no answer none is sent again, and
+            # every replay fails the same way (one place, one message: the case that met it, and why).
+            raise AssertionError(redact_text(unanswered[0]))
         verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
         counted = [v for v in verdict.violations if config.counts(v.tier)]
         if counted:

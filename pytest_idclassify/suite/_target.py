@@ -277,6 +277,9 @@ def open_target(
                 target = Target("emulator", _emulator_config(endpoint), url_host=server, offers=ALL_OFFERS,
                                 expired_token=_expired())  # fmt: skip
             else:
+                from pytest_idclassify._cores import share_cores
+
+                share_cores(config.workers)  # the emulator runs in each pytest-xdist worker
                 target = Target("emulator", _emulator_config("http://emulator.invalid"),
                                 app=create_app(emulator_settings()), url_host=server, offers=ALL_OFFERS,
                                 expired_token=_expired())  # fmt: skip

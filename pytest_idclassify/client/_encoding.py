@@ -1,0 +1,36 @@
+"""The compact JSON a request body is sent as, without scanning a base64 image character by character.
+
+``json.dumps`` escapes every string it writes, so a 10 MB base64 ``data`` costs it tens of
+milliseconds to copy through its escaper.  A long string of ASCII without a control character, a
+quote or a backslash needs no escaping at all: it is copied as it is, and the bytes are the same as
+``json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Below this a string goes through json.dumps: checking it would cost more than escaping it.
+_LONG = 1 << 16
+_NEEDS_ESCAPE = frozenset(range(0x20)) | {ord('"'), ord("\\")}
+_NO_ESCAPE = bytes(sorted(set(range(0x80)) - _NEEDS_ESCAPE))
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _value(value: Any) -> bytes:
+    if isinstance(value, str) and len(value) >= _LONG and value.isascii():
+        raw = value.encode("ascii")
+        if not raw.translate(None, _NO_ESCAPE):  # nothing is left once the plain characters are removed
+            return b"".join((b'"', raw, b'"'))
+    return _dumps(value)
+
+
+def encode_json(body: Any) -> bytes:
+    """Return ``body`` as compact UTF-8 JSON, byte for byte what ``json.dumps`` gives, its long plain strings copied."""
+    if isinstance(body, dict) and all(isinstance(key, str) for key in body):
+        return b"".join((b"{", b",".join(_dumps(key) + b":" + _value(item) for key, item in body.items()), b"}"))
+    return _dumps(body)

@@ -1,0 +1,28 @@
+"""Run the ``idclassify`` console entry point in a fresh interpreter and see what it loaded."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# The console script's own entry point, in a fresh interpreter; its exit code and the modules
+# loaded go to a file (the command's own output is left to the caller).
+CHILD = """
+import json, sys
+from pytest_idclassify.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit as exit:
+    code = exit.code
+with open(sys.argv[1], "w") as out:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+"""
+
+
+def run_cli(report: Path, *args: str, cwd: Path | None = None) -> tuple[int, set[str], str]:
+    """Run ``idclassify ARGS``; return its exit code, the top-level packages it loaded and its output."""
+    done = subprocess.run([sys.executable, "-c", CHILD, str(report), *args], cwd=cwd, capture_output=True, text=True)
+    result = json.loads(report.read_text())
+    return result["code"], {name.split(".")[0] for name in result["modules"]}, done.stdout + done.stderr
