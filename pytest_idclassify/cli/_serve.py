@@ -204,15 +204,18 @@ def serve(
             os.environ[f"IDCLASSIFY_EMULATOR_{name.upper()}"] = str(value)
     if config_path is not None:
         os.environ[CONFIG_ENV] = str(Path(config_path).resolve())
+    from pytest_idclassify._cores import OPENCV_THREADS_ENV
+
     threads = settings.opencv_threads
-    if workers > 1 and not threads:
+    if workers > 1 and not threads and OPENCV_THREADS_ENV not in os.environ:
         # Each worker process recognises on its own share of the CPUs: OpenCV's default of a thread
-        # per CPU in every worker would have them hand work to each other's cores.
+        # per CPU in every worker would have them hand work to each other's cores.  A pool size the
+        # user chose through OpenCV's own variable is theirs to keep.
         threads = opencv_threads_per_worker(workers)
         os.environ["IDCLASSIFY_EMULATOR_OPENCV_THREADS"] = str(threads)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
-    shown_threads = f"{threads} each" if threads else "OpenCV's default"
+    shown_threads = f"{threads} each" if threads else os.environ.get(OPENCV_THREADS_ENV, "OpenCV's default")
     click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
     from pytest_idclassify.emulator._serving import uvicorn_options
 
