@@ -113,7 +113,7 @@ class LoopbackImageServer:
         """Register the image and return its URL (raw non-ASCII path when ``image.raw``).
 
         The path holds a digest of the image, noted in the image cache, so a replay names the
-        recorded URL without rendering anything; the image is rendered when it is first fetched.
+        recorded URL without rendering anything; the image is rendered (through the cache) when fetched.
         """
         path = _unique_path(image)
         with self._lock:
