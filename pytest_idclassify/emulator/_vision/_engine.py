@@ -19,7 +19,7 @@ from pytest_idclassify.emulator._vision._alarms import (
 from pytest_idclassify.emulator._vision._classify import classify
 from pytest_idclassify.emulator._vision._decode import RGB, to_rgb8
 from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
-from pytest_idclassify.emulator._vision._localise import WORK_SIDE, find
+from pytest_idclassify.emulator._vision._localise import WORK_SIDE, find, shrink_to
 from pytest_idclassify.emulator._vision._rectify import (
     aspect,
     extend_cut,
@@ -97,25 +97,16 @@ def shrink_whole(rgb: RGB) -> tuple[RGB, int]:
 
 
 def _outline_copy(work: RGB) -> tuple[RGB, npt.NDArray[np.float64]]:
-    """The copy of a shrunk picture the outline is traced in, :data:`WORK_SIDE` long; and its scale.
+    """The copy of a shrunk picture the outline is traced in, :data:`WORK_SIDE` long, and its (x, y) scale.
 
-    The picture is halved while it stays at least twice :data:`WORK_SIDE` long (exact area averages,
-    OpenCV's quickest), then brought to :data:`WORK_SIDE` by one bilinear step of less than a halving:
-    an area average by such an odd ratio would cost more than everything else the outline needs.
-    The scale is (x, y) of the shrunk picture's pixels per pixel of the copy.
+    Made once in colour (:func:`shrink_to`), so that the grey copy is converted from it and
+    :func:`find` has nothing left to shrink.
     """
-    copy, halvings = work, 1
-    while max(copy.shape[:2]) >= 2 * WORK_SIDE and min(copy.shape[:2]) >= 2:
-        size = (copy.shape[1] // 2, copy.shape[0] // 2)
-        copy = np.asarray(cv2.resize(copy[: size[1] * 2, : size[0] * 2], size, interpolation=cv2.INTER_AREA), np.uint8)
-        halvings *= 2
-    halved_height, halved_width = copy.shape[:2]
-    # The size find()'s own downscale would choose, so that it works on this copy as it is.
-    ratio = WORK_SIDE / max(halved_height, halved_width)
-    if ratio < 1.0:
-        size = (max(1, round(halved_width * ratio)), max(1, round(halved_height * ratio)))
-        copy = np.asarray(cv2.resize(copy, size, interpolation=cv2.INTER_LINEAR), np.uint8)
-    return copy, halvings * np.array([halved_width / copy.shape[1], halved_height / copy.shape[0]], np.float64)
+    height, width = work.shape[:2]
+    ratio = min(1.0, WORK_SIDE / max(height, width))
+    if ratio >= 1.0:
+        return work, np.ones(2, np.float64)
+    return shrink_to(work, (max(1, round(width * ratio)), max(1, round(height * ratio))))
 
 
 def _rectify_inside(
