@@ -1,4 +1,4 @@
-"""Wall-clock deadlines for a call: every socket read and write stops when the call's time is up.
+"""Wall-clock deadlines and byte budgets for a call: every socket read and write stops when it is spent.
 
 httpx's timeouts apply to each read, so a server that sends one byte every few seconds never
 trips them.  The sync transport here wraps httpcore's network streams so each read and write is
@@ -12,13 +12,29 @@ import contextlib
 import contextvars
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpcore
 import httpx
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("idclassify_deadline", default=None)
+
+
+class _WireBudget:
+    """The bytes an attempt may still read off the wire, and the error raised past them."""
+
+    def __init__(self, limit: int, error: Callable[[], Exception]) -> None:
+        self.left = limit
+        self.error = error
+
+    def spend(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise self.error()
+
+
+_BUDGET: contextvars.ContextVar[_WireBudget | None] = contextvars.ContextVar("idclassify_wire_budget", default=None)
 
 
 @contextlib.contextmanager
@@ -29,6 +45,20 @@ def deadline(at: float) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+@contextlib.contextmanager
+def wire_budget(limit: int, error: Callable[[], Exception]) -> Iterator[None]:
+    """Bound the bytes this thread reads off its sockets to ``limit``: past it, ``error()`` is raised.
+
+    A cap on the wire itself, under anything that reads a whole answer before the client's own
+    bounded reading sees it (vcrpy recording a cassette, httpx reading an answer it retries).
+    """
+    token = _BUDGET.set(_WireBudget(limit, error))
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
 
 
 def time_left() -> float | None:
@@ -53,7 +83,11 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        data = self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        budget = _BUDGET.get()
+        if budget is not None:
+            budget.spend(len(data))
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
