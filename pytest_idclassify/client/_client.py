@@ -23,7 +23,7 @@ from pytest_idclassify.client._auth_aksk import AkSkAuth
 from pytest_idclassify.client._auth_token import TokenAuth
 from pytest_idclassify.client._budget import CallBudget
 from pytest_idclassify.client._config import ClientConfig
-from pytest_idclassify.client._deadline import bound_client, deadline, wire_budget
+from pytest_idclassify.client._deadline import bound_async_client, bound_client, deadline, wire_budget
 from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamTokenSource
 from pytest_idclassify.client._masking import mask_headers
@@ -187,8 +187,9 @@ class _Core:
         until = self.attempt_deadline(call_deadline)
 
         async def attempt() -> httpx.Response:
-            response = await http.send(request, auth=auth, stream=True)
-            await aread_bounded(response, self.limits, until)
+            with wire_budget(self.limits.max_response_bytes + _HEAD_ALLOWANCE, self.too_large_on_the_wire):
+                response = await http.send(request, auth=auth, stream=True)
+                await aread_bounded(response, self.limits, until)
             return response
 
         try:
@@ -468,6 +469,7 @@ class AsyncIdClassifyClient(_ClientBase):
             follow_redirects=False,
             event_hooks={"request": [self._spend]},
         )
+        bound_async_client(self._http)
 
     async def _spend(self, request: httpx.Request) -> None:
         self._core.spend(request)

@@ -84,9 +84,7 @@ class _DeadlineStream(httpcore.NetworkStream):
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         data = self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-        budget = _BUDGET.get()
-        if budget is not None:
-            budget.spend(len(data))
+        _spend(len(data))
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -134,6 +132,64 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+def _spend(count: int) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.spend(count)
+
+
+class _AsyncBudgetStream(httpcore.AsyncNetworkStream):
+    """An async network stream whose reads count against the attempt's byte budget (its deadline is a task timeout)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = await self._inner.read(max_bytes, timeout)
+        _spend(len(data))
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncBudgetStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _AsyncBudgetBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's async network backend, with every stream it opens counting against the byte budget."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _AsyncBudgetStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncBudgetStream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
 def bound_by_deadline(transport: object) -> None:
     """Make an httpx HTTP transport's connections honour :func:`deadline` (other transports are left as they are).
 
@@ -156,3 +212,17 @@ def bound_client(client: httpx.Client) -> None:
     bound_by_deadline(inner._transport)
     for mounted in inner._mounts.values():
         bound_by_deadline(mounted)
+
+
+def bound_async_client(client: httpx.AsyncClient) -> None:
+    """Make an async client's HTTP transports (its own and mounted ones) count reads against :func:`wire_budget`."""
+    inner: Any = client
+    for transport in (inner._transport, *inner._mounts.values()):
+        pool: Any = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if (
+            isinstance(transport, httpx.AsyncHTTPTransport)
+            and isinstance(backend, httpcore.AsyncNetworkBackend)
+            and not isinstance(backend, _AsyncBudgetBackend)
+        ):
+            pool._network_backend = _AsyncBudgetBackend(backend)
