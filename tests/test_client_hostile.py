@@ -8,6 +8,9 @@ how long each case takes are printed by benchmarks/bench_client_hostile.py.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -160,3 +163,44 @@ def test_an_exploration_that_meets_a_hostile_answer_fails_once_naming_the_bound(
     assert text.count("the exploration stopped") >= 2 and "max_response_bytes" in text
     # Shrinking sent nothing more once the target stopped answering: one call per test after the probe.
     assert "Traceback" not in text and "BudgetExceeded" not in text
+
+
+# A recording client in a fresh interpreter: vcrpy reads a whole answer before the client's own
+# bounded reading sees it, so only the cap on the wire stands between it and an endless body.
+RECORDING_CASE = r"""
+import asyncio, json, resource, sys, tempfile
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, resource.getrlimit(resource.RLIMIT_AS)[1]))
+from pytest_idclassify.cassettes import use_cassette
+from pytest_idclassify.client import AsyncIdClassifyClient, ClientConfig, IdClassifyClient
+config = ClientConfig(endpoint=sys.argv[1], project_id="0123456789abcdef0123456789abcdef", auth="none")
+path = Path(tempfile.mkdtemp()) / "recorded.json"
+
+async def call_async():
+    async with AsyncIdClassifyClient(config) as client:
+        return (await client.post(json={})).status
+
+try:
+    with use_cassette(path, record_mode="once"):
+        if sys.argv[2] == "sync":
+            with IdClassifyClient(config) as client:
+                result = {"status": client.post(json={}).status}
+        else:
+            result = {"status": asyncio.run(call_async())}
+except Exception as exc:
+    result = {"error": type(exc).__name__, "message": str(exc)}
+result["written"] = path.exists()
+print(json.dumps(result))
+"""
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("behaviour", ["endless", "huge-unannounced"])
+def test_recording_a_cassette_reads_no_more_than_the_bound_off_the_wire(
+    hostile_url: str, behaviour: str, mode: str
+) -> None:
+    command = [sys.executable, "-c", RECORDING_CASE, f"{hostile_url}/{behaviour}", mode]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=HANG_GUARD_SECONDS)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result.get("error") == "ResponseTooLargeError" and "max_response_bytes" in result["message"], result
+    assert result["written"] is False, "nothing is recorded of an answer that was refused"

@@ -28,7 +28,14 @@ from pytest_idclassify.client._config import (
     region_endpoint,
     validate_project_id,
 )
-from pytest_idclassify.client._deadline import bound_by_deadline, bound_client, deadline, time_left
+from pytest_idclassify.client._deadline import (
+    bound_async_client,
+    bound_by_deadline,
+    bound_client,
+    deadline,
+    time_left,
+    wire_budget,
+)
 from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamToken, IamTokenSource
 from pytest_idclassify.client._masking import (
@@ -71,6 +78,7 @@ __all__ = [
     "VerifiedIdentity",
     "aread_bounded",
     "auth_from_config",
+    "bound_async_client",
     "bound_by_deadline",
     "bound_client",
     "classification_body",
@@ -91,4 +99,5 @@ __all__ = [
     "time_left",
     "validate_project_id",
     "verify_aksk",
+    "wire_budget",
 ]

@@ -23,7 +23,7 @@ from pytest_idclassify.client._auth_aksk import AkSkAuth
 from pytest_idclassify.client._auth_token import TokenAuth
 from pytest_idclassify.client._budget import CallBudget
 from pytest_idclassify.client._config import ClientConfig
-from pytest_idclassify.client._deadline import bound_client, deadline
+from pytest_idclassify.client._deadline import bound_async_client, bound_client, deadline, wire_budget
 from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamTokenSource
 from pytest_idclassify.client._masking import mask_headers
@@ -38,6 +38,9 @@ logger = logging.getLogger("pytest_idclassify.client")
 redact_logs()
 
 JSON_CONTENT_TYPE = "application/json;charset=utf-8"
+# What an attempt may read off the wire beyond max_response_bytes: the status line and headers
+# (h11 refuses a head above 16 KiB) of the answer and of an answer the authentication retried.
+_HEAD_ALLOWANCE = 64 * 1024
 _NOT_GIVEN: Any = object()
 
 
@@ -165,10 +168,17 @@ class _Core:
     ) -> httpx.Response:
         """Send one attempt and read its answer within the size caps and the attempt's deadline."""
         until = self.attempt_deadline(call_deadline)
-        with deadline(until):
+        limits = self.limits
+        # The wire budget holds where something reads the whole answer first (vcrpy recording).
+        with deadline(until), wire_budget(limits.max_response_bytes + _HEAD_ALLOWANCE, self.too_large_on_the_wire):
             response = http.send(request, auth=auth, stream=True)
-            read_bounded(response, self.limits, until)
+            read_bounded(response, limits, until)
         return response
+
+    def too_large_on_the_wire(self) -> Exception:
+        """The error for an attempt that read more than ``max_response_bytes`` (plus its head) off the wire."""
+        return self.limits.too_large("on the wire", self.limits.max_response_bytes, "max_response_bytes",
+                                     "IDCLASSIFY_MAX_RESPONSE_BYTES")  # fmt: skip
 
     async def aattempt(
         self, http: httpx.AsyncClient, request: httpx.Request, auth: AuthArg, call_deadline: float
@@ -177,8 +187,9 @@ class _Core:
         until = self.attempt_deadline(call_deadline)
 
         async def attempt() -> httpx.Response:
-            response = await http.send(request, auth=auth, stream=True)
-            await aread_bounded(response, self.limits, until)
+            with wire_budget(self.limits.max_response_bytes + _HEAD_ALLOWANCE, self.too_large_on_the_wire):
+                response = await http.send(request, auth=auth, stream=True)
+                await aread_bounded(response, self.limits, until)
             return response
 
         try:
@@ -458,6 +469,7 @@ class AsyncIdClassifyClient(_ClientBase):
             follow_redirects=False,
             event_hooks={"request": [self._spend]},
         )
+        bound_async_client(self._http)
 
     async def _spend(self, request: httpx.Request) -> None:
         self._core.spend(request)

@@ -1,4 +1,4 @@
-"""Wall-clock deadlines for a call: every socket read and write stops when the call's time is up.
+"""Wall-clock deadlines and byte budgets for a call: every socket read and write stops when it is spent.
 
 httpx's timeouts apply to each read, so a server that sends one byte every few seconds never
 trips them.  The sync transport here wraps httpcore's network streams so each read and write is
@@ -12,13 +12,29 @@ import contextlib
 import contextvars
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import httpcore
 import httpx
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("idclassify_deadline", default=None)
+
+
+class _WireBudget:
+    """The bytes an attempt may still read off the wire, and the error raised past them."""
+
+    def __init__(self, limit: int, error: Callable[[], Exception]) -> None:
+        self.left = limit
+        self.error = error
+
+    def spend(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise self.error()
+
+
+_BUDGET: contextvars.ContextVar[_WireBudget | None] = contextvars.ContextVar("idclassify_wire_budget", default=None)
 
 
 @contextlib.contextmanager
@@ -29,6 +45,20 @@ def deadline(at: float) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+@contextlib.contextmanager
+def wire_budget(limit: int, error: Callable[[], Exception]) -> Iterator[None]:
+    """Bound the bytes this thread reads off its sockets to ``limit``: past it, ``error()`` is raised.
+
+    A cap on the wire itself, under anything that reads a whole answer before the client's own
+    bounded reading sees it (vcrpy recording a cassette, httpx reading an answer it retries).
+    """
+    token = _BUDGET.set(_WireBudget(limit, error))
+    try:
+        yield
+    finally:
+        _BUDGET.reset(token)
 
 
 def time_left() -> float | None:
@@ -53,7 +83,9 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        data = self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        _spend(len(data))
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
@@ -100,6 +132,64 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
+def _spend(count: int) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.spend(count)
+
+
+class _AsyncBudgetStream(httpcore.AsyncNetworkStream):
+    """An async network stream whose reads count against the attempt's byte budget (its deadline is a task timeout)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = await self._inner.read(max_bytes, timeout)
+        _spend(len(data))
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncBudgetStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _AsyncBudgetBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's async network backend, with every stream it opens counting against the byte budget."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _AsyncBudgetStream(stream)
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _AsyncBudgetStream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
 def bound_by_deadline(transport: object) -> None:
     """Make an httpx HTTP transport's connections honour :func:`deadline` (other transports are left as they are).
 
@@ -122,3 +212,17 @@ def bound_client(client: httpx.Client) -> None:
     bound_by_deadline(inner._transport)
     for mounted in inner._mounts.values():
         bound_by_deadline(mounted)
+
+
+def bound_async_client(client: httpx.AsyncClient) -> None:
+    """Make an async client's HTTP transports (its own and mounted ones) count reads against :func:`wire_budget`."""
+    inner: Any = client
+    for transport in (inner._transport, *inner._mounts.values()):
+        pool: Any = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if (
+            isinstance(transport, httpx.AsyncHTTPTransport)
+            and isinstance(backend, httpcore.AsyncNetworkBackend)
+            and not isinstance(backend, _AsyncBudgetBackend)
+        ):
+            pool._network_backend = _AsyncBudgetBackend(backend)
