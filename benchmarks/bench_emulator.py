@@ -63,14 +63,19 @@ def floor(body: bytes) -> None:
     assert decoded is not None
 
 
-def timed(func: Callable[[], object], repeat: int) -> list[float]:
-    func()  # warm-up: imports, caches, thread pool
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - started)
-    return times
+def _once(func: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    func()
+    return time.perf_counter() - started
+
+
+def timed_side_by_side(
+    measured: Callable[[], object], baseline: Callable[[], object], repeat: int
+) -> tuple[list[float], list[float]]:
+    """Time ``measured`` and ``baseline`` alternately, so a change in the machine's load falls on both."""
+    measured(), baseline()  # warm-up: imports, caches, thread pool
+    pairs = [(_once(measured), _once(baseline)) for _ in range(repeat)]
+    return [m for m, _ in pairs], [b for _, b in pairs]
 
 
 def measure(name: str, image: bytes, repeat: int, target: float, *, alarm: bool = True, table: bool = False) -> bool:
@@ -85,8 +90,7 @@ def measure(name: str, image: bytes, repeat: int, target: float, *, alarm: bool 
             response = await client.post(PATH, content=body, headers=HEADERS)
             statuses.add(response.status_code)
 
-    service = timed(lambda: anyio.run(one), repeat)
-    base = timed(lambda: floor(body), repeat)
+    service, base = timed_side_by_side(lambda: anyio.run(one), lambda: floor(body), repeat)
     ratio = statistics.median(service) / statistics.median(base)
     print(
         f"{name}: {len(image) / 2**20:.2f} MiB, statuses {sorted(statuses)}; "
