@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-SHARE = max(1, (os.cpu_count() or 1) // 2)
+SHARE = max(1, len(os.sched_getaffinity(0)) // 2)
 
 
 def _threads(code: str, **env: str) -> int:

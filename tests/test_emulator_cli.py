@@ -13,11 +13,11 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from pytest_idclassify._cores import threads_per_process
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.cli import main
 from pytest_idclassify.cli._serve import describe
 from pytest_idclassify.emulator import EmulatorSettings
-from pytest_idclassify.emulator._settings import opencv_threads_per_worker
 
 
 def test_banner_prints_published_fakes_and_masks_configured_secrets() -> None:
@@ -85,4 +85,4 @@ def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> Non
     assert "feedfacefeedfacefeedfacefeedface" in output
     assert "worker-token-abcdefgh" not in output
     # Two workers share the CPUs out: each one's OpenCV keeps to its share instead of one thread per CPU.
-    assert f"workers:    2 (OpenCV threads: {opencv_threads_per_worker(2)} each)" in output
+    assert f"workers:    2 (OpenCV threads: {threads_per_process(2)} each)" in output

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+from pytest_idclassify._cores import threads_per_process
 from pytest_idclassify.emulator import EmulatorSettings, serve
-from pytest_idclassify.emulator._settings import opencv_threads_per_worker
 from pytest_idclassify.emulator._vision import analyse
 from pytest_idclassify.emulator._vision._engine import ANALYSIS_SIDE, shrink_whole
 from pytest_idclassify.errors import ConfigurationError
@@ -62,7 +62,7 @@ def test_a_large_picture_of_a_screen_is_read_at_full_resolution() -> None:
 
 @pytest.mark.parametrize(("workers", "cpus", "threads"), [(1, 2, 2), (2, 2, 1), (3, 2, 1), (2, 8, 4), (3, 8, 2)])
 def test_worker_processes_share_the_cpus_out_for_opencv(workers: int, cpus: int, threads: int) -> None:
-    assert opencv_threads_per_worker(workers, cpus) == threads
+    assert threads_per_process(workers, cpus) == threads
 
 
 def test_the_opencv_thread_setting_is_checked_and_applied_at_start_up() -> None:

@@ -13,7 +13,6 @@ from pytest_idclassify.emulator._settings import (
     DEFAULT_SK,
     DEFAULT_TOKEN,
     EmulatorSettings,
-    opencv_threads_per_worker,
 )
 from pytest_idclassify.errors import ConfigurationError
 
@@ -204,14 +203,14 @@ def serve(
             os.environ[f"IDCLASSIFY_EMULATOR_{name.upper()}"] = str(value)
     if config_path is not None:
         os.environ[CONFIG_ENV] = str(Path(config_path).resolve())
-    from pytest_idclassify._cores import OPENCV_THREADS_ENV
+    from pytest_idclassify._cores import OPENCV_THREADS_ENV, threads_per_process
 
     threads = settings.opencv_threads
     if workers > 1 and not threads and OPENCV_THREADS_ENV not in os.environ:
         # Each worker process recognises on its own share of the CPUs: OpenCV's default of a thread
         # per CPU in every worker would have them hand work to each other's cores.  A pool size the
         # user chose through OpenCV's own variable is theirs to keep.
-        threads = opencv_threads_per_worker(workers)
+        threads = threads_per_process(workers)
         os.environ["IDCLASSIFY_EMULATOR_OPENCV_THREADS"] = str(threads)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(describe(settings, f"http://{shown_host}:{port}"))

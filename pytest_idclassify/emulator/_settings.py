@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import re
 import sys
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pytest_idclassify._cores import usable_cpus
 from pytest_idclassify._tables import documented_tables
 from pytest_idclassify.catalogue import (
     ALARM_THRESHOLD,
@@ -66,18 +66,6 @@ def _code(clause_id: str) -> str:
 
 def _default_code(clause_id: str) -> Any:
     return field(default_factory=lambda: _code(clause_id))
-
-
-def usable_cpus() -> int:
-    """How many CPUs this process may run on (its affinity where the platform says), at least 1."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
-
-
-def opencv_threads_per_worker(workers: int, cpus: int | None = None) -> int:
-    """OpenCV threads for each of ``workers`` server processes: the usable CPUs shared out, at least 1."""
-    return max(1, (cpus if cpus is not None else usable_cpus()) // max(1, workers))
 
 
 @dataclass(frozen=True, repr=False)
