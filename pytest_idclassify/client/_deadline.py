@@ -190,20 +190,21 @@ class _AsyncBudgetBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def bound_by_deadline(transport: object) -> None:
-    """Make an httpx HTTP transport's connections honour :func:`deadline` (other transports are left as they are).
+def _wrap_backend(transport: object, kind: type, backend_kind: type, wrapper: type) -> None:
+    """Wrap the network backend of ``transport``'s httpcore pool in ``wrapper`` (once; other transports untouched).
 
     httpx builds its httpcore pool without a way to pass a network backend; the pool reads this
     attribute for every new connection, so wrapping it once covers them all (proxies included).
     """
     pool: Any = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if (
-        isinstance(transport, httpx.HTTPTransport)
-        and isinstance(backend, httpcore.NetworkBackend)
-        and not isinstance(backend, _DeadlineBackend)
-    ):
-        pool._network_backend = _DeadlineBackend(backend)
+    if isinstance(transport, kind) and isinstance(backend, backend_kind) and not isinstance(backend, wrapper):
+        pool._network_backend = wrapper(backend)
+
+
+def bound_by_deadline(transport: object) -> None:
+    """Make an httpx HTTP transport's connections honour :func:`deadline` (other transports are left as they are)."""
+    _wrap_backend(transport, httpx.HTTPTransport, httpcore.NetworkBackend, _DeadlineBackend)
 
 
 def bound_client(client: httpx.Client) -> None:
@@ -218,11 +219,4 @@ def bound_async_client(client: httpx.AsyncClient) -> None:
     """Make an async client's HTTP transports (its own and mounted ones) count reads against :func:`wire_budget`."""
     inner: Any = client
     for transport in (inner._transport, *inner._mounts.values()):
-        pool: Any = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if (
-            isinstance(transport, httpx.AsyncHTTPTransport)
-            and isinstance(backend, httpcore.AsyncNetworkBackend)
-            and not isinstance(backend, _AsyncBudgetBackend)
-        ):
-            pool._network_backend = _AsyncBudgetBackend(backend)
+        _wrap_backend(transport, httpx.AsyncHTTPTransport, httpcore.AsyncNetworkBackend, _AsyncBudgetBackend)
