@@ -33,6 +33,15 @@ _MATCH_ON = ("method", "idclassify_path", "idclassify_body")
 _MATCHERS = (vcr_method, match_path, match_body)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._\-\[\]=+,]")
 _MAX_NAME = 96
+# Marks a request read from a cassette file (see _Recorder.load_cassette).
+_LOADED = "_idclassify_loaded"
+# Canonical forms kept per cassette: the few lookups of one call are what they serve.
+_CANONICAL_KEPT = 8
+
+
+def _request_key(request: Any) -> tuple[Any, ...]:
+    """What a vcrpy request's canonical form depends on (besides what the secret book knows)."""
+    return (request.method, request.uri, repr(sorted(dict(request.headers).items())), request.body)
 
 
 class _Recorder:
@@ -43,13 +52,32 @@ class _Recorder:
         self.keep_images = keep_images
         self.rerecord_hint = rerecord_hint
         self._images: dict[str, str] = {}
+        self._canonical: dict[tuple[Any, ...], tuple[str, dict[str, Any], Any]] = {}
         self._lock = threading.Lock()
         self._before_request, self.before_record_response = hooks(self.book)
 
     def before_record_request(self, request: Any) -> Any:
+        if request.__dict__.get(_LOADED):
+            return request
         if self.keep_images:
             self._stash_image(request.body)
-        return self._before_request(request)
+        # vcrpy hands the hook a fresh copy of the same request several times (to match it, to
+        # play it, to record it): its canonical form is kept, unless the book has learnt since.
+        seen = _request_key(request)
+        with self._lock:
+            known = self._canonical.get((*seen, len(self.book)))
+        if known is not None:
+            request.uri, request.headers, request.body = known[0], dict(known[1]), known[2]
+            return request
+        request = self._before_request(request)
+        canonical, learnt = (request.uri, dict(request.headers), request.body), len(self.book)
+        with self._lock:
+            if len(self._canonical) >= _CANONICAL_KEPT:
+                self._canonical.clear()
+            # Under what the book knows once it has learnt this request's own secrets; the canonical
+            # form too, which vcrpy passes back to the hook (canonicalising it again changes nothing).
+            self._canonical.update(dict.fromkeys([(*seen, learnt), (*_request_key(request), learnt)], canonical))
+        return request
 
     def _stash_image(self, body: Any) -> None:
         ok, value = parse_json(body) if body else (False, None)
@@ -104,9 +132,14 @@ class _Recorder:
         if not text.strip():
             raise CassetteNotFoundError()
         try:
-            return deserialize(text, serializer)
+            requests, responses = deserialize(text, serializer)
         except CassetteError as exc:
             raise CassetteError(f"cassette {path}: {exc}") from None
+        for request in requests:
+            # Written canonical (and redacted again whenever the cassette is saved): vcrpy's hook
+            # need not canonicalise what it loads a second time.
+            request.__dict__[_LOADED] = True
+        return requests, responses
 
     def save_cassette(self, cassette_path: Any, cassette_dict: dict[str, Any], serializer: Any) -> None:
         path = Path(cassette_path)
