@@ -103,8 +103,8 @@ class _Handler(socketserver.BaseRequestHandler):
         self._send(conn, "200 OK", {"Content-Type": "application/json", "Content-Encoding": "gzip",
                                     "Content-Length": str(len(body))}, body)  # fmt: skip
 
-    def _endless(self, conn: socket.socket) -> None:
-        self._send(conn, "200 OK", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+    def _endless(self, conn: socket.socket, status: str = "200 OK") -> None:
+        self._send(conn, status, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
         chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
         while True:
             conn.sendall(chunk)
@@ -135,10 +135,7 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _refused_endless(self, conn: socket.socket) -> None:
         # A 401 whose body never ends: what a token client reads before it retries with a fresh token.
-        self._send(conn, "401 Unauthorized", {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
-        chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
-        while True:
-            conn.sendall(chunk)
+        self._endless(conn, "401 Unauthorized")
 
     def _iam(self, conn: socket.socket) -> None:
         # An IAM that issues a token to anyone (the password flow of IamTokenSource).
