@@ -6,6 +6,7 @@ import json
 import resource
 import subprocess
 import time
+from collections.abc import Callable
 from typing import Any
 
 PREFIX = "@@ratio "
@@ -31,3 +32,14 @@ def run_timed(command: list[str], **kwargs: Any) -> tuple[float, float, subproce
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, done
+
+
+def best_of(func: Callable[[], object], repeat: int = 3, number: int = 1) -> float:
+    """The least time one call of ``func`` took, over ``repeat`` rounds of ``number`` calls each."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            func()
+        best = min(best, (time.perf_counter() - start) / number)
+    return best

@@ -14,9 +14,9 @@ import base64
 import json
 import os
 import time
-from collections.abc import Callable
 
 import httpx
+from _ratio import best_of
 from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
@@ -30,16 +30,6 @@ from pytest_idclassify.client import AkSkAuth, AsyncIdClassifyClient, ClientConf
 AK, SK = "HPUAEXAMPLEAK0000001", "exampleSecretKey0000000000000000000000sk"
 PROJECT = "0123456789abcdef0123456789abcdef"
 URL = f"https://ocr.example.test/v2/{PROJECT}/ocr/auto-id-doc-classification"
-
-
-def best_of(fn: Callable[[], object], repeat: int = 3, number: int = 5) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def signing(size: int) -> None:
@@ -84,7 +74,7 @@ def signing(size: int) -> None:
             max_skew=__import__("datetime").timedelta(days=36500),
         )
 
-    t_ours, t_sdk, t_verify = best_of(ours), best_of(sdk), best_of(verify)
+    t_ours, t_sdk, t_verify = best_of(ours, number=5), best_of(sdk, number=5), best_of(verify, number=5)
     print(
         f"sign {len(body):>9} B body: ours {t_ours * 1e6:9.1f} us, SDK {t_sdk * 1e6:9.1f} us, "
         f"ours/SDK = {t_ours / t_sdk:.2f}; verify/sign = {t_verify / t_ours:.2f}"

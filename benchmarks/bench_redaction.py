@@ -14,21 +14,11 @@ import base64
 import json
 import os
 import re
-import time
-from collections.abc import Callable
+
+from _ratio import best_of
 
 from pytest_idclassify.images._flat import png_flat
 from pytest_idclassify.redaction import RedactionPolicy
-
-
-def best_of(fn: Callable[[], object], repeat: int = 5, number: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - start) / number)
-    return best
 
 
 def record() -> dict[str, object]:
@@ -48,16 +38,16 @@ def record() -> dict[str, object]:
 def main() -> None:
     policy = RedactionPolicy(from_environment=False)
     case = record()
-    t_redact = best_of(lambda: policy.redact_mapping(case), number=200)
-    t_dumps = best_of(lambda: json.dumps(case), number=200)
+    t_redact = best_of(lambda: policy.redact_mapping(case), repeat=5, number=200)
+    t_dumps = best_of(lambda: json.dumps(case), repeat=5, number=200)
     print(f"case record: redact_mapping {t_redact * 1e6:.0f} us vs json.dumps {t_dumps * 1e6:.0f} us "
           f"({t_redact / t_dumps:.1f}x)")  # fmt: skip
 
     image = base64.b64encode(png_flat(400, 300, (1, 2, 3)) + os.urandom(700_000)).decode("ascii")
     wrapped = "\n".join(image[i : i + 76] for i in range(0, len(image), 76))
     answer = f'{{"echo": "{wrapped}", "note": "token=MIItoken-0123456789abcdef"}}'
-    t_text = best_of(lambda: policy.redact_text(answer))
-    t_decode = best_of(lambda: base64.b64decode(image))
+    t_text = best_of(lambda: policy.redact_text(answer), repeat=5, number=3)
+    t_decode = best_of(lambda: base64.b64decode(image), repeat=5, number=3)
     print(f"1 MB answer with a wrapped image: redact_text {t_text * 1e3:.1f} ms vs one b64decode "
           f"{t_decode * 1e3:.1f} ms ({t_text / t_decode:.1f}x)")  # fmt: skip
 

@@ -17,7 +17,7 @@ import time
 import fastjsonschema
 import jsonschema
 import jsonschema_rs
-from _ratio import report
+from _ratio import best_of, report
 
 from pytest_idclassify.validation import compiled_validator, load_schema, validate_response
 
@@ -47,15 +47,6 @@ def bodies() -> list[dict[str, object]]:
         body["result"]["alarm_confidence"]["blur_score"] = rng.randint(0, 99)  # type: ignore[index]
         out.append(body)
     return out
-
-
-def best_of(work: object, rounds: int = 3) -> float:
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        work()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
