@@ -154,10 +154,8 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 @contextlib.contextmanager
-def hostile_server() -> Iterator[str]:
-    """Serve the hostile behaviours on a free 127.0.0.1 port; yields ``http://127.0.0.1:<port>``."""
-    gzip_bomb()  # built before the first request, so no case waits on it
-    server = _Server(("127.0.0.1", 0), _Handler)
+def serving(server: socketserver.BaseServer) -> Iterator[str]:
+    """Run a socket server bound on 127.0.0.1 in a thread; yield ``http://127.0.0.1:<port>``; stop it on exit."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -165,6 +163,14 @@ def hostile_server() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def hostile_server() -> Iterator[str]:
+    """Serve the hostile behaviours on a free 127.0.0.1 port; yields ``http://127.0.0.1:<port>``."""
+    gzip_bomb()  # built before the first request, so no case waits on it
+    with serving(_Server(("127.0.0.1", 0), _Handler)) as url:
+        yield url
 
 
 #: The client side of a case: one call in a fresh interpreter, printing what it ended with, how

@@ -24,6 +24,7 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
+from thread_sampling import samples_while, threads_in
 
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.emulator import EmulatorSettings, asgi_transport, create_app
@@ -434,37 +435,15 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
     assert budget.held == 0
 
 
-def _threads_in(function: str, filename: str) -> int:
-    """How many threads are inside ``function`` of ``filename`` right now, read from their stacks."""
-    count = 0
-    for frame in sys._current_frames().values():
-        current = frame
-        while current is not None:
-            if current.f_code.co_name == function and current.f_code.co_filename.endswith(filename):
-                count += 1
-                break
-            current = current.f_back  # type: ignore[assignment]
-    return count
-
-
 @pytest.mark.parametrize("cap", [1, 2])
 def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
-    import threading
-
     from pytest_idclassify.emulator import serve
 
     settings = EmulatorSettings(parse_concurrency=cap)
     # 8 MB of JSON whose data turns out not to be base64 at its very end: all the parsing work, no recognition.
     data = base64.b64encode(os.urandom(6 * MIB)).decode() + "!"
     body = json.dumps({"data": data}).encode()
-    seen: list[int] = []
     codes: list[str] = []
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            seen.append(_threads_in("parse_body", "_pipeline.py"))
-            stop.wait(0.0005)
 
     with serve(settings) as url:
 
@@ -474,14 +453,6 @@ def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
                     answer = http.post(PATH, content=body, headers={"X-Auth-Token": TOKEN})
                     codes.append(answer.json()["error_code"])
 
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        clients = [threading.Thread(target=client) for _ in range(6)]
-        for thread in clients:
-            thread.start()
-        for thread in clients:
-            thread.join()
-        stop.set()
-        sampler.join()
+        seen = samples_while(lambda: threads_in("parse_body", "_pipeline.py"), client)
     assert codes == ["AIS.0102"] * 18
     assert max(seen) == cap, f"at most {max(seen)} parses at once, the cap is {cap}"

@@ -7,13 +7,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 
 import httpx
 import pytest
 from click.testing import CliRunner
+from thread_sampling import samples_while, threads_in
 
 from pytest_idclassify.cli import main
 from pytest_idclassify.emulator import EmulatorSettings, serve
@@ -51,20 +50,6 @@ def test_serve_has_a_flag_for_it() -> None:
     assert "--recognition-concurrency" in refused.output
 
 
-def _threads_recognising() -> int:
-    """How many threads are inside the pipeline's ``recognise`` right now, read from their stacks."""
-    count = 0
-    for frame in sys._current_frames().values():
-        current: FrameType | None = frame
-        while current is not None:
-            code = current.f_code
-            if code.co_name == "recognise" and code.co_filename.endswith("_pipeline.py"):
-                count += 1
-                break
-            current = current.f_back
-    return count
-
-
 @pytest.mark.parametrize("cap", [1, 2])
 def test_no_more_images_are_recognised_at_once_than_the_cap(cap: int) -> None:
     settings = EmulatorSettings(recognition_concurrency=cap)
@@ -73,13 +58,6 @@ def test_no_more_images_are_recognised_at_once_than_the_cap(cap: int) -> None:
     body = json.dumps({"data": base64.b64encode(image).decode(), "alarm": True}).encode()
     headers = {"X-Auth-Token": settings.tokens[0], "Content-Type": "application/json"}
     statuses: list[int] = []
-    seen: list[int] = []
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            seen.append(_threads_recognising())
-            stop.wait(0.0005)
 
     with serve(settings) as url:
 
@@ -87,15 +65,7 @@ def test_no_more_images_are_recognised_at_once_than_the_cap(cap: int) -> None:
             with httpx.Client(base_url=url, timeout=120) as http:
                 statuses.extend(http.post(path, content=body, headers=headers).status_code for _ in range(3))
 
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        clients = [threading.Thread(target=client) for _ in range(6)]
-        for thread in clients:
-            thread.start()
-        for thread in clients:
-            thread.join()
-        stop.set()
-        sampler.join()
+        seen = samples_while(lambda: threads_in("recognise", "_pipeline.py"), client)
     assert statuses == [200] * 18
     # Six clients keep the emulator busy: the cap is reached, and never passed.
     assert max(seen) == cap, f"at most {max(seen)} recognitions at once, the cap is {cap}"

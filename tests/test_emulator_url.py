@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ from urllib.parse import quote, unquote
 import anyio
 import httpx
 import pytest
+from hostile_servers import serving
 from PIL import Image
 
 from pytest_idclassify.catalogue import clause
@@ -81,13 +81,8 @@ class _Files(BaseHTTPRequestHandler):
 def files() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as url:
+        yield url
 
 
 def ask(url: str, settings: EmulatorSettings = SETTINGS) -> httpx.Response:
