@@ -29,7 +29,7 @@ from pytest_idclassify.errors import StubError
 ADMIN_PREFIX = "/__idclassify"
 ADMIN_TOKEN_HEADER = "X-Idclassify-Admin-Token"
 _BOOL = {"true": True, "false": False}
-_INT_FILTERS = ("status", "seq")
+_INT_FILTERS = ("status",)
 
 
 def _loopback(host: str | None) -> bool:
@@ -66,7 +66,7 @@ def _filters(request: Request) -> dict[str, Any]:
     for name, value in request.query_params.items():
         if name in _INT_FILTERS:
             out[name] = int(value) if value.isdigit() else value
-        elif name in ("alarm", "proxied"):
+        elif name == "alarm":
             out[name] = _BOOL.get(value.lower(), value)
         else:
             out[name] = value

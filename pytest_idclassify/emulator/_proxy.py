@@ -182,6 +182,7 @@ class ReplayBook:
             ConfigurationError: the folder does not exist or holds no cassette; a file cannot be read.
 
         """
+        from pytest_idclassify.cassettes._match import request_fields
         from pytest_idclassify.cassettes._store import read_interactions
 
         book = cls(Path(directory))
@@ -190,9 +191,10 @@ class ReplayBook:
         for path in sorted(book.directory.rglob("*.json")) + sorted(book.directory.rglob("*.yaml")):
             pairs, _meta, _kind = read_interactions(path)
             for request, response in pairs:
-                key = _match_key(_canonical(request))
-                book._answers.setdefault(key, (_answer_of(response), str(path)))
-                book._requests.append((request, str(path)))
+                canonical = _canonical(request)
+                book._answers.setdefault(_match_key(canonical), (_answer_of(response), str(path)))
+                # Its fields, compared field by field with a request that matches no recording.
+                book._requests.append((request_fields(canonical), str(path)))
         if not book._answers:
             raise ConfigurationError(f"replay folder {book.directory} holds no recording; record into it with --record")
         return book
@@ -224,7 +226,7 @@ class ReplayBook:
         now = request_fields(request)
         best: tuple[int, str, list[str]] | None = None
         for recorded, path in self._requests:
-            lines = field_diff(now, request_fields(_canonical(recorded)))
+            lines = field_diff(now, recorded)
             if best is None or len(lines) < best[0]:
                 best = (len(lines), path, lines)
         assert best is not None

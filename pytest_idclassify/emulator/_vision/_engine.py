@@ -19,7 +19,7 @@ from pytest_idclassify.emulator._vision._alarms import (
 from pytest_idclassify.emulator._vision._classify import classify
 from pytest_idclassify.emulator._vision._decode import RGB, to_rgb8
 from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
-from pytest_idclassify.emulator._vision._localise import WORK_SIDE, find, shrink_to
+from pytest_idclassify.emulator._vision._localise import WORK_SIDE, downscale, find
 from pytest_idclassify.emulator._vision._rectify import (
     aspect,
     extend_cut,
@@ -96,19 +96,6 @@ def shrink_whole(rgb: RGB) -> tuple[RGB, int]:
     return np.asarray(cv2.resize(block, size, interpolation=cv2.INTER_AREA), np.uint8), factor
 
 
-def _outline_copy(work: RGB) -> tuple[RGB, npt.NDArray[np.float64]]:
-    """The copy of a shrunk picture the outline is traced in, :data:`WORK_SIDE` long, and its (x, y) scale.
-
-    Made once in colour (:func:`shrink_to`), so that the grey copy is converted from it and
-    :func:`find` has nothing left to shrink.
-    """
-    height, width = work.shape[:2]
-    ratio = min(1.0, WORK_SIDE / max(height, width))
-    if ratio >= 1.0:
-        return work, np.ones(2, np.float64)
-    return shrink_to(work, (max(1, round(width * ratio)), max(1, round(height * ratio))))
-
-
 def _rectify_inside(
     inside: npt.NDArray[np.uint8], local: npt.NDArray[np.float64], size: tuple[int, int]
 ) -> npt.NDArray[np.uint8]:
@@ -171,7 +158,8 @@ def analyse(
     height, width = rgb.shape[:2]
     work, factor = shrink_whole(rgb)
     work_height, work_width = work.shape[:2]
-    look, look_scale = _outline_copy(work) if factor > 1 else (work, None)
+    # Shrunk once in colour, so the grey copy is converted from it and find() has nothing left to shrink.
+    look, look_scale = downscale(work) if factor > 1 else (work, None)
     gray = np.asarray(cv2.cvtColor(look, cv2.COLOR_RGB2GRAY), np.uint8)
     location = find(gray, look)
     if location is None:

@@ -65,14 +65,14 @@ def shrink_to(
 
 
 def downscale(
-    gray: npt.NDArray[np.uint8], side: int = WORK_SIDE
+    image: npt.NDArray[np.uint8], side: int = WORK_SIDE
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float64]]:
-    """Shrink ``gray`` so its longest side is at most ``side``; return it and its (x, y) :func:`shrink_to` scale."""
-    height, width = gray.shape[:2]
+    """Shrink ``image`` (grey or colour) so its longest side is at most ``side``; return it and its (x, y) scale."""
+    height, width = image.shape[:2]
     scale = min(1.0, side / max(height, width))
     if scale >= 1.0:
-        return gray, np.ones(2, np.float64)
-    return shrink_to(gray, (max(1, round(width * scale)), max(1, round(height * scale))))
+        return image, np.ones(2, np.float64)
+    return shrink_to(image, (max(1, round(width * scale)), max(1, round(height * scale))))
 
 
 def order_clockwise(points: npt.NDArray[np.float64]) -> Quad:
