@@ -18,7 +18,6 @@ from pytest_idclassify.cassettes._digest import DIGEST_KEY, image_digest, notes_
 from pytest_idclassify.redaction import (
     PROJECT_PLACEHOLDER,
     RedactionPolicy,
-    default_policy,
     inflate,
 )
 from pytest_idclassify.redaction._bodies import redact_body_bytes
@@ -43,11 +42,6 @@ LONG_BINARY_BODY = 256
 _BASE64_RUN = re.compile("[A-Za-z0-9+/]{" + str(LONG_STRING) + ",}")
 # Parent keys whose "name" and "id" identify a person or an account (IAM bodies).
 _IDENTITY_PARENTS = frozenset({"user", "domain"})
-
-
-def new_book() -> RedactionPolicy:
-    """The policy a recording uses by default: the process-wide one, which knows every client's secrets."""
-    return default_policy()
 
 
 class _Duplicate(ValueError):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from pytest_idclassify.cassettes._canonical import SecretBook, new_book, parse_json
+from pytest_idclassify.cassettes._canonical import SecretBook, parse_json
 from pytest_idclassify.cassettes._digest import decode_data
 from pytest_idclassify.cassettes._store import atomic_write, read_interactions, render_interactions, store_image
+from pytest_idclassify.redaction import default_policy
 
 
 def scrub_cassette(
@@ -42,7 +43,7 @@ def scrub_cassette(
                 raw = decode_data(data)
                 digest = hashlib.sha256(raw if raw is not None else data.encode("utf-8", "surrogatepass")).hexdigest()
                 store_image(target, digest, data)
-    text = render_interactions(pairs, secrets if secrets is not None else new_book(), metadata)
+    text = render_interactions(pairs, secrets if secrets is not None else default_policy(), metadata)
     before = source.read_text(encoding="utf-8")
     changed = text != before or target != source
     if changed and not check:

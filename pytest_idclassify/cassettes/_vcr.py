@@ -17,12 +17,13 @@ from vcr.persisters.filesystem import CassetteNotFoundError
 from vcr.record_mode import RecordMode
 from vcr.serialize import deserialize, serialize
 
-from pytest_idclassify.cassettes._canonical import SecretBook, hooks, new_book, parse_json
+from pytest_idclassify.cassettes._canonical import SecretBook, hooks, parse_json
 from pytest_idclassify.cassettes._digest import decode_data, image_digest
 from pytest_idclassify.cassettes._format import decode_interaction, dumps_cassette, encode_interaction, loads_document
 from pytest_idclassify.cassettes._match import match_body, match_key, match_path, miss_message
 from pytest_idclassify.cassettes._store import atomic_write, redact_interaction, store_image
 from pytest_idclassify.errors import CassetteError, CassetteMissError
+from pytest_idclassify.redaction import default_policy
 
 #: The record modes :func:`use_cassette` accepts; ``rewrite`` re-records a cassette from scratch.
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
@@ -48,7 +49,7 @@ class _Recorder:
     """What one VCR shares between its hooks, serializer and persister: the secret book and images."""
 
     def __init__(self, *, keep_images: bool, book: SecretBook | None, rerecord_hint: str | None) -> None:
-        self.book = book if book is not None else new_book()
+        self.book = book if book is not None else default_policy()
         self.keep_images = keep_images
         self.rerecord_hint = rerecord_hint
         self._images: dict[str, str] = {}

@@ -51,7 +51,7 @@ def json_too_deep(body: bytes, limit: int) -> bool:
 
     Only a body that opens as a JSON array or object is looked at: other text is not parsed as JSON.
     """
-    if body.lstrip()[:1] not in (b"[", b"{") or body.count(b"[") + body.count(b"{") <= limit:
+    if not _OPENS_AS_JSON.match(body) or body.count(b"[") + body.count(b"{") <= limit:
         return False
     depth = 0
     for match in _JSON_TOKEN.finditer(body):

@@ -33,6 +33,7 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
     if reason is None:
         # Failures are raised after the except blocks, so the report shows one message, not a chain.
         unanswered: Exception | None = None
+        stopped: TransportError | None = None  # the answer that made the target count as gone
         try:
             exchanges = [target.send(call) for call in case.calls]
         except BudgetExceededError as exc:
@@ -43,15 +44,16 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
             # An answer past a bound (too large, too deep, too slow) still shows the target is there.
             reached = isinstance(exc, (ResponseTooLargeError, ResponseTooDeepError, CallTimeoutError))
             if isinstance(exc, TransportError) and target.note_reached(reached):
-                request.node.user_properties.append((PROPERTY, error_record(case, exc)))
-                from pytest_idclassify.plugin import stop_run
-
-                stop_run(request.config, _stopped_answering(target, config, exc))
+                stopped = exc
         else:
             target.note_reached(True)
         if unanswered is not None:
             record = error_record(case, unanswered)
             request.node.user_properties.append((PROPERTY, record))
+            if stopped is not None:
+                from pytest_idclassify.plugin import stop_run
+
+                stop_run(request.config, _stopped_answering(target, config, stopped))
             pytest.fail(f"{case.id}: {case.describe()}: {record['error']}", pytrace=False)
     if reason is not None:
         request.node.user_properties.append((PROPERTY, skipped_record(case, reason, cause=cause)))

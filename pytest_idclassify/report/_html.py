@@ -94,9 +94,8 @@ def _duration(seconds: Any) -> str:
 def _run(report: Report) -> str:
     meta = dict(report.meta)
     budget = meta.pop("call_budget", None)
-    # The budget's own count when the run kept one (it includes probes and retries), else the records'.
-    spent = meta.pop("calls_spent", None)
-    used = spent if isinstance(spent, int) and spent > 0 else report.calls_used()
+    meta.pop("calls_spent", None)  # counted in calls_used (the probe)
+    used = report.calls_used()
     rows = [(label, _duration(meta.pop(key)) if key == "duration" else meta.pop(key))
             for key, label in _META_LABELS.items() if key in meta]  # fmt: skip
     # Calls used sit beside the duration: together they say what the run cost.

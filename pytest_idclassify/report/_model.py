@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from pytest_idclassify.catalogue import Clause, Kind, catalogue
+from pytest_idclassify.catalogue import Kind, catalogue
 
 #: the key under which a contract test leaves its record in ``item.user_properties``.
 PROPERTY = "idclassify"
@@ -54,14 +54,6 @@ def trimmed(body: Any) -> Any:
 VERDICT_ORDER = ("failed", "skipped", "not-exercised", "passed")
 
 
-def clause_tier(clause: Clause) -> str:
-    """The clause's tier (documented, inferred or assumed); catalogues without tiers know two of them."""
-    tier = getattr(clause, "tier", None)
-    if tier is not None:
-        return str(getattr(tier, "value", tier))
-    return "assumed" if clause.assumed else "documented"
-
-
 @dataclass
 class ClauseVerdict:
     """One clause's result over the run: passed, failed, skipped or not exercised, with evidence.
@@ -88,7 +80,8 @@ class ClauseVerdict:
     calibrated: bool = False
 
 
-def _attempt_count(call: Mapping[str, Any]) -> int:
+def attempt_count(call: Mapping[str, Any]) -> int:
+    """How many requests a recorded call put on the wire (its ``attempts`` list, or a count; at least one)."""
     attempts = call.get("attempts")
     if isinstance(attempts, list) and attempts:
         return len(attempts)
@@ -142,8 +135,9 @@ class Report:
         return tally
 
     def calls_used(self) -> int:
-        """The calls the run sent: one per attempt where a call records its attempts (retries count)."""
-        return sum(_attempt_count(call) for record in self.records for call in record["calls"])
+        """The calls the run sent: one per attempt of every case's calls (retries count), and its probes."""
+        cases = sum(attempt_count(call) for record in self.records for call in record.get("calls", ()))
+        return cases + int(self.meta.get("calls_spent", 0))
 
     def passed(self) -> bool:
         """The run's verdict: no clause that counts failed, and every case ended passed, failed or skipped."""

@@ -11,15 +11,12 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pytest_idclassify.report._model import attempt_count
+
 #: in a log, write a progress line at least every this many cases...
 EVERY_CASES = 25
 #: ...or every this many seconds.
 EVERY_SECONDS = 10.0
-
-
-def _attempts(call: Mapping[str, Any]) -> int:
-    attempts = call.get("attempts", 1)
-    return len(attempts) if isinstance(attempts, list) else int(attempts)
 
 
 class Progress:
@@ -51,7 +48,7 @@ class Progress:
         """Count one case's record (``failed``: its test failed or erred) and show progress when due."""
         self.done += 1
         self.failed += int(failed)
-        self.calls += sum(_attempts(call) for call in record.get("calls", ()))
+        self.calls += sum(attempt_count(call) for call in record.get("calls", ()))
         now = self._clock()
         if self._live:
             self._write(self.line())

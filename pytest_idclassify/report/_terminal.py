@@ -74,10 +74,6 @@ def _line(name: str, counts: dict[str, int]) -> str:
     return f"  {name:<20} {score}  {tallies}"
 
 
-def _tier(verdict: ClauseVerdict) -> str:
-    return verdict.tier
-
-
 def _why(verdict: ClauseVerdict, deselected: frozenset[str], unanswered: frozenset[str]) -> str:
     reasons = sorted(set(verdict.skip_reasons))
     if reasons:
@@ -95,7 +91,7 @@ def unexercised_lines(report: Report, deselected: frozenset[str] = frozenset()) 
     unanswered = frozenset(str(r.get("clause")) for r in report.records if r.get("error"))
     for verdict in report.clauses.values():
         if verdict.status in ("skipped", "not-exercised") and not verdict.assumed:
-            groups[(_tier(verdict), _why(verdict, deselected, unanswered))].append(verdict.id)
+            groups[(verdict.tier, _why(verdict, deselected, unanswered))].append(verdict.id)
     lines = []
     for (tier, why), ids in sorted(groups.items(), key=lambda item: (item[0][0], -len(item[1]), item[0][1])):
         shown = ", ".join(ids[:_IDS_SHOWN]) + (f" (+{len(ids) - _IDS_SHOWN} more)" if len(ids) > _IDS_SHOWN else "")
@@ -112,16 +108,6 @@ def _error_lines(report: Report) -> list[str]:
     if len(errored) > _ERRORS_SHOWN:
         lines.append(f"ERROR ... and {len(errored) - _ERRORS_SHOWN} more (see the JSON report)")
     return lines
-
-
-def _calls(report: Report) -> int:
-    return sum(_attempts(call) for record in report.records for call in record.get("calls", ()))
-
-
-def _attempts(call: Mapping[str, Any]) -> int:
-    """How many requests a call put on the wire (its ``attempts`` list, or a count)."""
-    attempts = call.get("attempts", 1)
-    return len(attempts) if isinstance(attempts, list) else int(attempts)
 
 
 def summary_lines(
@@ -141,7 +127,7 @@ def summary_lines(
     meta = report.meta
     lines = [counts.line()] if counts is not None else []
     budget = meta.get("call_budget")
-    calls = _calls(report) + int(meta.get("calls_spent", 0))
+    calls = report.calls_used()
     used = f"{calls} of {budget} calls used" if budget else f"{calls} calls"
     where = f" {meta['base_url']}" if meta.get("base_url") else ""
     lines += [f"target {meta.get('target')}{where}, profile {meta.get('profile')}, {used}, "

@@ -150,11 +150,11 @@ def check_case(
         for number, attempt in enumerate(attempts):
             if _transient(attempt, number == len(attempts) - 1):
                 transient += 1
-                if tolerate_transient or attempt.outcome is None:
-                    # A connection error is no answer to hold to a clause; it is counted all the same.
+                if tolerate_transient:
                     continue
             outcome = attempt.outcome
             if outcome is None:
+                # A connection error is no answer to hold to a clause (a transient one is counted above).
                 continue
             headers = outcome.headers
             violations = validate_response(

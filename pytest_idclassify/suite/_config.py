@@ -6,11 +6,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pytest_idclassify._options import BY_NAME, OPTIONS, PYTEST, Interface
-from pytest_idclassify.catalogue._model import Tier
 from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify.suite._imagehost import check_listenable, parse_image_host
+
+if TYPE_CHECKING:
+    from pytest_idclassify.catalogue._model import Tier
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class SuiteConfig:
 
     def counts(self, tier: Tier | bool) -> bool:
         """Whether a violation of a clause of ``tier`` fails the run (``True``/``False``: assumed or documented)."""
+        # Here, not at the top: the pre-flight (every pytest run) reads this module but no catalogue.
+        from pytest_idclassify.catalogue._model import Tier
+
         if isinstance(tier, bool):
             tier = Tier.ASSUMED if tier else Tier.DOCUMENTED
         if tier is Tier.ASSUMED:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +27,8 @@ from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify.suite._config import SuiteConfig, resolve
 
 if TYPE_CHECKING:
+    import ssl
+
     from pytest_idclassify.client import ClientConfig
 
 #: seconds the probe waits to connect and for its answer: enough for a far region, short for a typo.
@@ -262,6 +263,8 @@ def _check_upload_hook(config: SuiteConfig) -> None:
 
 
 def _tls_failure(error: BaseException | None) -> ssl.SSLError | None:
+    import ssl  # here: the pre-flight runs in every pytest run, and only this error path needs it
+
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         if isinstance(error, ssl.SSLError):
