@@ -25,7 +25,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from pytest_idclassify.client import AkSkAuth, AsyncIdClassifyClient, ClientConfig, IdClassifyClient, verify_aksk
+from pytest_idclassify.client import (
+    AkSkAuth,
+    AsyncIdClassifyClient,
+    ClientConfig,
+    IdClassifyClient,
+    encode_json,
+    verify_aksk,
+)
 
 AK, SK = "HPUAEXAMPLEAK0000001", "exampleSecretKey0000000000000000000000sk"
 PROJECT = "0123456789abcdef0123456789abcdef"
@@ -111,7 +118,17 @@ def in_process() -> None:
     )
 
 
+def body_encoding() -> None:
+    """A request body with a 10 MB image: the client's encode_json against json.dumps (the same bytes)."""
+    body = {"data": base64.b64encode(os.urandom(7_500_000)).decode(), "alarm": True}
+    reference = lambda: json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")  # noqa: E731
+    assert encode_json(body) == reference()
+    ours, theirs = best_of(lambda: encode_json(body), number=3), best_of(reference, number=3)
+    print(f"10 MB body: encode_json {ours * 1e3:.1f} ms, json.dumps {theirs * 1e3:.1f} ms, ratio {ours / theirs:.2f}")
+
+
 if __name__ == "__main__":
+    body_encoding()
     signing(1024)
     signing(7 * 1024 * 1024)
     in_process()

@@ -153,6 +153,24 @@ def main(repeats: int = 5) -> None:
     print(f"median ratio request recognition with the desk model / without it: {desk_request:.2f}")
     read, drawn = _paired_ms(_read_templates, _draw_templates, 3)
     print(f"first request's templates: read {read:.1f} ms / drawn {drawn:.1f} ms = {read / drawn:.3f}")
+    pooled, single = _cpu_per_pool()
+    print(f"CPU of one 640x400 recognition with alarms: {pooled:.1f} ms with OpenCV's default pool of "
+          f"{cv2.getNumThreads()} threads, {single:.1f} ms with one thread ({single / pooled:.2f})")  # fmt: skip
+
+
+def _cpu_per_pool(rounds: int = 40) -> tuple[float, float]:
+    """CPU milliseconds of one recognition with OpenCV's default pool and with one thread, alternating."""
+    pixels = render_scene("hongkong_id_card", width=640, height=400).pixels
+    default = cv2.getNumThreads()
+    cpu: dict[int, list[float]] = {default: [], 1: []}
+    for _ in range(rounds):
+        for threads in (default, 1):
+            cv2.setNumThreads(threads)
+            start = time.process_time()
+            analyse(pixels, with_alarms=True)
+            cpu[threads].append((time.process_time() - start) * 1000)
+    cv2.setNumThreads(default)
+    return statistics.median(cpu[default]), statistics.median(cpu[1])
 
 
 if __name__ == "__main__":

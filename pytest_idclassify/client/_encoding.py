@@ -21,16 +21,20 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _value(value: Any) -> bytes:
+def _value(value: Any) -> tuple[bytes, ...]:
     if isinstance(value, str) and len(value) >= _LONG and value.isascii():
         raw = value.encode("ascii")
         if not raw.translate(None, _NO_ESCAPE):  # nothing is left once the plain characters are removed
-            return b"".join((b'"', raw, b'"'))
-    return _dumps(value)
+            return b'"', raw, b'"'
+    return (_dumps(value),)
 
 
 def encode_json(body: Any) -> bytes:
     """Return ``body`` as compact UTF-8 JSON, byte for byte what ``json.dumps`` gives, its long plain strings copied."""
-    if isinstance(body, dict) and all(isinstance(key, str) for key in body):
-        return b"".join((b"{", b",".join(_dumps(key) + b":" + _value(item) for key, item in body.items()), b"}"))
-    return _dumps(body)
+    if not (isinstance(body, dict) and all(isinstance(key, str) for key in body)):
+        return _dumps(body)
+    parts = [b"{"]
+    for index, (key, item) in enumerate(body.items()):
+        parts += (b"," if index else b"", _dumps(key), b":", *_value(item))
+    parts.append(b"}")
+    return b"".join(parts)  # the long string is copied once, into the body
