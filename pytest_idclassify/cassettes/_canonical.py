@@ -190,6 +190,11 @@ def canonicalize_request(request: Any, book: SecretBook) -> Any:
     Every secret of the request is learnt first, so each is replaced wherever it appears.
     """
     learn_interaction(request, None, book)
+    return redact_learnt_request(request, book)
+
+
+def redact_learnt_request(request: Any, book: SecretBook) -> Any:
+    """Redact a request in place whose secrets ``book`` has learnt already; return it."""
     request.uri = canonical_uri(request.uri, book)
     request.headers = canonical_request_headers(request.headers, book)
     request.body = canonical_request_body(request.body_bytes if hasattr(request, "body_bytes") else request.body, book)
@@ -229,22 +234,30 @@ def _redact_response_body(raw: Any, book: SecretBook, content_type: str = "") ->
     return redact_body_bytes(data, book, content_type)
 
 
+def decode_response_body(response: dict[str, Any]) -> None:
+    """Undo a vcrpy response's ``Content-Encoding`` in place (bounded), dropping the header once it is undone."""
+    body = response.get("body")
+    if not (isinstance(body, dict) and "string" in body):
+        return
+    headers = response.get("headers") or {}
+    body["string"], decoded = _decoded_body(body["string"], headers)
+    if decoded:
+        response["headers"] = {name: raw for name, raw in dict(headers).items() if name.lower() != "content-encoding"}
+
+
 def canonicalize_response(response: dict[str, Any], book: SecretBook) -> dict[str, Any]:
     """Redact a vcrpy response dict in place and return it (the ``before_record_response`` hook).
 
     A compressed body is decoded first (and its ``Content-Encoding`` dropped), so what it holds is
     redacted like any other body.
     """
+    decode_response_body(response)
     original = response.get("headers") or {}
     body = response.get("body")
-    decoded = False
-    if isinstance(body, dict) and "string" in body:
-        body["string"], decoded = _decoded_body(body["string"], original)
     headers: dict[str, list[str]] = {}
     for name, raw in dict(original).items():
         values = [str(v) for v in raw] if isinstance(raw, (list, tuple)) else [str(raw)]
-        lowered = name.lower()
-        if lowered in VOLATILE_RESPONSE_HEADERS or (decoded and lowered == "content-encoding"):
+        if name.lower() in VOLATILE_RESPONSE_HEADERS:
             continue
         headers[name] = [book.redact_header(name, value) for value in values]
     response["headers"] = headers

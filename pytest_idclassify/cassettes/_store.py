@@ -9,9 +9,10 @@ from typing import Any
 
 from pytest_idclassify.cassettes._canonical import (
     SecretBook,
-    canonicalize_request,
     canonicalize_response,
+    decode_response_body,
     learn_interaction,
+    redact_learnt_request,
 )
 from pytest_idclassify.cassettes._format import (
     decode_interaction,
@@ -80,8 +81,9 @@ def redact_interaction(request: Any, response: dict[str, Any], book: SecretBook)
     Both sides are learnt before either is redacted, so a secret named anywhere in the exchange is
     replaced everywhere in it (an answer echoing a request's token, a request echoing an answer's).
     """
+    decode_response_body(response)  # once: learning and redacting both read the decoded body
     learn_interaction(request, response, book)
-    return canonicalize_request(request, book), canonicalize_response(response, book)
+    return redact_learnt_request(request, book), canonicalize_response(response, book)
 
 
 def read_interactions(path: Path) -> tuple[list[tuple[Any, dict[str, Any]]], dict[str, Any], str]:
