@@ -144,7 +144,6 @@ class _Core:
         self._rng = rng if rng is not None else random.Random()
         self._now = now
         self.timeout = httpx.Timeout(config.timeout, connect=config.connect_timeout)
-        self.shown_url = redact_url(config.url)
         #: whether calls go to an in-process app (set by the client once its transport is known).
         self.in_process = False
         self.limits = read_limits(config)
@@ -253,13 +252,13 @@ class _Core:
     def unreachable(self, exc: Exception, attempts: int, waits: list[float]) -> TransportError:
         if isinstance(exc, httpx.TimeoutException):
             return CallTimeoutError(
-                f"{self.shown_url} did not answer in time after {attempts} attempt(s) (waited {sum(waits):.2f} s "
+                f"{self.limits.url} did not answer in time after {attempts} attempt(s) (waited {sum(waits):.2f} s "
                 f"between them): {type(exc).__name__}: {redact_text(str(exc))}; timeout={self.config.timeout} s per "
                 f"attempt and call_timeout={self.config.call_timeout} s per call are wall-clock totals: raise "
                 "IDCLASSIFY_TIMEOUT / IDCLASSIFY_CALL_TIMEOUT, or check the target"
             )
         return TransportError(
-            f"{self.shown_url} could not be reached after {attempts} attempt(s) (waited {sum(waits):.2f} s): "
+            f"{self.limits.url} could not be reached after {attempts} attempt(s) (waited {sum(waits):.2f} s): "
             f"{type(exc).__name__}: {redact_text(str(exc))}; check the base URL (IDCLASSIFY_BASE_URL) and the "
             "network, or raise IDCLASSIFY_TIMEOUT / IDCLASSIFY_MAX_RETRIES",
             original=exc,

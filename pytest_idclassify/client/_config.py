@@ -61,7 +61,9 @@ _NUMBERS = frozenset(
         "max_json_depth",
     }
 )
-_SECRET_FIELDS = frozenset({"token", "access_key", "secret_key", "security_token", "iam_password"})
+#: the settings whose values are secrets (masked in reprs, redacted everywhere).
+SECRET_SETTINGS = ("token", "access_key", "secret_key", "security_token", "iam_password")
+_SECRET_FIELDS = frozenset(SECRET_SETTINGS)
 _AUTH_MODES = ("token", "aksk", "none")
 # A project id is a single path segment; braces mean an unfilled template.
 _PROJECT_ID_FORBIDDEN = re.compile(r"[{}/\\?#%\s\x00-\x1f\x7f]")

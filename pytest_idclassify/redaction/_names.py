@@ -115,7 +115,13 @@ def rules_from_file(path: str | os.PathLike[str], where: str = NAMES_FILE_VAR) -
         ConfigurationError: when the file cannot be read or holds a line that is not a rule.
 
     """
-    return shipped_rules() + _file_rules(os.fspath(path), where)
+    return _shipped_and_file_rules(os.fspath(path), where)
+
+
+# One object per file, like the file's own rules, so the caches keyed by rules keep hitting.
+@lru_cache(maxsize=16)
+def _shipped_and_file_rules(path: str, where: str) -> NameRules:
+    return shipped_rules() + _file_rules(path, where)
 
 
 def environment_rules() -> NameRules:

@@ -48,10 +48,9 @@ _PLACEHOLDERS = frozenset({"", REDACTED, PROJECT_PLACEHOLDER, ENTERPRISE_PLACEHO
 @functools.cache
 def _secret_variables() -> tuple[str, ...]:
     """The environment variables whose values are secrets (the client names them)."""
-    from pytest_idclassify.client import ENV_VARS
+    from pytest_idclassify.client._config import ENV_VARS, SECRET_SETTINGS
 
-    settings = ("token", "access_key", "secret_key", "security_token", "iam_password")
-    return (*(ENV_VARS[name] for name in settings), "IDCLASSIFY_EXPIRED_TOKEN")
+    return (*(ENV_VARS[name] for name in SECRET_SETTINGS), "IDCLASSIFY_EXPIRED_TOKEN")
 
 
 _PROJECT_NAMES = frozenset({"projectid", "xprojectid"})
@@ -172,7 +171,9 @@ class RedactionPolicy:
 
     def add_config(self, config: Any) -> None:
         """Remember the secrets of a :class:`~pytest_idclassify.client.ClientConfig` (and its project ids)."""
-        for name in ("token", "access_key", "secret_key", "security_token", "iam_password"):
+        from pytest_idclassify.client._config import SECRET_SETTINGS
+
+        for name in SECRET_SETTINGS:
             self.add(getattr(config, name, None))
         self.add(getattr(config, "project_id", None), PROJECT_PLACEHOLDER)
         self.add(getattr(config, "enterprise_project_id", None), ENTERPRISE_PLACEHOLDER)
