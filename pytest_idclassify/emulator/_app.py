@@ -211,18 +211,23 @@ class _Endpoint:
             "project_id": request.path_params["project_id"],
             "settings": settings,
         }
-        authenticate_headers(**identity)
+        caller = authenticate_headers(**identity)  # a signed request's identity waits for its body
         reserve = declared if declared is not None else settings.body_limit
         async with self.body_budget.hold(reserve, wait=settings.body_budget_wait, retry_after=settings.retry_after):
             body = await read_body(request, limit=settings.body_limit, timeout=settings.body_timeout)
-            caller = authenticate(body=body, **identity)
-            return await self._answer(request, note, body, caller)
+            if caller is None:
+                caller = authenticate(body=body, **identity)
+            return await self._answer(request, note, body, caller, identity["headers"])
 
-    async def _answer(self, request: Request, note: Note, body: bytes, caller: str) -> Response:
-        """Steps after authentication: throttling, then proxy or replay, or parsing, stubs and recognition."""
+    async def _answer(
+        self, request: Request, note: Note, body: bytes, caller: str, headers: dict[str, str]
+    ) -> Response:
+        """Steps after authentication: throttling, then proxy or replay, or parsing, stubs and recognition.
+
+        ``headers`` are the request's, names in lower case.
+        """
         settings, scope, double = self.settings, request.scope, self.double
         double.throttle(caller)
-        headers = {k.lower(): v for k, v in request.headers.items()}
         if double.forwards:
             # The real service (or its recording) judges the body: nothing of it is parsed here.
             note.summarise(body)

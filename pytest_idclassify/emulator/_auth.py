@@ -59,16 +59,17 @@ def authenticate_headers(
     raw_headers: Iterable[tuple[bytes, bytes]],
     project_id: str,
     settings: EmulatorSettings,
-) -> None:
+) -> str | None:
     """Refuse, before a byte of the body is read, what the headers alone show to be unauthenticated.
 
-    A token is checked whole; a signature as far as it goes without the body (form, signed headers,
-    date, known access key).  Only the signature's match against the body's hash is left for
+    A token is checked whole, and its identity returned (as :func:`authenticate` would: the body
+    plays no part); a signature as far as it goes without the body (form, signed headers, date,
+    known access key), and ``None`` returned: its match against the body's hash is left for
     :func:`authenticate`, so a client without a credential cannot make the server hold its body.
     """
     authorization = headers.get("authorization", "")
     if not authorization.startswith("SDK-HMAC-SHA256"):
-        authenticate(
+        return authenticate(
             method=method,
             raw_path=raw_path,
             query=query,
@@ -78,10 +79,10 @@ def authenticate_headers(
             project_id=project_id,
             settings=settings,
         )
-        return
     # The one failure the body could still cure is the signature's match: it covers the body's hash.
     _verify_signature(method, raw_path, query, raw_headers, b"", settings, body_pending=True)
     _check_project(headers, project_id, settings, signed=True)
+    return None
 
 
 def _verify_token(token: str | None, settings: EmulatorSettings) -> None:

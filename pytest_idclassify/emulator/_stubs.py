@@ -242,7 +242,7 @@ class StubBook:
         if not stubs:
             return None
         sha, label = None, None
-        if image is not None:
+        if image is not None and any(stub.needs_image for stub in stubs):  # a digest costs a pass over megabytes
             import hashlib
 
             from pytest_idclassify.emulator._labels import read_label
