@@ -569,6 +569,18 @@ MUTANTS: tuple[Mutant, ...] = (
         served=True,
     ),
     Mutant(
+        "every-7th-429",
+        "throttles every 7th call with 429 APIG.0308, which the client's retry then hides (served on a real port)",
+        frozenset({"behaviour.statuses"}),
+        after=_every_nth(
+            7,
+            429,
+            "APIG.0308",
+            "The throttling threshold has been reached: policy user over ratelimit,limit:30,time:1 minute",
+        ),
+        served=True,
+    ),
+    Mutant(
         "clock-skew-hour",
         "accepts an X-Sdk-Date an hour off (setting max_clock_skew_seconds)",
         frozenset({"auth.aksk.date-skew"}),
