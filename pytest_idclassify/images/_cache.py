@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -80,6 +80,10 @@ class ImageCache:
 
     root: Path | None
     max_bytes: int = DEFAULT_MAX_MB * 2**20
+    # The bytes this process believes the folder holds: counted by one scan, then by what it writes,
+    # so a write scans the folder only when the bound may have been passed (other processes' writes
+    # are seen at the next scan).  A one-item list: the cache itself is frozen.
+    _believed: list[int] = field(default_factory=list, compare=False, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ImageCache:
@@ -177,6 +181,9 @@ class ImageCache:
                 raise
         except OSError:
             return  # a cache that cannot be written (read-only, full disk) only costs renders
+        if self._believed and self._believed[0] + len(data) <= self.max_bytes:
+            self._believed[0] += len(data)  # an overwrite counts twice: the next scan comes early, never late
+            return
         self._evict()
 
     def entries(self) -> list[Path]:
@@ -204,17 +211,18 @@ class ImageCache:
                 continue
             stats.append((stat.st_mtime, stat.st_size, path))
         total = sum(size for _, size, _ in stats)
-        if total <= self.max_bytes:
-            return
-        # Down to 80% of the bound, least recently used first, so eviction does not run on every write.
-        for _, size, path in sorted(stats, key=lambda item: item[0]):
-            if total <= self.max_bytes * 0.8:
-                break
-            path.unlink(missing_ok=True)
-            total -= size
+        if total > self.max_bytes:
+            # Down to 80% of the bound, least recently used first, so eviction does not run on every write.
+            for _, size, path in sorted(stats, key=lambda item: item[0]):
+                if total <= self.max_bytes * 0.8:
+                    break
+                path.unlink(missing_ok=True)
+                total -= size
+        self._believed[:] = [total]
 
     def clear(self) -> tuple[int, int]:
         """Delete every entry (and stale temporary files); return (files, bytes) removed."""
+        self._believed.clear()  # the next write counts the folder again
         if self.root is None or not self.root.is_dir():
             return 0, 0
         files = removed = 0
