@@ -24,7 +24,7 @@ import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from thread_sampling import samples_while, threads_in
+from thread_overlap import overlap_of, run_clients
 
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.emulator import EmulatorSettings, asgi_transport, create_app
@@ -439,7 +439,7 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
 
 @pytest.mark.parametrize("cap", [1, 2])
 def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
-    from pytest_idclassify.emulator import serve
+    from pytest_idclassify.emulator import _app, serve
 
     settings = EmulatorSettings(parse_concurrency=cap)
     # 8 MB of JSON whose data turns out not to be base64 at its very end: all the parsing work, no recognition.
@@ -447,7 +447,7 @@ def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
     body = json.dumps({"data": data}).encode()
     codes: list[str] = []
 
-    with serve(settings) as url:
+    with serve(settings) as url, overlap_of(_app, "parse_body") as parses:
 
         def client() -> None:
             with httpx.Client(base_url=url, timeout=120) as http:
@@ -455,6 +455,6 @@ def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
                     answer = http.post(PATH, content=body, headers={"X-Auth-Token": TOKEN})
                     codes.append(answer.json()["error_code"])
 
-        seen = samples_while(lambda: threads_in("parse_body", "_pipeline.py"), client)
+        run_clients(client)
     assert codes == ["AIS.0102"] * 18
-    assert max(seen) == cap, f"at most {max(seen)} parses at once, the cap is {cap}"
+    assert parses.most == cap, f"at most {parses.most} parses at once, the cap is {cap}"

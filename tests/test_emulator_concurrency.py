@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from thread_sampling import samples_while, threads_in
+from thread_overlap import overlap_of, run_clients
 
 from pytest_idclassify.cli import main
-from pytest_idclassify.emulator import EmulatorSettings, serve
+from pytest_idclassify.emulator import EmulatorSettings, _app, serve
 from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify.images import ImageRecipe
 
@@ -59,16 +59,16 @@ def test_no_more_images_are_recognised_at_once_than_the_cap(cap: int) -> None:
     headers = {"X-Auth-Token": settings.tokens[0], "Content-Type": "application/json"}
     statuses: list[int] = []
 
-    with serve(settings) as url:
+    with serve(settings) as url, overlap_of(_app, "recognise") as recognitions:
 
         def client() -> None:
             with httpx.Client(base_url=url, timeout=120) as http:
                 statuses.extend(http.post(path, content=body, headers=headers).status_code for _ in range(3))
 
-        seen = samples_while(lambda: threads_in("recognise", "_pipeline.py"), client)
+        run_clients(client)
     assert statuses == [200] * 18
     # Six clients keep the emulator busy: the cap is reached, and never passed.
-    assert max(seen) == cap, f"at most {max(seen)} recognitions at once, the cap is {cap}"
+    assert recognitions.most == cap, f"at most {recognitions.most} recognitions at once, the cap is {cap}"
 
 
 def test_a_served_emulator_is_warm_before_its_first_request() -> None:
