@@ -81,6 +81,21 @@ def test_every_mutant_is_killed_by_a_declared_clause(
     assert not survivors, rate + "\n" + "\n".join(lines)
 
 
+@pytest.mark.parametrize("threshold", [1, 99])
+def test_another_threshold_is_only_an_assumed_difference(
+    threshold: int, cases: tuple[Case, ...], images: LoopbackImageServer
+) -> None:
+    # The harmless side of the threshold mutants: a server that cuts at 1 or at 99, not at the assumed
+    # 50, keeps every flag explained by one threshold in (0, 99], so only the assumed clause may object.
+    alarm_cases = [c for c in cases if any((call.json or {}).get("alarm") is True for call in c.calls)]
+    settings = EmulatorSettings(fetch_timeout=1.0, alarm_threshold=threshold)
+    with app_target(create_app(settings), images) as target:
+        run = Baseline.measure(target, alarm_cases)
+    assert "cross.alarm.threshold-consistent" in run.clauses
+    objected = {f.violation.clause for f in run.findings}
+    assert objected <= {"cross.alarm.result-matches-score"}, "\n".join(map(str, run.findings))
+
+
 def _target_of(mutant: Mutant, images: LoopbackImageServer) -> contextlib.AbstractContextManager[Target]:
     # Served mutants run as `idclassify verify --base-url` runs: real port, retries, the suite's image server.
     return served_target(mutant.app()) if mutant.served else app_target(mutant.app(), images)

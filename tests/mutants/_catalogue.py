@@ -624,6 +624,20 @@ def _blur_alarm_band(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _blur_alarm_at_zero(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    # One answer is enough to convict: a flag raised at score 0 needs a threshold of 0, outside (0, 99].
+    if "alarm_confidence" in result and result["alarm_confidence"]["blur_score"] == 0:
+        result["alarm_result"] = {**result["alarm_result"], "detect_blur_result": True}
+    return result
+
+
+def _scores_as_quality(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    # Scores that measure quality, not likelihood: a clean image's 0 becomes 99 with its alarm still off.
+    if "alarm_confidence" in result:
+        result["alarm_confidence"] = {k: 99 - v for k, v in result["alarm_confidence"].items()}
+    return result
+
+
 INFERRED_MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "location-follows-alarm",
@@ -648,6 +662,18 @@ INFERRED_MUTANTS: tuple[Mutant, ...] = (
         "raises the blur alarm for scores 50..84 only: flags from two thresholds no single one explains",
         frozenset({"cross.alarm.threshold-consistent"}),
         after=_on_result(_blur_alarm_band),
+    ),
+    Mutant(
+        "blur-alarm-at-score-0",
+        "raises the blur alarm when blur_score is 0",
+        frozenset({"cross.alarm.threshold-consistent"}),
+        after=_on_result(_blur_alarm_at_zero),
+    ),
+    Mutant(
+        "scores-as-quality",
+        "answers each alarm score as 99 minus the likelihood, flags unchanged",
+        frozenset({"cross.alarm.threshold-consistent"}),
+        after=_on_result(_scores_as_quality),
     ),
 )
 
