@@ -206,7 +206,17 @@ def test_calibrating_a_server_that_does_not_answer_writes_nothing_and_says_why(
         monkeypatch.setenv(name, value)
     output = tmp_path / "never.toml"
     result = CliRunner().invoke(main, ["calibrate", "--base-url", f"http://127.0.0.1:{free_port()}", "-o", str(output)])
-    assert result.exit_code == 1 and not output.exists()
-    assert f"nothing was observed, so {output} was not written" in result.output and "could not be reached" in (
-        result.output
-    )
+    # The pre-flight probe finds nothing listening: one line, in calibrate's words, before any case.
+    assert result.exit_code == 2 and not output.exists()
+    assert "nothing answers at" in result.output and "check --base-url (host and port)" in result.output
+    assert len(result.output.strip().splitlines()) <= 4
+
+
+def test_calibrate_takes_numbers_as_numbers_and_speaks_its_own_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    typed = CliRunner().invoke(main, ["calibrate", "--base-url", "http://127.0.0.1:9", "--call-budget", "x"])
+    assert typed.exit_code == 2 and "'--call-budget': 'x' is not a valid integer" in typed.output
+    slashed = CliRunner().invoke(main, ["calibrate", "--base-url", "http://127.0.0.1:9", "--project-id", "a/b"])
+    assert slashed.exit_code == 2 and "--project-id 'a/b' cannot stand in the API path" in slashed.output
+    assert "--idclassify-" not in typed.output + slashed.output

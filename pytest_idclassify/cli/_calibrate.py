@@ -14,19 +14,12 @@ from urllib.parse import urlsplit
 
 import click
 
-from pytest_idclassify._options import BY_NAME
+from pytest_idclassify._options import BY_NAME, VERIFY
+from pytest_idclassify.cli._suite_options import given, suite_options
 
-#: the suite options calibrate shares with verify (same names, same help texts).
-_SHARED = ("project-id", "auth", "call-budget", "seed", "sample", "public-base-url", "upload-hook")
-
-
-def _shared_options(function: click.decorators.FC) -> click.decorators.FC:
-    for name in reversed(_SHARED):
-        option = BY_NAME[name]
-        kind = click.Choice(option.choices) if option.choices else str
-        shown = f" [default: {option.default}]" if option.default else ""
-        function = click.option("--" + name, option.dest, type=kind, default=None, help=option.help + shown)(function)
-    return function
+#: the suite options calibrate shares with verify (same names, types and help texts).
+_SHARED = tuple(BY_NAME[name] for name in
+                ("project-id", "auth", "call-budget", "seed", "sample", "public-base-url", "upload-hook"))  # fmt: skip
 
 
 def _target_name(base_url: str) -> str:
@@ -37,11 +30,11 @@ def _target_name(base_url: str) -> str:
 
 @click.command("calibrate", context_settings={"max_content_width": 110})
 @click.option("--base-url", required=True, help="the server to learn from: the live service or a vendor's server")
-@_shared_options
+@suite_options(_SHARED)
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("calibration.toml"), show_default=True,
               help="where to write the calibration file")  # fmt: skip
-def calibrate(base_url: str, output: Path, **values: str | None) -> None:
+def calibrate(base_url: str, output: Path, **values: object) -> None:
     """Run the assumed-choice cases against a server and write what it chose as a calibration file.
 
     Credentials come from the environment, as for verify: IDCLASSIFY_TOKEN (or the IAM password
@@ -53,13 +46,14 @@ def calibrate(base_url: str, output: Path, **values: str | None) -> None:
     from pytest_idclassify.cases import gate_cases
     from pytest_idclassify.cassettes import PROJECT_PLACEHOLDER, SecretBook
     from pytest_idclassify.errors import ConfigurationError
-    from pytest_idclassify.suite import open_target, resolve
+    from pytest_idclassify.suite import open_target, preflight
 
-    cli: dict[str, object] = {"base-url": base_url, "target": "live"}
-    cli.update({name: values.get(BY_NAME[name].dest) for name in _SHARED})
+    cli: dict[str, object] = {"base-url": base_url, "target": "live", **given(_SHARED, values)}
     try:
-        config = resolve({k: v for k, v in cli.items() if v is not None}, {}, os.environ)
-        with open_target(config) as target:
+        # The suite's front door, as verify passes it: settings checked and the target probed once.
+        front = preflight(cli, {}, os.environ, interface=VERIFY)
+        config = front.config
+        with open_target(config, client=front.client) as target:
             book = SecretBook()
             for secret in (target.config.token, target.config.secret_key, target.config.access_key):
                 book.add(secret)

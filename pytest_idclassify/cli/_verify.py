@@ -12,31 +12,12 @@ from typing import Any
 
 import click
 
-from pytest_idclassify._options import OPTIONS, VERIFY
-
-
-def _option_decorators() -> list[Any]:
-    decorators = []
-    for option in OPTIONS:
-        flag = VERIFY.flag(option)
-        text = VERIFY.words(option.help) + f" [env {option.env}]"
-        if option.flag:
-            decorators.append(click.option(flag, option.dest, is_flag=True, default=None, help=text))
-        else:
-            kind: Any = click.Choice(option.choices) if option.choices else (option.number or str)
-            shown = f" [default: {option.default}]" if option.default else ""
-            decorators.append(click.option(flag, option.dest, type=kind, default=None, help=text + shown))
-    return decorators
-
-
-def _with_options(function: Any) -> Any:
-    for decorator in reversed(_option_decorators()):
-        function = decorator(function)
-    return function
+from pytest_idclassify._options import BY_NAME, OPTIONS
+from pytest_idclassify.cli._suite_options import given, suite_options
 
 
 @click.command(context_settings={"max_content_width": 110})
-@_with_options
+@suite_options(OPTIONS)
 @click.option("-n", "--workers", "workers", default=None, help="run with pytest-xdist on N workers (or 'auto')")
 @click.option("-k", "keyword", default=None, help="only clauses whose id matches this pytest -k expression")
 @click.option("-v", "--verbose", "verbose", count=True, help="list every case as it runs")
@@ -62,12 +43,9 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
     if (values.get("idclassify_profile") or os.environ.get("IDCLASSIFY_PROFILE")) != "explore":
         # Only an exploration draws with Hypothesis; its plugin would import it at the end of every run.
         args += ["-p", "no:hypothesispytest"]
-    for option in OPTIONS:
-        value = values.get(option.dest)
-        # ``is`` rather than ``in``: a numeric 0 (``--call-budget 0``) equals False.
-        if value is None or value is False:
-            continue
-        args.append(option.cli if value is True else f"{option.cli}={value}")
+    for name, value in given(OPTIONS, values).items():
+        cli = BY_NAME[name].cli
+        args.append(cli if value is True else f"{cli}={value}")
     if workers:
         try:
             import xdist  # type: ignore[import-untyped]  # noqa: F401

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pytest_idclassify._options import OPTIONS, Option
     from pytest_idclassify.suite._checks import Verdict, check_case
     from pytest_idclassify.suite._config import SuiteConfig, resolve
+    from pytest_idclassify.suite._preflight import Preflight, PreflightError, preflight
     from pytest_idclassify.suite._records import case_record, error_record, skipped_record
     from pytest_idclassify.suite._target import Exchange, Target, open_target
 
@@ -21,6 +22,8 @@ _LAZY = {
     "OPTIONS": "pytest_idclassify._options", "Option": "pytest_idclassify._options",
     "Verdict": "pytest_idclassify.suite._checks", "check_case": "pytest_idclassify.suite._checks",
     "SuiteConfig": "pytest_idclassify.suite._config", "resolve": "pytest_idclassify.suite._config",
+    "Preflight": "pytest_idclassify.suite._preflight", "PreflightError": "pytest_idclassify.suite._preflight",
+    "preflight": "pytest_idclassify.suite._preflight",
     "case_record": "pytest_idclassify.suite._records", "skipped_record": "pytest_idclassify.suite._records",
     "error_record": "pytest_idclassify.suite._records",
     "Exchange": "pytest_idclassify.suite._target", "Target": "pytest_idclassify.suite._target",
@@ -31,6 +34,8 @@ __all__ = [
     "OPTIONS",
     "Exchange",
     "Option",
+    "Preflight",
+    "PreflightError",
     "SuiteConfig",
     "Target",
     "Verdict",
@@ -38,6 +43,7 @@ __all__ = [
     "check_case",
     "error_record",
     "open_target",
+    "preflight",
     "resolve",
     "skipped_record",
 ]
