@@ -190,10 +190,11 @@ def serve(
         settings = admin_settings_for(settings, host)
         if not settings.admin_routes:
             overrides["admin_routes"] = False
-        # Build the app once here, so a bad stubs file, replay folder or upstream is one usage error now.
+        # Build the app here, so a bad stubs file, replay folder or upstream is one usage error now;
+        # one process serves this very app, worker processes build their own.
         from pytest_idclassify.emulator import create_app
 
-        create_app(settings)
+        app = create_app(settings)
     except ConfigurationError as exc:
         raise click.UsageError(str(exc)) from None
     # Workers are separate processes that build their own app: hand every setting on through the
@@ -218,6 +219,9 @@ def serve(
     click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
     from pytest_idclassify.emulator._serving import uvicorn_options
 
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
+        return
     uvicorn.run(
         _FACTORY,
         factory=True,
