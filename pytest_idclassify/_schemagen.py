@@ -52,8 +52,8 @@ def _scalar(row: Row, clause_id: str) -> JsonObject:
 
 def _location(row: Row, clause_id: str) -> JsonObject:
     c = row.constraints
-    point = {"type": "array", "items": {"type": "integer", "minimum": c["minimum"]},
-             "minItems": c["point_size"], "maxItems": c["point_size"]}  # fmt: skip
+    # The page says only Array<Array<Integer>>: where the points may lie is cross.location.inside-image.
+    point = {"type": "array", "items": {"type": "integer"}, "minItems": c["point_size"], "maxItems": c["point_size"]}
     return {
         "type": "array", "description": row.description, "items": point,
         "minItems": c["points"], "maxItems": c["points"],

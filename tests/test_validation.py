@@ -75,7 +75,7 @@ def _broken(path: list[str | int], value: Any) -> dict[str, Any]:
         (["result", "alarm_confidence", "glare_score"], -1, "response.alarm-confidence.glare_score"),
         (["result", "alarm_confidence", "copy_score"], 5.5, "response.alarm-confidence.copy_score"),
         (["result", "location"], [[1, 2], [3, 4], [5, 6]], "response.result.location"),
-        (["result", "location", 0, 0], -3, "response.result.location"),
+        (["result", "location", 0, 0], -3, "cross.location.inside-image"),
         (["result", "location", 2, 1], 63.5, "response.result.location"),
         (["result", "confidence"], "0.9", "response.result.confidence"),
         (["result", "alarm_result", "detect_copy_result"], KeyError, "response.alarm-result.detect_copy_result"),
@@ -85,6 +85,13 @@ def _broken(path: list[str | int], value: Any) -> dict[str, Any]:
 )
 def test_hand_made_broken_responses_name_the_right_clause(path: list[str | int], value: Any, clause: str) -> None:
     assert clauses_of(_broken(path, value), status=200, request={"alarm": True}) == {clause}
+
+
+def test_a_negative_corner_breaks_only_the_assumed_clause() -> None:
+    # The page says Array<Array<Integer>> and no more: a card cut by the frame may be reported unclipped.
+    overhang = _broken(["result", "location", 0, 1], -8)
+    assert validate_response(overhang, status=200, request={"alarm": True}, include_assumed=False) == []
+    assert clauses_of(overhang, status=200, request={"alarm": True}) == {"cross.location.inside-image"}
 
 
 def test_assumed_cross_field_rules() -> None:

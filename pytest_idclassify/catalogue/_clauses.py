@@ -71,7 +71,7 @@ def _row_clauses(tables: Tables) -> Iterator[Clause]:
     yield Clause(
         "response.result.location",
         Kind.RESPONSE,
-        "`result.location` is an Array<Array<Integer>>: four [x, y] points of non-negative integers.",
+        "`result.location` is an Array<Array<Integer>>: four [x, y] points of integers.",
         t5.row("location").source + "; Example Response",
         rows=("Table 5/location",),
         quote="Position of the ID document.",

@@ -125,12 +125,16 @@ def _location_violations(location: Any, image_size: tuple[int, int] | None) -> l
     )):  # fmt: skip
         return []  # the schema already reports the shape
     out = []
-    if image_size is not None:
-        width, height = image_size
-        for index, (x, y) in enumerate(location):
-            if not (0 <= x < width and 0 <= y < height):
-                out.append(Violation("cross.location.inside-image", f"/result/location/{index}",
-                                     f"point [{x}, {y}] lies outside the {width}x{height} image"))  # fmt: skip
+    for index, (x, y) in enumerate(location):
+        # A negative coordinate lies outside any image, so it is reported even when the size is unknown.
+        if image_size is not None and not (0 <= x < image_size[0] and 0 <= y < image_size[1]):
+            where = f"the {image_size[0]}x{image_size[1]} image"
+        elif image_size is None and min(x, y) < 0:
+            where = "the image (a coordinate is negative)"
+        else:
+            continue
+        out.append(Violation("cross.location.inside-image", f"/result/location/{index}",
+                             f"point [{x}, {y}] lies outside {where}"))  # fmt: skip
     # Shoelace sum: positive for clockwise order when y grows downwards, as in image coordinates.
     area2 = sum(location[i][0] * location[(i + 1) % 4][1] - location[(i + 1) % 4][0] * location[i][1] for i in range(4))
     first_is_top_left = min(range(4), key=lambda i: (location[i][0] + location[i][1], location[i][1])) == 0
