@@ -43,3 +43,25 @@ def test_a_violation_names_the_call_that_broke_it_and_a_relation_names_none() ->
     shape = [v for v in record["violations"] if v["clause"].startswith("response.result")]
     assert shape and {v["call"] for v in shape} == {1}, record["violations"]
     assert by_clause["behaviour.deterministic"]["call"] is None
+
+
+def _error_message_drifts() -> Starlette:
+    """Refuses every call with AIS.0103, its message worded anew on the second call, a fresh request_id each time."""
+    counter = itertools.count()
+
+    async def classify(request: Request) -> JSONResponse:
+        await request.body()
+        n = next(counter)
+        message = "The image size does not meet the requirements." + (" " if n % 2 else "")
+        body = {"error_code": "AIS.0103", "error_msg": message, "request_id": f"r-{n}"}
+        return JSONResponse(body, status_code=400, headers={"X-Request-Id": "r-1"})
+
+    return Starlette(routes=[Route(API_PATH, classify, methods=["POST"])])
+
+
+def test_a_same_answer_relation_names_where_the_answers_differ_and_ignores_request_ids() -> None:
+    case = next(c for c in gate_cases() if c.id == "behaviour.deterministic[refusal-twice]")
+    with LoopbackImageServer().running() as images, app_target(_error_message_drifts(), images) as target:
+        exchanges = [target.send(call) for call in case.calls]
+    (violation,) = [v for v in check_case(case, exchanges).violations if v.clause == "behaviour.deterministic"]
+    assert "/error_msg is" in violation.message and "request_id" not in violation.message

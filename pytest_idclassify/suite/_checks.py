@@ -89,10 +89,41 @@ def _classification(outcome: Outcome) -> Any:
     return (result.get("type"), result.get("location"), result.get("confidence"))
 
 
+def _comparable(outcome: Outcome) -> tuple[int, Any]:
+    # Error bodies may carry their own request_id (error-codes.md), new on every call like the header.
+    body = outcome.body
+    if isinstance(body, dict) and "request_id" in body:
+        body = {k: v for k, v in body.items() if k != "request_id"}
+    return outcome.status, body
+
+
+def _first_difference(a: Any, b: Any, pointer: str = "") -> str | None:
+    """The JSON pointer of the first place two JSON values differ, with both values; ``None`` if equal."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key not in a or key not in b:
+                return f"{pointer}/{key} is {'absent' if key not in a else 'present'} in the first answer only"
+            found = _first_difference(a[key], b[key], f"{pointer}/{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        differences = (_first_difference(x, y, f"{pointer}/{i}") for i, (x, y) in enumerate(zip(a, b, strict=True)))
+        return next((d for d in differences if d is not None), None)
+    if a == b:
+        return None
+    return f"{pointer or '/'} is {json.dumps(a, default=str)[:80]} then {json.dumps(b, default=str)[:80]}"
+
+
 def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
     first, rest = outcomes[0], outcomes[1:]
     if case.relation is Relation.SAME_ANSWER:
-        differ = [o for o in rest if (o.status, o.body) != (first.status, first.body)]
+        differ = [o for o in rest if _comparable(o) != _comparable(first)]
+        if differ:
+            (status, body), (other_status, other_body) = _comparable(first), _comparable(differ[0])
+            where = (f"the status is {status} then {other_status}" if status != other_status
+                     else f"the body's {_first_difference(body, other_body)}")  # fmt: skip
+            return [Violation(case.clause, "", f"the answers differ where they must agree (same-answer): {where}")]
     elif case.relation is Relation.SAME_CLASSIFICATION:
         differ = [o for o in rest if _classification(o) != _classification(first)]
     elif case.relation is Relation.SAME_TYPE:

@@ -62,6 +62,13 @@ def _pretty_reordered(seen: Seen, answer: Answer) -> Answer:
     return replace(answer, body=text.encode("utf-8"))
 
 
+def _error_request_id(seen: Seen, answer: Answer) -> Answer:
+    # error-codes.md: gateway error bodies may carry a request_id, new on every call.
+    if answer.json is None or "error_code" not in answer.json:
+        return answer
+    return answer.with_json({**answer.json, "request_id": uuid.uuid4().hex})
+
+
 def _after(hook: Callable[[Seen, Answer], Answer]) -> Callable[[ASGIApp], ASGIApp]:
     return lambda app: Rewrite(app, after=hook)
 
@@ -76,6 +83,7 @@ HARMLESS: tuple[Harmless, ...] = (
              _after(lambda s, a: _with_header(a, "connection", "close"))),
     Harmless("dashed-request-ids", "sends X-Request-Id as a dashed UUID",
              _after(lambda s, a: _with_header(a, "x-request-id", str(uuid.uuid4())))),
+    Harmless("error-request-ids", "puts a fresh request_id into every error body", _after(_error_request_id)),
     Harmless("latency-150ms", f"starts every answer {LATENCY_SECONDS * 1000:.0f} ms late",
              lambda app: Latency(app, LATENCY_SECONDS)),
 )  # fmt: skip
