@@ -125,7 +125,24 @@ def test_error_bodies() -> None:
 
 def test_request_id_header_is_checked_when_headers_are_given() -> None:
     assert clauses_of(EXAMPLE_400, status=400, headers={"content-type": "application/json"}) == {"behaviour.request-id"}
-    assert validate_response(EXAMPLE_400, status=400, headers={"X-Request-Id": "abc"}) == []
+    assert (
+        validate_response(EXAMPLE_400, status=400, headers={"X-Request-Id": "abc", "Content-Type": "application/json"})
+        == []
+    )
+
+
+@pytest.mark.parametrize("label", ["application/json", "application/json;charset=utf-8", "Application/JSON; Charset=UTF-8",
+                                   "application/problem+json"])  # fmt: skip
+def test_a_json_answer_labelled_json_passes(label: str) -> None:
+    assert validate_response(EXAMPLE_400, status=400, headers={"X-Request-Id": "a", "Content-Type": label}) == []
+
+
+@pytest.mark.parametrize("label", ["application/xml", "text/plain", "text/html; charset=utf-8", None])
+def test_a_json_answer_labelled_otherwise_breaks_the_content_type_clause(label: str | None) -> None:
+    headers = {"X-Request-Id": "a", **({"Content-Type": label} if label else {})}
+    assert clauses_of(EXAMPLE_400, status=400, headers=headers) == {"behaviour.json-content-type"}
+    # A body that is not JSON is judged by the body clauses, whatever its label.
+    assert "behaviour.json-content-type" not in clauses_of("<html>bad gateway</html>", status=502, headers=headers)
 
 
 def test_unknown_fields_drift_by_default_and_violate_when_strict() -> None:

@@ -45,7 +45,7 @@ PER_ANSWER_CLAUSES: frozenset[str] = frozenset({
     "cross.error.message-matches-code",
     # checked on every alarm answer, and over all of them at the end of the run
     "cross.alarm.threshold-consistent",
-    "behaviour.statuses", "behaviour.request-id",
+    "behaviour.statuses", "behaviour.request-id", "behaviour.json-content-type",
     # error codes no request can provoke: token internals, permissions, throttling, backend and OBS failures
     "error.ModelArts.0203", "error.ModelArts.4101", "error.ModelArts.4102", "error.ModelArts.4103",
     "error.ModelArts.4203", "error.ModelArts.4204", "error.ModelArts.4401", "error.ModelArts.4402",

@@ -599,6 +599,17 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         ERROR_PAGE + " (every response carries X-Request-Id; the SDK reads the request id from it)",
     )
     yield Clause(
+        "behaviour.json-content-type",
+        Kind.BEHAVIOUR,
+        "Every answer with a JSON body, errors included, is labelled JSON: its Content-Type is "
+        "application/json (parameters such as charset allowed).",
+        "Function",
+        quote="This API classifies nine types of ID documents, detects alarms, and returns the results in JSON format.",
+        tier=INFERRED,
+        argument="the page returns JSON, and clients read an answer by its media type (the official SDK parses "
+        "anything else as XML and fails on every call), so a JSON answer labelled otherwise is unreadable to them",
+    )
+    yield Clause(
         "behaviour.deterministic",
         Kind.BEHAVIOUR,
         "The same request sent twice gets the same answer.",

@@ -205,6 +205,19 @@ def _error_code_violations(body: Mapping[str, Any], status: int, *, strict: bool
     return out
 
 
+def _header_violations(body: Any, headers: Mapping[str, str]) -> list[Violation]:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    out = []
+    if "x-request-id" not in lowered:
+        out.append(Violation("behaviour.request-id", "header X-Request-Id", "the response has no X-Request-Id header"))
+    media = lowered.get("content-type", "").split(";")[0].strip().lower()
+    if isinstance(body, (dict, list)) and media != "application/json" and not media.endswith("+json"):
+        shown = lowered.get("content-type", "")[:80] or "absent"
+        out.append(Violation("behaviour.json-content-type", "header Content-Type",
+                             f"the body is JSON but Content-Type is {shown!r}, not application/json"))  # fmt: skip
+    return out
+
+
 def validate_response(
     body: Any,
     *,
@@ -230,8 +243,8 @@ def validate_response(
     """
     drift: list[str] = []
     out: list[Violation] = []
-    if headers is not None and not any(k.lower() == "x-request-id" for k in headers):
-        out.append(Violation("behaviour.request-id", "header X-Request-Id", "the response has no X-Request-Id header"))
+    if headers is not None:
+        out += _header_violations(body, headers)
     if status == 200:
         alarm_requested = bool(request and request.get("alarm") is True)
         schema = "response-alarm.schema.json" if alarm_requested else "response.schema.json"
@@ -297,6 +310,8 @@ def checked_clauses(
     out: set[str] = set()
     if headers is not None:
         out.add("behaviour.request-id")
+        if isinstance(body, (dict, list)):
+            out.add("behaviour.json-content-type")
     if status == 200:
         out |= {"response.result", "response.result.type", "response.result.location",
                 "response.result.confidence", "cross.error.absent-on-success", "cross.location.clockwise",

@@ -11,7 +11,7 @@ import base64
 import itertools
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -265,6 +265,12 @@ def _no_request_id(seen: Seen, answer: Answer) -> Answer:
     return answer.without_header("x-request-id")
 
 
+def _xml_labelled(seen: Seen, answer: Answer) -> Answer:
+    # The JSON body unchanged, labelled as XML: the official SDK then fails to parse every answer.
+    labelled = answer.without_header("content-type")
+    return replace(labelled, headers=(*labelled.headers, ("content-type", "application/xml")))
+
+
 def _format_side(fmt: str, axis: str, side: int) -> Callable[[Seen], bool]:
     """Whether a request's image is a ``fmt`` file whose ``axis`` ("width"/"height") is ``side`` px."""
     return lambda s: s.image is not None and s.image.format == fmt and getattr(s.image, axis) == side
@@ -407,6 +413,12 @@ MUTANTS: tuple[Mutant, ...] = (
         after=_result_on_error,
     ),
     Mutant("no-request-id", "sends no X-Request-Id header", frozenset({"behaviour.request-id"}), after=_no_request_id),
+    Mutant(
+        "xml-content-type",
+        "labels its JSON answers Content-Type application/xml",
+        frozenset({"behaviour.json-content-type"}),
+        after=_xml_labelled,
+    ),
     Mutant(
         "bad-json-500",
         "answers a body that is not JSON with HTTP 500",

@@ -79,6 +79,8 @@ HARMLESS: tuple[Harmless, ...] = (
              _after(_pretty_reordered)),
     Harmless("json-without-charset", "sends Content-Type application/json with no charset",
              _after(lambda s, a: _with_header(a, "content-type", "application/json"))),
+    Harmless("content-type-capitalised", "sends Content-Type Application/JSON; Charset=UTF-8",
+             _after(lambda s, a: _with_header(a, "content-type", "Application/JSON; Charset=UTF-8"))),
     Harmless("connection-close", "closes the connection after every answer (Connection: close)",
              _after(lambda s, a: _with_header(a, "connection", "close"))),
     Harmless("dashed-request-ids", "sends X-Request-Id as a dashed UUID",
