@@ -204,8 +204,11 @@ def _urls() -> list[Case]:
                companions=(code, "error.ModelArts.4601")),
         expect("request.url.schemes", "file", call(url="file:///tmp/image.jpg"), R, companions=(code,)),
         expect("request.url.schemes", "data", call(url="data:image/png;base64,iVBORw0KGgo="), R, companions=(code,)),
-        expect("request.url.schemes", "redirect-followed", call(url=UrlImage(page, "/moved.jpg", "redirect")), S,
+        expect("request.url.redirect-followed", "http-to-http", call(url=UrlImage(page, "/moved.jpg", "redirect")), S,
                needs=URL_SERVER),
+        # Refused, with no code held to: a redirect elsewhere is as much a failed download (4603) as a bad scheme.
+        expect("request.url.schemes", "redirect-to-file",
+               call(url=UrlImage(page, "/elsewhere.jpg", "redirect-to-file")), R, needs=URL_SERVER),
         expect("request.url.chinese-encoded", "percent-encoded-path", call(url=UrlImage(page, _CHINESE_NAME)), S,
                needs=URL_SERVER),
         expect("request.url.chinese-raw", "raw-path", call(url=UrlImage(page, _CHINESE_NAME, raw=True)), R,

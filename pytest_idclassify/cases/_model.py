@@ -42,8 +42,9 @@ class UrlImage:
     """An image the suite serves on its own loopback HTTP server, for ``url`` cases.
 
     ``path`` is the path as it appears in the URL (``raw`` keeps non-ASCII characters unencoded);
-    ``behaviour`` asks the server to misbehave: ``ok``, ``redirect``, ``slow``, ``fail`` (HTTP 500),
-    ``missing`` (404), ``wrong-type`` (text/html), ``unreachable`` (a closed port).
+    ``behaviour`` asks the server to misbehave: ``ok``, ``redirect``, ``redirect-to-file`` (to a
+    ``file:`` URL of the image on the suite's disk), ``slow``, ``fail`` (HTTP 500), ``missing`` (404),
+    ``wrong-type`` (text/html), ``unreachable`` (a closed port).
     """
 
     image: ImageSource | None

@@ -406,11 +406,22 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
     yield Clause(
         "request.url.schemes",
         Kind.REQUEST,
-        "Only http and https URLs are fetched; other schemes are refused.",
+        "Only http and https URLs are fetched; other schemes are refused, given or reached by a redirect.",
         url.source,
         rows=("Table 3/url",),
         quote="Public HTTP/HTTPS URL",
         refuses=True,
+    )
+    yield Clause(
+        "request.url.redirect-followed",
+        Kind.REQUEST,
+        "A URL that redirects (HTTP 302) to another http URL is followed, and its image served.",
+        url.source,
+        rows=("Table 3/url",),
+        tier=ASSUMED,
+        rationale="the page says nothing of redirects; public and OBS URLs often answer one (signed or moved "
+        "objects), and the reference emulator follows them to http and https only. A server refusing every "
+        "redirect is as the page allows",
     )
     yield Clause(
         "request.url.schemes.code",

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import importlib
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import quote
 
@@ -76,6 +80,7 @@ class LoopbackImageServer:
         self._lock = threading.Lock()
         self.host, self.port, self.slow_seconds = host, port, slow_seconds
         self.base_url = ""
+        self._folder: Path | None = None
 
     async def _serve(self, request: Request) -> Response:
         from starlette.concurrency import run_in_threadpool
@@ -90,6 +95,10 @@ class LoopbackImageServer:
         source, behaviour = entry
         if behaviour == "redirect":
             return RedirectResponse(self.base_url + quote(path.replace("/img/", "/img-target/", 1)), status_code=302)
+        if behaviour == "redirect-to-file":
+            # To a real image on this machine's disk: a fetcher on it that follows any scheme reads and serves it.
+            content = await run_in_threadpool(_content, source)
+            return Response(status_code=302, headers={"Location": self._on_disk(path, content).as_uri()})
         if behaviour == "slow" and await self._stall(request):
             return Response(b"", status_code=499)  # the fetcher hung up: nobody reads this
         if behaviour == "fail":
@@ -98,6 +107,14 @@ class LoopbackImageServer:
             return Response(b"<html><body>not an image</body></html>", media_type="text/html")
         content = await run_in_threadpool(_content, source)
         return Response(content, media_type=content_type_of(content))
+
+    def _on_disk(self, path: str, content: bytes) -> Path:
+        """Write ``content`` under this server's own temporary folder (removed when it stops)."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="idclassify-url-"))
+        target = self._folder / hashlib.sha256(path.encode()).hexdigest()[:16]
+        target.write_bytes(content)
+        return target
 
     async def _stall(self, request: Request) -> bool:
         """Wait ``slow_seconds``, or less when the fetcher hangs up first (then ``True``)."""
@@ -142,6 +159,7 @@ class LoopbackImageServer:
 
         app = Starlette(routes=[Route("/{path:path}", self._serve)])
         with contextlib.ExitStack() as stack:
+            stack.callback(self._remove_folder)
             try:
                 self.base_url = stack.enter_context(serve_in_thread(app, host=self.host, port=self.port))
             except TransportError as exc:
@@ -150,6 +168,11 @@ class LoopbackImageServer:
                     "--idclassify-image-host an address of this machine, and a free port or none"
                 ) from None
             yield self
+
+    def _remove_folder(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
 
 class UploadHookHost:

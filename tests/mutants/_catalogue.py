@@ -12,7 +12,10 @@ import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import httpx
 from starlette.types import ASGIApp
@@ -316,6 +319,20 @@ def _url_sides_unchecked(seen: Seen) -> Answer | None:
     return plausible_answer(as_data)
 
 
+def _follows_redirects_anywhere(seen: Seen) -> Answer | None:
+    # A fetcher that follows a redirect to any scheme: a file: URL on this machine is read and served.
+    url = _url_of(seen)
+    try:
+        first = httpx.get(url, timeout=FETCH_TIMEOUT, follow_redirects=False) if url is not None else None
+    except httpx.HTTPError:
+        return None
+    location = first.headers.get("location", "") if first is not None else ""
+    if not location.startswith("file:"):
+        return None
+    content = Path(url2pathname(urlsplit(location).path)).read_bytes()
+    return plausible_answer(seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(content).decode()}))
+
+
 def _url_404_passed_on(seen: Seen, answer: Answer) -> Answer:
     url = _url_of(seen)
     if url is None or not isinstance(answer.json, dict) or answer.json.get("error_code") != "ModelArts.4603":
@@ -557,6 +574,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "refuses every http(s) URL with ModelArts.4603, reachable or not (served on a real port)",
         frozenset({"request.url.chinese-encoded", "request.url.schemes"}),
         before=_refuse_valid_urls,
+        served=True,
+    ),
+    Mutant(
+        "redirect-to-any-scheme",
+        "follows a URL's redirect to a file: URL and serves the file it names (served on a real port)",
+        frozenset({"request.url.schemes"}),
+        before=_follows_redirects_anywhere,
         served=True,
     ),
     Mutant(
