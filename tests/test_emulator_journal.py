@@ -94,6 +94,19 @@ def test_the_admin_route_lists_filters_and_clears_the_journal(served: tuple[Any,
     assert bad_filter.status_code == 400 and "cannot filter" in bad_filter.json()["error"]
 
 
+def test_the_admin_route_filters_by_header_and_refuses_malformed_filters(served: tuple[Any, str]) -> None:
+    _, url = served
+    httpx.delete(f"{url}/__idclassify/requests")
+    for agent in ("checkout/1.0", "billing/2.0"):
+        httpx.post(f"{url}/v2/{PROJECT}/ocr/auto-id-doc-classification", json={"data": "x"},
+                   headers={"X-Auth-Token": SECRET_TOKEN, "X-App": agent})  # fmt: skip
+    listed = httpx.get(f"{url}/__idclassify/requests", params={"header": "x-APP: checkout/1.0"})
+    assert [e["headers"]["x-app"] for e in listed.json()["requests"]] == ["checkout/1.0"]
+    for params in ({"header": "no-colon"}, {"status": "abc"}):
+        refused = httpx.get(f"{url}/__idclassify/requests", params=params)
+        assert refused.status_code == 400 and "e.g." in refused.json()["error"], refused.text
+
+
 def test_nothing_secret_or_image_is_in_the_journal(served: tuple[Any, str]) -> None:
     app, url = served
     image = _png(80, 50)

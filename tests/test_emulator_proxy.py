@@ -122,11 +122,15 @@ def test_a_replay_miss_names_the_closest_recording(live: tuple[Any, str], tmp_pa
     replayer = create_app(LOCAL.replace(replay_dir=str(record)))
     with serve_in_thread(replayer) as url, caplog.at_level(logging.WARNING, logger="pytest_idclassify.emulator"):
         missed = httpx.post(url + api, json={"data": passport, "alarm": False}, headers=headers)
+        # Another image: the closest recording differs in the image's digest, shown with an ellipsis.
+        other = httpx.post(url + api, json={"data": _specimen("id_card"), "alarm": True}, headers=headers)
+    assert (other.status_code, other.json()["error_code"]) == (404, "APIG.0101")
+    assert "body.data" in other.headers["x-idclassify-replay-miss"]
     assert (missed.status_code, missed.json()["error_code"]) == (404, "APIG.0101")
     hint = missed.headers["x-idclassify-replay-miss"]
     assert "closest recording" in hint and "body.alarm: recorded true, now false" in hint
     lines = [r.getMessage() for r in caplog.records if "replay miss" in r.getMessage()]
-    assert len(lines) == 1 and "body.alarm: recorded true, now false" in lines[0]
+    assert len(lines) == 2 and "body.alarm: recorded true, now false" in lines[0]
     assert replayer.state.journal.last.proxied is True
 
 

@@ -1,7 +1,8 @@
 """Admin routes under ``/__idclassify/``: the request journal and the stubs, for tests in any language.
 
 ``GET /__idclassify/requests`` lists the journal (filters as query parameters: ``status``,
-``error_code``, ``image_sha256``, ``label``, ``alarm``, ``stub``...), ``DELETE`` clears it;
+``error_code``, ``image_sha256``, ``label``, ``alarm``, ``stub``..., and ``header=Name:value``,
+repeatable), ``DELETE`` clears it;
 ``GET /__idclassify/stubs`` lists the stubs, ``POST`` adds one (or ``{"stubs": [...]}``), validated
 as a stubs file is, ``DELETE`` removes them all and ``DELETE /__idclassify/stubs/{name}`` one.
 
@@ -62,12 +63,21 @@ class _Guard:
 
 
 def _filters(request: Request) -> dict[str, Any]:
+    """The journal filters of the query; a malformed one raises TypeError (answered 400) naming the form."""
     out: dict[str, Any] = {}
-    for name, value in request.query_params.items():
+    for name, value in request.query_params.multi_items():
         if name in _INT_FILTERS:
-            out[name] = int(value) if value.isdigit() else value
+            if not value.isdigit():
+                raise TypeError(f"{name}={value!r} is not a whole number; e.g. {name}=400")
+            out[name] = int(value)
         elif name == "alarm":
             out[name] = _BOOL.get(value.lower(), value)
+        elif name == "header":
+            # header=Name:value, repeatable; names compare case-insensitively, as HTTP's do.
+            header, colon, wanted = value.partition(":")
+            if not (colon and header.strip()):
+                raise TypeError(f"header={value!r} is not Name:value; e.g. header=X-App-Version:1.2")
+            out.setdefault("header", {})[header.strip().lower()] = wanted.strip()
         else:
             out[name] = value
     return out

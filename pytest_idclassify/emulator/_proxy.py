@@ -218,7 +218,9 @@ class ReplayBook:
             return found[0]
         closest = self._closest(request)
         _logger.warning("replay miss: POST %s matches no recording in %s; %s", request.uri, self.directory, closest)
-        raise Refusal("APIG.0101", headers={REPLAY_MISS_HEADER: closest[:500]}, reason="no recording matches")
+        # A header value is Latin-1 on the wire: the summary's ellipses and non-ASCII paths are escaped.
+        shown = closest[:500].encode("ascii", "backslashreplace").decode("ascii")
+        raise Refusal("APIG.0101", headers={REPLAY_MISS_HEADER: shown}, reason="no recording matches")
 
     def _closest(self, request: Any) -> str:
         from pytest_idclassify.cassettes._match import field_diff, request_fields
