@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import importlib
 import io
+import re
 from pathlib import Path
 
 import cv2
@@ -174,7 +175,11 @@ def test_cli_specimen_as_base64(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["--width", "0"], "width=0"),
+        (["--width", "0"], "--width 0"),
+        (["--specimen", "pasport"], "--specimen 'pasport' is not a document type"),
+        (["--mode", "rgbb"], "--mode 'rgbb'"),
+        (["--exif-orientation", "3"], "--exif-orientation applies to jpeg only, not png; set --format 'jpeg'"),
+        (["--specimen", "passport", "--degrade", "blur=7"], "--degrade blur=7.0 is not a severity"),
         (["--format", "heic"], "heic"),
         (["--degrade", "blur=0.5"], "--specimen"),
         (["--specimen", "passport", "--width", "320", "--height", "200", "--degrade", "blur"], "NAME=SEVERITY"),
@@ -189,3 +194,18 @@ def test_cli_bad_arguments_are_clean_errors(tmp_path: Path, args: list[str], fra
     assert result.exit_code in (1, 2)
     assert fragment in result.output
     assert "Traceback" not in result.output and not isinstance(result.exception, ImageSpecError)
+    # The command's own words: no recipe field names such as doc_type= or pad_base64=.
+    assert not re.search(r"\b[a-z]+_[a-z_]+=", result.output), result.output
+
+
+def test_cli_specimen_needs_no_size_and_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "blurred.jpg"
+    result = CliRunner().invoke(main, ["image", "--format", "jpeg", "--specimen", "passport", "--degrade", "blur=0.7",
+                                       "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (probe(out.read_bytes()).width, probe(out.read_bytes()).height) == (1280, 800)
+    missing = CliRunner().invoke(main, ["image", "-o", str(tmp_path / "nowhere" / "x.png")])
+    assert missing.exit_code == 2 and "does not exist; create it first" in missing.output
+    assert not isinstance(missing.exception, OSError)
+    mislabelled = CliRunner().invoke(main, ["image", "--format", "png", "-o", str(tmp_path / "x.jpg")])
+    assert mislabelled.exit_code == 0 and "note: x.jpg holds png bytes" in mislabelled.output

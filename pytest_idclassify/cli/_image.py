@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
@@ -9,6 +10,26 @@ import click
 from pytest_idclassify.errors import IdClassifyError
 
 _FORMAT_CHOICES = ("bmp", "gif", "jpeg", "jpg", "png", "tif", "tiff", "webp")
+#: the sides of a flat or noise image when none is given, and of a specimen's scene.
+_FLAT_SIDE, _SPECIMEN_SIZE = 64, (1280, 800)
+#: recipe field names (as ImageRecipe's messages write them) and the options that set them.
+_OPTION_OF = {
+    "doc_type": "--specimen", "base64_variant": "--base64-variant", "pad_base64": "--pad-base64-to",
+    "pad_bytes": "--pad-bytes", "exif_orientation": "--exif-orientation", "corruption": "--corrupt",
+    "degradations": "--degrade", "format": "--format", "mode": "--mode", "width": "--width",
+    "height": "--height", "colour": "--colour", "seed": "--seed", "n": "--pad-bytes",
+}  # fmt: skip
+_FIELD = re.compile(r"\b(" + "|".join(sorted(_OPTION_OF, key=len, reverse=True)) + r")(=| applies)")
+_DEGRADATION = re.compile(r"\bdegradations\['(\w+)'\]=")
+_EXTENSIONS = {"jpeg": {".jpg", ".jpeg"}, "jpg": {".jpg", ".jpeg"}, "tif": {".tif", ".tiff"}, "tiff": {".tif", ".tiff"}}
+
+
+def _in_option_words(message: str) -> str:
+    """A recipe's message (``doc_type='pasport' ...``) in this command's words (``--specimen 'pasport' ...``)."""
+    message = _DEGRADATION.sub(lambda m: f"--degrade {m.group(1)}=", message).replace(
+        " a base64_variant ", " a --base64-variant "
+    )
+    return _FIELD.sub(lambda m: _OPTION_OF[m.group(1)] + (" " if m.group(2) == "=" else m.group(2)), message)
 
 
 def _parse_degradations(values: tuple[str, ...]) -> dict[str, float]:
@@ -37,8 +58,8 @@ def _parse_colour(value: str) -> tuple[int, int, int]:
 @click.option(
     "--format", "fmt", type=click.Choice(_FORMAT_CHOICES, case_sensitive=False), default="png", show_default=True
 )
-@click.option("--width", type=int, default=64, show_default=True, help="Side in pixels.")
-@click.option("--height", type=int, default=64, show_default=True, help="Side in pixels.")
+@click.option("--width", type=int, help="Side in pixels [default: 64, or 1280 for a specimen].")
+@click.option("--height", type=int, help="Side in pixels [default: 64, or 800 for a specimen].")
 @click.option("--colour", "colour", default="808080", show_default=True, help="Flat colour, six hex digits.")
 @click.option("--noise", is_flag=True, help="Seeded noise instead of a flat colour.")
 @click.option("--specimen", "doc_type", help="Draw a specimen of this document type (e.g. passport).")
@@ -56,8 +77,8 @@ def _parse_colour(value: str) -> tuple[int, int, int]:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
 def image(
     fmt: str,
-    width: int,
-    height: int,
+    width: int | None,
+    height: int | None,
     colour: str,
     noise: bool,
     doc_type: str | None,
@@ -83,6 +104,11 @@ def image(
     if degradations and not doc_type:
         raise click.UsageError("--degrade applies to a specimen; add --specimen TYPE")
     content = "specimen" if doc_type else "noise" if noise else "flat"
+    default_width, default_height = _SPECIMEN_SIZE if doc_type else (_FLAT_SIDE, _FLAT_SIDE)
+    width = default_width if width is None else width
+    height = default_height if height is None else height
+    if not output.parent.is_dir():
+        raise click.BadParameter(f"the folder {str(output.parent)!r} does not exist; create it first", param_hint="-o")
     try:
         recipe = ImageRecipe(
             format=fmt,
@@ -103,14 +129,22 @@ def image(
         data = recipe.render()
         text = encode_base64(data, recipe.base64_variant) if as_base64 or pad_base64 is not None else None
     except IdClassifyError as exc:
-        raise click.ClickException(str(exc)) from None
-    if as_base64:
-        assert text is not None
-        output.write_text(text, encoding="ascii", newline="")
-    else:
-        output.write_bytes(data)
+        raise click.ClickException(_in_option_words(str(exc))) from None
+    try:
+        if as_base64:
+            assert text is not None
+            output.write_text(text, encoding="ascii", newline="")
+        else:
+            output.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
     click.echo(f"recipe: {recipe}")
     click.echo(f"file:   {len(data)} bytes")
     if text is not None:
         click.echo(f"base64: {len(text)} characters ({recipe.base64_variant})")
     click.echo(f"wrote {output}")
+    suffix = output.suffix.lower()
+    expected = _EXTENSIONS.get(recipe.format, {f".{recipe.format}"})
+    if not as_base64 and suffix and suffix not in expected:
+        # Not refused: a file whose name lies about its format is a test input in its own right.
+        click.echo(f"note: {output.name} holds {recipe.format} bytes, whatever its extension says")
