@@ -193,14 +193,34 @@ def idclassify_client(idclassify_target: Target, request: pytest.FixtureRequest)
     yield client
 
 
+_emulators_key = pytest.StashKey[list[Any]]()
+
+
 @pytest.fixture(scope="session")
-def idclassify_emulator() -> Iterator[Any]:
-    """The reference emulator: ``.app`` for in-process use, ``.client()``, and ``.serve()`` for a real port."""
+def idclassify_emulator(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """The reference emulator: ``.app`` for in-process use, ``.client()``, and ``.serve()`` for a real port.
+
+    One emulator serves the whole session; a stub a test adds is removed when that test ends (stubs
+    added by a fixture of wider scope stay), so one test's stubs never answer another's requests.
+    """
     from pytest_idclassify.suite._emulator_handle import EmulatorHandle
 
     handle = EmulatorHandle()
+    pytestconfig.stash.setdefault(_emulators_key, []).append(handle)
     yield handle
     handle.close()
+
+
+@pytest.fixture(autouse=True)
+def _idclassify_test_stubs(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Fixtures of wider scope are set up before this one, so their stubs are in the snapshot and kept.
+    handles = list(request.config.stash.get(_emulators_key, []))
+    kept = [{stub.name for stub in handle.stubs} for handle in handles]
+    yield
+    for handle, names in zip(handles, kept, strict=True):
+        for stub in handle.stubs:
+            if stub.name not in names:
+                handle.stubs.remove(stub.name)
 
 
 @pytest.fixture

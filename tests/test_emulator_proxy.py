@@ -171,6 +171,7 @@ def test_the_proxy_still_authenticates_the_application() -> None:
         (["--proxy-to", "ocr.example.invalid"], {}, "give the real endpoint's base URL"),
         (["--proxy-to", "http://127.0.0.1:9", "--replay", "REPLAY"], {}, "exclude each other"),
         (["--replay", "EMPTY"], {}, "holds no recording"),
+        (["--proxy-to", "http://127.0.0.1:9", "--record", "/proc/no-such-folder"], LIVE_ENV, "cannot be written"),
     ],
 )
 def test_proxy_and_replay_mistakes_are_one_usage_error(
@@ -188,3 +189,64 @@ def test_proxy_and_replay_mistakes_are_one_usage_error(
     assert result.exit_code == 2, result.output
     assert fragment in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_throttled_repeat_does_not_replace_the_recorded_answer(tmp_path: Path, caplog: Any) -> None:
+    # The stand-in for the live service lets one request through, then throttles the rest.
+    throttling = create_app(LIVE.replace(rate_limit=60, rate_burst=1))
+    record = tmp_path / "recorded"
+    headers = {"X-Auth-Token": LOCAL.tokens[0]}
+    api = f"/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification"
+    body = {"data": _specimen("passport")}
+    with serve_in_thread(throttling) as live_url:
+        upstream = ClientConfig(endpoint=live_url, project_id=LIVE_PROJECT, auth="aksk", access_key=LIVE_AK,
+                                secret_key=LIVE_SK, max_retries=0)  # fmt: skip
+        recorder = create_app(LOCAL.replace(proxy_to=live_url, record_dir=str(record)), upstream=upstream)
+        with serve_in_thread(recorder) as url:
+            statuses = [httpx.post(url + api, json=body, headers=headers).status_code for _ in range(3)]
+    assert statuses == [200, 429, 429]
+    replayer = create_app(LOCAL.replace(replay_dir=str(record)))
+    with serve_in_thread(replayer) as url:
+        assert httpx.post(url + api, json=body, headers=headers).status_code == 200
+
+
+def test_a_refusal_of_the_proxys_own_credentials_is_logged_and_not_recorded(
+    live: tuple[Any, str], tmp_path: Path, caplog: Any
+) -> None:
+    _app, live_url = live
+    record = tmp_path / "recorded"
+    wrong = ClientConfig(endpoint=live_url, project_id=LIVE_PROJECT, auth="token", token="not-the-live-token",
+                         max_retries=0)  # fmt: skip
+    recorder = create_app(LOCAL.replace(proxy_to=live_url, record_dir=str(record)), upstream=wrong)
+    with serve_in_thread(recorder) as url, caplog.at_level(logging.WARNING, logger="pytest_idclassify.emulator"):
+        api = f"{url}/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification"
+        answer = httpx.post(api, json={"data": _specimen("passport")}, headers={"X-Auth-Token": LOCAL.tokens[0]})
+    assert answer.status_code == 401
+    assert not list(record.glob("*.json"))
+    assert any("refused the proxy's credentials" in r.getMessage() for r in caplog.records)
+
+
+def test_stubs_answer_before_the_recording_in_replay_mode(live: tuple[Any, str], tmp_path: Path) -> None:
+    _app, live_url = live
+    record = tmp_path / "recorded"
+    upstream = ClientConfig(endpoint=live_url, project_id=LIVE_PROJECT, auth="aksk", access_key=LIVE_AK,
+                            secret_key=LIVE_SK, max_retries=0)  # fmt: skip
+    headers = {"X-Auth-Token": LOCAL.tokens[0]}
+    api = f"/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification"
+    body = {"data": _specimen("passport")}
+    recorder = create_app(LOCAL.replace(proxy_to=live_url, record_dir=str(record)), upstream=upstream)
+    with serve_in_thread(recorder) as url:
+        assert httpx.post(url + api, json=body, headers=headers).status_code == 200
+    replayer = create_app(LOCAL.replace(replay_dir=str(record)))
+    replayer.state.stubs.add(
+        {"name": "slow-down", "match": {"header": {"X-Scenario": "quota"}}, "answer": {"error": "ModelArts.4203"}}
+    )
+    with serve_in_thread(replayer) as url:
+        stubbed = httpx.post(url + api, json=body, headers={**headers, "X-Scenario": "quota"})
+        recorded = httpx.post(url + api, json=body, headers=headers)
+        refused_body = httpx.post(url + api, content=b"not json", headers={**headers, "X-Scenario": "none"})
+    assert (stubbed.status_code, stubbed.json()["error_code"]) == (403, "ModelArts.4203")
+    assert recorded.status_code == 200 and recorded.json()["result"]["type"]
+    # A body the emulator itself would refuse is the recording's to judge: here, no recording matches.
+    assert refused_body.status_code == 404
+    assert [e.stub for e in replayer.state.journal][:2] == ["slow-down", None]

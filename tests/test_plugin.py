@@ -160,6 +160,29 @@ def test_emulator_fixtures_in_process_and_on_a_real_port(pytester: pytest.Pytest
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
+def test_a_stub_added_by_a_test_ends_with_it_and_a_module_fixtures_stub_stays(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.fixture(scope="module")
+        def no_card_for_everyone(idclassify_emulator):
+            idclassify_emulator.stub("module-wide", header={"X-Case": "shared"}, answer={"error": "AIS.0105"})
+
+        def test_a_adds_a_stub(idclassify_emulator, no_card_for_everyone):
+            idclassify_emulator.stub("only-in-a", header={"X-Case": "a"}, answer={"error": "AIS.0104"})
+            assert idclassify_emulator.client().classify(data="eA==", headers={"X-Case": "a"}).error_code == "AIS.0104"
+
+        def test_b_does_not_see_it(idclassify_emulator, no_card_for_everyone):
+            client = idclassify_emulator.client()
+            assert client.classify(data="not base64!", headers={"X-Case": "a"}).error_code == "AIS.0102"
+            assert client.classify(data="eA==", headers={"X-Case": "shared"}).error_code == "AIS.0105"
+            assert [stub.name for stub in idclassify_emulator.stubs] == ["module-wide"]
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
 def test_a_live_run_stops_cleanly_at_its_call_budget(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

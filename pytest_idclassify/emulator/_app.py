@@ -59,6 +59,7 @@ from pytest_idclassify.emulator._double import Note, TestDouble
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
 from pytest_idclassify.emulator._pipeline import parse_body, recognise
 from pytest_idclassify.emulator._settings import EmulatorSettings
+from pytest_idclassify.emulator._stubs import Stub
 from pytest_idclassify.emulator._urlfetch import AllowList, fetch_image
 from pytest_idclassify.errors import ConfigurationError
 
@@ -219,6 +220,19 @@ class _Endpoint:
                 caller = authenticate(body=body, **identity)
             return await self._answer(request, note, body, caller, identity["headers"])
 
+    async def _stub_before_forwarding(self, body: bytes, headers: dict[str, str]) -> tuple[Stub, bool] | None:
+        """In proxy and replay modes, the stub that answers this request instead (and its ``alarm``), if any.
+
+        The body is parsed only to match stubs: one the emulator would refuse goes upstream untouched,
+        and a URL is matched as given, never fetched here.
+        """
+        try:
+            parsed = await anyio.to_thread.run_sync(parse_body, body, self.settings, limiter=self.parse_limiter)
+        except Refusal:
+            return None
+        stub = self.double.stubs.first_match(headers=headers, url=parsed.url, image=parsed.data)
+        return None if stub is None else (stub, parsed.alarm)
+
     async def _answer(
         self, request: Request, note: Note, body: bytes, caller: str, headers: dict[str, str]
     ) -> Response:
@@ -229,6 +243,11 @@ class _Endpoint:
         settings, scope, double = self.settings, request.scope, self.double
         double.throttle(caller)
         if double.forwards:
+            matched = await self._stub_before_forwarding(body, headers) if len(double.stubs) else None
+            if matched is not None:
+                note.summarise(body)
+                note.stub = matched[0].name
+                return _json_response(double.stub_answer(matched[0], alarm=matched[1]))
             # The real service (or its recording) judges the body: nothing of it is parsed here.
             note.summarise(body)
             answer = await double.forward(scope["path"], body, headers)

@@ -38,6 +38,10 @@ FORWARDED_HEADERS = ("content-type", "enterprise-project-id", "user-agent")
 #: response headers passed back from upstream.
 RETURNED_HEADERS = ("content-type", "retry-after", "x-request-id")
 REPLAY_MISS_HEADER = "X-Idclassify-Replay-Miss"
+#: upstream answers that say nothing lasting about the request: never recorded over a lasting answer.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: upstream answers that refuse the proxy's own credentials: never recorded, and logged.
+CREDENTIAL_REFUSALS = frozenset({401, 403})
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,15 @@ def _match_key(request: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _holds_lasting_answer(path: Path) -> bool:
+    """Whether the recording at ``path`` (from an earlier run) holds an answer that is not transient."""
+    try:
+        status = json.loads(path.read_text(encoding="utf-8"))["interactions"][0]["response"]["status"]
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return False
+    return status not in TRANSIENT_STATUSES
+
+
 @dataclass
 class Upstream:
     """Forwards requests to the real endpoint with its own credentials; records each exchange when asked."""
@@ -83,6 +96,23 @@ class Upstream:
     record_dir: Path | None = None
     timeout: float = 30.0
     _client: httpx.AsyncClient | None = field(default=None, init=False)
+    #: match keys recorded with a lasting answer by this process.
+    _lasting: set[str] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        """Refuse a recording folder that cannot be written, now rather than on every request."""
+        if self.record_dir is None:
+            return
+        try:
+            self.record_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.record_dir / ".idclassify-write-check"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigurationError(
+                f"setting record_dir (IDCLASSIFY_EMULATOR_RECORD_DIR, --record) is {str(self.record_dir)!r}, which "
+                f"cannot be written ({exc.strerror or exc}); give a folder this process may create and write"
+            ) from None
 
     @classmethod
     def from_settings(cls, proxy_to: str, record_dir: str, environ: Mapping[str, str]) -> Upstream:
@@ -139,7 +169,14 @@ class Upstream:
             body=response.content,
             headers={k: response.headers[k] for k in RETURNED_HEADERS if k in response.headers},
         )
-        if self.record_dir is not None:
+        if answer.status in CREDENTIAL_REFUSALS:
+            # The client's own credentials were the emulator's to check: this refusal is of the proxy's.
+            _logger.warning(
+                "proxy: %s refused the proxy's credentials (%s); set the upstream's IDCLASSIFY_TOKEN, or "
+                "CLOUD_SDK_AK and CLOUD_SDK_SK, and IDCLASSIFY_PROJECT_ID; not recorded",
+                self.config.endpoint, answer.status,
+            )  # fmt: skip
+        elif self.record_dir is not None:
             self._record(response.request, answer)
         return answer
 
@@ -158,7 +195,15 @@ class Upstream:
         # Rendering redacts the request in place, so its key (and the file's name) reveal nothing either.
         text = render_interactions([(vcr_request, response)], book)
         assert self.record_dir is not None
-        atomic_write(self.record_dir / f"{_match_key(vcr_request)[:16]}.json", text)
+        key = _match_key(vcr_request)[:16]
+        target = self.record_dir / f"{key}.json"
+        if answer.status in TRANSIENT_STATUSES and (key in self._lasting or _holds_lasting_answer(target)):
+            # A throttled or failed repeat must not replace the good answer replay will give.
+            _logger.info("proxy: a %s for an already recorded request is not recorded over it", answer.status)
+            return
+        atomic_write(target, text)
+        if answer.status not in TRANSIENT_STATUSES:
+            self._lasting.add(key)
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,6 +235,10 @@ class StubBook:
     def __len__(self) -> int:
         with self._lock:
             return len(self._stubs)
+
+    def __iter__(self) -> Iterator[Stub]:
+        """The stubs in matching order (a snapshot: adding or removing meanwhile is safe)."""
+        return iter(self.all())
 
     def first_match(self, *, headers: Mapping[str, str], url: str | None, image: bytes | None) -> Stub | None:
         """The first stub whose conditions hold; rules that need the image are skipped while ``image`` is ``None``."""
