@@ -214,7 +214,8 @@ def idclassify_emulator(pytestconfig: pytest.Config) -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def _idclassify_test_stubs(request: pytest.FixtureRequest) -> Iterator[None]:
     # Fixtures of wider scope are set up before this one, so their stubs are in the snapshot and kept.
-    handles = list(request.config.stash.get(_emulators_key, []))
+    registered: list[Any] = request.config.stash.get(_emulators_key, [])
+    handles = list(registered)
     kept = [{stub.name for stub in handle.stubs} for handle in handles]
     yield
     for handle, names in zip(handles, kept, strict=True):

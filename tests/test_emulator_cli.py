@@ -47,6 +47,37 @@ def test_a_bad_setting_is_a_usage_error(tmp_path: Path) -> None:
     assert "alarm_threshold" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "fragment"),
+    [
+        (["--port", "70000"], {}, "'--port': 70000 is not in the range 0<=x<=65535"),
+        (["--log-level", "loud"], {}, "'--log-level': 'loud' is not one of"),
+        (["--rate-burst", "5"], {}, "rate_limit is 0 (off), so nothing is throttled"),
+        (["--host", "256.1.1.1"], {}, "cannot listen on 256.1.1.1:"),
+        ([], {"IDCLASSIFY_EMULATOR_PROJECTID": "x"}, "did you mean IDCLASSIFY_EMULATOR_PROJECT_ID?"),
+    ],
+)
+def test_a_start_up_mistake_is_one_usage_error_before_the_banner(
+    args: list[str], env: dict[str, str], fragment: str
+) -> None:
+    result = CliRunner().invoke(main, ["serve", *args], env=env)
+    assert result.exit_code == 2, result.output
+    assert fragment in result.output
+    assert "endpoint:" not in result.output and len(result.output.strip().splitlines()) <= 4
+
+
+def test_a_port_in_use_is_refused_before_the_banner() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "endpoint:" not in result.output
+
+
 @pytest.mark.slow
 def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> None:
     port = free_port()

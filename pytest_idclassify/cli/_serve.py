@@ -17,6 +17,7 @@ from pytest_idclassify.emulator._settings import (
 from pytest_idclassify.errors import ConfigurationError
 
 _FACTORY = "pytest_idclassify.emulator:app_from_env"
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 def _shown_secret(value: str, *, published: str) -> str:
@@ -85,9 +86,27 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _listenable(host: str, port: int) -> int:
+    """The port to listen on (a free one for 0), checked by binding it once, before the banner says it listens."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, _, _, address = infos[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+            return int(probe.getsockname()[1])
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass a --host of this machine and a free --port"
+        ) from None
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")  # fmt: skip
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="uvicorn worker processes.")
 @click.option(
     "--config",
@@ -134,7 +153,8 @@ def _is_loopback(host: str) -> bool:
               help="With --proxy-to: write each exchange as a redacted cassette into DIR.")  # fmt: skip
 @click.option("--replay", "replay_dir", default=None, type=click.Path(exists=True, file_okay=False), metavar="DIR",
               help="Answer from the cassettes recorded into DIR (a miss is 404 APIG.0101, logged).")  # fmt: skip
-@click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
+@click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.",
+              type=click.Choice(_LOG_LEVELS, case_sensitive=False))  # fmt: skip
 def serve(
     host: str,
     port: int,
@@ -213,6 +233,7 @@ def serve(
         # user chose through OpenCV's own variable is theirs to keep.
         threads = threads_per_process(workers)
         os.environ["IDCLASSIFY_EMULATOR_OPENCV_THREADS"] = str(threads)
+    port = _listenable(host, port)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
     shown_threads = f"{threads} each" if threads else os.environ.get(OPENCV_THREADS_ENV, "OpenCV's default")

@@ -260,6 +260,11 @@ class EmulatorSettings:
             raise ConfigurationError(
                 f"setting project_id ({ENV_PREFIX}PROJECT_ID) is {self.project_id!r}; use a non-empty id without '/'"
             )
+        if self.rate_burst and not self.rate_limit:
+            raise ConfigurationError(
+                f"setting rate_burst ({ENV_PREFIX}RATE_BURST, --rate-burst) is {self.rate_burst} but rate_limit is 0 "
+                f"(off), so nothing is throttled; set rate_limit ({ENV_PREFIX}RATE_LIMIT, --rate-limit) too"
+            )
         if self.fault:
             from pytest_idclassify.emulator._faults import parse_fault
 
@@ -489,6 +494,15 @@ def _from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         if not key.startswith(ENV_PREFIX) or key == CONFIG_ENV:
             continue
         name = key[len(ENV_PREFIX) :].lower()
+        if name not in _FIELDS:
+            # Named as the user typed it, with the nearest variable that exists.
+            import difflib
+
+            close = difflib.get_close_matches(name, _FIELDS, n=1, cutoff=0.6)
+            hint = f"did you mean {ENV_PREFIX}{close[0].upper()}? " if close else ""
+            raise ConfigurationError(
+                f"environment variable {key} is not an emulator setting; {hint}(see {SETTINGS_DOC} for the list)"
+            )
         values[name] = _coerce(name, raw, "environment variable")
     return values
 
