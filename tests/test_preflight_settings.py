@@ -33,6 +33,24 @@ def test_the_endpoint_url_serve_prints_becomes_base_url_and_project_id() -> None
     assert "--base-url names project" in message and "--project-id is 'ffff" in message
 
 
+def test_a_base_url_and_a_target_beside_it_are_refused_and_the_nearer_one_wins_otherwise() -> None:
+    base = "http://127.0.0.1:8080"
+    for target in ("replay", "emulator"):
+        message = _refusal({"base-url": base, "target": target}, TOKEN)
+        assert message.startswith(f"--base-url names a server to verify, but --target={target} does not send to one")
+    both_set = {**TOKEN, "IDCLASSIFY_TARGET": "replay", "IDCLASSIFY_BASE_URL": base}
+    assert "IDCLASSIFY_BASE_URL names a server" in _refusal({}, both_set, interface=PYTEST)
+    # A left-over IDCLASSIFY_TARGET does not hide the --base-url typed on the command line...
+    left_over = {**TOKEN, "IDCLASSIFY_TARGET": "replay"}
+    typed = preflight(
+        {"base-url": base, "project-id": DEFAULT_PROJECT_ID}, {}, left_over, interface=VERIFY, probe=False
+    )
+    assert typed.config.target == "live"
+    # ...and a CI's IDCLASSIFY_TARGET=replay replays, whatever base URL the ini file names.
+    ci = preflight({}, {"base-url": base}, {"IDCLASSIFY_TARGET": "replay"}, interface=PYTEST, probe=False)
+    assert ci.config.target == "replay"
+
+
 def test_a_setting_from_the_environment_is_named_by_its_variable() -> None:
     message = _refusal({}, {**TOKEN, "IDCLASSIFY_BASE_URL": "ocr.example.test"}, interface=PYTEST)
     assert message.startswith("IDCLASSIFY_BASE_URL 'ocr.example.test' has no scheme: write https://ocr.example.test")

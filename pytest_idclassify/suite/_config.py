@@ -104,15 +104,20 @@ def resolve(
     environ = os.environ if environ is None else environ
     raw: dict[str, tuple[str, str]] = {}
     explicit: set[str] = set()
+    #: where each explicit setting came from: 3 the command line, 2 the environment, 1 the ini file.
+    level: dict[str, int] = {}
     for option in OPTIONS:
         given = cli.get(option.name)
         # ``is`` rather than ``in``: a numeric 0 (``--idclassify-seed 0``) equals False.
         if given is not None and given is not False:
             raw[option.name] = (interface.flag(option), "true" if given is True else str(given))
+            level[option.name] = 3
         elif environ.get(option.env):
             raw[option.name] = (option.env, environ[option.env])
+            level[option.name] = 2
         elif ini.get(option.name):
             raw[option.name] = (option.ini, str(ini[option.name]))
+            level[option.name] = 1
         elif option.default is not None:
             raw[option.name] = (interface.flag(option), option.default)
             continue
@@ -142,8 +147,17 @@ def resolve(
             values[key] = text.strip()
         else:
             values[key] = text
-    if values.get("base_url") and "target" not in explicit:
-        values["target"] = "live"
+    if values.get("base_url") and values.get("target") != "live":
+        # A base URL makes the target live, unless a target was chosen where it counts more (a CI's
+        # IDCLASSIFY_TARGET=replay over the ini's base URL); chosen side by side, the two disagree.
+        if "target" not in explicit or level["base-url"] > level["target"]:
+            values["target"] = "live"
+        elif level["base-url"] == level["target"]:
+            target_at, base_at = raw["target"][0], raw["base-url"][0]
+            raise ConfigurationError(
+                f"{base_at} names a server to verify, but {target_at}={values['target']} does not send to one: "
+                f"drop {target_at} (a base URL makes the target live) or drop {base_at}"
+            )
     origins = {name: where for name, (where, _) in raw.items() if name in explicit}
     config = SuiteConfig(**values, interface=interface, origins=origins)  # type: ignore[arg-type]
     if config.target == "live" and not config.base_url:
