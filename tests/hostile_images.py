@@ -72,6 +72,22 @@ def many_scan_jpeg(side: int = 4096, repeats: int = 20_000) -> bytes:
     return header + b"".join(scans) + scans[-1] * repeats + b"\xff\xd9"
 
 
+def jpeg_in_tiff(jpeg: bytes, side: int) -> bytes:
+    """A greyscale ``side`` x ``side`` TIFF with JPEG compression (7) whose one strip is ``jpeg``."""
+    import struct
+
+    strip_at = 8
+    directory_at = strip_at + len(jpeg) + (len(jpeg) % 2)
+    tags = [(256, 4, side), (257, 4, side), (258, 3, 8), (259, 3, 7), (262, 3, 1), (273, 4, strip_at),
+            (277, 3, 1), (278, 4, side), (279, 4, len(jpeg))]  # fmt: skip
+    entries = b"".join(
+        struct.pack("<HHII", tag, kind, 1, value) if kind == 4 else struct.pack("<HHIHH", tag, kind, 1, value, 0)
+        for tag, kind, value in tags
+    )
+    body = jpeg + b"\0" * (len(jpeg) % 2)
+    return b"II*\x00" + struct.pack("<I", directory_at) + body + struct.pack("<H", len(tags)) + entries + b"\0" * 4
+
+
 def progressive_jpeg(side: int = 640) -> bytes:
     """An ordinary progressive JPEG (about ten scans), which must keep decoding."""
     buffer = io.BytesIO()

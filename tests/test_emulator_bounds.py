@@ -15,8 +15,10 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import hostile_images
@@ -106,7 +108,13 @@ def test_scans_are_counted_from_the_markers() -> None:
     baseline = _specimen_jpeg(64, 40)
     assert jpeg_scan_count(baseline, stop_after=100) == 1
     # Counting stops once past the limit: the cost does not grow with the file.
-    assert jpeg_scan_count(hostile_images.many_scan_jpeg(64, 5_000), stop_after=32) == 33
+    many = hostile_images.many_scan_jpeg(64, 5_000)
+    assert jpeg_scan_count(many, stop_after=32) == 33
+    # A stray byte before the first scan, which the decoder skips, does not blind the count.
+    first_scan = many.index(b"\xff\xda")
+    padded = many[:first_scan] + b"\x00" + many[first_scan:]
+    assert decode_image(padded, max_jpeg_scans=10_000).shape == (64, 64, 3)
+    assert jpeg_scan_count(padded, stop_after=32) == 33
 
 
 def test_a_many_scan_progressive_jpeg_is_refused_before_it_is_decoded() -> None:
@@ -120,6 +128,15 @@ def test_a_many_scan_progressive_jpeg_is_refused_before_it_is_decoded() -> None:
     assert decode_image(small, max_jpeg_scans=64).shape == (32, 32, 3)
     with pytest.raises(ValueError, match="more than 32 scans"):
         decode_image(small, max_jpeg_scans=32)
+
+
+def test_a_jpeg_compressed_tiff_is_held_to_the_same_scan_limit() -> None:
+    hostile = hostile_images.jpeg_in_tiff(hostile_images.many_scan_jpeg(1024, 80), 1024)
+    answer = _post({"data": base64.b64encode(hostile).decode()})
+    assert (answer.status_code, answer.json()["error_code"]) == (400, SETTINGS.code_undecodable)
+    # The same wrapping of an ordinary JPEG decodes: the limit, not the compression, refused it.
+    ordinary = hostile_images.jpeg_in_tiff(hostile_images.many_scan_jpeg(64, 5), 64)
+    assert decode_image(ordinary, max_jpeg_scans=32).shape == (64, 64, 3)
 
 
 # --- decoding: reduced scale ----------------------------------------------------------------------------
@@ -458,3 +475,25 @@ def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
         run_clients(client)
     assert codes == ["AIS.0102"] * 18
     assert parses.most == cap, f"at most {parses.most} parses at once, the cap is {cap}"
+
+
+def test_a_refusal_leaves_its_worker_thread_without_the_pictures_its_frames_held() -> None:
+    # A refused 8192 px picture must be freed when its answer is sent, not when the cyclic collector
+    # happens to run: six clients looping tiny refused pictures once held gigabytes that way.
+    from pytest_idclassify.emulator._answers import Refusal
+    from pytest_idclassify.emulator._app import _framelessly
+
+    held: list[weakref.ref[np.ndarray[Any, Any]]] = []
+
+    def recognise_and_refuse() -> None:
+        raster = np.zeros((64, 64, 3), np.uint8)
+        held.append(weakref.ref(raster))
+        try:
+            raise ValueError("nothing recognisable")
+        except ValueError as exc:
+            raise Refusal("AIS.0105") from exc
+
+    with pytest.raises(Refusal) as caught:
+        _framelessly(recognise_and_refuse)
+    assert caught.value.__cause__ is not None  # the exception and its chain survive...
+    assert held[0]() is None  # ...but not the locals of the frames it passed through

@@ -39,6 +39,7 @@ import contextlib
 import functools
 import json
 import logging
+import traceback
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -57,7 +58,7 @@ from pytest_idclassify.emulator._auth import authenticate, authenticate_headers
 from pytest_idclassify.emulator._budget import BodyBudget, declared_length, read_body
 from pytest_idclassify.emulator._double import Note, TestDouble
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
-from pytest_idclassify.emulator._pipeline import parse_body, recognise
+from pytest_idclassify.emulator._pipeline import Parsed, parse_body, recognise
 from pytest_idclassify.emulator._settings import EmulatorSettings
 from pytest_idclassify.emulator._stubs import Stub
 from pytest_idclassify.emulator._urlfetch import AllowList, fetch_image
@@ -220,6 +221,10 @@ class _Endpoint:
                 caller = authenticate(body=body, **identity)
             return await self._answer(request, note, body, caller, identity["headers"])
 
+    async def _parse(self, body: bytes) -> Parsed:
+        """Parse the body on a worker thread, at most ``parse_concurrency`` at once."""
+        return await anyio.to_thread.run_sync(_framelessly, parse_body, body, self.settings, limiter=self.parse_limiter)
+
     async def _stub_before_forwarding(self, body: bytes, headers: dict[str, str]) -> tuple[Stub, bool] | None:
         """In proxy and replay modes, the stub that answers this request instead (and its ``alarm``), if any.
 
@@ -227,7 +232,9 @@ class _Endpoint:
         and a URL is matched as given, never fetched here.
         """
         try:
-            parsed = await anyio.to_thread.run_sync(parse_body, body, self.settings, limiter=self.parse_limiter)
+            parsed = await anyio.to_thread.run_sync(
+                _framelessly, parse_body, body, self.settings, limiter=self.parse_limiter
+            )
         except Refusal:
             return None
         stub = self.double.stubs.first_match(headers=headers, url=parsed.url, image=parsed.data)
@@ -255,7 +262,9 @@ class _Endpoint:
             scope["state"]["request_id"] = answer.headers.get("x-request-id") or _request_id(scope)
             return Response(answer.body, status_code=answer.status, headers=_passed_back(answer.headers))
         try:
-            parsed = await anyio.to_thread.run_sync(parse_body, body, settings, limiter=self.parse_limiter)
+            parsed = await anyio.to_thread.run_sync(
+                _framelessly, parse_body, body, settings, limiter=self.parse_limiter
+            )
         except Refusal:
             note.summarise(body)
             raise
@@ -280,10 +289,30 @@ class _Endpoint:
             note.stub = stub.name
             return _json_response(double.stub_answer(stub, alarm=parsed.alarm))
         assert image is not None
-        work = functools.partial(recognise, image, alarm=parsed.alarm, settings=settings)
+        work = functools.partial(_framelessly, recognise, image, alarm=parsed.alarm, settings=settings)
         del image
         result = await anyio.to_thread.run_sync(work, limiter=self.recognition_limiter)
         return _json_response(result)
+
+
+def _framelessly(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call ``function``; an exception leaves with the locals of its traceback's frames cleared.
+
+    A refusal raised deep in recognition carries frames whose locals hold the decoded rasters
+    (hundreds of MB for an 8192 px picture). Handed from the worker thread to the event loop, the
+    exception can end in a reference cycle, which only the cyclic collector frees, and it runs by
+    allocation counts, not bytes: refused pictures piled up to gigabytes before it did.
+    """
+    try:
+        return function(*args, **kwargs)
+    except BaseException as exc:
+        seen: set[int] = set()
+        link: BaseException | None = exc
+        while link is not None and id(link) not in seen:  # the refusal, and what it was raised from
+            seen.add(id(link))
+            traceback.clear_frames(link.__traceback__)
+            link = link.__cause__ or link.__context__
+        raise
 
 
 def _json_response(body: Any) -> Response:

@@ -89,12 +89,19 @@ def jpeg_scan_count(data: bytes, *, stop_after: int) -> int:
     """Count the scans (SOS markers) of a JPEG by walking its markers, without decoding anything.
 
     Marker segments are skipped by their length, entropy-coded data up to its next marker, so bytes
-    inside an EXIF block or a thumbnail are never mistaken for a scan.  Counting stops once it passes
+    inside an EXIF block or a thumbnail are never mistaken for a scan; stray bytes between segments
+    are skipped as the decoder skips them.  Counting stops once it passes
     ``stop_after``; a stream that ends early just ends the count (the decoder judges it afterwards).
     """
     size = len(data)
     pos, scans = 2, 0
-    while pos + 1 < size and data[pos] == 0xFF:
+    while pos + 1 < size:
+        if data[pos] != 0xFF:
+            # libjpeg skips stray bytes before a marker ("extraneous bytes") and decodes on, so must the count.
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                break
+            continue
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte before a marker
             pos += 1
@@ -127,6 +134,31 @@ def _check_scans(data: bytes, max_jpeg_scans: int | None) -> None:
             f"the JPEG has more than {max_jpeg_scans} scans; each one is another pass over the whole picture, "
             "so it is refused before decoding: save it again as a baseline or an ordinary progressive JPEG"
         )
+
+
+#: TIFF compression codes whose strips (or tiles) are JPEG streams: old-style and new-style JPEG.
+_TIFF_JPEG = (6, 7)
+
+
+def _check_tiff_scans(data: bytes, max_jpeg_scans: int | None) -> None:
+    """Hold each JPEG strip or tile of a JPEG-compressed TIFF to the scan limit a JPEG file has."""
+    if max_jpeg_scans is None:
+        return
+    try:
+        with Image.open(io.BytesIO(data)) as opened:  # reads the first directory only: no pixel is decoded
+            tags = opened.tag_v2
+            if tags.get(259) not in _TIFF_JPEG:
+                return
+            offsets = tags.get(273) or tags.get(324) or ()
+            counts = tags.get(279) or tags.get(325) or ()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
+        return  # the decoder judges a file that cannot even be opened
+    for offset, count in zip(offsets, counts, strict=False):
+        if jpeg_scan_count(data[offset : offset + count], stop_after=max_jpeg_scans) > max_jpeg_scans:
+            raise UndecodableImage(
+                f"a JPEG strip of the TIFF has more than {max_jpeg_scans} scans; each one is another pass over "
+                "the strip, so it is refused before decoding: save it again with ordinary compression"
+            )
 
 
 def _orient(rgb: RGB, orientation: int) -> RGB:
@@ -209,6 +241,7 @@ def decode_scaled(data: bytes, *, scale_down: int, max_jpeg_scans: int | None = 
         raise UndecodableImage("cannot decode an image from 0 bytes: send the encoded file's bytes, not an empty body")
     if _is_tiff(data):
         _quiet_libtiff()
+        _check_tiff_scans(data, max_jpeg_scans)
         return _pillow_or_raise(data, 1)
     jpeg = _is_jpeg(data)
     if jpeg:
