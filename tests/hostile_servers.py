@@ -103,6 +103,17 @@ class _Handler(socketserver.BaseRequestHandler):
         self._send(conn, "200 OK", {"Content-Type": "application/json", "Content-Encoding": "gzip",
                                     "Content-Length": str(len(body))}, body)  # fmt: skip
 
+    def _nested_bomb(self, conn: socket.socket) -> None:
+        # Two gzip layers: a few KB on the wire, a 2 MB stream after the first, 1.5 GiB after the second.
+        body = zlib.compress(gzip_bomb(1536), 9, wbits=31)
+        self._send(conn, "200 OK", {"Content-Type": "application/json", "Content-Encoding": "gzip, gzip",
+                                    "Content-Length": str(len(body))}, body)  # fmt: skip
+
+    def _non_ascii_header(self, conn: socket.socket) -> None:
+        body = b'{"result":{"type":"id_card"}}'
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n").encode()
+        conn.sendall(head + "X-Note: café\r\n\r\n".encode() + body)
+
     def _endless(self, conn: socket.socket, status: str = "200 OK") -> None:
         self._send(conn, status, {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
         chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)

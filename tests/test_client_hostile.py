@@ -22,6 +22,7 @@ MAX_GROWTH_MB = 300
 
 CASES = [
     ("bomb", {}, "ResponseTooLargeError", "decompressed"),
+    ("nested-bomb", {}, "ResponseTooLargeError", "compressed 2 times over"),
     ("endless", {}, "ResponseTooLargeError", "on the wire"),
     ("huge", {}, "ResponseTooLargeError", "Content-Length"),
     ("huge-unannounced", {}, "ResponseTooLargeError", "on the wire"),
@@ -70,6 +71,9 @@ def test_the_baseline_answer_is_read_whole(hostile_url: str) -> None:
     # The harmless variant: a small answer passes every bound untouched.
     assert run_case(hostile_url, "ok", "sync", {})["status"] == 200
     assert run_case(hostile_url, "ok", "async", {})["status"] == 200
+    # Any bytes in a header value: an answer like another, not a UnicodeEncodeError.
+    assert run_case(hostile_url, "non-ascii-header", "sync", {})["status"] == 200
+    assert run_case(hostile_url, "non-ascii-header", "async", {})["status"] == 200
 
 
 pytest_plugins = ["pytester"]

@@ -31,7 +31,8 @@ def summarize_body(body: Any) -> Any:
 def _masked(headers: httpx.Headers) -> httpx.Headers:
     # Original name case and order are kept for display; lookups stay case-insensitive.
     pairs = [(name.decode("latin-1"), value.decode("utf-8", "replace")) for name, value in headers.raw]
-    return httpx.Headers([(name, mask_header(name, value)) for name, value in pairs])
+    # UTF-8 both ways: a server may send any bytes in a value (``X-Note: café``), and httpx's ASCII default raises.
+    return httpx.Headers([(name, mask_header(name, value)) for name, value in pairs], encoding="utf-8")
 
 
 def _decode_json(content: bytes) -> Any:

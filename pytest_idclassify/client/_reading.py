@@ -3,7 +3,8 @@
 A response is sent with ``stream=True`` and read here chunk by chunk, so an endless chunked answer,
 a 10 GB body or a small gzip bomb stops at the cap instead of filling memory.  httpx decodes each
 received chunk (64 KiB at most) as it comes, so the memory a bomb can take is the decoded cap plus
-one chunk's expansion.
+one chunk's expansion; an answer compressed more than once is refused unread, since each layer
+multiplies that expansion.
 """
 
 from __future__ import annotations
@@ -86,6 +87,15 @@ def _accept(response: httpx.Response, buffer: bytearray, chunk: bytes, limits: R
 
 
 def _check_first(response: httpx.Response, limits: ReadLimits) -> None:
+    codings = [c.strip().lower() for c in response.headers.get("content-encoding", "").split(",")]
+    layers = [c for c in codings if c and c != "identity"]
+    if len(layers) > 1:
+        # Each layer multiplies a bomb's expansion within one chunk, past what the decoded cap bounds.
+        raise ResponseTooLargeError(
+            f"the answer from {limits.url} is compressed {len(layers)} times over (Content-Encoding: "
+            f"{', '.join(layers)}); it was not read, since a bomb's expansion multiplies with each layer. "
+            "A conforming answer is JSON compressed once at most: check the target"
+        )
     declared = _declared_length(response)
     if declared is not None and declared > limits.max_response_bytes:
         raise limits.too_large("(its Content-Length)", limits.max_response_bytes, "max_response_bytes",
