@@ -222,3 +222,30 @@ def test_a_cassette_for_httpx_alone_still_records_and_replays_the_client(tmp_pat
     )
     with pytest.raises(CassetteError, match="requestz"):
         use_cassette(path, libraries=("httpx", "requestz"))
+
+
+_HAND_MADE = """interactions:
+- request:
+    body:
+      string: '{"password":"CANARY-REQUEST-STRING-1234"}'
+    headers: {}
+    method: POST
+    uri: http://127.0.0.1:8/x
+  response:
+    body:
+      string: '{}'
+    headers: {}
+    status: {code: 200, message: OK}
+version: 1
+"""
+
+
+def test_scrub_reads_a_hand_made_body_form_and_goes_on_past_a_file_it_cannot_read(tmp_path: Path) -> None:
+    (tmp_path / "a_hand_made.yaml").write_text(_HAND_MADE)
+    (tmp_path / "b_broken.yaml").write_text("interactions: [unclosed\n")
+    (tmp_path / "c_plain.yaml").write_text(_HAND_MADE.replace("CANARY-REQUEST-STRING-1234", "CANARY-LATER-FILE-99"))
+    result = CliRunner().invoke(main, ["cassettes", "scrub", str(tmp_path)])
+    # The file it cannot read is named, and the batch went on: the files after it are clean.
+    assert result.exit_code == 1 and "b_broken.yaml" in result.output and "Traceback" not in result.output
+    assert "CANARY-REQUEST-STRING-1234" not in (tmp_path / "a_hand_made.yaml").read_text()
+    assert "CANARY-LATER-FILE-99" not in (tmp_path / "c_plain.yaml").read_text()

@@ -102,7 +102,7 @@ def test_the_admin_route_filters_by_header_and_refuses_malformed_filters(served:
                    headers={"X-Auth-Token": SECRET_TOKEN, "X-App": agent})  # fmt: skip
     listed = httpx.get(f"{url}/__idclassify/requests", params={"header": "x-APP: checkout/1.0"})
     assert [e["headers"]["x-app"] for e in listed.json()["requests"]] == ["checkout/1.0"]
-    for params in ({"header": "no-colon"}, {"status": "abc"}):
+    for params in ({"header": "no-colon"}, {"status": "abc"}, {"status": "\u00b9"}, {"status": "4" * 5000}):
         refused = httpx.get(f"{url}/__idclassify/requests", params=params)
         assert refused.status_code == 400 and "e.g." in refused.json()["error"], refused.text
 

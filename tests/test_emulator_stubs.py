@@ -177,6 +177,18 @@ def test_stubs_can_be_added_and_removed_over_the_admin_route() -> None:
         assert httpx.post(api, json={"data": _b64(image)}, headers=headers).json()["error_code"] == "AIS.0105"
 
 
+def test_a_hostile_stubs_post_is_a_400_within_its_bounds() -> None:
+    from pytest_idclassify.emulator._admin import STUBS_BODY_LIMIT
+
+    with serve_in_thread(create_app(EmulatorSettings())) as url:
+        route = f"{url}/__idclassify/stubs"
+        nested = httpx.post(route, content=b"[" * 100_000)
+        huge = httpx.post(route, content=b" " * (STUBS_BODY_LIMIT + 1))
+        good = httpx.post(route, json={"name": "n", "match": {"label": "x"}, "answer": {"error": "AIS.0105"}})
+    assert (nested.status_code, huge.status_code, good.status_code) == (400, 400, 201)
+    assert "nests too deep" in nested.json()["error"] and "at most 1048576 bytes" in huge.json()["error"]
+
+
 def test_serve_loads_a_stubs_file_and_the_official_sdk_sees_its_answers(tmp_path: Path) -> None:
     pytest.importorskip("huaweicloudsdkcore")
     from huaweicloudsdkcore.auth.credentials import BasicCredentials

@@ -123,11 +123,19 @@ def _canonical_request_body_with(raw: bytes, book: SecretBook) -> bytes | None:
     return text.encode("utf-8")
 
 
-def canonical_request_body(raw: bytes | str | None, book: SecretBook) -> bytes | None:
+def _plain_body(raw: Any) -> bytes | str | None:
+    """A request body as bytes or text: a hand-written ``{string: ...}`` form (the response's) unwrapped."""
+    if isinstance(raw, dict):
+        raw = raw.get("string")
+    return raw if isinstance(raw, (bytes, str)) else bytes(raw) if isinstance(raw, (bytearray, memoryview)) else None
+
+
+def canonical_request_body(raw: Any, book: SecretBook) -> bytes | None:
     """Return the stored form of a request body (``None`` for an empty one); idempotent."""
+    raw = _plain_body(raw)
     if raw is None:
         return None
-    data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    data = raw.encode("utf-8") if isinstance(raw, str) else raw
     if not data:
         return None
     if book.recording_now:
@@ -157,9 +165,10 @@ def canonical_uri(uri: str, book: SecretBook) -> str:
 
 
 def _learnable_body(raw: Any) -> Any:
+    raw = _plain_body(raw)
     if raw is None:
         return None
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     ok, value = parse_json(data)
     if ok:
         return value

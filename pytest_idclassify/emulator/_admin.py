@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pytest_idclassify.emulator._answers import Refusal
+from pytest_idclassify.emulator._budget import read_body
 from pytest_idclassify.emulator._journal import Journal
 from pytest_idclassify.emulator._stubs import StubBook, parse_stub
 from pytest_idclassify.errors import StubError
@@ -31,6 +33,8 @@ ADMIN_PREFIX = "/__idclassify"
 ADMIN_TOKEN_HEADER = "X-Idclassify-Admin-Token"
 _BOOL = {"true": True, "false": False}
 _INT_FILTERS = ("status",)
+#: the most bytes a POST of stubs may hold: a stub is a few hundred bytes, a long list some KB.
+STUBS_BODY_LIMIT = 1 << 20
 
 
 def _loopback(host: str | None) -> bool:
@@ -67,8 +71,8 @@ def _filters(request: Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in request.query_params.multi_items():
         if name in _INT_FILTERS:
-            if not value.isdigit():
-                raise TypeError(f"{name}={value!r} is not a whole number; e.g. {name}=400")
+            if not (value.isascii() and value.isdigit() and len(value) <= 3):
+                raise TypeError(f"{name}={value[:20]!r} is not an HTTP status; e.g. {name}=400")
             out[name] = int(value)
         elif name == "alarm":
             out[name] = _BOOL.get(value.lower(), value)
@@ -83,8 +87,12 @@ def _filters(request: Request) -> dict[str, Any]:
     return out
 
 
-def admin_routes(journal: Journal, stubs: StubBook, *, token: str) -> list[Route]:
-    """The admin routes over ``journal`` and ``stubs``, guarded as the module docstring says."""
+def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout: float = 30.0) -> list[Route]:
+    """The admin routes over ``journal`` and ``stubs``, guarded as the module docstring says.
+
+    A posted stub body is held to :data:`STUBS_BODY_LIMIT` bytes and ``body_timeout`` seconds, as
+    the API's bodies are to theirs.
+    """
     guard = _Guard(token)
 
     async def requests(request: Request) -> Response:
@@ -107,7 +115,12 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str) -> list[Route
             return JSONResponse({"removed": stubs.clear()})
         if request.method == "POST":
             try:
-                document = json.loads(await request.body())
+                raw = await read_body(request, limit=STUBS_BODY_LIMIT, timeout=body_timeout)
+            except Refusal as refusal:
+                why = f"stubs are posted as at most {STUBS_BODY_LIMIT} bytes of JSON, sent within {body_timeout:g} s"
+                return JSONResponse({"error": f"{refusal.reason}: {why}"}, status_code=400)
+            try:
+                document = json.loads(raw)
                 items = document["stubs"] if isinstance(document, dict) and "stubs" in document else [document]
                 if not isinstance(items, list):
                     raise StubError("'stubs' must be a list")
@@ -118,6 +131,8 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str) -> list[Route
                 ]
             except (ValueError, StubError) as exc:
                 return JSONResponse({"error": str(exc)}, status_code=400)
+            except RecursionError:
+                return JSONResponse({"error": "the posted JSON nests too deep to be a stub"}, status_code=400)
             return JSONResponse({"added": [s.name for s in added]}, status_code=201)
         return JSONResponse({"stubs": [s.to_dict() for s in stubs.all()]})
 

@@ -369,7 +369,8 @@ def create_app(settings: EmulatorSettings | None = None, *, upstream: Any = None
     endpoint = _Endpoint(settings, upstream=upstream)
     not_found = _not_found(settings)
     double = endpoint.double
-    admin = admin_routes(double.journal, double.stubs, token=settings.admin_token) if settings.admin_routes else []
+    admin = (admin_routes(double.journal, double.stubs, token=settings.admin_token, body_timeout=settings.body_timeout)
+             if settings.admin_routes else [])  # fmt: skip
     app = Starlette(
         routes=[Route(API_PATH, endpoint=endpoint), *admin],
         middleware=[Middleware(_RequestIdMiddleware, settings=settings)],
