@@ -249,3 +249,10 @@ def test_scrub_reads_a_hand_made_body_form_and_goes_on_past_a_file_it_cannot_rea
     assert result.exit_code == 1 and "b_broken.yaml" in result.output and "Traceback" not in result.output
     assert "CANARY-REQUEST-STRING-1234" not in (tmp_path / "a_hand_made.yaml").read_text()
     assert "CANARY-LATER-FILE-99" not in (tmp_path / "c_plain.yaml").read_text()
+
+
+def test_lint_of_a_folder_without_cassettes_fails_and_a_negative_bound_is_refused(tmp_path: Path) -> None:
+    empty = CliRunner().invoke(main, ["cassettes", "lint", str(tmp_path)])
+    assert empty.exit_code == 1 and "no cassette (*.json, *.yaml, *.yml) under" in empty.output
+    negative = CliRunner().invoke(main, ["cassettes", "lint", "--max-interaction-bytes", "-1", str(tmp_path)])
+    assert negative.exit_code == 2 and "'--max-interaction-bytes': -1 is not in the range" in negative.output

@@ -133,3 +133,13 @@ def test_verify_fails_a_busy_server_unless_told_to_tolerate_transient_answers(tm
     assert "transient answers replaced by a retry" in result.stdout
     if not tolerate:
         assert "FAILED behaviour.statuses: a server error on attempt 1 of 2: HTTP 503" in result.stdout
+
+
+def test_a_worker_count_that_is_no_number_is_refused_in_verifys_words() -> None:
+    from click.testing import CliRunner
+
+    from pytest_idclassify.cli import main
+
+    result = CliRunner().invoke(main, ["verify", "-n", "two"])
+    assert result.exit_code == 2 and "'-n': 'two' is neither a number of workers" in result.output
+    assert "pytest.main()" not in result.output

@@ -32,13 +32,17 @@ def cassettes(redact_names_file: Path | None) -> None:
 @cassettes.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--allow-images", is_flag=True, help="Do not report long base64 runs (images kept on purpose).")
-@click.option("--max-interaction-bytes", type=int, default=MAX_INTERACTION_BYTES, show_default=True,
+@click.option("--max-interaction-bytes", type=click.IntRange(min=1), default=MAX_INTERACTION_BYTES, show_default=True,
               help="The largest an interaction may be in the file.")  # fmt: skip
 @click.option("--strict", is_flag=True, help="Fail on warnings (undocumented fields or codes) too.")
 def lint(paths: tuple[Path, ...], allow_images: bool, max_interaction_bytes: int, strict: bool) -> None:
     """Report secrets, image bytes, oversized interactions and invalid answers in cassettes (exit 1 if any)."""
-    findings = lint_cassettes(paths, allow_images=allow_images, max_interaction_bytes=max_interaction_bytes)
     files = len(list(cassette_files(paths)))
+    if not files:
+        # A CI step pointed at the wrong folder must not pass for having nothing to check.
+        shown = ", ".join(str(p) for p in paths)
+        raise click.ClickException(f"no cassette (*.json, *.yaml, *.yml) under {shown}: point lint at the recordings")
+    findings = lint_cassettes(paths, allow_images=allow_images, max_interaction_bytes=max_interaction_bytes)
     for finding in findings:
         click.echo(str(finding))
     errors = [f for f in findings if f.severity == "error" or strict]

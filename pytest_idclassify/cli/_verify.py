@@ -16,9 +16,17 @@ from pytest_idclassify._options import BY_NAME, OPTIONS
 from pytest_idclassify.cli._suite_options import given, suite_options
 
 
+def _workers(value: str | None) -> str | None:
+    """``-n``'s value checked here, so a typo is refused in verify's words, not pytest.main()'s."""
+    if value is None or value == "auto" or (value.isascii() and value.isdigit() and int(value) >= 1):
+        return value
+    raise click.BadParameter(f"{value!r} is neither a number of workers (1 or more) nor 'auto'", param_hint="'-n'")
+
+
 @click.command(context_settings={"max_content_width": 110})
 @suite_options(OPTIONS)
-@click.option("-n", "--workers", "workers", default=None, help="run with pytest-xdist on N workers (or 'auto')")
+@click.option("-n", "--workers", "workers", default=None, callback=lambda ctx, param, value: _workers(value),
+              help="run with pytest-xdist on N workers (or 'auto')")  # fmt: skip
 @click.option("-k", "keyword", default=None, help="only clauses whose id matches this pytest -k expression")
 @click.option("-v", "--verbose", "verbose", count=True, help="list every case as it runs")
 def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any) -> None:

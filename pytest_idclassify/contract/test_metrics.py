@@ -32,4 +32,6 @@ def test_recognition_metrics(idclassify_target: Target, idclassify_config: Suite
     request.node.user_properties.append((METRICS_PROPERTY, metrics.to_json()))
     summary = metrics.summary()
     if config.metrics_threshold is not None and (summary["accuracy"] or 0) < config.metrics_threshold:
-        pytest.fail(f"type accuracy {summary['accuracy']} is below the threshold {config.metrics_threshold}: {summary}")
+        # The figures are the message: a traceback of this function would only bury them.
+        pytest.fail(f"type accuracy {summary['accuracy']} is below the threshold {config.metrics_threshold}: {summary}",
+                    pytrace=False)  # fmt: skip

@@ -167,6 +167,11 @@ def resolve(
         )
     if config.call_budget < 1:
         raise ConfigurationError(f"{config.origin('call-budget')} must be at least 1, got {config.call_budget}")
+    if config.metrics_threshold is not None and not 0 <= config.metrics_threshold <= 1:
+        raise ConfigurationError(
+            f"{config.origin('metrics-threshold')} is {config.metrics_threshold:g}; type accuracy is a share: "
+            "give a number from 0 to 1, e.g. 0.9"
+        )
     if config.sample < 0:
         raise ConfigurationError(f"{config.origin('sample')} must be 0 or more, got {config.sample}")
     if config.calibration is not None:
