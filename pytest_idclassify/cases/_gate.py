@@ -220,7 +220,8 @@ def _urls() -> list[Case]:
                 "wrong-content-type": "wrong-type"}  # fmt: skip
     for label, behaviour in failures.items():
         companions = ("request.url.fetch-failure.code",) + (("error.ModelArts.4603",) if label == "http-500" else ())
-        out.append(expect("request.url.fetch-failure", label, call(url=UrlImage(flat("jpeg"), "/image.jpg", behaviour)),
+        # A specimen a correct server would serve: only the failed download may make it refuse.
+        out.append(expect("request.url.fetch-failure", label, call(url=UrlImage(page, "/image.jpg", behaviour)),
                           R, companions=companions, needs=URL_SERVER))  # fmt: skip
     return out
 

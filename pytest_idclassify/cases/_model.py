@@ -44,7 +44,9 @@ class UrlImage:
     ``path`` is the path as it appears in the URL (``raw`` keeps non-ASCII characters unencoded);
     ``behaviour`` asks the server to misbehave: ``ok``, ``redirect``, ``redirect-to-file`` (to a
     ``file:`` URL of the image on the suite's disk), ``slow``, ``fail`` (HTTP 500), ``missing`` (404),
-    ``wrong-type`` (text/html), ``unreachable`` (a closed port).
+    ``wrong-type`` (text/html), ``unreachable`` (a closed port).  The 500 and the 404 carry the image
+    as their body, and the slow answer sends it in the end, so a fetcher that ignores the status or
+    waits without limit gets a good image, and serves it where it should have refused.
     """
 
     image: ImageSource | None

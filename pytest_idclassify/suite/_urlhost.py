@@ -101,12 +101,12 @@ class LoopbackImageServer:
             return Response(status_code=302, headers={"Location": self._on_disk(path, content).as_uri()})
         if behaviour == "slow" and await self._stall(request):
             return Response(b"", status_code=499)  # the fetcher hung up: nobody reads this
-        if behaviour == "fail":
-            return Response("internal error", status_code=500, media_type="text/plain")
         if behaviour == "wrong-type":
             return Response(b"<html><body>not an image</body></html>", media_type="text/html")
         content = await run_in_threadpool(_content, source)
-        return Response(content, media_type=content_type_of(content))
+        # A failed download still carries a good image: a fetcher that ignores the status serves it, and shows.
+        status = {"fail": 500, "missing": 404}.get(behaviour, 200)
+        return Response(content, status_code=status, media_type=content_type_of(content))
 
     def _on_disk(self, path: str, content: bytes) -> Path:
         """Write ``content`` under this server's own temporary folder (removed when it stops)."""
@@ -136,8 +136,7 @@ class LoopbackImageServer:
         with self._lock:
             if image.behaviour == "redirect":
                 self._files[path.replace("/img/", "/img-target/", 1)] = (image.image, "ok")
-            if image.behaviour != "missing":
-                self._files[path] = (image.image, image.behaviour)
+            self._files[path] = (image.image, image.behaviour)
         if image.behaviour == "unreachable":
             shown = f"[{self.host}]" if ":" in self.host else self.host
             return f"http://{shown}:{free_port(self.host)}{quote(path)}"

@@ -48,7 +48,7 @@ class Mutant:
         """Build a fresh broken app around a fresh emulator."""
         from pytest_idclassify.emulator import EmulatorSettings, create_app
 
-        app: ASGIApp = create_app(EmulatorSettings(fetch_timeout=FETCH_TIMEOUT, **self.settings))
+        app: ASGIApp = create_app(EmulatorSettings(**{"fetch_timeout": FETCH_TIMEOUT, **self.settings}))
         if self.before is None and self.after is None:
             return app
         return Rewrite(app, before=self.before, after=self.after)
@@ -333,6 +333,16 @@ def _follows_redirects_anywhere(seen: Seen) -> Answer | None:
     return plausible_answer(seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(content).decode()}))
 
 
+def _status_ignored(seen: Seen) -> Answer | None:
+    # A fetcher that reads whatever body a download returns, 404 and 500 included, and serves it.
+    url = _url_of(seen)
+    fetched = _fetch(url) if url is not None else None
+    if fetched is None or fetched.status_code < 400:
+        return None
+    return plausible_answer(seen.with_json({**seen.fields, "url": None,
+                                            "data": base64.b64encode(fetched.content).decode()}))  # fmt: skip
+
+
 def _url_404_passed_on(seen: Seen, answer: Answer) -> Answer:
     url = _url_of(seen)
     if url is None or not isinstance(answer.json, dict) or answer.json.get("error_code") != "ModelArts.4603":
@@ -589,6 +599,19 @@ MUTANTS: tuple[Mutant, ...] = (
         frozenset({"request.image.side-min"}),
         before=_url_sides_unchecked,
         served=True,
+    ),
+    Mutant(
+        "fetch-status-ignored",
+        "serves the body of a URL download whatever its HTTP status (served on a real port)",
+        frozenset({"request.url.fetch-failure"}),
+        before=_status_ignored,
+        served=True,
+    ),
+    Mutant(
+        "fetch-without-timeout",
+        "waits for a slow URL as long as it takes (setting fetch_timeout=10, past the slow answer's stall)",
+        frozenset({"request.url.fetch-failure"}),
+        settings={"fetch_timeout": 10.0},
     ),
     Mutant(
         "url-404-passed-on",
