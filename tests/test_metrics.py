@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,17 @@ def test_metrics_run_reports_figures_and_fails_only_under_a_threshold(
     result = pytester.runpytest(*base)
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["recognition metrics: samples=9, accuracy=*"])
-    failing = pytester.runpytest(*base, "--idclassify-metrics-threshold=1.01")
+    # One label made wrong: the emulator is right about that image, so accuracy drops to 8/9.
+    mislabelled = pytester.path / "mislabelled"
+    shutil.copytree(specimen_folder, mislabelled)
+    labels = json.loads((mislabelled / "labels.json").read_text(encoding="utf-8"))
+    labels["images"][0]["type"] = next(t for t in ("passport", "id_card") if t != labels["images"][0]["type"])
+    (mislabelled / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+    failing = pytester.runpytest(
+        *base[:-1], f"--idclassify-metrics={mislabelled}", "--idclassify-metrics-threshold=0.95"
+    )
     failing.assert_outcomes(failed=1)
-    failing.stdout.fnmatch_lines(["*type accuracy * is below the threshold 1.01*"])
+    failing.stdout.fnmatch_lines(["type accuracy 0.8889 is below the threshold 0.95: *"])
+    assert "def test_recognition_metrics" not in failing.stdout.str(), "the figures, not a traceback"
+    refused = pytester.runpytest(*base, "--idclassify-metrics-threshold=1.01")
+    assert refused.ret != 0 and "--idclassify-metrics-threshold is 1.01" in refused.stderr.str() + refused.stdout.str()

@@ -388,7 +388,19 @@ def _one_leak(where: str, name: str, value: str) -> dict[str, object]:
         response["body"] = {"json": {"result": {"type": "id_card", "note": f"seen {value}"}}}
     elif where == "image":
         response["body"] = {"json": {"result": {"type": "id_card", "copy": value}}}
+    elif where == "text":
+        response["body"] = {"text": name.format(value)}
     return {"request": request, "response": response}
+
+
+#: secrets that only their name shows, in the text forms answers and logs carry (XML, prose, commands).
+TEXT_LEAKS = {
+    "xml-key": "<Error><Code>AccessDenied</Code><AccessKeyId>{}</AccessKeyId></Error>",
+    "xml-secret": "<Credentials><SecretAccessKey>{}</SecretAccessKey></Credentials>",
+    "spaced-colon": "login failed\npassword : {}\n",
+    "curl-header": "retry with: curl -H 'X-Auth-Token: {}' https://ocr.example.test/",
+    "cli-flag": "run again: tool --password {} --verbose",
+}
 
 
 LEAKS = (
@@ -399,10 +411,11 @@ LEAKS = (
     + [("field", name, value) for name, value in FIELDS.items()]
     + [("form", "client_secret", FORM_SECRET), ("echo", "", "CANARY-E-echoed-token-0701")]
     + [("image", "short", SMALL_JPEG), ("image", "wrapped", WRAPPED_JPEG), ("image", "long", LONG_PNG_TEXT)]
+    + [("text", form, f"CANARY-T-{label}-0{i}42") for i, (label, form) in enumerate(TEXT_LEAKS.items())]
 )
 
 
-@pytest.mark.parametrize(("where", "name", "value"), LEAKS, ids=[f"{w}-{n}" for w, n, _ in LEAKS])
+@pytest.mark.parametrize(("where", "name", "value"), LEAKS, ids=[f"{w}-{n[:16]}" for w, n, _ in LEAKS])
 def test_lint_fails_each_leak_alone_and_scrub_removes_it(tmp_path: Path, where: str, name: str, value: str) -> None:
     path = tmp_path / "one.json"
     path.write_text(

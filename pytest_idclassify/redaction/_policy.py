@@ -76,7 +76,13 @@ _VALUE_AFTER = re.compile(
 )
 _SCHEME_BEFORE = re.compile(r"(?<![\w+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,31}$")
 _URL_AFTER = re.compile(r"[^\s\"'<>\\`]+")
-_HEADER_LINE = re.compile(r"^(?P<name>[A-Za-z][\w\-]{0,80}):[ \t]*(?P<value>\S[^\r\n]*)$", re.M)
+_HEADER_LINE = re.compile(r"^[ \t]*(?P<name>[A-Za-z][\w\-]{0,80})[ \t]*:[ \t]*(?P<value>\S[^\r\n]*)$", re.M)
+# -H 'X-Auth-Token: value' (a quoted header, as curl commands and HTTP traces print them).
+_QUOTED_HEADER = re.compile(r"(?P<q>[\"'])(?P<name>[A-Za-z][\w\-]{0,80}):[ \t]*(?P<value>[^\"'\r\n]+?)[ \t]*(?P=q)")
+# <SecretAccessKey>value</SecretAccessKey>, as OBS and STS error and credential bodies are written (XML).
+_XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z][\w.\-]{0,80})(?:\s[^<>]{0,400})?>(?P<value>[^<]{1,8192})</(?P=name)\s*>")
+# --password x, --password=x, -H 'X-Auth-Token: x': a command line someone logged.
+_FLAG = re.compile(r"(?<![\w-])--(?P<name>[A-Za-z][\w\-]{0,80})(?:=|[ \t]+)(?P<value>[^\s\"'`]+)")
 _FORM = re.compile(r"^[\w.\-%+\[\]]+=[^&\s]*(?:&[\w.\-%+\[\]]+=[^&\s]*)*$")
 
 
@@ -419,8 +425,9 @@ class RedactionPolicy:
         """Return ``text`` (a message, a log line, a body that is not JSON) with every secret replaced.
 
         Images go first (they are the bulk of any text they are in), then URLs, ``Bearer``/``Basic``
-        credentials and IAM tokens, ``"name": "value"``, ``name=value`` and ``Name: value`` lines
-        whose name is secret, and last every remembered value.
+        credentials and IAM tokens, ``"name": "value"``, ``name=value``, ``Name: value`` lines,
+        ``<Name>value</Name>`` elements and ``--name value`` flags whose name is secret, and last
+        every remembered value.
         """
         if not text:
             return text
@@ -437,6 +444,11 @@ class RedactionPolicy:
             text = self._name_values_in(text)
         if ":" in text:
             text = _HEADER_LINE.sub(self._header_line, text)
+            text = _QUOTED_HEADER.sub(self._flag, text)
+        if "</" in text:
+            text = _XML_ELEMENT.sub(self._xml_element, text)
+        if "--" in text:
+            text = _FLAG.sub(self._flag, text)
         return self.scrub(text)
 
     def _urls_in(self, text: str) -> str:
@@ -487,8 +499,28 @@ class RedactionPolicy:
         self.add(unquote_plus(value))
         return self.hide("text", name, value)
 
+    def _xml_element(self, match: re.Match[str]) -> str:
+        name, value = match["name"], match["value"]
+        if not self.is_secret_name(name) or is_hidden(value.strip()):
+            return match.group()
+        self.add(value.strip())
+        start, end = match.span("value")
+        base, whole = match.start(), match.group()
+        return whole[: start - base] + self.hide("text", name, value.strip()) + whole[end - base :]
+
+    def _flag(self, match: re.Match[str]) -> str:
+        """A ``--name value`` flag, or a quoted ``'Name: value'`` header: the value hidden when the name is secret."""
+        name, value = match["name"], match["value"]
+        if not self.is_secret_name(name) or is_hidden(value):
+            return match.group()
+        self.add(value)
+        start, end = match.span("value")
+        base, whole = match.start(), match.group()
+        return whole[: start - base] + self.hide("text", name, value) + whole[end - base :]
+
     def _header_line(self, match: re.Match[str]) -> str:
         name, value = match["name"], match["value"].strip()
         if not self.is_secret_name(name) or is_hidden(value) or "://" in name:
             return match.group()
-        return f"{name}: {self.redact_header(name, value)}"
+        start, base, whole = match.start("value"), match.start(), match.group()
+        return whole[: start - base] + self.redact_header(name, value)
