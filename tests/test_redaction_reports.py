@@ -191,3 +191,37 @@ def test_the_pytest_option_adds_names_and_a_bad_file_is_one_usage_error(pytester
     bad = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--idclassify-redact-names-file=missing.txt")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     bad.stderr.fnmatch_lines(["*--idclassify-redact-names-file='missing.txt' cannot be read*"])
+
+
+def test_uvicorn_and_vcrpy_log_lines_are_redacted_and_keep_their_shape() -> None:
+    import io
+    import logging
+
+    from uvicorn.logging import AccessFormatter
+
+    from pytest_idclassify.redaction import redact_logs
+
+    redact_logs()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s', use_colors=False))
+    access = logging.getLogger("uvicorn.access")
+    access.addHandler(handler)
+    try:
+        # As uvicorn's h11 protocol logs a request: its formatter unpacks exactly these five arguments.
+        access.warning('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "POST",
+                       "/v2/p/ocr/x?access_token=CANARY-ACCESS-LOG-77", "1.1", 401)  # fmt: skip
+    finally:
+        access.removeHandler(handler)
+    line = stream.getvalue()
+    assert "CANARY-ACCESS-LOG-77" not in line and "access_token=[REDACTED]" in line and "401" in line
+    assert "Logging error" not in line
+    recorded = logging.getLogger("vcr.cassette")
+    captured = io.StringIO()
+    plain = logging.StreamHandler(captured)
+    recorded.addHandler(plain)
+    try:
+        recorded.warning("Appending request %s and response %s", "<Request (POST) x?api_key=CANARY-VCR-88>", "{}")
+    finally:
+        recorded.removeHandler(plain)
+    assert "CANARY-VCR-88" not in captured.getvalue()

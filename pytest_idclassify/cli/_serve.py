@@ -240,6 +240,9 @@ def serve(
     click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
     from pytest_idclassify.emulator._serving import uvicorn_options
 
+    from pytest_idclassify.redaction import redact_logs
+
+    redact_logs()  # uvicorn's access log prints query strings; vcrpy's loggers whole interactions
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
         return

@@ -1,15 +1,18 @@
-"""Log records redacted at the source: ours, and those of the HTTP libraries the client drives.
+"""Log records redacted at the source: ours, and those of the libraries we drive.
 
 httpx logs every request's URL (the project id in its path) and httpcore's debug trace prints
-response headers; a filter on each of those loggers passes each message through the policy
-before any handler (pytest's log capture, a log file, the terminal) sees it.
+response headers; vcrpy logs each request it matches and each interaction it records; uvicorn's
+access log prints each request line, query string included.  A filter on each of those loggers
+passes each message through the policy before any handler (pytest's log capture, a log file, the
+terminal) sees it.  A filter acts on the records of its own logger only, so each module's logger
+that writes is named.
 """
 
 from __future__ import annotations
 
 import logging
 
-#: The loggers whose records are redacted: the toolkit's, httpx's and httpcore's.
+#: The loggers whose records are redacted: the toolkit's, httpx's, httpcore's, vcrpy's and uvicorn's.
 REDACTED_LOGGERS = (
     "pytest_idclassify",
     "pytest_idclassify.client",
@@ -20,6 +23,15 @@ REDACTED_LOGGERS = (
     "httpcore.http11",
     "httpcore.http2",
     "httpcore.proxy",
+    "vcr",
+    "vcr.cassette",
+    "vcr.matchers",
+    "vcr.patch",
+    "vcr.request",
+    "vcr.stubs",
+    "vcr.stubs.httpx_stubs",
+    "uvicorn.access",
+    "uvicorn.error",
 )
 
 
@@ -35,8 +47,20 @@ class RedactingFilter(logging.Filter):
         except (TypeError, ValueError):  # a malformed record: leave it to logging's own error path
             return True
         redacted = redact_text(message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
+        if redacted == message:
+            return True
+        if isinstance(record.args, tuple) and record.args:
+            # Arguments redacted one by one keep the record's shape: uvicorn's access formatter unpacks them.
+            args = tuple(redact_text(a) if isinstance(a, str) else a for a in record.args)
+            template = redact_text(record.msg) if isinstance(record.msg, str) else record.msg
+            try:
+                kept = (template % args) == redacted
+            except (TypeError, ValueError):
+                kept = False
+            if kept:
+                record.msg, record.args = template, args
+                return True
+        record.msg, record.args = redacted, None
         return True
 
 

@@ -80,7 +80,8 @@ class AlarmAnswer:
 
 
 def _where(answer: AlarmAnswer) -> str:
-    return f"{answer.case}, request id {answer.request_id or '-'}"
+    # A request id only when the answer had one: "request id -" read as if the server sent none.
+    return f"{answer.case}, request id {answer.request_id}" if answer.request_id else answer.case
 
 
 def run_violations(answers: Iterable[AlarmAnswer]) -> list[Violation]:
