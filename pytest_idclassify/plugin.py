@@ -97,10 +97,26 @@ def pytest_configure(config: pytest.Config) -> None:
     _preflight(config)
 
 
+def _check_ini_keys(config: pytest.Config) -> None:
+    """Refuse an ``idclassify_*`` ini key that is no option: pytest only warns, and the run goes on without it."""
+    import difflib
+
+    known = sorted(o.ini for o in OPTIONS)
+    # pytest has no public list of the ini keys it did not know; without this one, only its warning remains.
+    unknown: set[str] = getattr(config, "_get_unknown_ini_keys", set)()
+    for key in sorted(unknown):
+        if key.startswith("idclassify_"):
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+            hint = f"did you mean {close[0]}?" if close else "see docs/reference/options.md for the keys"
+            where = config.inipath.name if config.inipath else "the ini file"
+            raise pytest.UsageError(f"{key} in {where} is not an option of pytest-idclassify: {hint}")
+
+
 def _preflight(config: pytest.Config) -> Preflight:
     if preflight_key not in config.stash:
         from pytest_idclassify.suite._preflight import PreflightError, preflight
 
+        _check_ini_keys(config)
         cli = {o.name: config.getoption(o.dest) for o in OPTIONS}
         ini = {o.name: _ini(config, o.ini, o.flag) for o in OPTIONS}
         interface = INTERFACES[config.getoption("idclassify_interface") or "pytest"]

@@ -97,3 +97,21 @@ def test_url_cases_need_the_hook_and_its_public_base_url_together() -> None:
     assert "--upload-hook needs --public-base-url (or IDCLASSIFY_PUBLIC_BASE_URL)" in _refusal(base, TOKEN)
     message = _refusal({**base, "upload-hook": "no_such_module:f", "public-base-url": "https://b.test"}, TOKEN)
     assert message.startswith("--upload-hook='no_such_module:f' cannot be loaded")
+
+
+def test_a_misspelt_ini_key_stops_the_run_naming_the_key_it_meant(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nidclassify_targett = live\n")
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*idclassify_targett in tox.ini is not an option of pytest-idclassify: "
+                                 "did you mean idclassify_target?*"])  # fmt: skip
+
+
+def test_a_cassette_dir_that_is_a_file_is_named_as_one(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    message = _refusal({"target": "replay", "cassette-dir": str(tmp_path / "a-file")}, {})
+    assert "is a file, not a folder" in message
+
+
+pytest_plugins = ["pytester"]

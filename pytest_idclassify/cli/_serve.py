@@ -239,7 +239,6 @@ def serve(
     shown_threads = f"{threads} each" if threads else os.environ.get(OPENCV_THREADS_ENV, "OpenCV's default")
     click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
     from pytest_idclassify.emulator._serving import uvicorn_options
-
     from pytest_idclassify.redaction import redact_logs
 
     redact_logs()  # uvicorn's access log prints query strings; vcrpy's loggers whole interactions

@@ -176,8 +176,9 @@ def _check_files(config: SuiteConfig) -> None:
     if folder is not None and config.target == "replay":
         where = config.origin("cassette-dir")
         if not folder.is_dir():
+            state = "is a file, not a folder" if folder.exists() else "does not exist"
             raise PreflightError(
-                f"{where} {str(folder)!r} does not exist (working directory {Path.cwd()}): point it at the folder "
+                f"{where} {str(folder)!r} {state} (working directory {Path.cwd()}): point it at the folder "
                 f"the recording wrote, or record first with {config.interface.flag('record-mode')}=once"
             )
         if not any(folder.rglob("*.json")):
