@@ -114,6 +114,8 @@ def _sides() -> list[Case]:
                                   call(flat(fmt, width, height)), outcome))  # fmt: skip
     out.append(expect("request.image.side-min", "url-png-14x64",
                       call(url=UrlImage(flat("png", 14, 64), "/narrow.png")), R, needs=URL_SERVER))  # fmt: skip
+    out.append(expect("request.image.side-max", "url-png-16x8193",
+                      call(url=UrlImage(flat("png", 16, 8193), "/tall.png")), R, needs=URL_SERVER))  # fmt: skip
     return out
 
 

@@ -343,6 +343,17 @@ def _status_ignored(seen: Seen) -> Answer | None:
                                             "data": base64.b64encode(fetched.content).decode()}))  # fmt: skip
 
 
+def _url_max_side_unchecked(seen: Seen) -> Answer | None:
+    # The 8192 px limit held for data only: a fetched image of any height is served.
+    url = _url_of(seen)
+    fetched = _fetch(url) if url is not None else None
+    if fetched is None or fetched.status_code != 200:
+        return None
+    as_data = seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(fetched.content).decode()})
+    info = as_data.image
+    return plausible_answer(as_data) if info is not None and max(info.width, info.height) > 8192 else None
+
+
 def _url_404_passed_on(seen: Seen, answer: Answer) -> Answer:
     url = _url_of(seen)
     if url is None or not isinstance(answer.json, dict) or answer.json.get("error_code") != "ModelArts.4603":
@@ -598,6 +609,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "fetches a URL's image and serves it whatever its sides (served on a real port)",
         frozenset({"request.image.side-min"}),
         before=_url_sides_unchecked,
+        served=True,
+    ),
+    Mutant(
+        "url-max-side-unchecked",
+        "serves a fetched image past 8192 px (the limit held for data only; served on a real port)",
+        frozenset({"request.image.side-max"}),
+        before=_url_max_side_unchecked,
         served=True,
     ),
     Mutant(
