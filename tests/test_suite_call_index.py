@@ -65,3 +65,27 @@ def test_a_same_answer_relation_names_where_the_answers_differ_and_ignores_reque
         exchanges = [target.send(call) for call in case.calls]
     (violation,) = [v for v in check_case(case, exchanges).violations if v.clause == "behaviour.deterministic"]
     assert "/error_msg is" in violation.message and "request_id" not in violation.message
+
+
+def _refuses_everything_with(code: str) -> Starlette:
+    """Refuses every call with ``code``, the same for every format."""
+    messages = {
+        "AIS.0105": "Recognition failed.",
+        "AIS.0104": "The image is not supported or the image quality is poor.",
+    }
+
+    async def classify(request: Request) -> JSONResponse:
+        await request.body()
+        return JSONResponse({"error_code": code, "error_msg": messages[code]}, status_code=400,
+                            headers={"X-Request-Id": "r-1"})  # fmt: skip
+
+    return Starlette(routes=[Route(API_PATH, classify, methods=["POST"])])
+
+
+def test_formats_refused_alike_are_no_fault_of_the_formats_relation() -> None:
+    # The harmless side of bmp-unprocessable: a server that recognises nothing, in every format alike.
+    case = next(c for c in gate_cases() if c.id == "behaviour.formats-equally-accepted[png-bmp-tiff]")
+    for code in ("AIS.0105", "AIS.0104"):
+        with LoopbackImageServer().running() as images, app_target(_refuses_everything_with(code), images) as target:
+            exchanges = [target.send(call) for call in case.calls]
+        assert not [v for v in check_case(case, exchanges).violations if v.clause == case.clause]

@@ -262,6 +262,8 @@ def _relations() -> list[Case]:
         relate("behaviour.deterministic", "specimen-twice", (call(page, alarm=True),) * 2, Relation.SAME_ANSWER),
         relate("behaviour.same-image-same-type", "specimen-twice", (call(page),) * 2, Relation.SAME_TYPE),
         relate("behaviour.deterministic", "refusal-twice", (call(flat("png", 14, 64)),) * 2, Relation.SAME_ANSWER),
+        relate("behaviour.formats-equally-accepted", "png-bmp-tiff",
+               [call(specimen(fmt=fmt)) for fmt in ("png", "bmp", "tiff")], Relation.EQUALLY_ACCEPTED),
         relate("behaviour.reencode-keeps-type", "jpeg-png-bmp-tiff",
                [call(specimen(fmt=fmt)) for fmt in ("jpeg", "png", "bmp", "tiff")], Relation.SAME_TYPE),
         relate("behaviour.reencode-keeps-type", "rescale-640-960-1280",

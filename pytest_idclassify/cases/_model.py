@@ -108,6 +108,8 @@ class Relation(str, enum.Enum):
     SAME_CLASSIFICATION = "same-classification"  #: same type, location and confidence
     SAME_TYPE = "same-type"  #: same type
     SCORE_NON_DECREASING = "score-non-decreasing"  #: a score that never falls along the calls
+    #: no call refused as unreadable (AIS.0102/0103/0104) while another is served: same pixels, other formats
+    EQUALLY_ACCEPTED = "equally-accepted"
 
 
 #: codes that mean "input validation refused it": an ACCEPTED case must get none of them.

@@ -652,6 +652,19 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "true; type, location and confidence describe the document, which the flag does not change",
     )
     yield Clause(
+        "behaviour.formats-equally-accepted",
+        Kind.BEHAVIOUR,
+        "The same picture in PNG, BMP and TIFF (lossless: the same pixels) is never refused as unreadable "
+        "(AIS.0102, AIS.0103, AIS.0104) in one of them while it is served in another.",
+        data.source,
+        rows=("Table 3/data",),
+        quote="Only images in JPEG, JPG, PNG, BMP, or TIFF format can be recognized.",
+        tier=INFERRED,
+        argument="the page supports each of these formats; a lossless file of each decodes to the same pixels, "
+        "so the same format support, size and quality apply to all three: a server that serves one and "
+        "refuses another as unsupported cannot process that format",
+    )
+    yield Clause(
         "behaviour.reencode-keeps-type",
         Kind.BEHAVIOUR,
         "Re-encoding the image in another supported format, or rescaling it within the limits, keeps its `type`.",

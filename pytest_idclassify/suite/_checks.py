@@ -115,6 +115,20 @@ def _first_difference(a: Any, b: Any, pointer: str = "") -> str | None:
     return f"{pointer or '/'} is {json.dumps(a, default=str)[:80]} then {json.dumps(b, default=str)[:80]}"
 
 
+#: the refusals that say the input itself is unreadable, as opposed to a picture nothing was recognised in.
+_UNREADABLE = frozenset({"AIS.0102", "AIS.0103", "AIS.0104"})
+
+
+def _equally_accepted(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
+    served = [i for i, o in enumerate(outcomes) if o.status == 200]
+    refused = [i for i, o in enumerate(outcomes) if o.error_code in _UNREADABLE]
+    if not (served and refused):
+        return []
+    shown = "; ".join(f"call {i + 1}: {_said(outcomes[i])}" for i in (served[0], *refused))
+    return [Violation(case.clause, "", f"the same pixels were served in one format and refused as unreadable in "
+                      f"another: {shown}")]  # fmt: skip
+
+
 def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
     first, rest = outcomes[0], outcomes[1:]
     if case.relation is Relation.SAME_ANSWER:
@@ -128,6 +142,8 @@ def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
         differ = [o for o in rest if _classification(o) != _classification(first)]
     elif case.relation is Relation.SAME_TYPE:
         differ = [o for o in rest if _classification(o)[0] != _classification(first)[0]]
+    elif case.relation is Relation.EQUALLY_ACCEPTED:
+        return _equally_accepted(case, outcomes)
     else:
         scores = []
         for o in outcomes:

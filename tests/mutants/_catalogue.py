@@ -354,6 +354,14 @@ def _url_max_side_unchecked(seen: Seen) -> Answer | None:
     return plausible_answer(as_data) if info is not None and max(info.width, info.height) > 8192 else None
 
 
+def _bmp_unprocessable(seen: Seen) -> Answer | None:
+    # Sizes checked for every format, and then no BMP can be processed: each one is "not supported".
+    info = seen.image
+    if info is None or info.format != "bmp" or min(info.width, info.height) < 15 or max(info.width, info.height) > 8192:
+        return None
+    return _error(seen, 400, "AIS.0104", "The image is not supported or the image quality is poor.")
+
+
 def _url_404_passed_on(seen: Seen, answer: Answer) -> Answer:
     url = _url_of(seen)
     if url is None or not isinstance(answer.json, dict) or answer.json.get("error_code") != "ModelArts.4603":
@@ -610,6 +618,12 @@ MUTANTS: tuple[Mutant, ...] = (
         frozenset({"request.image.side-min"}),
         before=_url_sides_unchecked,
         served=True,
+    ),
+    Mutant(
+        "bmp-unprocessable",
+        "refuses every BMP within the size limits with AIS.0104, as if it could not process the format",
+        frozenset({"behaviour.formats-equally-accepted"}),
+        before=_bmp_unprocessable,
     ),
     Mutant(
         "url-max-side-unchecked",
