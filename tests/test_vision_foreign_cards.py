@@ -1,7 +1,8 @@
 """Held-back ID-1 cards drawn here, not by the specimens' renderer: the emulator must serve any photo.
 
 The cards below are drawn with OpenCV and numpy alone, in styles the nine templates do not have (a
-light card with a dark header band, with a dark footer band, with no band; the portrait left or
+light card with a dark header band, with a dark footer band, with a stripe down its left short
+edge that the portrait or the text lines cross, with no band; the portrait left or
 right; plain and textured desks; a few degrees of rotation), photographed at 1280 x 800 and sent to
 the emulator as JPEG over HTTP: in bulk through the in-process ASGI transport, and one over uvicorn.
 A QA team's own photo must be located within 3% of its diagonal, raise no alarm when it is clean, and
@@ -54,7 +55,7 @@ _FONT = cv2.FONT_HERSHEY_SIMPLEX
 class Style:
     """How one held-back card looks and how it is photographed."""
 
-    band: str  # "header", "footer" or "none"
+    band: str  # "header", "footer", "side" (down the left short edge) or "none"
     portrait: str  # "left" or "right"
     desk: str  # "plain" or "textured"
     angle: float  # degrees, counter-clockwise on screen
@@ -116,10 +117,15 @@ def draw_card(style: Style) -> Image:
         cv2.putText(card, "RESIDENT CARD", (34, 56), _FONT, 1.0, ink, 2, cv2.LINE_AA)
         top = 84
     portrait_w = round(width * 0.27)
+    side_w = round(width * rng.uniform(0.08, 0.11)) if style.band == "side" else 0
+    if side_w:
+        # A stripe down the left short edge: the portrait lies across it, or the text runs out of it.
+        card[:, :side_w] = ink
     if style.portrait == "left":
-        px0, tx0 = 34, 34 + portrait_w + 40
+        px0 = 34 if not side_w else side_w // 2
+        tx0 = px0 + portrait_w + 40
     else:
-        px0, tx0 = width - 34 - portrait_w, 40
+        px0, tx0 = width - 34 - portrait_w, 40 if not side_w else side_w // 2
     _portrait(card, px0, top, px0 + portrait_w, bottom, rng)
     _text_lines(card, tx0, top, bottom, ink, rng)
     return card
@@ -252,6 +258,10 @@ STYLES = [
             ("none", "right", "textured", 5.0),
             ("none", "left", "textured", -1.0),
             ("none", "right", "plain", 2.5),
+            ("side", "left", "plain", 2.0),
+            ("side", "right", "textured", -3.0),
+            ("side", "left", "textured", -2.0),
+            ("side", "right", "plain", 4.0),
         ]
     )
 ]
@@ -317,11 +327,11 @@ def clean_answers(photos: list[tuple[Style, Image, npt.NDArray[np.float64]]]) ->
 
 
 def test_the_held_back_set_covers_every_style() -> None:
-    assert {s.band for s in STYLES} == {"header", "footer", "none"}
+    assert {s.band for s in STYLES} == {"header", "footer", "side", "none"}
     assert {s.portrait for s in STYLES} == {"left", "right"}
     assert {s.desk for s in STYLES} == {"plain", "textured"}
     assert {(s.band, s.desk) for s in STYLES} == {
-        (b, d) for b in ("header", "footer", "none") for d in ("plain", "textured")
+        (b, d) for b in ("header", "footer", "side", "none") for d in ("plain", "textured")
     }
     assert max(abs(s.angle) for s in STYLES) >= 4 and any(s.angle == 0 for s in STYLES)
 

@@ -72,6 +72,8 @@ _ABOVE_PAPER = 8.0  # how much brighter than an unknown card's paper a highlight
 _CLIPPED_L = 97.0  # CIELAB lightness of a clipped highlight on the blocking grid
 #: share of its bounding box a foreign blob must fill to pass for a panel of an unknown card's design.
 PANEL_FILL = 0.88
+#: the most corners the outline of overlapping panels may have (two rectangles across each other: 12).
+MAX_PANEL_CORNERS = 12
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,7 @@ def blocked_share(
     if int(inside.min()) < 250:  # a card wholly in the picture has every cell inside
         foreign &= cv2.resize(inside, grid, interpolation=cv2.INTER_AREA) >= 250
     if not known_layout:
-        foreign &= ~_panels(departs)
+        foreign &= ~_panels(departs, strokes_opened=True)
     mask = cv2.morphologyEx(foreign.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
@@ -251,7 +253,7 @@ def blocked_share(
     return float(stats[1:, cv2.CC_STAT_AREA].max()) / mask.size
 
 
-def _panels(departs: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+def _panels(departs: npt.NDArray[np.bool_], *, strokes_opened: bool = False) -> npt.NDArray[np.bool_]:
     """Cells of the regions unlike the paper that are panels along the card's sides.
 
     A card's own bands, portrait frames and panels are rectangles aligned with its sides, print
@@ -260,16 +262,39 @@ def _panels(departs: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
     """
     # A band's light lettering leaves holes in it: the panel is its outline, filled.  No closing:
     # it would bridge the strip of paper between two panels and merge them into one odd shape.
+    # With ``strokes_opened``, lines of print that run out of a band onto the paper (a cell thick)
+    # are opened away first, or they would stick out of its bounding box and make the band look
+    # like no rectangle.  (Not for highlights: a thin white strip of a design is a panel itself.)
     unlike = departs.astype(np.uint8)
+    if strokes_opened:
+        unlike = cv2.morphologyEx(unlike, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     outlines, _ = cv2.findContours(unlike, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     regions = np.zeros_like(unlike)
     cv2.drawContours(regions, outlines, -1, 1, -1)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(regions, connectivity=4)
     fill = stats[:, cv2.CC_STAT_AREA] / np.maximum(1, stats[:, cv2.CC_STAT_WIDTH] * stats[:, cv2.CC_STAT_HEIGHT])
+    rectangular = fill >= PANEL_FILL
+    for index in np.flatnonzero(~rectangular[1:]) + 1:
+        # Panels that overlap (a portrait across a band) make no rectangle, but their outline is
+        # still all straight runs along the card's sides, which no thumb or coin has.
+        rectangular[index] = _rectilinear(labels == index)
     # A region over most of the card is no panel of its design, whatever its shape.
-    panel = (fill >= PANEL_FILL) & (stats[:, cv2.CC_STAT_AREA] <= MAX_PANEL_SHARE * departs.size)
+    panel = rectangular & (stats[:, cv2.CC_STAT_AREA] <= MAX_PANEL_SHARE * departs.size)
     panel[0] = False  # the paper itself
     return np.asarray(panel[labels], np.bool_)
+
+
+def _rectilinear(region: npt.NDArray[np.bool_]) -> bool:
+    """Whether a region's outline is a few straight runs, each along a side of the card (within 10 degrees)."""
+    outlines, _ = cv2.findContours(region.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if len(outlines) != 1:
+        return False
+    corners = cv2.approxPolyDP(outlines[0], 1.0, True).reshape(-1, 2).astype(np.float64)
+    if not 4 <= len(corners) <= MAX_PANEL_CORNERS:
+        return False
+    runs = np.roll(corners, -1, axis=0) - corners
+    angles = np.degrees(np.arctan2(np.abs(runs[:, 1]), np.abs(runs[:, 0])))
+    return bool(np.all((angles <= 10.0) | (angles >= 80.0)))
 
 
 def frame_contact(visible: npt.NDArray[np.float64], frame: tuple[int, int], tolerance: float) -> float:
