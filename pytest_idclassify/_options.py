@@ -97,8 +97,8 @@ OPTIONS: tuple[Option, ...] = (
            "or recorded cassettes (no network)", "emulator", TARGETS),
     Option("base-url", "the scheme and host of a live target, e.g. https://ocr.ap-southeast-1.myhuaweicloud.com "
            "(the full endpoint URL that 'idclassify serve' prints is accepted too); setting it makes the target live, "
-           "unless a target is set where it counts more (command line, then environment, then ini file); both set "
-           "at the same place are a usage error"),
+           "unless a target is chosen too: then the target wins, except over a base URL typed on the command line; "
+           "both set at the same place are a usage error"),
     Option("project-id", "the project id in the path (live targets; the emulator has its own)"),
     Option("auth", "how to authenticate to a live target: token (IDCLASSIFY_TOKEN or the IAM password flow), "
            "aksk (CLOUD_SDK_AK / CLOUD_SDK_SK), or none", None, ("token", "aksk", "none")),

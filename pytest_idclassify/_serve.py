@@ -29,10 +29,19 @@ def free_port(host: str = "127.0.0.1") -> int:
     server in this process should bind port 0 itself (:func:`serve_in_thread` does), which leaves
     no window for another program to take the port.
     """
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-    return port
+    return bound_port(host, 0)
+
+
+def bound_port(host: str, port: int) -> int:
+    """Bind ``host:port`` for a moment as a server would (IPv6 when the host has a colon); return the port.
+
+    Port 0 gives a free one.  Raises OSError when the address is not this machine's or the port is
+    taken, so a caller can say so in its own words before announcing a server.
+    """
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager

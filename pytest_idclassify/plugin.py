@@ -98,9 +98,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _check_ini_keys(config: pytest.Config) -> None:
-    """Refuse an ``idclassify_*`` ini key that is no option: pytest only warns, and the run goes on without it."""
+    """Refuse an ``idclassify_*`` ini key that is no option: pytest only warns, and the run goes on without it.
+
+    Not for ``--help`` or ``--version``: they are how a user finds the right key.
+    """
     import difflib
 
+    if config.option.help or getattr(config.option, "version", False):
+        return
     known = sorted(o.ini for o in OPTIONS)
     # pytest has no public list of the ini keys it did not know; without this one, only its warning remains.
     unknown: set[str] = getattr(config, "_get_unknown_ini_keys", set)()
@@ -231,13 +236,11 @@ def idclassify_emulator(pytestconfig: pytest.Config) -> Iterator[Any]:
 def _idclassify_test_stubs(request: pytest.FixtureRequest) -> Iterator[None]:
     # Fixtures of wider scope are set up before this one, so their stubs are in the snapshot and kept.
     registered: list[Any] = request.config.stash.get(_emulators_key, [])
-    handles = list(registered)
-    kept = [{stub.name for stub in handle.stubs} for handle in handles]
+    kept = [(handle, handle.stubs.snapshot()) for handle in registered]
     yield
-    for handle, names in zip(handles, kept, strict=True):
-        for stub in handle.stubs:
-            if stub.name not in names:
-                handle.stubs.remove(stub.name)
+    # Exactly as before the test: what it added goes, what it replaced or removed comes back.
+    for handle, stubs in kept:
+        handle.stubs.restore(stubs)
 
 
 @pytest.fixture

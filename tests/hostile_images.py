@@ -88,6 +88,32 @@ def jpeg_in_tiff(jpeg: bytes, side: int) -> bytes:
     return b"II*\x00" + struct.pack("<I", directory_at) + body + struct.pack("<H", len(tags)) + entries + b"\0" * 4
 
 
+def tiff_with_strips(base: bytes, strips: list[tuple[int, int]]) -> bytes:
+    """``base`` (a :func:`jpeg_in_tiff` file) with a new directory whose strips are ``strips`` (offset, count)."""
+    import struct
+
+    side = struct.unpack_from("<I", base, base.index(struct.pack("<HHI", 256, 4, 1)) + 8)[0]
+    directory_at = len(base) + (len(base) % 2)
+    tags = [(256, 4, 1, side), (257, 4, 1, side), (258, 3, 1, 8), (259, 3, 1, 7), (262, 3, 1, 1),
+            (273, 4, len(strips), 0), (277, 3, 1, 1), (278, 4, 1, side), (279, 4, len(strips), 0)]  # fmt: skip
+    arrays_at = directory_at + 2 + 12 * len(tags) + 4
+    offsets_at, counts_at = arrays_at, arrays_at + 4 * len(strips)
+    entries = b""
+    for tag, kind, count, value in tags:
+        value = {273: offsets_at, 279: counts_at}.get(tag, value)
+        entries += (
+            struct.pack("<HHII", tag, kind, count, value)
+            if kind == 4
+            else struct.pack("<HHIHH", tag, kind, count, value, 0)
+        )
+    arrays = struct.pack(f"<{len(strips)}I", *(o for o, _ in strips)) + struct.pack(
+        f"<{len(strips)}I", *(c for _, c in strips)
+    )
+    body = base + b"\0" * (len(base) % 2)
+    head = body[:4] + struct.pack("<I", directory_at) + body[8:]
+    return head + struct.pack("<H", len(tags)) + entries + b"\0" * 4 + arrays
+
+
 def progressive_jpeg(side: int = 640) -> bytes:
     """An ordinary progressive JPEG (about ten scans), which must keep decoding."""
     buffer = io.BytesIO()

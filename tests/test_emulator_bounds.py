@@ -31,7 +31,7 @@ from thread_overlap import overlap_of, run_clients
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.emulator import EmulatorSettings, asgi_transport, create_app
 from pytest_idclassify.emulator._pipeline import decode_scale, recognise
-from pytest_idclassify.emulator._vision._decode import decode_image, jpeg_scan_count
+from pytest_idclassify.emulator._vision._decode import _check_tiff_scans, decode_image, jpeg_scan_count
 
 SETTINGS = EmulatorSettings()
 PATH = f"/v2/{SETTINGS.project_id}/ocr/auto-id-doc-classification"
@@ -115,6 +115,10 @@ def test_scans_are_counted_from_the_markers() -> None:
     padded = many[:first_scan] + b"\x00" + many[first_scan:]
     assert decode_image(padded, max_jpeg_scans=10_000).shape == (64, 64, 3)
     assert jpeg_scan_count(padded, stop_after=32) == 33
+    # Nor does a stuffed zero, which a marker walk would take for a segment with a length.
+    stuffed = many[:first_scan] + b"\xff\x00\x7f\x7f" + many[first_scan:]
+    assert decode_image(stuffed, max_jpeg_scans=10_000).shape == (64, 64, 3)
+    assert jpeg_scan_count(stuffed, stop_after=32) == 33
 
 
 def test_a_many_scan_progressive_jpeg_is_refused_before_it_is_decoded() -> None:
@@ -128,6 +132,19 @@ def test_a_many_scan_progressive_jpeg_is_refused_before_it_is_decoded() -> None:
     assert decode_image(small, max_jpeg_scans=64).shape == (32, 32, 3)
     with pytest.raises(ValueError, match="more than 32 scans"):
         decode_image(small, max_jpeg_scans=32)
+
+
+def test_strips_that_share_their_bytes_are_walked_once() -> None:
+    # 5,000 distinct strips over the same bytes: refused as overlapping once a file's worth is walked.
+    ordinary = hostile_images.jpeg_in_tiff(hostile_images.many_scan_jpeg(64, 5), 64)
+    entries = 5_000
+    overlapping = [(i % 100, len(ordinary) - 100) for i in range(entries)]
+    with pytest.raises(ValueError, match="overlap or run past the end"):
+        _check_tiff_scans(hostile_images.tiff_with_strips(ordinary, overlapping), 32)
+    # One distinct stretch named many times is walked once, and passes.
+    start, end = ordinary.index(b"\xff\xd8"), ordinary.index(b"\xff\xd9") + 2
+    shared = hostile_images.tiff_with_strips(ordinary, [(start, end - start)] * entries)
+    _check_tiff_scans(shared, 32)
 
 
 def test_a_jpeg_compressed_tiff_is_held_to_the_same_scan_limit() -> None:

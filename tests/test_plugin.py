@@ -178,9 +178,17 @@ def test_a_stub_added_by_a_test_ends_with_it_and_a_module_fixtures_stub_stays(py
             assert client.classify(data="not base64!", headers={"X-Case": "a"}).error_code == "AIS.0102"
             assert client.classify(data="eA==", headers={"X-Case": "shared"}).error_code == "AIS.0105"
             assert [stub.name for stub in idclassify_emulator.stubs] == ["module-wide"]
+
+        def test_c_replaces_and_clears(idclassify_emulator, no_card_for_everyone):
+            idclassify_emulator.stub("module-wide", header={"X-Case": "shared"}, answer={"error": "AIS.0104"})
+            idclassify_emulator.stubs.clear()
+
+        def test_d_gets_the_module_fixtures_stub_back(idclassify_emulator, no_card_for_everyone):
+            client = idclassify_emulator.client()
+            assert client.classify(data="eA==", headers={"X-Case": "shared"}).error_code == "AIS.0105"
         """
     )
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
 
 
 def test_a_live_run_stops_cleanly_at_its_call_budget(

@@ -46,9 +46,12 @@ def test_a_base_url_and_a_target_beside_it_are_refused_and_the_nearer_one_wins_o
         {"base-url": base, "project-id": DEFAULT_PROJECT_ID}, {}, left_over, interface=VERIFY, probe=False
     )
     assert typed.config.target == "live"
-    # ...and a CI's IDCLASSIFY_TARGET=replay replays, whatever base URL the ini file names.
+    # ...a CI's IDCLASSIFY_TARGET=replay replays, whatever base URL the ini file names...
     ci = preflight({}, {"base-url": base}, {"IDCLASSIFY_TARGET": "replay"}, interface=PYTEST, probe=False)
     assert ci.config.target == "replay"
+    # ...and an exported IDCLASSIFY_BASE_URL never sends out live a run the ini file pins to replay.
+    pinned = preflight({}, {"target": "replay"}, {**TOKEN, "IDCLASSIFY_BASE_URL": base}, interface=PYTEST, probe=False)
+    assert pinned.config.target == "replay"
 
 
 def test_a_setting_from_the_environment_is_named_by_its_variable() -> None:
@@ -106,6 +109,8 @@ def test_a_misspelt_ini_key_stops_the_run_naming_the_key_it_meant(pytester: pyte
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*idclassify_targett in tox.ini is not an option of pytest-idclassify: "
                                  "did you mean idclassify_target?*"])  # fmt: skip
+    # --help still works: it is how the right key is found.
+    assert pytester.runpytest("-p", "no:cacheprovider", "--help").ret == pytest.ExitCode.OK
 
 
 def test_a_cassette_dir_that_is_a_file_is_named_as_one(tmp_path: Path) -> None:

@@ -225,3 +225,23 @@ def test_uvicorn_and_vcrpy_log_lines_are_redacted_and_keep_their_shape() -> None
     finally:
         recorded.removeHandler(plain)
     assert "CANARY-VCR-88" not in captured.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "--no-password --verbose-output-level",
+        "--admin-token --verbose-logging, then rerun with --verbose-logging",
+        "--token-file /home/u/secrets.txt",
+        "idclassify verify --auth token",
+        "<Error><Code>NoSuchKey</Code><Key>idclassify/run-42/passport.jpg</Key></Error>",
+        "'Content-Type: application/json'",
+    ],
+)
+def test_text_that_only_looks_like_a_secret_is_left_whole(text: str) -> None:
+    from pytest_idclassify.redaction import RedactionPolicy
+
+    policy = RedactionPolicy(from_environment=False)
+    assert policy.redact_text(text) == text
+    # Nothing of it was remembered as a secret either: later text that repeats it stays whole.
+    assert policy.redact_text(f"see {text} again") == f"see {text} again"

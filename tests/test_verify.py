@@ -139,7 +139,10 @@ def test_a_worker_count_that_is_no_number_is_refused_in_verifys_words() -> None:
     from click.testing import CliRunner
 
     from pytest_idclassify.cli import main
+    from pytest_idclassify.cli._verify import _workers
 
     result = CliRunner().invoke(main, ["verify", "-n", "two"])
     assert result.exit_code == 2 and "'-n': 'two' is neither a number of workers" in result.output
     assert "pytest.main()" not in result.output
+    for accepted in ("0", "logical", "auto", "2"):
+        assert _workers(accepted) == accepted  # what pytest-xdist takes passes through

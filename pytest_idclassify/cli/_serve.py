@@ -88,15 +88,10 @@ def _is_loopback(host: str) -> bool:
 
 def _listenable(host: str, port: int) -> int:
     """The port to listen on (a free one for 0), checked by binding it once, before the banner says it listens."""
-    import socket
+    from pytest_idclassify._serve import bound_port
 
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        family, kind, _, _, address = infos[0]
-        with socket.socket(family, kind) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-            return int(probe.getsockname()[1])
+        return bound_port(host, port)
     except OSError as exc:
         raise click.UsageError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass a --host of this machine and a free --port"

@@ -18,9 +18,9 @@ from pytest_idclassify.cli._suite_options import given, suite_options
 
 def _workers(value: str | None) -> str | None:
     """``-n``'s value checked here, so a typo is refused in verify's words, not pytest.main()'s."""
-    if value is None or value == "auto" or (value.isascii() and value.isdigit() and int(value) >= 1):
-        return value
-    raise click.BadParameter(f"{value!r} is neither a number of workers (1 or more) nor 'auto'", param_hint="'-n'")
+    if value is None or value in ("auto", "logical") or (value.isascii() and value.isdigit()):
+        return value  # what pytest-xdist takes: 0 runs without workers, as when debugging
+    raise click.BadParameter(f"{value!r} is neither a number of workers nor 'auto' or 'logical'", param_hint="'-n'")
 
 
 @click.command(context_settings={"max_content_width": 110})

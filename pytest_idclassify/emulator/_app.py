@@ -232,9 +232,7 @@ class _Endpoint:
         and a URL is matched as given, never fetched here.
         """
         try:
-            parsed = await anyio.to_thread.run_sync(
-                _framelessly, parse_body, body, self.settings, limiter=self.parse_limiter
-            )
+            parsed = await self._parse(body)
         except Refusal:
             return None
         stub = self.double.stubs.first_match(headers=headers, url=parsed.url, image=parsed.data)
@@ -262,9 +260,7 @@ class _Endpoint:
             scope["state"]["request_id"] = answer.headers.get("x-request-id") or _request_id(scope)
             return Response(answer.body, status_code=answer.status, headers=_passed_back(answer.headers))
         try:
-            parsed = await anyio.to_thread.run_sync(
-                _framelessly, parse_body, body, settings, limiter=self.parse_limiter
-            )
+            parsed = await self._parse(body)
         except Refusal:
             note.summarise(body)
             raise

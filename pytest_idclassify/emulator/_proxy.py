@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +41,9 @@ RETURNED_HEADERS = ("content-type", "retry-after", "x-request-id")
 REPLAY_MISS_HEADER = "X-Idclassify-Replay-Miss"
 #: upstream answers that say nothing lasting about the request: never recorded over a lasting answer.
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
-#: upstream answers that refuse the proxy's own credentials: never recorded, and logged.
-CREDENTIAL_REFUSALS = frozenset({401, 403})
+#: upstream error codes that refuse the proxy's own credentials: never recorded, and logged.
+#: (A 403 of ModelArts, no permission or no subscription, is the account's lasting answer: recorded.)
+CREDENTIAL_REFUSALS = frozenset({"APIG.0301", "APIG.0302", "APIG.0307"})
 
 
 @dataclass(frozen=True)
@@ -105,9 +107,9 @@ class Upstream:
             return
         try:
             self.record_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.record_dir / ".idclassify-write-check"
-            probe.write_bytes(b"")
-            probe.unlink()
+            # A probe of its own: worker processes start side by side on the same folder.
+            with tempfile.NamedTemporaryFile(dir=self.record_dir, prefix=".idclassify-write-check-"):
+                pass
         except OSError as exc:
             raise ConfigurationError(
                 f"setting record_dir (IDCLASSIFY_EMULATOR_RECORD_DIR, --record) is {str(self.record_dir)!r}, which "
@@ -169,7 +171,7 @@ class Upstream:
             body=response.content,
             headers={k: response.headers[k] for k in RETURNED_HEADERS if k in response.headers},
         )
-        if answer.status in CREDENTIAL_REFUSALS:
+        if answer.error_code in CREDENTIAL_REFUSALS:
             # The client's own credentials were the emulator's to check: this refusal is of the proxy's.
             _logger.warning(
                 "proxy: %s refused the proxy's credentials (%s); set the upstream's IDCLASSIFY_TOKEN, or "

@@ -236,6 +236,16 @@ class StubBook:
         with self._lock:
             return len(self._stubs)
 
+    def snapshot(self) -> tuple[Stub, ...]:
+        """The stubs as they are now, for :meth:`restore`."""
+        with self._lock:
+            return tuple(self._stubs)
+
+    def restore(self, stubs: tuple[Stub, ...]) -> None:
+        """Put back exactly the stubs a :meth:`snapshot` took: added ones go, replaced or removed ones return."""
+        with self._lock:
+            self._stubs = list(stubs)
+
     def __iter__(self) -> Iterator[Stub]:
         """The stubs in matching order (a snapshot: adding or removing meanwhile is safe)."""
         return iter(self.all())

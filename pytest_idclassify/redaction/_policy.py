@@ -78,11 +78,19 @@ _SCHEME_BEFORE = re.compile(r"(?<![\w+.-])[a-zA-Z][a-zA-Z0-9+.-]{0,31}$")
 _URL_AFTER = re.compile(r"[^\s\"'<>\\`]+")
 _HEADER_LINE = re.compile(r"^[ \t]*(?P<name>[A-Za-z][\w\-]{0,80})[ \t]*:[ \t]*(?P<value>\S[^\r\n]*)$", re.M)
 # -H 'X-Auth-Token: value' (a quoted header, as curl commands and HTTP traces print them).
-_QUOTED_HEADER = re.compile(r"(?P<q>[\"'])(?P<name>[A-Za-z][\w\-]{0,80}):[ \t]*(?P<value>[^\"'\r\n]+?)[ \t]*(?P=q)")
+_QUOTED_HEADER = re.compile(r"(?P<q>[\"'])(?P<name>[A-Za-z][\w\-]{0,80}):[ \t]*(?P<value>[^\"'\r\n]+)(?P=q)")
 # <SecretAccessKey>value</SecretAccessKey>, as OBS and STS error and credential bodies are written (XML).
-_XML_ELEMENT = re.compile(r"<(?P<name>[A-Za-z][\w.\-]{0,80})(?:\s[^<>]{0,400})?>(?P<value>[^<]{1,8192})</(?P=name)\s*>")
-# --password x, --password=x, -H 'X-Auth-Token: x': a command line someone logged.
-_FLAG = re.compile(r"(?<![\w-])--(?P<name>[A-Za-z][\w\-]{0,80})(?:=|[ \t]+)(?P<value>[^\s\"'`]+)")
+# Only the elements that hold credentials: <Key> is an object's name, <KeyMarker> a listing's place.
+_XML_SECRET_ELEMENTS = ("AccessKeyId", "SecretAccessKey", "SessionToken", "SecurityToken", "Password",
+                        "Signature", "SignatureProvided", "Token", "ClientSecret", "PrivateKey")  # fmt: skip
+_XML_ELEMENT = re.compile(
+    r"<(?P<name>" + "|".join(_XML_SECRET_ELEMENTS) + r")(?:\s[^<>]{0,400})?>(?P<value>[^<]{1,8192})</(?P=name)\s*>",
+    re.IGNORECASE,
+)
+# --password=x and --password x: a command line someone logged.  A value is no flag of its own, and a
+# flag naming a file or a choice (--token-file, --auth token) has no secret after it.
+_FLAG = re.compile(r"(?<![\w-])--(?P<name>[A-Za-z][\w\-]{0,80})(?P<sep>=|[ \t]+)(?P<value>(?!-)[^\s\"'`]+)")
+_NOT_SECRET_FLAG = re.compile(r"^no-|-(?:file|path|dir|level|type|mode|name|url)$", re.IGNORECASE)
 _FORM = re.compile(r"^[\w.\-%+\[\]]+=[^&\s]*(?:&[\w.\-%+\[\]]+=[^&\s]*)*$")
 
 
@@ -444,7 +452,7 @@ class RedactionPolicy:
             text = self._name_values_in(text)
         if ":" in text:
             text = _HEADER_LINE.sub(self._header_line, text)
-            text = _QUOTED_HEADER.sub(self._flag, text)
+            text = _QUOTED_HEADER.sub(self._quoted_header, text)
         if "</" in text:
             text = _XML_ELEMENT.sub(self._xml_element, text)
         if "--" in text:
@@ -500,20 +508,30 @@ class RedactionPolicy:
         return self.hide("text", name, value)
 
     def _xml_element(self, match: re.Match[str]) -> str:
-        name, value = match["name"], match["value"]
-        if not self.is_secret_name(name) or is_hidden(value.strip()):
+        name, value = match["name"], match["value"].strip()
+        if is_hidden(value):
             return match.group()
-        self.add(value.strip())
-        start, end = match.span("value")
-        base, whole = match.start(), match.group()
-        return whole[: start - base] + self.hide("text", name, value.strip()) + whole[end - base :]
+        self.add(value)
+        return self._hide_group(match, name, match["value"])
 
     def _flag(self, match: re.Match[str]) -> str:
-        """A ``--name value`` flag, or a quoted ``'Name: value'`` header: the value hidden when the name is secret."""
+        """A ``--name value`` flag: the value hidden when the name is secret and the value can be one."""
         name, value = match["name"], match["value"]
+        if _NOT_SECRET_FLAG.search(name) or not self.is_secret_name(name) or is_hidden(value):
+            return match.group()
+        if match["sep"] != "=" and not any(c.isdigit() or not c.isalnum() for c in value):
+            return match.group()  # --auth token: a word after a flag is as likely a choice as a secret
+        return self._hide_group(match, name, value)
+
+    def _quoted_header(self, match: re.Match[str]) -> str:
+        """A quoted ``'Name: value'`` header (a curl command): the value hidden when the name is secret."""
+        name, value = match["name"], match["value"].strip()
         if not self.is_secret_name(name) or is_hidden(value):
             return match.group()
         self.add(value)
+        return self._hide_group(match, name, value)
+
+    def _hide_group(self, match: re.Match[str], name: str, value: str) -> str:
         start, end = match.span("value")
         base, whole = match.start(), match.group()
         return whole[: start - base] + self.hide("text", name, value) + whole[end - base :]

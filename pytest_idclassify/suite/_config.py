@@ -148,9 +148,11 @@ def resolve(
         else:
             values[key] = text
     if values.get("base_url") and values.get("target") != "live":
-        # A base URL makes the target live, unless a target was chosen where it counts more (a CI's
-        # IDCLASSIFY_TARGET=replay over the ini's base URL); chosen side by side, the two disagree.
-        if "target" not in explicit or level["base-url"] > level["target"]:
+        # A base URL makes the target live, unless a target was chosen: then only a base URL typed on
+        # the command line over a target from elsewhere (a left-over IDCLASSIFY_TARGET) still does.
+        # An exported IDCLASSIFY_BASE_URL never sends a run the ini pins to replay out live; chosen
+        # side by side, the two disagree.
+        if "target" not in explicit or level["base-url"] == 3 > level["target"]:
             values["target"] = "live"
         elif level["base-url"] == level["target"]:
             target_at, base_at = raw["target"][0], raw["base-url"][0]

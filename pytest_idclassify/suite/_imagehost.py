@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 from pytest_idclassify.errors import ConfigurationError
@@ -56,10 +55,10 @@ def check_listenable(host: str, port: int, where: str = "--idclassify-image-host
         ConfigurationError: naming ``where``, when the address cannot be bound.
 
     """
+    from pytest_idclassify._serve import bound_port
+
     try:
-        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((host, port))
+        bound_port(host, port)
     except OSError as exc:
         shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
         raise ConfigurationError(

@@ -113,7 +113,11 @@ class LoopbackImageServer:
         if self._folder is None:
             self._folder = Path(tempfile.mkdtemp(prefix="idclassify-url-"))
         target = self._folder / hashlib.sha256(path.encode()).hexdigest()[:16]
-        target.write_bytes(content)
+        if not target.exists():
+            # Whole or not at all: a fetcher reading the file while another request writes it.
+            partial = target.with_suffix(".partial")
+            partial.write_bytes(content)
+            partial.replace(target)
         return target
 
     async def _stall(self, request: Request) -> bool:

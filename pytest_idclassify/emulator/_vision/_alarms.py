@@ -267,7 +267,7 @@ def _panels(departs: npt.NDArray[np.bool_], *, strokes_opened: bool = False) -> 
     # like no rectangle.  (Not for highlights: a thin white strip of a design is a panel itself.)
     unlike = departs.astype(np.uint8)
     if strokes_opened:
-        unlike = cv2.morphologyEx(unlike, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        unlike = np.asarray(cv2.morphologyEx(unlike, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)), np.uint8)
     outlines, _ = cv2.findContours(unlike, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     regions = np.zeros_like(unlike)
     cv2.drawContours(regions, outlines, -1, 1, -1)

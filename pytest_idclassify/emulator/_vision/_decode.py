@@ -106,6 +106,9 @@ def jpeg_scan_count(data: bytes, *, stop_after: int) -> int:
         if marker == 0xFF:  # fill byte before a marker
             pos += 1
             continue
+        if marker == 0x00:  # a stuffed zero is no marker: libjpeg skips it as extraneous, so does the count
+            pos += 2
+            continue
         if marker == 0xD9:
             break
         if marker in _STANDALONE:
@@ -153,7 +156,13 @@ def _check_tiff_scans(data: bytes, max_jpeg_scans: int | None) -> None:
             counts = tags.get(279) or tags.get(325) or ()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
         return  # the decoder judges a file that cannot even be opened
-    for offset, count in zip(offsets, counts, strict=False):
+    walked = 0
+    for offset, count in sorted(set(zip(offsets, counts, strict=False))):
+        # Each distinct stretch once, and no more bytes in all than the file holds: strips that all
+        # point at the same bytes must not multiply the count's work.
+        walked += count
+        if walked > len(data) or offset + count > len(data):
+            raise UndecodableImage("the TIFF's JPEG strips overlap or run past the end of the file; export it again")
         if jpeg_scan_count(data[offset : offset + count], stop_after=max_jpeg_scans) > max_jpeg_scans:
             raise UndecodableImage(
                 f"a JPEG strip of the TIFF has more than {max_jpeg_scans} scans; each one is another pass over "
