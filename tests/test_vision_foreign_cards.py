@@ -2,9 +2,10 @@
 
 The cards below are drawn with OpenCV and numpy alone, in styles the nine templates do not have (a
 light card with a dark header band, with a dark footer band, with a stripe down its left short
-edge that the portrait or the text lines cross, with no band; the portrait left or
-right; plain and textured desks; a few degrees of rotation), photographed at 1280 x 800 and sent to
-the emulator as JPEG over HTTP: in bulk through the in-process ASGI transport, and one over uvicorn.
+edge that the portrait or the text lines cross, with no band; the portrait left or right; plain
+and textured desks; a few degrees of rotation; and apart, light desks), photographed at 1280 x 800
+and sent to the emulator as JPEG over HTTP: in bulk through the in-process ASGI transport, and one
+over uvicorn.
 A QA team's own photo must be located within 3% of its diagonal, raise no alarm when it is clean, and
 raise blur, darkness and glare when it is degraded so; whatever type is answered, it is answered
 with a low confidence when it is none of the nine.
@@ -57,7 +58,7 @@ class Style:
 
     band: str  # "header", "footer", "side" (down the left short edge) or "none"
     portrait: str  # "left" or "right"
-    desk: str  # "plain" or "textured"
+    desk: str  # "plain", "textured" or "light"
     angle: float  # degrees, counter-clockwise on screen
     seed: int
 
@@ -143,12 +144,17 @@ def _rounded_alpha(width: int, height: int) -> npt.NDArray[np.float32]:
 
 
 def draw_desk(style: Style) -> Image:
-    """Draw the 1280 x 800 background: a plain tone with a light falloff, or a wood-like texture."""
+    """Draw the 1280 x 800 background: a plain tone with a light falloff (dark, or light), or a wood-like texture."""
     rng = np.random.default_rng([style.seed, 11])
     width, height = PHOTO
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     tone = np.array(((70, 58, 50), (52, 60, 66), (88, 80, 72), (40, 48, 44))[style.seed % 4], np.float32)
+    if style.desk == "light":
+        # A desk nearly as light as the card: a brightness threshold takes it for the card.
+        tone = np.array(((200, 186, 158), (214, 206, 192), (226, 226, 224))[style.seed % 3], np.float32)
     shade = 1.0 + 0.12 * (xs / width - 0.5) - 0.08 * (ys / height - 0.5)
+    if style.desk == "light":
+        shade = 1.0 + 0.03 * (xs / width - 0.5)  # an evenly lit table top, nearly as light as the card
     if style.desk == "textured":
         # Wood: wavy grain lines across the frame, plus coarse blotches and fine noise.
         grain = np.sin(ys / 5.0 + 3.0 * np.sin(xs / 140.0) + rng.uniform(0, 6)) * 14.0
@@ -445,3 +451,24 @@ def test_the_alarm_check_catches_blocking_judged_by_template_mismatch(
         raised_by_mismatch += mismatch >= 50
         assert evidence < 50
     assert raised_by_mismatch >= len(photos) // 2
+
+
+#: cards on desks nearly as light as themselves (tones by seed: beige, light grey): a brightness
+#: threshold takes the desk for the card, so the card is found as what is unlike the desk.
+LIGHT_DESK_STYLES = [Style("header", "right", "light", 2.0, 16), Style("none", "left", "light", 1.5, 18)]
+
+
+@pytest.mark.parametrize("style", LIGHT_DESK_STYLES, ids=lambda s: s.label)
+def test_a_card_on_a_light_desk_is_located_and_raises_no_alarm(style: Style) -> None:
+    photo, corners = photograph(style)
+    (answer,) = ask_in_process([photo])
+    assert corner_error(answer["location"], corners) <= LOCATION_TOLERANCE
+    assert not [name for name, raised in answer["alarm_result"].items() if raised]
+
+
+@pytest.mark.xfail(strict=True, reason="a light card with a dark footer on a near-white desk is not found yet "
+                   "(recognition.md, limits)")  # fmt: skip
+def test_a_footer_card_on_a_near_white_desk_is_located() -> None:
+    photo, corners = photograph(Style("footer", "left", "light", -3.0, 17))
+    (answer,) = ask_in_process([photo])
+    assert corner_error(answer["location"], corners) <= LOCATION_TOLERANCE

@@ -220,6 +220,26 @@ def _card_region(
     return core, np.asarray(max(inside, key=cv2.contourArea), np.int32), unlike
 
 
+def _unlike_desk_region(
+    colour: npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.int32], None, npt.NDArray[np.uint8]] | None:
+    """The largest region unlike the desk (sampled along the whole frame), its print holes filled.
+
+    The fallback of :func:`_card_region` for a light desk, where a brightness threshold takes the
+    desk for the card: the desk is then all of the frame, and the card the colour that departs from it.
+    """
+    unlike = _unlike_desk(colour, np.zeros(colour.shape[:2], np.uint8))
+    if unlike is None:
+        return None
+    side = max(3, (min(colour.shape[:2]) // 60) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    closed = np.asarray(cv2.morphologyEx(unlike, cv2.MORPH_CLOSE, kernel, iterations=2), np.uint8)
+    outlines, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not outlines:
+        return None
+    return np.asarray(max(outlines, key=cv2.contourArea), np.int32), None, unlike
+
+
 def _interior_point(contour: npt.NDArray[np.int32]) -> tuple[float, float]:
     moments = cv2.moments(contour)
     if moments["m00"] > 0:
@@ -289,6 +309,9 @@ def find(gray: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None = Non
         same = colour.shape[:2] == small.shape[:2]
         small_colour = colour if same else shrink_to(colour, (small.shape[1], small.shape[0]))[0]
     regions = _card_region(small, small_colour)
+    if (regions is None or not _acceptable(regions[0], small.shape[:2])) and small_colour is not None:
+        # On a desk as light as the card, the bright region is the desk: the card is what is unlike it.
+        regions = _unlike_desk_region(small_colour)
     if regions is None:
         return None
     core, grown, unlike = regions
