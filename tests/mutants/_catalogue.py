@@ -307,14 +307,24 @@ def _refuse_valid_urls(seen: Seen) -> Answer | None:
     return None
 
 
-def _url_sides_unchecked(seen: Seen) -> Answer | None:
+def _as_data(seen: Seen, content: bytes) -> Seen:
+    """The request as if ``content`` (what a URL gave) had been sent as ``data``."""
+    return seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(content).decode()})
+
+
+def _fetched(seen: Seen, *, any_status: bool = False) -> Seen | None:
+    """The request with its URL's download as ``data``: a 200 only, unless ``any_status``."""
     url = _url_of(seen)
     fetched = _fetch(url) if url is not None else None
-    if fetched is None or fetched.status_code != 200:
+    if fetched is None or (fetched.status_code != 200) != any_status:
         return None
-    as_data = seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(fetched.content).decode()})
-    info = as_data.image
-    if info is None or (min(info.width, info.height) >= 15 and max(info.width, info.height) <= 8192):
+    return _as_data(seen, fetched.content)
+
+
+def _url_sides_unchecked(seen: Seen) -> Answer | None:
+    as_data = _fetched(seen)
+    info = as_data.image if as_data is not None else None
+    if as_data is None or info is None or (min(info.width, info.height) >= 15 and max(info.width, info.height) <= 8192):
         return None
     return plausible_answer(as_data)
 
@@ -329,29 +339,24 @@ def _follows_redirects_anywhere(seen: Seen) -> Answer | None:
     location = first.headers.get("location", "") if first is not None else ""
     if not location.startswith("file:"):
         return None
-    content = Path(url2pathname(urlsplit(location).path)).read_bytes()
-    return plausible_answer(seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(content).decode()}))
+    return plausible_answer(_as_data(seen, Path(url2pathname(urlsplit(location).path)).read_bytes()))
 
 
 def _status_ignored(seen: Seen) -> Answer | None:
     # A fetcher that reads whatever body a download returns, 404 and 500 included, and serves it.
-    url = _url_of(seen)
-    fetched = _fetch(url) if url is not None else None
-    if fetched is None or fetched.status_code < 400:
-        return None
-    return plausible_answer(seen.with_json({**seen.fields, "url": None,
-                                            "data": base64.b64encode(fetched.content).decode()}))  # fmt: skip
+    as_data = _fetched(seen, any_status=True)
+    return plausible_answer(as_data) if as_data is not None else None
 
 
 def _url_max_side_unchecked(seen: Seen) -> Answer | None:
     # The 8192 px limit held for data only: a fetched image of any height is served.
-    url = _url_of(seen)
-    fetched = _fetch(url) if url is not None else None
-    if fetched is None or fetched.status_code != 200:
-        return None
-    as_data = seen.with_json({**seen.fields, "url": None, "data": base64.b64encode(fetched.content).decode()})
-    info = as_data.image
-    return plausible_answer(as_data) if info is not None and max(info.width, info.height) > 8192 else None
+    as_data = _fetched(seen)
+    info = as_data.image if as_data is not None else None
+    return (
+        plausible_answer(as_data)
+        if as_data is not None and info is not None and max(info.width, info.height) > 8192
+        else None
+    )
 
 
 def _bmp_unprocessable(seen: Seen) -> Answer | None:
