@@ -250,3 +250,29 @@ def test_stubs_answer_before_the_recording_in_replay_mode(live: tuple[Any, str],
     # A body the emulator itself would refuse is the recording's to judge: here, no recording matches.
     assert refused_body.status_code == 404
     assert [e.stub for e in replayer.state.journal][:2] == ["slow-down", None]
+
+
+def test_a_lasting_recording_from_an_earlier_run_is_kept_and_an_account_refusal_recorded(tmp_path: Path) -> None:
+    record = tmp_path / "recorded"
+    headers = {"X-Auth-Token": LOCAL.tokens[0]}
+    api = f"/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification"
+    body = {"data": _specimen("passport")}
+
+    def run_once(upstream_settings: EmulatorSettings) -> int:
+        with serve_in_thread(create_app(upstream_settings)) as live_url:
+            upstream = ClientConfig(endpoint=live_url, project_id=LIVE_PROJECT, auth="aksk", access_key=LIVE_AK,
+                                    secret_key=LIVE_SK, max_retries=0)  # fmt: skip
+            recorder = create_app(LOCAL.replace(proxy_to=live_url, record_dir=str(record)), upstream=upstream)
+            with serve_in_thread(recorder) as url:
+                return httpx.post(url + api, json=body, headers=headers).status_code
+
+    # One run records the good answer; a later run (a fresh proxy) is throttled: the file keeps the 200.
+    assert run_once(LIVE) == 200
+    assert run_once(LIVE.replace(fault="throttle")) == 429
+    with serve_in_thread(create_app(LOCAL.replace(replay_dir=str(record)))) as url:
+        assert httpx.post(url + api, json=body, headers=headers).status_code == 200
+    # The account's own lasting refusal (no permission, ModelArts.4203) is recorded like any answer.
+    for recording in record.glob("*.json"):
+        recording.unlink()
+    assert run_once(LIVE.replace(fault="error=ModelArts.4203")) == 403
+    assert list(record.glob("*.json"))
