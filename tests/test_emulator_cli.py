@@ -117,3 +117,4 @@ def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> Non
     assert "worker-token-abcdefgh" not in output
     # Two workers share the CPUs out: each one's OpenCV keeps to its share instead of one thread per CPU.
     assert f"workers:    2 (OpenCV threads: {threads_per_process(2)} each)" in output
+    assert "journal, run-time stubs and throttle buckets are per worker process" in output

@@ -233,6 +233,9 @@ def serve(
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
     shown_threads = f"{threads} each" if threads else os.environ.get(OPENCV_THREADS_ENV, "OpenCV's default")
     click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
+    if workers > 1:
+        # Each worker process keeps its own: a test that counts them across workers would be misled.
+        click.echo("            journal, run-time stubs and throttle buckets are per worker process")
     from pytest_idclassify.emulator._serving import uvicorn_options
     from pytest_idclassify.redaction import redact_logs
 
