@@ -102,16 +102,15 @@ def _check_ini_keys(config: pytest.Config) -> None:
 
     Not for ``--help`` or ``--version``: they are how a user finds the right key.
     """
-    import difflib
-
     if config.option.help or getattr(config.option, "version", False):
         return
-    known = sorted(o.ini for o in OPTIONS)
     # pytest has no public list of the ini keys it did not know; without this one, only its warning remains.
     unknown: set[str] = getattr(config, "_get_unknown_ini_keys", set)()
     for key in sorted(unknown):
         if key.startswith("idclassify_"):
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+            import difflib  # here: every pytest run passes this check, and only a mistake needs it
+
+            close = difflib.get_close_matches(key, sorted(o.ini for o in OPTIONS), n=1, cutoff=0.75)
             hint = f"did you mean {close[0]}?" if close else "see docs/reference/options.md for the keys"
             where = config.inipath.name if config.inipath else "the ini file"
             raise pytest.UsageError(f"{key} in {where} is not an option of pytest-idclassify: {hint}")
@@ -221,8 +220,9 @@ _emulators_key = pytest.StashKey[list[Any]]()
 def idclassify_emulator(pytestconfig: pytest.Config) -> Iterator[Any]:
     """The reference emulator: ``.app`` for in-process use, ``.client()``, and ``.serve()`` for a real port.
 
-    One emulator serves the whole session; a stub a test adds is removed when that test ends (stubs
-    added by a fixture of wider scope stay), so one test's stubs never answer another's requests.
+    One emulator serves the whole session; its stubs are put back as they were when each test ends
+    (what the test added goes, what it replaced or removed returns), so one test's stubs never answer
+    another's requests and a wider-scoped fixture's stubs stay.
     """
     from pytest_idclassify.suite._emulator_handle import EmulatorHandle
 

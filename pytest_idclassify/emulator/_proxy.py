@@ -82,7 +82,7 @@ def _match_key(request: Any) -> str:
 
 
 def _holds_lasting_answer(path: Path) -> bool:
-    """Whether the recording at ``path`` (from an earlier run) holds an answer that is not transient."""
+    """Whether the recording at ``path`` (of this run or an earlier one) holds an answer that is not transient."""
     try:
         status = json.loads(path.read_text(encoding="utf-8"))["interactions"][0]["response"]["status"]
     except (OSError, ValueError, KeyError, IndexError, TypeError):
@@ -98,8 +98,6 @@ class Upstream:
     record_dir: Path | None = None
     timeout: float = 30.0
     _client: httpx.AsyncClient | None = field(default=None, init=False)
-    #: match keys recorded with a lasting answer by this process.
-    _lasting: set[str] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         """Refuse a recording folder that cannot be written, now rather than on every request."""
@@ -197,15 +195,12 @@ class Upstream:
         # Rendering redacts the request in place, so its key (and the file's name) reveal nothing either.
         text = render_interactions([(vcr_request, response)], book)
         assert self.record_dir is not None
-        key = _match_key(vcr_request)[:16]
-        target = self.record_dir / f"{key}.json"
-        if answer.status in TRANSIENT_STATUSES and (key in self._lasting or _holds_lasting_answer(target)):
+        target = self.record_dir / f"{_match_key(vcr_request)[:16]}.json"
+        if answer.status in TRANSIENT_STATUSES and _holds_lasting_answer(target):
             # A throttled or failed repeat must not replace the good answer replay will give.
             _logger.info("proxy: a %s for an already recorded request is not recorded over it", answer.status)
             return
         atomic_write(target, text)
-        if answer.status not in TRANSIENT_STATUSES:
-            self._lasting.add(key)
 
     async def close(self) -> None:
         """Close the connection pool."""

@@ -495,11 +495,7 @@ class RedactionPolicy:
         name, value = match["name"], match["value"]
         if not self.is_secret_name(name) or is_hidden(value):
             return match.group()
-        hidden = self.hide("text", name, value)
-        start, end = match.span("value")
-        whole = match.group()
-        base = match.start()
-        return whole[: start - base] + hidden + whole[end - base :]
+        return self._hide_group(match, name, value)
 
     def _named_value(self, name: str, value: str) -> str:
         if not self.is_secret_name(name) or is_hidden(value) or is_hidden(unquote_plus(value)):
@@ -532,6 +528,7 @@ class RedactionPolicy:
         return self._hide_group(match, name, value)
 
     def _hide_group(self, match: re.Match[str], name: str, value: str) -> str:
+        """The matched text with its ``value`` group replaced by the hidden form of ``value``."""
         start, end = match.span("value")
         base, whole = match.start(), match.group()
         return whole[: start - base] + self.hide("text", name, value) + whole[end - base :]

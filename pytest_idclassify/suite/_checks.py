@@ -132,9 +132,10 @@ def _equally_accepted(case: Case, outcomes: Sequence[Outcome]) -> list[Violation
 def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
     first, rest = outcomes[0], outcomes[1:]
     if case.relation is Relation.SAME_ANSWER:
-        differ = [o for o in rest if _comparable(o) != _comparable(first)]
+        expected = _comparable(first)
+        differ = [o for o in rest if _comparable(o) != expected]
         if differ:
-            (status, body), (other_status, other_body) = _comparable(first), _comparable(differ[0])
+            (status, body), (other_status, other_body) = expected, _comparable(differ[0])
             where = (f"the status is {status} then {other_status}" if status != other_status
                      else f"the body's {_first_difference(body, other_body)}")  # fmt: skip
             return [Violation(case.clause, "", f"the answers differ where they must agree (same-answer): {where}")]

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import importlib
+import os
 import shutil
 import tempfile
 import threading
@@ -114,10 +115,11 @@ class LoopbackImageServer:
             self._folder = Path(tempfile.mkdtemp(prefix="idclassify-url-"))
         target = self._folder / hashlib.sha256(path.encode()).hexdigest()[:16]
         if not target.exists():
-            # Whole or not at all: a fetcher reading the file while another request writes it.
-            partial = target.with_suffix(".partial")
-            partial.write_bytes(content)
-            partial.replace(target)
+            # Whole or not at all, each writer on a file of its own: a fetcher may read it meanwhile.
+            handle, partial = tempfile.mkstemp(dir=self._folder, suffix=".partial")
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.replace(partial, target)
         return target
 
     async def _stall(self, request: Request) -> bool:
