@@ -189,6 +189,20 @@ def test_a_hostile_stubs_post_is_a_400_within_its_bounds() -> None:
     assert "nests too deep" in nested.json()["error"] and "at most 1048576 bytes" in huge.json()["error"]
 
 
+def test_a_stubs_post_that_never_finishes_is_refused_at_the_body_timeout() -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    with serve_in_thread(create_app(EmulatorSettings(body_timeout=0.5))) as url:
+        parts = urlsplit(url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+            # Announces 100 bytes and sends 10: the route waits at most body_timeout for the rest.
+            sock.sendall(b"POST /__idclassify/stubs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n" + b"[" * 10)  # fmt: skip
+            answer = sock.recv(65536).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 400") and "sent within 0.5 s" in answer
+
+
 def test_serve_loads_a_stubs_file_and_the_official_sdk_sees_its_answers(tmp_path: Path) -> None:
     pytest.importorskip("huaweicloudsdkcore")
     from huaweicloudsdkcore.auth.credentials import BasicCredentials
