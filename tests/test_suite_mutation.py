@@ -96,6 +96,16 @@ def test_another_threshold_is_only_an_assumed_difference(
     assert objected <= {"cross.alarm.result-matches-score"}, "\n".join(map(str, run.findings))
 
 
+def test_refusing_redirects_is_only_an_assumed_difference(cases: tuple[Case, ...], images: LoopbackImageServer) -> None:
+    # The harmless side of redirects-refused: the page says nothing of redirects, so only the assumed
+    # clause may object to a server that follows none (an SSRF defence).
+    url_cases = [c for c in cases if c.clause.startswith("request.url.")]
+    with app_target(create_app(EmulatorSettings(fetch_timeout=1.0, fetch_max_redirects=0)), images) as target:
+        run = Baseline.measure(target, url_cases)
+    assert "request.url.redirect-followed" in run.clauses
+    assert {f.violation.clause for f in run.findings} == {"request.url.redirect-followed"}
+
+
 def _target_of(mutant: Mutant, images: LoopbackImageServer) -> contextlib.AbstractContextManager[Target]:
     # Served mutants run as `idclassify verify --base-url` runs: real port, retries, the suite's image server.
     return served_target(mutant.app()) if mutant.served else app_target(mutant.app(), images)

@@ -611,6 +611,12 @@ MUTANTS: tuple[Mutant, ...] = (
         served=True,
     ),
     Mutant(
+        "redirects-refused",
+        "refuses every URL that redirects (setting fetch_max_redirects=0): a choice the page leaves open",
+        frozenset({"request.url.redirect-followed"}),
+        settings={"fetch_max_redirects": 0},
+    ),
+    Mutant(
         "redirect-to-any-scheme",
         "follows a URL's redirect to a file: URL and serves the file it names (served on a real port)",
         frozenset({"request.url.schemes"}),
