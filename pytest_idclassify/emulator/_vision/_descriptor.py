@@ -47,8 +47,8 @@ def grey(card: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
 
 
 def describe(card: npt.NDArray[np.uint8], inside: npt.NDArray[np.uint8] | None = None) -> Descriptor:
-    """Compute the descriptor of a rectified RGB card; ``inside`` (0/255) marks pixels that were in the picture."""
-    luma = grey(card)
+    """Compute the descriptor of a rectified card (RGB or grey); ``inside`` (0/255) marks what was in the picture."""
+    luma = card if card.ndim == 2 else grey(card)
     small = np.asarray(cv2.GaussianBlur(cv2.resize(luma, GRID, interpolation=cv2.INTER_AREA), (3, 3), 0), np.float32)
     peak = cv2.resize(cv2.dilate(luma, np.ones((3, 3), np.uint8)), GRID, interpolation=cv2.INTER_AREA)
     valid = peak < CLIPPED_LEVEL

@@ -18,7 +18,7 @@ from pytest_idclassify.emulator._vision._alarms import (
 )
 from pytest_idclassify.emulator._vision._classify import classify
 from pytest_idclassify.emulator._vision._decode import RGB, to_rgb8
-from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, describe
+from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, GRID, describe, grey
 from pytest_idclassify.emulator._vision._localise import WORK_SIDE, downscale, find
 from pytest_idclassify.emulator._vision._rectify import (
     aspect,
@@ -28,6 +28,7 @@ from pytest_idclassify.emulator._vision._rectify import (
     rectify,
     shrink_for,
     sides_on_frame,
+    turned,
 )
 from pytest_idclassify.emulator._vision._templates import templates
 from pytest_idclassify.errors import RecognitionError
@@ -41,7 +42,9 @@ KNOWN_LAYOUT_CONFIDENCE = 0.6
 # The card is rectified at a common ID-1-like shape first; the descriptor grid absorbs the small
 # difference from a passport page, and the measured aspect tells the two families apart.
 _MEAN_ASPECT = 1.5
-_FIRST_LOOK = (CARD_LONG_SIDE, round(CARD_LONG_SIDE / _MEAN_ASPECT))
+# A whole number of pixels per descriptor cell (10 x 10, aspect 1.54): the descriptor's area
+# averages are then OpenCV's block-average fast path.
+_FIRST_LOOK = (GRID[0] * 10, GRID[1] * 10)
 
 #: a picture at least twice this long (pixels) is analysed on a copy shrunk by a whole factor to no
 #: less than this, all but the screen-reproduction patch (:func:`shrink_whole`).
@@ -110,8 +113,9 @@ def _rectify_inside(
     within = xs.min() >= 1 and ys.min() >= 1 and xs.max() <= width - 2 and ys.max() <= height - 2
     # Only a convex quadrilateral is the image of the whole card: a folded one maps part of the
     # card beyond its corners.
-    edges = np.roll(local, -1, axis=0) - local
-    turns = edges[:, 0] * np.roll(edges, -1, axis=0)[:, 1] - edges[:, 1] * np.roll(edges, -1, axis=0)[:, 0]
+    edges = turned(local, 1) - local
+    following = turned(edges, 1)
+    turns = edges[:, 0] * following[:, 1] - edges[:, 1] * following[:, 0]
     if within and (bool(np.all(turns > 0)) or bool(np.all(turns < 0))):
         return np.full((size[1], size[0]), 255, np.uint8)
     return rectify(inside, local, size, border=cv2.BORDER_CONSTANT)
@@ -159,7 +163,7 @@ def analyse(
     work, factor = shrink_whole(rgb)
     work_height, work_width = work.shape[:2]
     # Shrunk once in colour, so the grey copy is converted from it and find() has nothing left to shrink.
-    look, look_scale = downscale(work) if factor > 1 else (work, None)
+    look, look_scale = downscale(work)
     gray = np.asarray(cv2.cvtColor(look, cv2.COLOR_RGB2GRAY), np.uint8)
     location = find(gray, look)
     if location is None:
@@ -167,7 +171,7 @@ def analyse(
             f"no bright four-sided region covering at least 3% of the {width}x{height} picture: "
             "photograph the whole document on a darker background"
         )
-    found = location.quad if look_scale is None else (location.quad + 0.5) * look_scale - 0.5
+    found = (location.quad + 0.5) * look_scale - 0.5
     visible = long_side_first(found)
     frame = (work_width, work_height)
     tolerance = _frame_tolerance(work_width, work_height)
@@ -176,14 +180,15 @@ def analyse(
     # what lies beyond the frame is masked out of every comparison.
     whole = extend_cut(visible, cut[0], _MEAN_ASPECT) if len(cut) == 1 else visible
     turn = landscape_turn(whole)
-    quad, whole = np.roll(visible, -turn, axis=0), np.roll(whole, -turn, axis=0)
+    quad, whole = turned(visible, turn), turned(whole, turn)
     detail, local = shrink_for(work, whole, CARD_LONG_SIDE)
     inside = np.full(detail.shape[:2], 255, np.uint8)
-    first_look = rectify(detail, local, _FIRST_LOOK)
+    # The descriptor reads luminance alone: a grey warp costs a third of a colour one.
+    first_look = rectify(grey(detail), local, _FIRST_LOOK)
     first_inside = _rectify_inside(inside, local, _FIRST_LOOK)
     match = classify(describe(first_look, first_inside), aspect(whole))
     if match.rotated:
-        quad, whole, local = (np.roll(corners, 2, axis=0) for corners in (quad, whole, local))
+        quad, whole, local = (turned(corners, 2) for corners in (quad, whole, local))
     # Answers and the screen patch are in the picture's own pixels.
     quad_full = (quad + 0.5) * factor - 0.5 if factor > 1 else quad
     points = _from_top_left(_as_points(quad_full, width, height))

@@ -15,6 +15,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from pytest_idclassify.emulator._vision._rectify import turned
+
 Quad = npt.NDArray[np.float64]  # shape (4, 2): TL, TR, BR, BL clockwise in image (x, y) coordinates
 
 #: longest side, in pixels, of the grey copy the outline is searched in.
@@ -27,6 +29,10 @@ MIN_SOLIDITY = 0.8
 MIN_SOLIDITY_AT_FRAME = 0.55
 #: how far from a first guess of a side its outline points are looked for, as a share of its length.
 WIDE_SIDE_TOLERANCE = 0.05
+#: distance (pixels of the working copy) from a first fitted side beyond which an outline point is left out.
+OUTLINE_OUTLIER = 2.0
+#: the share of a side's outline points that must lie that close for the side to count as one clean edge.
+CLEAN_EDGE_SHARE = 0.9
 #: width of the frame's ring the desk is sampled in, as a share of the picture's shorter side.
 RING_SHARE = 0.04
 #: a pixel stands out from the desk beyond this many times the desk's own colour spread.
@@ -81,7 +87,7 @@ def order_clockwise(points: npt.NDArray[np.float64]) -> Quad:
     angles = np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0])
     ordered = points[np.argsort(angles)]  # increasing angle is clockwise on screen, since y points down
     start = int(np.argmin(ordered[:, 0] + ordered[:, 1]))
-    return np.roll(ordered, -start, axis=0).astype(np.float64)
+    return turned(ordered, start).astype(np.float64)
 
 
 def _foreground(small: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -109,16 +115,44 @@ def _initial_quad(contour: npt.NDArray[np.int32]) -> Quad:
 
 
 def _intersect(line_a: npt.NDArray[np.float64], line_b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64] | None:
-    # Lines as (vx, vy, x0, y0); solve x0a + t*va = x0b + s*vb.
-    matrix = np.array([[line_a[0], -line_b[0]], [line_a[1], -line_b[1]]])
-    if abs(np.linalg.det(matrix)) < 1e-6:
+    # Lines as (vx, vy, x0, y0); solve x0a + t*va = x0b + s*vb by Cramer's rule (a 2x2 system: no
+    # need for LAPACK's call overhead).
+    ax, ay, ox, oy = (float(value) for value in line_a)
+    bx, by, px, py = (float(value) for value in line_b)
+    det = by * ax - bx * ay
+    if abs(det) < 1e-6:
         return None
-    t, _ = np.linalg.solve(matrix, line_b[2:] - line_a[2:])
-    return np.asarray(line_a[2:] + t * line_a[:2], np.float64)
+    t = (by * (px - ox) - bx * (py - oy)) / det
+    return np.array([ox + t * ax, oy + t * ay], np.float64)
 
 
-def _refine(quad: Quad, contour: npt.NDArray[np.int32], tolerance: float = 0.02) -> Quad:
-    points = contour.reshape(-1, 2).astype(np.float64)
+def _fit_line(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """A line (vx, vy, x0, y0) through ``points``, robust to the few of them that are not on the edge.
+
+    The points come from a band along one side.  When nearly all of them lie within
+    :data:`OUTLINE_OUTLIER` of their least-squares line, the rest (a notch of print, a corner's
+    rounding) are dropped and the line fitted again: two closed-form fits.  Otherwise the band
+    holds more than one edge (a card cut by the frame, a thumb over it), and OpenCV's Huber fit,
+    whose restarts find the dominant line at a hundred times the cost, decides.
+    """
+    as_float = points.astype(np.float32)
+    line = _fitted(as_float, cv2.DIST_L2)
+    off = np.abs((points[:, 0] - line[2]) * line[1] - (points[:, 1] - line[3]) * line[0])
+    close = off <= OUTLINE_OUTLIER
+    kept = int(np.count_nonzero(close))
+    if kept == len(points):
+        return line
+    if kept >= CLEAN_EDGE_SHARE * len(points):
+        return _fitted(as_float[close], cv2.DIST_L2)
+    return _fitted(as_float, cv2.DIST_HUBER)
+
+
+def _fitted(points: npt.NDArray[np.float32], distance: int) -> npt.NDArray[np.float64]:
+    return np.asarray(cv2.fitLine(points, distance, 0, 0.01, 0.01), np.float64).reshape(4)
+
+
+def _refine(quad: Quad, points: npt.NDArray[np.float64], tolerance: float = 0.02) -> Quad:
+    """Fit a straight line to the outline ``points`` (N x 2) along each side of ``quad``; corners where they meet."""
     lines: list[npt.NDArray[np.float64]] = []
     for index in range(4):
         start, end = quad[index], quad[(index + 1) % 4]
@@ -135,8 +169,7 @@ def _refine(quad: Quad, contour: npt.NDArray[np.int32], tolerance: float = 0.02)
         if np.count_nonzero(near) < 5:
             lines.append(np.array([unit[0], unit[1], start[0], start[1]]))
             continue
-        fitted = cv2.fitLine(points[near].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).reshape(4)
-        lines.append(fitted.astype(np.float64))
+        lines.append(_fit_line(points[near]))
     refined: Quad = quad.copy()
     limit = 0.05 * float(np.hypot(*(quad[2] - quad[0])))
     for index in range(4):
@@ -264,7 +297,8 @@ def _acceptable(contour: npt.NDArray[np.int32], shape: tuple[int, int]) -> bool:
 def _quad_of(contour: npt.NDArray[np.int32]) -> Quad:
     # The hull's corners can sit a few pixels inside a rounded card corner: a first, wider pass
     # catches each side's points from there, and a narrow second pass fits them alone.
-    return _refine(_refine(_initial_quad(contour), contour, WIDE_SIDE_TOLERANCE), contour)
+    points = contour.reshape(-1, 2).astype(np.float64)
+    return _refine(_refine(_initial_quad(contour), points, WIDE_SIDE_TOLERANCE), points)
 
 
 def _fills_quad(contour: npt.NDArray[np.int32], quad: Quad) -> bool:
@@ -309,14 +343,14 @@ def find(gray: npt.NDArray[np.uint8], colour: npt.NDArray[np.uint8] | None = Non
         same = colour.shape[:2] == small.shape[:2]
         small_colour = colour if same else shrink_to(colour, (small.shape[1], small.shape[0]))[0]
     regions = _card_region(small, small_colour)
-    if (regions is None or not _acceptable(regions[0], small.shape[:2])) and small_colour is not None:
+    found = regions is not None and _acceptable(regions[0], small.shape[:2])
+    if not found and small_colour is not None:
         # On a desk as light as the card, the bright region is the desk: the card is what is unlike it.
         regions = _unlike_desk_region(small_colour)
-    if regions is None:
+        found = regions is not None and _acceptable(regions[0], small.shape[:2])
+    if not found or regions is None:
         return None
     core, grown, unlike = regions
-    if not _acceptable(core, small.shape[:2]):
-        return None
     quad = _quad_of(core)
     grows = grown is not None and cv2.contourArea(grown) >= MIN_GROWTH * cv2.contourArea(core)
     if grown is not None and grows and _acceptable(grown, small.shape[:2]):

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 Quad = npt.NDArray[np.float64]
+Corners = TypeVar("Corners", bound="np.ndarray[Any, Any]")
+
+_CORNERS = np.arange(4)
+
+
+def turned(corners: Corners, shift: int) -> Corners:
+    """The four corners re-started ``shift`` places on: ``np.roll(corners, -shift, axis=0)``, for less."""
+    return corners[(_CORNERS + shift) % 4]  # type: ignore[return-value]  # same array type, rows reordered
 
 
 def side_lengths(quad: Quad) -> npt.NDArray[np.float64]:
     """Lengths of the sides TL-TR, TR-BR, BR-BL, BL-TL."""
-    return np.asarray(np.hypot(*(np.roll(quad, -1, axis=0) - quad).T), np.float64)
+    return np.asarray(np.hypot(*(turned(quad, 1) - quad).T), np.float64)
 
 
 def long_side_first(quad: Quad) -> Quad:
@@ -20,7 +30,7 @@ def long_side_first(quad: Quad) -> Quad:
     A card standing upright in portrait orientation has its top side short; starting at the next
     corner (still clockwise) turns it into the landscape reading every template is drawn in.
     """
-    return np.roll(quad, -landscape_turn(quad), axis=0)
+    return turned(quad, landscape_turn(quad))
 
 
 def landscape_turn(quad: Quad) -> int:
