@@ -9,23 +9,44 @@ request's ``data`` becomes its digest (:func:`digest_of`).  :func:`lint_cassette
 
 from __future__ import annotations
 
-from pytest_idclassify.cassettes._canonical import SecretBook
-from pytest_idclassify.cassettes._diff import Drift, diff_cassettes
-from pytest_idclassify.cassettes._digest import note_image, rendering_libraries
-from pytest_idclassify.cassettes._format import FORMAT
-from pytest_idclassify.cassettes._lint import Finding, lint_cassettes
-from pytest_idclassify.cassettes._scrub import scrub_cassette
-from pytest_idclassify.cassettes._store import IMAGES_DIR, load_image, record_skip, recorded_skip
-from pytest_idclassify.cassettes._vcr import (
-    RECORD_MODES,
-    SUFFIX,
-    IdClassifyVCR,
-    cassette_path,
-    digest_of,
-    make_vcr,
-    use_cassette,
-)
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
+from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 from pytest_idclassify.redaction import PROJECT_PLACEHOLDER, REDACTED
+
+if _TYPE_CHECKING:
+    from pytest_idclassify.cassettes._canonical import SecretBook
+    from pytest_idclassify.cassettes._diff import Drift, diff_cassettes
+    from pytest_idclassify.cassettes._digest import note_image, rendering_libraries
+    from pytest_idclassify.cassettes._format import FORMAT
+    from pytest_idclassify.cassettes._lint import Finding, lint_cassettes
+    from pytest_idclassify.cassettes._scrub import scrub_cassette
+    from pytest_idclassify.cassettes._store import IMAGES_DIR, load_image, record_skip, recorded_skip
+    from pytest_idclassify.cassettes._vcr import (
+        RECORD_MODES,
+        SUFFIX,
+        IdClassifyVCR,
+        cassette_path,
+        digest_of,
+        make_vcr,
+        use_cassette,
+    )
+
+# Loaded on first use (PEP 562): the emulator's journal summarises bodies with this package's
+# digests, and a server's first request would otherwise wait for vcrpy to be imported.
+_LAZY = {
+    "SecretBook": "pytest_idclassify.cassettes._canonical",
+    **dict.fromkeys(("Drift", "diff_cassettes"), "pytest_idclassify.cassettes._diff"),
+    **dict.fromkeys(("note_image", "rendering_libraries"), "pytest_idclassify.cassettes._digest"),
+    "FORMAT": "pytest_idclassify.cassettes._format",
+    **dict.fromkeys(("Finding", "lint_cassettes"), "pytest_idclassify.cassettes._lint"),
+    "scrub_cassette": "pytest_idclassify.cassettes._scrub",
+    **dict.fromkeys(("IMAGES_DIR", "load_image", "record_skip", "recorded_skip"), "pytest_idclassify.cassettes._store"),
+    **dict.fromkeys(
+        ("RECORD_MODES", "SUFFIX", "IdClassifyVCR", "cassette_path", "digest_of", "make_vcr", "use_cassette"),
+        "pytest_idclassify.cassettes._vcr",
+    ),
+}
 
 __all__ = [
     "FORMAT",
@@ -51,3 +72,5 @@ __all__ = [
     "scrub_cassette",
     "use_cassette",
 ]
+
+__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)

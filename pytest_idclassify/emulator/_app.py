@@ -25,7 +25,8 @@ Validation order (each step answers at once; later steps never run):
 
 The codes of the undocumented cases are settings whose defaults are the catalogue's assumed clauses.
 
-Steps 5-8 (parsing) run in worker threads, at most ``parse_concurrency`` at a time per app; steps
+Steps 5-8 (parsing) run on the event loop for a body of at most 256 KiB (``INLINE_PARSE_BYTES``),
+otherwise in worker threads, at most ``parse_concurrency`` at a time per app; steps
 9-12 (decoding and analysing the image) are CPU-bound: they run in worker threads, at most
 ``recognition_concurrency`` at a time per app; other requests wait their turn without a thread.
 docs/reference/security.md lists every bound.
@@ -67,6 +68,10 @@ from pytest_idclassify.errors import ConfigurationError
 API_PATH = "/v2/{project_id}/ocr/auto-id-doc-classification"
 FAULT_ERROR_HEADER = "X-Idclassify-Fault-Error"
 _JSON = "application/json;charset=utf-8"
+#: a body up to this size is parsed on the event loop: its JSON and base64 take a fraction of a
+#: millisecond, less than handing it to a worker thread and back (and a thread would hold the GIL for
+#: the parse anyway).  Larger bodies go to the threads that ``parse_concurrency`` caps.
+INLINE_PARSE_BYTES = 256 * 1024
 _logger = logging.getLogger("pytest_idclassify.emulator")
 
 
@@ -222,7 +227,9 @@ class _Endpoint:
             return await self._answer(request, note, body, caller, identity["headers"])
 
     async def _parse(self, body: bytes) -> Parsed:
-        """Parse the body on a worker thread, at most ``parse_concurrency`` at once."""
+        """Parse the body: a small one at once, a larger one on a worker thread (``parse_concurrency`` at once)."""
+        if len(body) <= INLINE_PARSE_BYTES:
+            return parse_body(body, self.settings)
         return await anyio.to_thread.run_sync(_framelessly, parse_body, body, self.settings, limiter=self.parse_limiter)
 
     async def _stub_before_forwarding(self, body: bytes, headers: dict[str, str]) -> tuple[Stub, bool] | None:
