@@ -1,11 +1,12 @@
 """Load run on loopback: 16 concurrent clients against ``idclassify serve --workers 2`` and its floor.
 
-Starts the server as a subprocess on a free 127.0.0.1 port, stops it afterwards, and reports
-errors, unexpected statuses, p50/p99 latency, req/s and the server's peak memory (RSS summed over
-the server and its workers, sampled every 50 ms).  The same load then goes, in the same run, to
-the floor: a Starlette app that only decodes the same JPEG (``_decode_only.py``, uvicorn with as
-many workers); the ratio of their req/s has the goal >= 0.7.
-Run: ``python benchmarks/load_emulator.py [--requests N] [--clients N] [--workers N]``.
+Starts the server and its floor, a Starlette app that only decodes the same JPEG
+(``_decode_only.py``, uvicorn with as many workers), as subprocesses on free 127.0.0.1 ports, and
+loads them in turn, round after round, so that both sides of the ratio meet the same machine.
+Reports errors, unexpected statuses, p50/p99 latency, req/s and each server's peak memory (RSS
+summed over the server and its workers, sampled every 50 ms); the ratio of their req/s has the
+goal >= 0.7.
+Run: ``python benchmarks/load_emulator.py [--requests N] [--rounds N] [--clients N] [--workers N]``.
 """
 
 from __future__ import annotations
@@ -108,58 +109,88 @@ async def run_load(base_url: str, body: bytes, total: int, clients: int, pid: in
     }
 
 
-def _serve_and_load(command: list[str], body: bytes, args: argparse.Namespace) -> tuple[dict[str, object], int, int]:
-    port = free_port()
-    command = [part.replace("{port}", str(port)) for part in command]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-                              cwd=Path(__file__).parent)  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}"
-    try:
+class _Server:
+    """A server subprocess on a free loopback port, started and waited for; stopped by :meth:`stop`."""
+
+    def __init__(self, command: list[str], body: bytes) -> None:
+        port = free_port()
+        self.command = [part.replace("{port}", str(port)) for part in command]
+        self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        start_new_session=True, cwd=Path(__file__).parent)  # fmt: skip
+        self.base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(base_url + "/", timeout=1)
+                httpx.get(self.base_url + "/", timeout=1)
                 break
             except httpx.HTTPError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"the server did not start: {' '.join(command)}") from None
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise SystemExit(f"the server did not start: {' '.join(self.command)}") from None
                 time.sleep(0.2)
-        expected = httpx.post(base_url + PATH, content=body, headers={"X-Auth-Token": SETTINGS.tokens[0]},
-                              timeout=60).status_code  # fmt: skip
-        idle = tree_rss(server.pid)
-        result = anyio.run(run_load, base_url, body, args.requests, args.clients, server.pid)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    return result, expected, idle
+        self.expected = httpx.post(self.base_url + PATH, content=body, headers={"X-Auth-Token": SETTINGS.tokens[0]},
+                                   timeout=60).status_code  # fmt: skip
+        self.idle_rss = tree_rss(self.process.pid)
+
+    def stop(self) -> None:
+        """Stop the server and its workers."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=800, help="requests to each server, over all rounds")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds, each loading one server then the other")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     body = request_body()
     emulator = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve",
                 "--host", "127.0.0.1", "--port", "{port}", "--workers", str(args.workers)]  # fmt: skip
-    floor = [sys.executable, "-m", "uvicorn", "_decode_only:app", "--host", "127.0.0.1", "--port", "{port}",
-             "--workers", str(args.workers), "--log-level", "warning"]  # fmt: skip
+    # The floor is served as `idclassify serve` serves the emulator: same workers, same sockets.
+    floor = [sys.executable, "-c", "import sys; from pytest_idclassify._workers import serve_workers; "
+             "sys.exit(serve_workers('_decode_only:app', workers=int(sys.argv[1]), host='127.0.0.1', "
+             "port=int(sys.argv[2]), log_level='warning'))", str(args.workers), "{port}"]  # fmt: skip
+    names = ("emulator", "decode-only floor")
+    servers: dict[str, _Server] = {}
+    results: dict[str, list[dict[str, object]]] = {name: [] for name in names}
+    per_round = max(args.clients, args.requests // args.rounds)
+    try:
+        for name, command in zip(names, (emulator, floor), strict=True):
+            servers[name] = _Server(command, body)
+        # Both servers stay up and take turns, round after round: a shared machine's load drifts over
+        # seconds, and alternating spreads that drift over both sides of the ratio alike.
+        for _ in range(args.rounds):
+            for name in names:
+                server = servers[name]
+                results[name].append(anyio.run(run_load, server.base_url, body, per_round, args.clients,
+                                               server.process.pid))  # fmt: skip
+    finally:
+        for server in servers.values():
+            server.stop()
     rates, bad = {}, False
-    for name, command in (("emulator", emulator), ("decode-only floor", floor)):
-        result, expected, idle = _serve_and_load(command, body, args)
-        statuses = result["statuses"]
-        assert isinstance(statuses, dict)
-        unexpected = {s: n for s, n in statuses.items() if s != expected}
-        rates[name] = args.requests / float(result["elapsed"])  # type: ignore[arg-type]
+    for name in names:
+        rounds, server = results[name], servers[name]
+        statuses: dict[int, int] = {}
+        for result in rounds:
+            for status, count in result["statuses"].items():  # type: ignore[attr-defined]
+                statuses[status] = statuses.get(status, 0) + count
+        errors = sum(len(result["errors"]) for result in rounds)  # type: ignore[arg-type]
+        unexpected = {s: n for s, n in statuses.items() if s != server.expected}
+        total = per_round * len(rounds)
+        rates[name] = total / sum(float(result["elapsed"]) for result in rounds)  # type: ignore[arg-type]
+        p50 = statistics.median(float(result["p50"]) for result in rounds)  # type: ignore[arg-type]
+        p99 = max(float(result["p99"]) for result in rounds)  # type: ignore[arg-type]
+        peak = max(int(result["peak_rss"]) for result in rounds)  # type: ignore[call-overload]
         print(
-            f"{name}: {args.requests} requests, {args.clients} clients, {args.workers} workers, body "
-            f"{len(body) / 1024:.0f} KiB: statuses {statuses} (expected {expected}), errors {len(result['errors'])}, "  # type: ignore[arg-type]
-            f"unexpected {unexpected}; p50 {float(result['p50']) * 1000:.1f} ms, "  # type: ignore[arg-type]
-            f"p99 {float(result['p99']) * 1000:.1f} ms, {rates[name]:.0f} req/s; "  # type: ignore[arg-type]
-            f"server RSS idle {idle / 2**20:.0f} MiB, peak {int(result['peak_rss']) / 2**20:.0f} MiB"  # type: ignore[call-overload]
+            f"{name}: {total} requests in {len(rounds)} rounds, {args.clients} clients, {args.workers} workers, "
+            f"body {len(body) / 1024:.0f} KiB: statuses {statuses} (expected {server.expected}), errors {errors}, "
+            f"unexpected {unexpected}; p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, {rates[name]:.0f} req/s; "
+            f"server RSS idle {server.idle_rss / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB"
         )
-        bad |= bool(result["errors"] or unexpected)
+        bad |= bool(errors or unexpected)
     report(
         f"emulator req/s (`serve --workers {args.workers}`, {args.clients} clients) / a Starlette app that only "
         "decodes the same JPEG",

@@ -243,12 +243,16 @@ def serve(
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
         return
-    uvicorn.run(
+    from pytest_idclassify._workers import serve_workers
+
+    status = serve_workers(
         _FACTORY,
-        factory=True,
+        workers=workers,
         host=host,
         port=port,
-        workers=workers,
+        factory=True,
         log_level=log_level,
         **uvicorn_options(settings, in_this_process=False),
     )
+    if status:
+        raise SystemExit(status)

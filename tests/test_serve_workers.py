@@ -1,0 +1,157 @@
+"""``idclassify serve --workers N``: each worker accepts on a socket of its own, with Nagle's algorithm off.
+
+uvicorn's own supervisor shared one listening socket, so one worker accepted a whole pool of
+kept-alive clients, and left ``TCP_NODELAY`` off, so every kept-alive request past the first waited
+for the client's delayed acknowledgement.  These tests look at both from outside: the journal each
+connection's worker keeps, and the option on the server's side of an accepted connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pytest_idclassify._serve import free_port
+from pytest_idclassify._workers import STARTUP_FAILURE, listening_socket, serve_workers
+from pytest_idclassify.emulator import EmulatorSettings
+
+SETTINGS = EmulatorSettings()
+PATH = f"/v2/{SETTINGS.project_id}/ocr/auto-id-doc-classification"
+JOURNAL = "/__idclassify/requests"
+
+
+def _accepted_nodelay(listener: socket.socket) -> int:
+    """Serve ``listener`` with asyncio (as uvicorn does), connect once, read TCP_NODELAY on the accepted side."""
+
+    async def scenario() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        async with server:
+            port = listener.getsockname()[1]
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            value = await asyncio.wait_for(seen, 10)
+            writer.close()
+            return value
+
+    return asyncio.run(scenario())
+
+
+def test_a_worker_socket_turns_nagle_off_on_what_it_accepts() -> None:
+    assert _accepted_nodelay(listening_socket("127.0.0.1", 0)) == 1
+
+
+def test_a_socket_bound_as_uvicorns_supervisor_binds_it_leaves_nagle_on() -> None:
+    # The harmless-looking difference the worker sockets exist for: no protocol named, no TCP_NODELAY.
+    plain = socket.socket(socket.AF_INET)
+    plain.bind(("127.0.0.1", 0))
+    assert _accepted_nodelay(plain) == 0
+
+
+def test_every_worker_socket_shares_one_port() -> None:
+    first = listening_socket("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    second = listening_socket("127.0.0.1", port)
+    try:
+        assert second.getsockname()[1] == port
+    finally:
+        first.close()
+        second.close()
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+@pytest.fixture
+def two_workers() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--port", str(port),
+               "--workers", "2"]  # fmt: skip
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(base_url + JOURNAL, timeout=5)
+            break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+            time.sleep(0.2)
+    try:
+        yield base_url, server
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.communicate(timeout=60)
+
+
+def _journal_lengths(base_url: str, clients: int) -> list[int]:
+    """Open ``clients`` kept-alive connections, send one request on each, then read each one's worker's journal."""
+    connections = [httpx.Client(base_url=base_url, timeout=30) for _ in range(clients)]
+    try:
+        for client in connections:
+            assert client.post(PATH, json={"url": 5}, headers={"X-Auth-Token": SETTINGS.tokens[0]}).status_code == 400
+        return [len(client.get(JOURNAL, params={"method": "POST"}).json()["requests"]) for client in connections]
+    finally:
+        for client in connections:
+            client.close()
+
+
+@pytest.mark.slow
+def test_kept_alive_clients_are_spread_over_both_workers(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base_url, _ = two_workers
+    lengths = _journal_lengths(base_url, 16)
+    # Each connection asks its own worker: with one worker taking all 16, every journal would hold 16.
+    assert len(set(lengths)) == 2 and sum(set(lengths)) == 16, lengths
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_is_replaced(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base_url, server = two_workers
+    workers = [pid for pid in _children(server.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while True:
+        now = [pid for pid in _children(server.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        if len(now) == 2 and workers[0] not in now:
+            break
+        assert time.monotonic() < deadline and server.poll() is None, f"no worker replaced the killed one: {now}"
+        time.sleep(0.2)
+    # The new worker accepts on the dead one's socket: requests keep being answered on every connection.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            lengths = _journal_lengths(base_url, 8)
+            break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, "the server stopped answering after a worker died"
+            time.sleep(0.2)
+    assert all(length >= 1 for length in lengths)
+
+
+def test_a_worker_that_cannot_start_stops_the_server() -> None:
+    status = serve_workers("no_such_module_here:app", workers=2, host="127.0.0.1", port=0, log_level="critical")
+    assert status == STARTUP_FAILURE
