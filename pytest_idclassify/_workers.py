@@ -31,15 +31,18 @@ STARTUP_FAILURE = 3
 #: a worker that exits with an error within this many seconds of starting is not restarted: it would fail again.
 _EARLY_EXIT = 5.0
 _POLL = 0.5
+#: absent on Windows: there every worker accepts on the one socket, as under uvicorn's supervisor.
+_REUSE_PORT: int | None = getattr(socket, "SO_REUSEPORT", None)
 _STOP_WAIT = 10.0
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host:port`` with ``SO_REUSEPORT`` (port 0: a free one), not yet listening."""
+    """A TCP socket bound to ``host:port`` (0: a free port), with ``SO_REUSEPORT`` where there is one; not listening."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if _REUSE_PORT is not None:
+        sock.setsockopt(socket.SOL_SOCKET, _REUSE_PORT, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)
     return sock
@@ -66,7 +69,10 @@ def serve_workers(app: str, *, workers: int, host: str, port: int, **config: Any
     """
     first = listening_socket(host, port)
     bound = int(first.getsockname()[1])
-    sockets = [first, *(listening_socket(host, bound) for _ in range(workers - 1))]
+    if _REUSE_PORT is None:
+        sockets = [first] * workers
+    else:
+        sockets = [first, *(listening_socket(host, bound) for _ in range(workers - 1))]
     # Spawned, not forked: a worker starts from a clean interpreter, as uvicorn's own workers do.
     context = multiprocessing.get_context("spawn")
     settings = {"app": app, "host": host, "port": bound, **config}
@@ -101,7 +107,7 @@ def serve_workers(app: str, *, workers: int, host: str, port: int, **config: Any
             if worker.process.is_alive():
                 worker.process.kill()
                 worker.process.join()
-        for sock in sockets:
+        for sock in set(sockets):
             sock.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
