@@ -46,8 +46,9 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
             # The contract tests assert nothing themselves (violations are their verdicts), and rewriting
             # the assertions of every module of the package on import costs a fraction of a second a process.
             "--assert=plain",
-            # The contract suite does not use schemathesis's pytest plugin, whose import costs a second per process.
-            "-p", "no:schemathesis"]  # fmt: skip
+            # The contract suite uses neither schemathesis's pytest plugin, whose import costs a second per
+            # process, nor anyio's, which imports trio wherever trio is installed.
+            "-p", "no:schemathesis", "-p", "no:anyio"]  # fmt: skip
     if (values.get("idclassify_profile") or os.environ.get("IDCLASSIFY_PROFILE")) != "explore":
         # Only an exploration draws with Hypothesis; its plugin would import it at the end of every run.
         args += ["-p", "no:hypothesispytest"]
