@@ -109,6 +109,19 @@ async def run_load(base_url: str, body: bytes, total: int, clients: int, pid: in
     }
 
 
+def one_at_a_time(base_url: str, body: bytes, count: int = 30) -> float:
+    """Median seconds a request takes for one kept-alive client sending them one after another."""
+    headers = {"X-Auth-Token": SETTINGS.tokens[0], "Content-Type": "application/json"}
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        client.post(PATH, content=body, headers=headers)
+        latencies = []
+        for _ in range(count):
+            started = time.perf_counter()
+            client.post(PATH, content=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+    return statistics.median(latencies)
+
+
 class _Server:
     """A server subprocess on a free loopback port, started and waited for; stopped by :meth:`stop`."""
 
@@ -156,6 +169,7 @@ def main() -> None:
     names = ("emulator", "decode-only floor")
     servers: dict[str, _Server] = {}
     results: dict[str, list[dict[str, object]]] = {name: [] for name in names}
+    alone: dict[str, float] = {}
     per_round = max(args.clients, args.requests // args.rounds)
     try:
         for name, command in zip(names, (emulator, floor), strict=True):
@@ -167,6 +181,8 @@ def main() -> None:
                 server = servers[name]
                 results[name].append(anyio.run(run_load, server.base_url, body, per_round, args.clients,
                                                server.process.pid))  # fmt: skip
+        for name in names:
+            alone[name] = one_at_a_time(servers[name].base_url, body)
     finally:
         for server in servers.values():
             server.stop()
@@ -188,7 +204,8 @@ def main() -> None:
             f"{name}: {total} requests in {len(rounds)} rounds, {args.clients} clients, {args.workers} workers, "
             f"body {len(body) / 1024:.0f} KiB: statuses {statuses} (expected {server.expected}), errors {errors}, "
             f"unexpected {unexpected}; p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, {rates[name]:.0f} req/s; "
-            f"server RSS idle {server.idle_rss / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB"
+            f"server RSS idle {server.idle_rss / 2**20:.0f} MiB, peak {peak / 2**20:.0f} MiB; "
+            f"one client, one request at a time: median {alone[name] * 1000:.1f} ms"
         )
         bad |= bool(errors or unexpected)
     report(

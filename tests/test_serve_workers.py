@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -82,12 +82,17 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _workers(pid: int) -> list[int]:
+    # The worker processes, not multiprocessing's resource tracker (which ends on its own once its parent has).
+    return [child for child in _children(pid) if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()]
+
+
 @pytest.fixture
 def two_workers() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--port", str(port),
-               "--workers", "2"]  # fmt: skip
+               "--workers", "2", "--log-level", "info"]  # fmt: skip
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
@@ -103,7 +108,8 @@ def two_workers() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     try:
         yield base_url, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
         server.communicate(timeout=60)
 
 
@@ -130,12 +136,12 @@ def test_kept_alive_clients_are_spread_over_both_workers(two_workers: tuple[str,
 @pytest.mark.slow
 def test_a_worker_that_dies_is_replaced(two_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
     base_url, server = two_workers
-    workers = [pid for pid in _children(server.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+    workers = _workers(server.pid)
     assert len(workers) == 2
     os.kill(workers[0], signal.SIGKILL)
     deadline = time.monotonic() + 60
     while True:
-        now = [pid for pid in _children(server.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        now = _workers(server.pid)
         if len(now) == 2 and workers[0] not in now:
             break
         assert time.monotonic() < deadline and server.poll() is None, f"no worker replaced the killed one: {now}"
@@ -155,3 +161,23 @@ def test_a_worker_that_dies_is_replaced(two_workers: tuple[str, subprocess.Popen
 def test_a_worker_that_cannot_start_stops_the_server() -> None:
     status = serve_workers("no_such_module_here:app", workers=2, host="127.0.0.1", port=0, log_level="critical")
     assert status == STARTUP_FAILURE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("send", "sig"),
+    [(os.killpg, signal.SIGINT), (os.kill, signal.SIGTERM)],
+    ids=["ctrl-c-to-the-group", "sigterm-to-the-server-alone"],
+)
+def test_a_stop_signal_stops_the_server_and_every_worker(
+    two_workers: tuple[str, subprocess.Popen[bytes]], send: Callable[[int, int], None], sig: signal.Signals
+) -> None:
+    _, server = two_workers
+    workers = _workers(server.pid)
+    assert len(workers) == 2
+    send(server.pid, sig)  # a terminal's Ctrl-C reaches the whole group; a service manager signals the server
+    output = server.communicate(timeout=60)[0].decode()
+    assert server.returncode == 0
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "a worker outlived the server"
+    # Each worker shut down as uvicorn does on a signal, closing its connections, rather than being killed.
+    assert all(f"Finished server process [{pid}]" in output for pid in workers), output[-2000:]
