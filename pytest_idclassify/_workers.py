@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -48,24 +50,29 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _run_worker(config: dict[str, Any], sock: socket.socket) -> None:
+def _run_worker(config: dict[str, Any], sock: socket.socket, environment: dict[str, str]) -> None:
     import uvicorn
+
+    os.environ.update(environment)
 
     uvicorn.Server(uvicorn.Config(**config)).run(sockets=[sock])
 
 
 class _Worker:
-    def __init__(self, context: Any, config: dict[str, Any], sock: socket.socket) -> None:
+    def __init__(self, context: Any, config: dict[str, Any], sock: socket.socket, environment: dict[str, str]) -> None:
         self.started = time.monotonic()
-        self.process: BaseProcess = context.Process(target=_run_worker, args=(config, sock), daemon=False)
+        self.process: BaseProcess = context.Process(target=_run_worker, args=(config, sock, environment), daemon=False)
         self.process.start()
 
 
-def serve_workers(app: str, *, workers: int, host: str, port: int, **config: Any) -> int:
+def serve_workers(
+    app: str, *, workers: int, host: str, port: int, environment: Mapping[str, str] | None = None, **config: Any
+) -> int:
     """Run ``app`` (an import string) in ``workers`` processes until SIGINT or SIGTERM; return the exit status.
 
-    ``config`` goes to each worker's ``uvicorn.Config`` as it would to ``uvicorn.run``.  The status is
-    0 after a signal, or :data:`STARTUP_FAILURE` when a worker could not start.
+    ``config`` goes to each worker's ``uvicorn.Config`` as it would to ``uvicorn.run``; ``environment``
+    is added to each worker's environment before it imports the app.  The status is 0 after a
+    signal, or :data:`STARTUP_FAILURE` when a worker could not start.
     """
     first = listening_socket(host, port)
     bound = int(first.getsockname()[1])
@@ -76,9 +83,10 @@ def serve_workers(app: str, *, workers: int, host: str, port: int, **config: Any
     # Spawned, not forked: a worker starts from a clean interpreter, as uvicorn's own workers do.
     context = multiprocessing.get_context("spawn")
     settings = {"app": app, "host": host, "port": bound, **config}
+    extra = dict(environment or {})
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    pool = [_Worker(context, settings, sock) for sock in sockets]
+    pool = [_Worker(context, settings, sock, extra) for sock in sockets]
     status = 0
     try:
         while not stop.wait(_POLL):
@@ -97,7 +105,7 @@ def serve_workers(app: str, *, workers: int, host: str, port: int, **config: Any
                 _logger.warning(
                     "worker process %s stopped (exit status %s): starting another", worker.process.pid, code
                 )
-                pool[index] = _Worker(context, settings, sockets[index])
+                pool[index] = _Worker(context, settings, sockets[index], extra)
     finally:
         for worker in pool:
             if worker.process.is_alive():

@@ -212,13 +212,12 @@ def serve(
         app = create_app(settings)
     except ConfigurationError as exc:
         raise click.UsageError(str(exc)) from None
-    # Workers are separate processes that build their own app: hand every setting on through the
-    # environment, where app_from_env reads it.
-    for name, value in overrides.items():
-        if value is not None:
-            os.environ[f"IDCLASSIFY_EMULATOR_{name.upper()}"] = str(value)
+    # Workers are separate processes that build their own app: every setting is handed on through
+    # their environment, where app_from_env reads it (this process's own is left as it was).
+    handed_on = {f"IDCLASSIFY_EMULATOR_{name.upper()}": str(value) for name, value in overrides.items()
+                 if value is not None}  # fmt: skip
     if config_path is not None:
-        os.environ[CONFIG_ENV] = str(Path(config_path).resolve())
+        handed_on[CONFIG_ENV] = str(Path(config_path).resolve())
     from pytest_idclassify._cores import OPENCV_THREADS_ENV, threads_per_process
 
     threads = settings.opencv_threads
@@ -227,7 +226,7 @@ def serve(
         # per CPU in every worker would have them hand work to each other's cores.  A pool size the
         # user chose through OpenCV's own variable is theirs to keep.
         threads = threads_per_process(workers)
-        os.environ["IDCLASSIFY_EMULATOR_OPENCV_THREADS"] = str(threads)
+        handed_on["IDCLASSIFY_EMULATOR_OPENCV_THREADS"] = str(threads)
     port = _listenable(host, port)
     shown_host = f"[{host}]" if ":" in host else host
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
@@ -250,6 +249,7 @@ def serve(
         workers=workers,
         host=host,
         port=port,
+        environment=handed_on,
         factory=True,
         log_level=log_level,
         **uvicorn_options(settings, in_this_process=False),
