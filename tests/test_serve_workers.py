@@ -12,6 +12,7 @@ import asyncio
 import http.client
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -89,6 +90,18 @@ def _workers(pid: int) -> list[int]:
     return [child for child in _children(pid) if "spawn_main" in Path(f"/proc/{child}/cmdline").read_text()]
 
 
+def _read_until(server: subprocess.Popen[bytes], line: bytes, *, count: int, timeout: float = 60) -> bytes:
+    """Read the server's output until ``line`` has appeared ``count`` times; return what was read."""
+    assert server.stdout is not None
+    seen, deadline = b"", time.monotonic() + timeout
+    while seen.count(line) < count:
+        assert server.poll() is None, seen.decode()
+        readable, _, _ = select.select([server.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        assert readable, f"not {count} times {line!r} within {timeout} s:\n{seen.decode()}"
+        seen += os.read(server.stdout.fileno(), 65536)
+    return seen
+
+
 @pytest.fixture
 def two_workers() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
@@ -101,16 +114,11 @@ def two_workers() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            ready = httpx.get(base_url + JOURNAL, timeout=5)
-            assert ready.status_code == 200, ready.text
-            break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
-            time.sleep(0.2)
     try:
+        # Both workers serving: each logs its start-up's end (a test may stop one only once it serves).
+        _read_until(server, b"Application startup complete.", count=2)
+        ready = httpx.get(base_url + JOURNAL, timeout=5)
+        assert ready.status_code == 200, ready.text
         yield base_url, server
     finally:
         if server.poll() is None:
@@ -205,3 +213,14 @@ def test_a_stop_signal_stops_the_server_and_every_worker(
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "a worker outlived the server"
     # Each worker shut down as uvicorn does on a signal, closing its connections, rather than being killed.
     assert all(f"Finished server process [{pid}]" in output for pid in workers), output[-2000:]
+
+
+@pytest.mark.slow
+def test_a_worker_whose_start_up_fails_late_stops_the_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # However long a start-up takes before it fails, restarting would only fail again: no timer decides.
+    (tmp_path / "late_failure_app.py").write_text(
+        "import time\ntime.sleep(5.5)\nraise RuntimeError('this app cannot start')\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers start from this process's sys.path
+    status = serve_workers("late_failure_app:app", workers=2, host="127.0.0.1", port=0, log_level="critical")
+    assert status == STARTUP_FAILURE
