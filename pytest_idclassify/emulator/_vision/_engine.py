@@ -39,11 +39,12 @@ Point = tuple[int, int]
 #: template's print tells the card's own design from an object over it (clean specimens: 0.9-1.0).
 KNOWN_LAYOUT_CONFIDENCE = 0.6
 
-# The card is rectified at a common ID-1-like shape first; the descriptor grid absorbs the small
-# difference from a passport page, and the measured aspect tells the two families apart.
+# The aspect a card cut by the frame is rebuilt with before its type, and so its own aspect, is known.
 _MEAN_ASPECT = 1.5
-# A whole number of pixels per descriptor cell (10 x 10, aspect 1.54): the descriptor's area
-# averages are then OpenCV's block-average fast path.
+# The card is rectified at a common ID-1-like shape first; the descriptor grid absorbs the small
+# difference from a passport page, and the measured aspect tells the two families apart.  A whole
+# number of pixels per descriptor cell (10 x 10, aspect 1.54) makes the descriptor's area averages
+# OpenCV's block-average fast path.
 _FIRST_LOOK = (GRID[0] * 10, GRID[1] * 10)
 
 #: a picture at least twice this long (pixels) is analysed on a copy shrunk by a whole factor to no

@@ -31,6 +31,8 @@ MIN_SOLIDITY_AT_FRAME = 0.55
 WIDE_SIDE_TOLERANCE = 0.05
 #: distance (pixels of the working copy) from a first fitted side beyond which an outline point is left out.
 OUTLINE_OUTLIER = 2.0
+#: below this many outline points a side is fitted by Huber's estimator alone (see _fit_line).
+FEW_OUTLINE_POINTS = 100
 #: the share of a side's outline points that must lie that close for the side to count as one clean edge.
 CLEAN_EDGE_SHARE = 0.9
 #: width of the frame's ring the desk is sampled in, as a share of the picture's shorter side.
@@ -129,13 +131,18 @@ def _intersect(line_a: npt.NDArray[np.float64], line_b: npt.NDArray[np.float64])
 def _fit_line(points: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """A line (vx, vy, x0, y0) through ``points``, robust to the few of them that are not on the edge.
 
-    The points come from a band along one side.  When nearly all of them lie within
-    :data:`OUTLINE_OUTLIER` of their least-squares line, the rest (a notch of print, a corner's
-    rounding) are dropped and the line fitted again: two closed-form fits.  Otherwise the band
-    holds more than one edge (a card cut by the frame, a thumb over it), and OpenCV's Huber fit,
-    whose restarts find the dominant line at a hundred times the cost, decides.
+    The points come from a band along one side.  A short side (under :data:`FEW_OUTLINE_POINTS`,
+    a small card) gets OpenCV's Huber fit at once: its stair-stepped outline lies within a pixel or
+    two of lines a few degrees apart, and that fit costs little on so few points.  On a longer
+    side, when nearly all the points lie within :data:`OUTLINE_OUTLIER` (pixels of the working
+    copy) of their least-squares line, the rest (a notch of print, a corner's rounding) are dropped
+    and the line fitted again: two closed-form fits.  Otherwise the band holds more than one edge
+    (a card cut by the frame, a thumb over it), and the Huber fit, whose restarts find the dominant
+    line at a hundred times the cost, decides.
     """
     as_float = points.astype(np.float32)
+    if len(points) < FEW_OUTLINE_POINTS:
+        return _fitted(as_float, cv2.DIST_HUBER)
     line = _fitted(as_float, cv2.DIST_L2)
     off = np.abs((points[:, 0] - line[2]) * line[1] - (points[:, 1] - line[3]) * line[0])
     close = off <= OUTLINE_OUTLIER

@@ -11,12 +11,11 @@ import numpy.typing as npt
 Quad = npt.NDArray[np.float64]
 Corners = TypeVar("Corners", bound="np.ndarray[Any, Any]")
 
-_CORNERS = np.arange(4)
-
 
 def turned(corners: Corners, shift: int) -> Corners:
-    """The four corners re-started ``shift`` places on: ``np.roll(corners, -shift, axis=0)``, for less."""
-    return corners[(_CORNERS + shift) % 4]  # type: ignore[return-value]  # same array type, rows reordered
+    """The corners re-started ``shift`` places on: ``np.roll(corners, -shift, axis=0)``, for less."""
+    count = len(corners)
+    return corners[(np.arange(count) + shift) % count]  # type: ignore[return-value]  # same array type, rows reordered
 
 
 def side_lengths(quad: Quad) -> npt.NDArray[np.float64]:
