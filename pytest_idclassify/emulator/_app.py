@@ -25,10 +25,11 @@ Validation order (each step answers at once; later steps never run):
 
 The codes of the undocumented cases are settings whose defaults are the catalogue's assumed clauses.
 
-Steps 5-8 (parsing) run on the event loop for a body of at most 256 KiB (``INLINE_PARSE_BYTES``),
-otherwise in worker threads, at most ``parse_concurrency`` at a time per app; steps
-9-12 (decoding and analysing the image) are CPU-bound: they run in worker threads, at most
-``recognition_concurrency`` at a time per app; other requests wait their turn without a thread.
+Steps 5-8 (parsing) run on the event loop for a body of at most 256 KiB and 16 commas (a request
+has one or two; ``INLINE_PARSE_BYTES``), otherwise in worker threads, at most ``parse_concurrency``
+at a time per app; steps 9-12 (decoding and analysing the image) are CPU-bound: they run in worker
+threads, at most ``recognition_concurrency`` at a time per app; other requests wait their turn
+without a thread.
 docs/reference/security.md lists every bound.
 The recognition engine is warmed up when the server starts (the app's lifespan), so the first
 request is served as fast as the next.
@@ -68,10 +69,12 @@ from pytest_idclassify.errors import ConfigurationError
 API_PATH = "/v2/{project_id}/ocr/auto-id-doc-classification"
 FAULT_ERROR_HEADER = "X-Idclassify-Fault-Error"
 _JSON = "application/json;charset=utf-8"
-#: a body up to this size is parsed on the event loop: its JSON and base64 take a fraction of a
-#: millisecond, less than handing it to a worker thread and back (and a thread would hold the GIL for
-#: the parse anyway).  Larger bodies go to the threads that ``parse_concurrency`` caps.
+#: a body up to this size, of at most INLINE_PARSE_COMMAS commas (a request has one or two), is parsed
+#: on the event loop: its JSON and base64 take a fraction of a millisecond, less than handing it to a
+#: worker thread and back.  Others go to the threads that ``parse_concurrency`` caps: 256 KiB of
+#: small JSON values takes 5-16 ms to parse, which would hold up every other client of the loop.
 INLINE_PARSE_BYTES = 256 * 1024
+INLINE_PARSE_COMMAS = 16
 _logger = logging.getLogger("pytest_idclassify.emulator")
 
 
@@ -228,7 +231,7 @@ class _Endpoint:
 
     async def _parse(self, body: bytes) -> Parsed:
         """Parse the body: a small one at once, a larger one on a worker thread (``parse_concurrency`` at once)."""
-        if len(body) <= INLINE_PARSE_BYTES:
+        if len(body) <= INLINE_PARSE_BYTES and body.count(b",") <= INLINE_PARSE_COMMAS:
             return parse_body(body, self.settings)
         return await anyio.to_thread.run_sync(_framelessly, parse_body, body, self.settings, limiter=self.parse_limiter)
 

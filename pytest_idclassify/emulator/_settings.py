@@ -159,7 +159,7 @@ class EmulatorSettings:
     body_budget: int = 256 * 1024 * 1024
     #: seconds a request waits for room in ``body_budget`` before it is refused with 429 ModelArts.4401.
     body_budget_wait: float = 5.0
-    #: how many bodies over 256 KiB one worker process parses (JSON, base64) at the same time; the rest wait.
+    #: how many bodies one worker process parses (JSON, base64) at the same time, but for small plain requests.
     parse_concurrency: int = field(default_factory=usable_cpus)
     #: the most scans a progressive JPEG may have; each scan costs a pass over the whole picture.
     jpeg_max_scans: int = 32
