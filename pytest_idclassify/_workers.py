@@ -10,7 +10,7 @@ so an answer written in two parts waits for the client's delayed acknowledgement
 Here each worker gets its own socket, bound with ``SO_REUSEPORT`` so that the kernel spreads new
 connections across them, and created as ``IPPROTO_TCP`` so that asyncio sets ``TCP_NODELAY`` on
 each connection.  The kernel lets only processes of the same user share such a port.  A worker
-that dies once serving is replaced; one that stops before it serves stops the whole server.
+that exits by itself before it serves stops the whole server; any other that stops is replaced.
 """
 
 from __future__ import annotations
@@ -84,10 +84,10 @@ def serve_workers(
     """Run ``app`` (an import string) in ``workers`` processes until SIGINT or SIGTERM; return the exit status.
 
     ``config`` goes to each worker's ``uvicorn.Config`` as it would to ``uvicorn.run``; ``environment``
-    is added to each worker's environment before it imports the app.  A worker that stops once
-    serving is replaced; one that stops before (its app cannot be imported, its start-up failed)
-    would only fail again, so the server stops.  The status is 0 after a signal, or
-    :data:`STARTUP_FAILURE`.
+    is added to each worker's environment before it imports the app.  A worker that exits by itself
+    before it serves (its app cannot be imported, its start-up failed) would only fail again, so the
+    server stops; any other that stops (killed by a signal, or after serving) is replaced.  The
+    status is 0 after a signal, or :data:`STARTUP_FAILURE`.
     """
     import uvicorn
 
@@ -112,13 +112,14 @@ def serve_workers(
                 if worker.process.is_alive():
                     continue
                 code = worker.process.exitcode
-                if not worker.ready.is_set():
+                # A worker that exits by itself before serving (its app cannot be imported, its start-up
+                # failed) would fail again; one killed by a signal, or one that served, starts again.
+                if not worker.ready.is_set() and code is not None and code >= 0:
                     _logger.error("a worker stopped before it served (exit status %s): stopping", code)
                     status = STARTUP_FAILURE
                     stop.set()
                     break
-                # A worker that served has nothing against starting again: replace it on its socket
-                # (meanwhile the kernel keeps the connections it hashes there waiting in that socket's queue).
+                # Replaced on its socket: meanwhile the kernel keeps the connections it hashes there waiting.
                 _logger.warning("worker %s stopped (exit status %s): starting another", worker.process.pid, code)
                 pool[index] = _Worker(context, settings, sockets[index], extra)
     finally:
