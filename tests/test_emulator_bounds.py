@@ -494,6 +494,30 @@ def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
     assert parses.most == cap, f"at most {parses.most} parses at once, the cap is {cap}"
 
 
+def test_a_small_body_of_many_values_is_parsed_under_the_cap_too() -> None:
+    # Small plain requests are parsed on the event loop; 170 KB of small JSON values costs milliseconds
+    # to parse and must queue for the capped threads like a large body, not hold the loop up.
+    from pytest_idclassify.emulator import _app, serve
+
+    settings = EmulatorSettings(parse_concurrency=2)
+    body = json.dumps({"data": "!", "pad": [0] * 85_000}, separators=(",", ":")).encode()
+    assert len(body) <= _app.INLINE_PARSE_BYTES and body.count(b",") > _app.INLINE_PARSE_COMMAS
+    codes: list[str] = []
+
+    with serve(settings) as url, overlap_of(_app, "parse_body") as parses:
+
+        def client() -> None:
+            with httpx.Client(base_url=url, timeout=120) as http:
+                for _ in range(8):
+                    answer = http.post(PATH, content=body, headers={"X-Auth-Token": TOKEN})
+                    codes.append(answer.json()["error_code"])
+
+        run_clients(client, clients=8)
+    assert codes == ["AIS.0102"] * 64
+    # Parsed on the event loop, no two would ever be inside at once.
+    assert parses.most == 2, f"at most {parses.most} parses at once, the cap is 2"
+
+
 def test_a_refusal_leaves_its_worker_thread_without_the_pictures_its_frames_held() -> None:
     # A refused 8192 px picture must be freed when its answer is sent, not when the cyclic collector
     # happens to run: six clients looping tiny refused pictures once held gigabytes that way.
