@@ -507,8 +507,7 @@ class RedactionPolicy:
         name, value = match["name"], match["value"].strip()
         if is_hidden(value):
             return match.group()
-        self.add(value)
-        return self._hide_group(match, name, match["value"])
+        return self._hide_group(match, name, value)
 
     def _flag(self, match: re.Match[str]) -> str:
         """A ``--name value`` flag: the value hidden when the name is secret and the value can be one."""
@@ -524,11 +523,10 @@ class RedactionPolicy:
         name, value = match["name"], match["value"].strip()
         if not self.is_secret_name(name) or is_hidden(value):
             return match.group()
-        self.add(value)
         return self._hide_group(match, name, value)
 
     def _hide_group(self, match: re.Match[str], name: str, value: str) -> str:
-        """The matched text with its ``value`` group replaced by the hidden form of ``value``."""
+        """The matched text with its ``value`` group replaced by the hidden form of ``value`` (which hide remembers)."""
         start, end = match.span("value")
         base, whole = match.start(), match.group()
         return whole[: start - base] + self.hide("text", name, value) + whole[end - base :]
