@@ -238,8 +238,7 @@ class StubBook:
 
     def snapshot(self) -> tuple[Stub, ...]:
         """The stubs as they are now, for :meth:`restore`."""
-        with self._lock:
-            return tuple(self._stubs)
+        return tuple(self.all())
 
     def restore(self, stubs: tuple[Stub, ...]) -> None:
         """Put back exactly the stubs a :meth:`snapshot` took: added ones go, replaced or removed ones return."""
