@@ -118,3 +118,13 @@ def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> Non
     # Two workers share the CPUs out: each one's OpenCV keeps to its share instead of one thread per CPU.
     assert f"workers:    2 (OpenCV threads: {threads_per_process(2)} each)" in output
     assert "journal, run-time stubs and throttle buckets are per worker process" in output
+
+
+def test_the_log_levels_serve_offers_are_uvicorns() -> None:
+    # Written out so that `idclassify --help` does not import uvicorn; a uvicorn that changes its
+    # levels must show here, not as a KeyError when the server starts.
+    import uvicorn.config
+
+    from pytest_idclassify.cli._serve import _LOG_LEVELS
+
+    assert set(_LOG_LEVELS) == set(uvicorn.config.LOG_LEVELS)

@@ -17,6 +17,7 @@ from pytest_idclassify.emulator._settings import (
 from pytest_idclassify.errors import ConfigurationError
 
 _FACTORY = "pytest_idclassify.emulator:app_from_env"
+#: uvicorn.config.LOG_LEVELS, written out so that the CLI does not import uvicorn to list its options.
 _LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
