@@ -471,51 +471,43 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
     assert budget.held == 0
 
 
-@pytest.mark.parametrize("cap", [1, 2])
-def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
+def _parses_at_once(cap: int, body: bytes, *, clients: int, each: int) -> tuple[list[str], int]:
+    """Send ``body`` ``each`` times from ``clients`` clients; the error codes, and the most parses at once."""
     from pytest_idclassify.emulator import _app, serve
 
-    settings = EmulatorSettings(parse_concurrency=cap)
-    # 8 MB of JSON whose data turns out not to be base64 at its very end: all the parsing work, no recognition.
-    data = base64.b64encode(os.urandom(6 * MIB)).decode() + "!"
-    body = json.dumps({"data": data}).encode()
     codes: list[str] = []
-
-    with serve(settings) as url, overlap_of(_app, "parse_body") as parses:
+    with serve(EmulatorSettings(parse_concurrency=cap)) as url, overlap_of(_app, "parse_body") as parses:
 
         def client() -> None:
             with httpx.Client(base_url=url, timeout=120) as http:
-                for _ in range(3):
+                for _ in range(each):
                     answer = http.post(PATH, content=body, headers={"X-Auth-Token": TOKEN})
                     codes.append(answer.json()["error_code"])
 
-        run_clients(client)
+        run_clients(client, clients=clients)
+    return codes, parses.most
+
+
+@pytest.mark.parametrize("cap", [1, 2])
+def test_no_more_bodies_are_parsed_at_once_than_the_cap(cap: int) -> None:
+    # 8 MB of JSON whose data turns out not to be base64 at its very end: all the parsing work, no recognition.
+    data = base64.b64encode(os.urandom(6 * MIB)).decode() + "!"
+    codes, most = _parses_at_once(cap, json.dumps({"data": data}).encode(), clients=6, each=3)
     assert codes == ["AIS.0102"] * 18
-    assert parses.most == cap, f"at most {parses.most} parses at once, the cap is {cap}"
+    assert most == cap, f"at most {most} parses at once, the cap is {cap}"
 
 
 def test_a_small_body_of_many_values_is_parsed_under_the_cap_too() -> None:
     # Small plain requests are parsed on the event loop; 170 KB of small JSON values costs milliseconds
     # to parse and must queue for the capped threads like a large body, not hold the loop up.
-    from pytest_idclassify.emulator import _app, serve
+    from pytest_idclassify.emulator import _app
 
-    settings = EmulatorSettings(parse_concurrency=2)
     body = json.dumps({"data": "!", "pad": [0] * 85_000}, separators=(",", ":")).encode()
     assert len(body) <= _app.INLINE_PARSE_BYTES and body.count(b",") > _app.INLINE_PARSE_COMMAS
-    codes: list[str] = []
-
-    with serve(settings) as url, overlap_of(_app, "parse_body") as parses:
-
-        def client() -> None:
-            with httpx.Client(base_url=url, timeout=120) as http:
-                for _ in range(8):
-                    answer = http.post(PATH, content=body, headers={"X-Auth-Token": TOKEN})
-                    codes.append(answer.json()["error_code"])
-
-        run_clients(client, clients=8)
+    codes, most = _parses_at_once(2, body, clients=8, each=8)
     assert codes == ["AIS.0102"] * 64
     # Parsed on the event loop, no two would ever be inside at once.
-    assert parses.most == 2, f"at most {parses.most} parses at once, the cap is 2"
+    assert most == 2, f"at most {most} parses at once, the cap is 2"
 
 
 def test_a_refusal_leaves_its_worker_thread_without_the_pictures_its_frames_held() -> None:
