@@ -185,6 +185,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             MarkerOptions.from_marker(mark)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """In a verify process, keep the objects of its start-up out of the garbage collector's walks."""
+    _settle_heap(session.config)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """In a verify process, keep the collected cases out of the garbage collector's walks."""
+    _settle_heap(session.config)
+
+
+def _settle_heap(config: pytest.Config) -> None:
+    if config.getoption("idclassify_interface") == "verify":
+        from pytest_idclassify._heap import settle
+
+        settle()
+
+
 @pytest.fixture(scope="session")
 def idclassify_config(pytestconfig: pytest.Config) -> SuiteConfig:
     """The suite's resolved settings (command line > IDCLASSIFY_* env > ini > default); override to change them."""

@@ -1,9 +1,18 @@
-"""A gate run pays only for what it uses: no Hypothesis engine, no OpenCV in a replay, nothing left in the folder."""
+"""A gate run pays only for what it uses: no Hypothesis engine, no OpenCV in a replay, nothing left in the folder.
+
+Its start-up is also kept out of the garbage collector's walks, in its own processes only.
+"""
 
 from __future__ import annotations
 
+import gc
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from cli_child import run_cli
 
 
@@ -24,3 +33,51 @@ def test_verify_loads_no_conftest_of_the_project_it_runs_in(tmp_path: Path) -> N
     (tmp_path / "conftest.py").write_text("raise RuntimeError('the top conftest was loaded')\n")
     code, _, output = run_cli(tmp_path / "modules.json", "verify", "--target", "replay", "-k", "base64", cwd=tmp_path)
     assert code == 0, output[-3000:]
+
+
+# Loaded into each process of a run by PYTEST_ADDOPTS: notes, per test, whether the cyclic garbage
+# collector runs and how many objects it has been told to leave alone.
+_HEAP_PROBE = """
+import gc, json, os
+
+def pytest_runtest_call(item):
+    with open(os.environ["HEAP_PROBE_OUT"], "a") as out:
+        out.write(json.dumps({"pid": os.getpid(), "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}) + "\\n")
+"""
+
+
+def _heap_states(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
+    (tmp_path / "heap_probe.py").write_text(_HEAP_PROBE)
+    out = tmp_path / "heap.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTEST_ADDOPTS": "-p heap_probe", "HEAP_PROBE_OUT": str(out)}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "two-workers"])
+def test_verify_keeps_its_start_up_out_of_the_collector_yet_collects(tmp_path: Path, workers: list[str]) -> None:
+    cli = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()"]
+    states = _heap_states(tmp_path, [*cli, "verify", "--target", "replay", "-k", "base64", *workers])
+    assert len({state["pid"] for state in states}) == (2 if workers else 1)
+    # While the cases run the collector is on (cycles the tests make are freed), and what the process
+    # built before them is frozen out of its walks.
+    assert all(state["enabled"] and int(str(state["frozen"])) > 10_000 for state in states), states
+
+
+def test_a_users_pytest_session_keeps_the_collector_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "test_user.py").write_text("def test_nothing():\n    pass\n")
+    states = _heap_states(tmp_path, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"])
+    assert states == [{"pid": states[0]["pid"], "enabled": True, "frozen": 0}]
+
+
+def test_verify_stopped_before_its_session_leaves_the_collector_on() -> None:
+    from click.testing import CliRunner
+
+    from pytest_idclassify.cli import main
+
+    # The pre-flight refuses the URL while pytest configures, before the session (and the collector) starts.
+    result = CliRunner().invoke(main, ["verify", "--base-url", "127.0.0.1:8080", "--project-id", "p1"])
+    assert result.exit_code != 0 and "--base-url" in result.output, result.output
+    assert gc.isenabled()

@@ -36,8 +36,19 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
     `idclassify verify --base-url http://127.0.0.1:8080` (your emulator or the live service; credentials
     come from the environment: IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and CLOUD_SDK_SK).
     """
-    import pytest
+    from pytest_idclassify._heap import held_off
 
+    with held_off():  # until the session starts: see pytest_idclassify._heap
+        import pytest
+
+        code = int(pytest.main(_pytest_args(workers, keyword, verbose, values)))
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise click.ClickException("no contract case was selected: check -k and --assumed")
+    raise SystemExit(code)
+
+
+def _pytest_args(workers: str | None, keyword: str | None, verbose: int, values: dict[str, Any]) -> list[str]:
+    """The command line of the pytest run that ``verify`` stands for."""
     contract = Path(__file__).parent.parent / "contract"
     # The suite by its folder, not --pyargs: given a module name, pytest would also load the
     # conftest.py of the working directory's tests/ (the user's project), which is no part of this run.
@@ -63,8 +74,4 @@ def verify(workers: str | None, keyword: str | None, verbose: int, **values: Any
         args += ["-n", workers]
     if keyword:
         args += ["-k", keyword]
-    args += ["-v"] * verbose or ["-q"]
-    code = int(pytest.main(args))
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        raise click.ClickException("no contract case was selected: check -k and --assumed")
-    raise SystemExit(code)
+    return args + (["-v"] * verbose or ["-q"])
