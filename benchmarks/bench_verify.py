@@ -1,16 +1,17 @@
 """``idclassify verify`` end to end: replay against the embedded emulator, and two workers against one.
 
-Whole processes, timed side by side in one run (wall clock):
+Whole processes, timed side by side in one run, in three rounds:
 
-* ``idclassify verify`` (the embedded emulator, serial), twice: their spread shows how noisy the
-  machine is;
-* ``idclassify verify --target replay`` (the shipped cassettes), twice: the first run may have to
-  render each image once to note its digest in the image cache, the second is a warm cache;
-* ``idclassify verify -n 2`` (two pytest-xdist workers).
+* ``idclassify verify --target replay`` (the shipped cassettes) once before the rounds: it may have
+  to render each image once to note its digest in the image cache; the rounds replay on a warm cache;
+* each round runs ``idclassify verify`` (the embedded emulator, serial), ``idclassify verify -n 2``
+  (two pytest-xdist workers) and the replay again, one after another, so that a drift in the
+  machine's load falls on every side; each ratio is taken between the medians of the rounds.
 
-Ratios: replay (warm) / emulator (goal <= 0.4), by the CPU time the processes used (the wall
-times are printed beside: on a loaded machine they are mostly time spent waiting for a CPU);
-``-n 2`` / serial (goal <= 0.9 on 2 cores), by wall time, since that is what workers shorten.
+Ratios: replay / emulator (goal <= 0.4), by the CPU time the processes used (the wall times are
+printed beside: on a loaded machine they are mostly time spent waiting for a CPU); ``-n 2`` /
+serial (goal <= 0.9 on 2 cores), by wall time, since that is what workers shorten.  The spread of
+the serial runs' wall times shows how noisy the machine was.
 Run: ``python benchmarks/bench_verify.py``.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+from statistics import median
 
 from _ratio import report, run_timed
 
@@ -34,22 +36,27 @@ def timed(*extra: str) -> tuple[float, float]:
     return wall, cpu
 
 
+ROUNDS = 3
+
+
 def main() -> None:
-    emulator = [timed()]
-    replay = [timed("--target", "replay")]
-    workers = timed("-n", "2")
-    replay.append(timed("--target", "replay"))
-    emulator.append(timed())
-    serial_wall = sum(w for w, _ in emulator) / 2
-    serial_cpu = sum(c for _, c in emulator) / 2
+    cold = timed("--target", "replay")
+    emulator, workers, replay = [], [], []
+    for _ in range(ROUNDS):
+        emulator.append(timed())
+        workers.append(timed("-n", "2"))
+        replay.append(timed("--target", "replay"))
+    serial_wall, serial_cpu = median(w for w, _ in emulator), median(c for _, c in emulator)
+    replay_wall, replay_cpu = median(w for w, _ in replay), median(c for _, c in replay)
+    workers_wall = median(w for w, _ in workers)
     spread = max(w for w, _ in emulator) / min(w for w, _ in emulator)
-    report("`verify --target replay` / `verify` against the embedded emulator (CPU time)", replay[1][1] / serial_cpu,
-           0.4, detail=f"replay {replay[1][1]:.1f} s CPU, {replay[1][0]:.1f} s wall (warm image cache; "
-           f"{replay[0][0]:.1f} s wall before) vs emulator {serial_cpu:.1f} s CPU, {serial_wall:.1f} s wall "
-           f"(two runs, wall spread {spread:.2f}x); wall ratio {replay[1][0] / serial_wall:.2f}")  # fmt: skip
-    report("`verify -n 2` / serial, on 2 cores (wall time)", workers[0] / serial_wall, 0.9,
-           detail=f"{workers[0]:.1f} s vs {serial_wall:.1f} s on {os.cpu_count()} CPUs (wall spread of the serial "
-           f"runs {spread:.2f}x)")  # fmt: skip
+    report("`verify --target replay` / `verify` against the embedded emulator (CPU time)", replay_cpu / serial_cpu,
+           0.4, detail=f"medians of {ROUNDS} rounds: replay {replay_cpu:.1f} s CPU, {replay_wall:.1f} s wall (warm "
+           f"image cache; {cold[0]:.1f} s wall before) vs emulator {serial_cpu:.1f} s CPU, {serial_wall:.1f} s wall "
+           f"(wall spread {spread:.2f}x); wall ratio {replay_wall / serial_wall:.2f}")  # fmt: skip
+    report("`verify -n 2` / serial, on 2 cores (wall time)", workers_wall / serial_wall, 0.9,
+           detail=f"medians of {ROUNDS} rounds: {workers_wall:.1f} s vs {serial_wall:.1f} s on {os.cpu_count()} CPUs "
+           f"(wall spread of the serial runs {spread:.2f}x)")  # fmt: skip
 
 
 if __name__ == "__main__":

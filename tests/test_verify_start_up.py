@@ -36,30 +36,45 @@ def test_verify_loads_no_conftest_of_the_project_it_runs_in(tmp_path: Path) -> N
 
 
 # Loaded into each process of a run by PYTEST_ADDOPTS: notes, per test, whether the cyclic garbage
-# collector runs and how many objects it has been told to leave alone.
-_HEAP_PROBE = """
-import gc, json, os
+# collector runs and how many objects it has been told to leave alone, and at the end of each
+# process's session whether it imported httpx.
+_PROBE = """
+import gc, json, os, sys
+
+def _note(**fields):
+    with open(os.environ["PROBE_OUT"], "a") as out:
+        out.write(json.dumps({"pid": os.getpid(), "worker": os.environ.get("PYTEST_XDIST_WORKER"), **fields}) + "\\n")
 
 def pytest_runtest_call(item):
-    with open(os.environ["HEAP_PROBE_OUT"], "a") as out:
-        out.write(json.dumps({"pid": os.getpid(), "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}) + "\\n")
+    _note(enabled=gc.isenabled(), frozen=gc.get_freeze_count())
+
+def pytest_sessionfinish(session):
+    _note(httpx="httpx" in sys.modules)
 """
 
 
-def _heap_states(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
-    (tmp_path / "heap_probe.py").write_text(_HEAP_PROBE)
-    out = tmp_path / "heap.jsonl"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTEST_ADDOPTS": "-p heap_probe", "HEAP_PROBE_OUT": str(out)}
+def _probed(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
+    (tmp_path / "run_probe.py").write_text(_PROBE)
+    out = tmp_path / "probe.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTEST_ADDOPTS": "-p run_probe", "PROBE_OUT": str(out)}
     env.pop("PYTEST_XDIST_WORKER", None)
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
+def _heap_states(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
+    return [
+        {k: v for k, v in note.items() if k != "worker"} for note in _probed(tmp_path, command) if "enabled" in note
+    ]
+
+
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+
+
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "two-workers"])
 def test_verify_keeps_its_start_up_out_of_the_collector_yet_collects(tmp_path: Path, workers: list[str]) -> None:
-    cli = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()"]
-    states = _heap_states(tmp_path, [*cli, "verify", "--target", "replay", "-k", "base64", *workers])
+    states = _heap_states(tmp_path, [*VERIFY, "--target", "replay", "-k", "base64", *workers])
     assert len({state["pid"] for state in states}) == (2 if workers else 1)
     # While the cases run the collector is on (cycles the tests make are freed), and what the process
     # built before them is frozen out of its walks.
@@ -81,3 +96,10 @@ def test_verify_stopped_before_its_session_leaves_the_collector_on() -> None:
     result = CliRunner().invoke(main, ["verify", "--base-url", "127.0.0.1:8080", "--project-id", "p1"])
     assert result.exit_code != 0 and "--base-url" in result.output, result.output
     assert gc.isenabled()
+
+
+def test_the_controller_of_a_run_on_workers_never_imports_httpx(tmp_path: Path) -> None:
+    # It sends nothing (the workers do), so its start-up, which the workers wait for, loads no HTTP stack.
+    ends = [note for note in _probed(tmp_path, [*VERIFY, "-k", "base64-max", "-n", "2"]) if "httpx" in note]
+    assert sorted((note["worker"] or "controller", note["httpx"]) for note in ends) == [
+        ("controller", False), ("gw0", True), ("gw1", True)]  # fmt: skip
