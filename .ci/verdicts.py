@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _gate(target: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify",
+        command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify",
                    "--report-json", str(report)]  # fmt: skip
         if target != "emulator":
             command += ["--target", target]

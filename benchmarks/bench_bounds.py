@@ -121,7 +121,7 @@ def bodies_in_flight() -> bool:
 
     port = free_port()
     env = {**os.environ, "IDCLASSIFY_EMULATOR_BODY_TIMEOUT": "120"}
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--port", str(port)]
+    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     socks: list[socket.socket] = []
     try:

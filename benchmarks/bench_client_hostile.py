@@ -51,9 +51,10 @@ def main() -> None:
         # drip cases, which sleep on the server's timers for seconds each, all run side by side.
         results = {index: run_client_case(url, behaviour, mode, settings, 300)
                    for index, (behaviour, settings, _, mode) in enumerate(runs) if not _waits(settings)}  # fmt: skip
-        with ThreadPoolExecutor(max_workers=len(runs)) as pool:
-            waiting = {index: pool.submit(run_client_case, url, behaviour, mode, settings, 300)
-                       for index, (behaviour, settings, _, mode) in enumerate(runs) if _waits(settings)}  # fmt: skip
+        waiting_runs = [index for index, run in enumerate(runs) if _waits(run[1])]
+        with ThreadPoolExecutor(max_workers=len(waiting_runs)) as pool:
+            waiting = {index: pool.submit(run_client_case, url, runs[index][0], runs[index][3], runs[index][1], 300)
+                       for index in waiting_runs}  # fmt: skip
             results.update((index, future.result()) for index, future in waiting.items())
         for index, (_, settings, label, mode) in enumerate(runs):
             result = results[index]

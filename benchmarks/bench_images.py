@@ -147,7 +147,7 @@ def whole_process() -> None:
     ratios = {}
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("jpeg", "bmp", "tiff"):
-            cli = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "image"]
+            cli = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "image"]
             ours_cmd = [*cli, "--format", fmt, "--width", "8192", "--height", "8192", "--colour", "c81e5a",
                         "-o", f"{tmp}/ours.{fmt}"]  # fmt: skip
             theirs_cmd = [sys.executable, "-c", PILLOW_SCRIPT, f"{tmp}/pillow.{fmt}", FORMATS[fmt]]

@@ -20,7 +20,7 @@ from pytest_idclassify._serve import serve_in_thread
 from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 PYTEST = [sys.executable, "-m", "pytest"]
 ROUNDS = 3
 

@@ -11,9 +11,9 @@ from pathlib import Path
 # loaded go to a file (the command's own output is left to the caller).
 CHILD = """
 import json, sys
-from pytest_idclassify.cli import main
+from pytest_idclassify.cli import run
 try:
-    main(sys.argv[2:])
+    run(sys.argv[2:])
 except SystemExit as exit:
     code = exit.code
 with open(sys.argv[1], "w") as out:

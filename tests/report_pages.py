@@ -20,7 +20,7 @@ from starlette.routing import Route
 from pytest_idclassify._serve import serve_in_thread
 from pytest_idclassify.emulator import API_PATH
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 TOKEN = "a-loopback-token"
 
 

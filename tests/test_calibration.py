@@ -27,7 +27,7 @@ from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_AK, DEFAULT_EXPIRED_TOKEN, DEFAULT_SK
 from pytest_idclassify.errors import CalibrationError, ConfigurationError
 
-CLI = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()"]
+CLI = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()"]
 #: the other server's credentials: not the emulator's published ones, so the file can be searched for them.
 PROJECT_ID = "5a1e0c7d9b3f4e2a8c6d0f1e2b3a4c5d"
 TOKEN = "MIIcalibration-test-token-0123456789"

@@ -23,7 +23,7 @@ from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOK
 
 pytest_plugins = ["pytester"]
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 #: the most lines a mistake may cost the user.
 MAX_LINES = 15
 

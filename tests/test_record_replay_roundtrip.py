@@ -26,7 +26,7 @@ from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from pytest_idclassify.errors import CassetteMissError
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 
 
 @pytest.fixture(scope="module")

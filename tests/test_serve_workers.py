@@ -108,7 +108,7 @@ def two_workers() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     # The server's settings are its defaults: none a test run in this process left in the environment.
     env = {name: value for name, value in os.environ.items() if not name.startswith("IDCLASSIFY_")}
     env["PYTHONPATH"] = os.getcwd()
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--port", str(port),
+    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--port", str(port),
                "--workers", "2", "--log-level", "info"]  # fmt: skip
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True

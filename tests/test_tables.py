@@ -82,7 +82,7 @@ def test_generator_reports_a_broken_table_without_a_traceback(tmp_path: Path) ->
     raw["rows"][0]["type"] = "Int"
     path.write_text(json.dumps(raw), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "schemas", "check"],
+        [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "schemas", "check"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(tmp_path), "PATH": ""},
         capture_output=True,

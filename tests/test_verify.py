@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from pytest_idclassify._serve import serve_in_thread
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 
 
 def _verify(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,8 +46,9 @@ def _note(**fields):
     with open(os.environ["PROBE_OUT"], "a") as out:
         out.write(json.dumps({"pid": os.getpid(), "worker": os.environ.get("PYTEST_XDIST_WORKER"), **fields}) + "\\n")
 
-def pytest_runtest_call(item):
-    _note(enabled=gc.isenabled(), frozen=gc.get_freeze_count())
+def pytest_runtest_logreport(report):
+    if report.when == "setup":
+        _note(enabled=gc.isenabled(), frozen=gc.get_freeze_count())
 
 def pytest_sessionfinish(session):
     _note(httpx="httpx" in sys.modules)
@@ -56,7 +58,8 @@ def pytest_sessionfinish(session):
 def _probed(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
     (tmp_path / "run_probe.py").write_text(_PROBE)
     out = tmp_path / "probe.jsonl"
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTEST_ADDOPTS": "-p run_probe", "PROBE_OUT": str(out)}
+    path = os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path, "PYTEST_ADDOPTS": "-p run_probe", "PROBE_OUT": str(out)}
     env.pop("PYTEST_XDIST_WORKER", None)
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
@@ -64,18 +67,17 @@ def _probed(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
 
 
 def _heap_states(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
-    return [
-        {k: v for k, v in note.items() if k != "worker"} for note in _probed(tmp_path, command) if "enabled" in note
-    ]
+    return [note for note in _probed(tmp_path, command) if "enabled" in note]
 
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "verify"]
+VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "two-workers"])
 def test_verify_keeps_its_start_up_out_of_the_collector_yet_collects(tmp_path: Path, workers: list[str]) -> None:
     states = _heap_states(tmp_path, [*VERIFY, "--target", "replay", "-k", "base64", *workers])
-    assert len({state["pid"] for state in states}) == (2 if workers else 1)
+    # Under pytest-xdist the controller hears of every test too, from the workers' reports.
+    assert {state["worker"] for state in states} == ({None, "gw0", "gw1"} if workers else {None})
     # While the cases run the collector is on (cycles the tests make are freed), and what the process
     # built before them is frozen out of its walks.
     assert all(state["enabled"] and int(str(state["frozen"])) > 10_000 for state in states), states
@@ -84,18 +86,45 @@ def test_verify_keeps_its_start_up_out_of_the_collector_yet_collects(tmp_path: P
 def test_a_users_pytest_session_keeps_the_collector_as_it_was(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text("def test_nothing():\n    pass\n")
     states = _heap_states(tmp_path, [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user.py"])
-    assert states == [{"pid": states[0]["pid"], "enabled": True, "frozen": 0}]
+    assert [(state["enabled"], state["frozen"]) for state in states] == [(True, 0)]
 
 
-def test_verify_stopped_before_its_session_leaves_the_collector_on() -> None:
+@pytest.fixture
+def collector_restored() -> Iterator[None]:
+    """Whatever a test does to the garbage collector, the rest of this process gets it back as it was."""
+    was_enabled = gc.isenabled()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector-on", "collector-off"])
+@pytest.mark.parametrize(
+    ("arguments", "exit_code"),
+    [
+        # The pre-flight refuses the URL while pytest configures, before the session starts.
+        (["verify", "--base-url", "127.0.0.1:8080", "--project-id", "p1"], pytest.ExitCode.USAGE_ERROR),
+        # A whole run, whose session froze what was alive.
+        (["verify", "--target", "replay", "-k", "request.data.base64-max"], pytest.ExitCode.OK),
+    ],
+    ids=["stopped-before-the-session", "whole-run"],
+)
+def test_verify_within_another_process_leaves_its_collector_as_it_was(
+    collector_restored: None, enabled: bool, arguments: list[str], exit_code: int
+) -> None:
     from click.testing import CliRunner
 
     from pytest_idclassify.cli import main
 
-    # The pre-flight refuses the URL while pytest configures, before the session (and the collector) starts.
-    result = CliRunner().invoke(main, ["verify", "--base-url", "127.0.0.1:8080", "--project-id", "p1"])
-    assert result.exit_code != 0 and "--base-url" in result.output, result.output
-    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0
+    if not enabled:
+        gc.disable()
+    result = CliRunner().invoke(main, arguments)
+    assert result.exit_code == exit_code, result.output[-2000:]
+    assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, 0), result.output[-2000:]
 
 
 def test_the_controller_of_a_run_on_workers_never_imports_httpx(tmp_path: Path) -> None:

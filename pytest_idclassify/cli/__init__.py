@@ -7,6 +7,7 @@ and the pytest plugin stay cheap to load.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -50,3 +51,11 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="pytest-idclassify")
 def main() -> None:
     """Contract-testing toolkit for Huawei Cloud OCR's Auto ID Document Classification API."""
+
+
+def run(args: Sequence[str] | None = None) -> None:
+    """The ``idclassify`` program (its console script): :data:`main` in a process that ends with it."""
+    from pytest_idclassify._heap import whole_program
+
+    whole_program()
+    main(args)

@@ -58,7 +58,8 @@ if _TYPE_CHECKING:
     from pytest_idclassify.errors import SignatureRejected
 
 # Loaded on first use (PEP 562): the pre-flight and the redaction policy read the client's settings
-# table alone, and a process that never sends (a pytest-xdist controller) need not import httpx.
+# table alone, and a process that sends nothing (the pytest-xdist controller of a run against the
+# emulator or cassettes) need not import httpx.
 _LAZY = {
     "SyncASGITransport": "pytest_idclassify.client._asgi",
     "AkSkAuth": "pytest_idclassify.client._auth_aksk",

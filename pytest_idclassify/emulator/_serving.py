@@ -93,7 +93,7 @@ def serve_process(
     from pytest_idclassify.errors import ConfigurationError
 
     port = port or free_port(host)
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import main; main()", "serve", "--host", host,
+    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--host", host,
                "--port", str(port), "--workers", str(workers), *args]  # fmt: skip
     # A file, not a pipe: a chatty server cannot fill it and stall, and it is there to quote on failure.
     with tempfile.TemporaryFile() as log:
