@@ -224,3 +224,94 @@ def test_a_worker_whose_start_up_fails_late_stops_the_server(tmp_path: Path, mon
     monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers start from this process's sys.path
     status = serve_workers("late_failure_app:app", workers=2, host="127.0.0.1", port=0, log_level="critical")
     assert status == STARTUP_FAILURE
+
+
+# An app whose /block blocks its worker's event loop for good, and whose /busy works for seconds in a
+# thread while the loop goes on turning; every answer names the worker's process id.
+_STALLING_APP = """
+import asyncio, os, time
+
+async def app(scope, receive, send):
+    if scope["path"] == "/block":
+        time.sleep(3600)
+    elif scope["path"] == "/busy":
+        await asyncio.to_thread(time.sleep, 4 * float(os.environ["STALL_TIMEOUT"]))
+    body = str(os.getpid()).encode()
+    headers = [(b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+"""
+STALL_TIMEOUT = 1.0
+
+
+@pytest.fixture
+def stalling_workers(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    (tmp_path / "stalling_app.py").write_text(_STALLING_APP, encoding="utf-8")
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), os.getcwd()]),
+        "STALL_TIMEOUT": str(STALL_TIMEOUT),
+    }
+    code = ("import sys; from pytest_idclassify._workers import serve_workers; sys.exit(serve_workers("
+            f"'stalling_app:app', workers=2, host='127.0.0.1', port={port}, lifespan='off', log_level='warning',"
+            f" heartbeat_timeout={STALL_TIMEOUT}))")  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              start_new_session=True)  # fmt: skip
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while len(_workers(server.pid)) < 2 or not _answers(base_url):
+            assert time.monotonic() < deadline and server.poll() is None, "the workers did not start"
+            time.sleep(0.2)
+        yield base_url, server
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+        server.communicate(timeout=60)
+
+
+def _answers(base_url: str) -> set[int]:
+    """The workers that answer 20 new connections (each one may be hashed to either socket)."""
+    pids = set()
+    for _ in range(20):
+        try:
+            pids.add(int(httpx.get(base_url + "/", timeout=STALL_TIMEOUT * 20).text))
+        except httpx.HTTPError:
+            continue
+    return pids
+
+
+@pytest.mark.slow
+def test_a_worker_whose_event_loop_is_blocked_is_killed_and_replaced(
+    stalling_workers: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    base_url, server = stalling_workers
+    before = set(_workers(server.pid))
+    address = httpx.URL(base_url)
+    with socket.create_connection((address.host, address.port), timeout=60) as blocked:
+        blocked.sendall(b"GET /block HTTP/1.1\r\nHost: x\r\n\r\n")
+        # The worker that took /block dies without an answer; the supervisor starts another on its socket.
+        assert blocked.recv(1024) == b""
+    deadline = time.monotonic() + 60
+    while len(now := set(_workers(server.pid))) != 2 or now == before:
+        assert time.monotonic() < deadline and server.poll() is None, f"no worker replaced the blocked one: {now}"
+        time.sleep(0.2)
+    assert len(now & before) == 1
+    output = _read_until(server, b"has not answered for", count=1)
+    assert b"killing it" in output, output.decode()
+    # Both sockets are served again, the blocked one's by its replacement.
+    deadline = time.monotonic() + 60
+    while _answers(base_url) != now:
+        assert time.monotonic() < deadline, "the replacement does not answer"
+
+
+@pytest.mark.slow
+def test_a_worker_busy_off_its_event_loop_is_left_alone(stalling_workers: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base_url, server = stalling_workers
+    before = set(_workers(server.pid))
+    # Four heartbeat timeouts of work in a thread: the loop keeps turning, so the worker is not killed.
+    answer = httpx.get(base_url + "/busy", timeout=60)
+    assert answer.status_code == 200 and int(answer.text) in before
+    assert set(_workers(server.pid)) == before
+    assert _answers(base_url) == before
