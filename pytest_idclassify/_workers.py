@@ -11,13 +11,6 @@ Here each worker gets its own socket, bound with ``SO_REUSEPORT`` so that the ke
 connections across them, and created as ``IPPROTO_TCP`` so that asyncio sets ``TCP_NODELAY`` on
 each connection.  The kernel lets only processes of the same user share such a port.  A worker
 that exits by itself before it serves stops the whole server; any other that stops is replaced.
-
-A worker whose event loop stops turning (a blocking call on it, a deadlock, a stopped process)
-would keep its socket, and the connections the kernel hashes to it would wait for ever.  Each
-worker's uvicorn therefore stamps a heartbeat shared with this supervisor about once a second
-(uvicorn's ``callback_notify``, which it calls from its main loop), and a worker whose stamp is
-older than ``heartbeat_timeout`` is killed and replaced.  Work the app hands to threads (the
-emulator's recognition) does not stop the loop, so a long request alone never trips it.
 """
 
 from __future__ import annotations
@@ -41,8 +34,6 @@ _logger = logging.getLogger("uvicorn.error")
 STARTUP_FAILURE = 3
 _POLL = 0.5
 _STOP_WAIT = 10.0
-#: how long a serving worker's event loop may go without a heartbeat before it is killed and replaced.
-HEARTBEAT_TIMEOUT = 10.0
 #: Linux spreads connections over sockets sharing a port with SO_REUSEPORT; other systems (macOS,
 #: the BSDs) hand them all to one, and Windows has no such option: there the workers share one socket.
 _REUSE_PORT: int | None = getattr(socket, "SO_REUSEPORT", None) if sys.platform.startswith("linux") else None
@@ -60,18 +51,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _run_worker(
-    config: dict[str, Any], sock: socket.socket, environment: dict[str, str], ready: Any, heartbeat: Any
-) -> None:
+def _run_worker(config: dict[str, Any], sock: socket.socket, environment: dict[str, str], ready: Any) -> None:
     import uvicorn
 
     os.environ.update(environment)
-
-    async def beat() -> None:
-        heartbeat.value = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
-
-    # uvicorn looks once a second whether a notification is due; a period of 0 makes every look one.
-    server = uvicorn.Server(uvicorn.Config(**config, callback_notify=beat, timeout_notify=0))
+    server = uvicorn.Server(uvicorn.Config(**config))
 
     def report_ready() -> None:
         while not server.started and not server.should_exit:
@@ -84,44 +68,26 @@ def _run_worker(
 
 
 class _Worker:
-    """One worker process, whether it has said it is serving, and when its event loop last turned."""
+    """One worker process, and whether it has said it is serving."""
 
     def __init__(self, context: Any, config: dict[str, Any], sock: socket.socket, environment: dict[str, str]) -> None:
         self.ready = context.Event()
-        self.heartbeat = context.Value("d", 0.0, lock=False)
         self.process: BaseProcess = context.Process(
-            target=_run_worker, args=(config, sock, environment, self.ready, self.heartbeat), daemon=False
+            target=_run_worker, args=(config, sock, environment, self.ready), daemon=False
         )
         self.process.start()
-        self._serving_since: float | None = None
-
-    def silent_for(self, now: float) -> float:
-        """Seconds since the worker's event loop last gave a sign of life (0 until it serves)."""
-        if not self.ready.is_set():
-            return 0.0
-        if self._serving_since is None:
-            self._serving_since = now  # its first beat may still be on its way
-        return now - max(float(self.heartbeat.value), self._serving_since)
 
 
 def serve_workers(
-    app: str,
-    *,
-    workers: int,
-    host: str,
-    port: int,
-    environment: Mapping[str, str] | None = None,
-    heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
-    **config: Any,
+    app: str, *, workers: int, host: str, port: int, environment: Mapping[str, str] | None = None, **config: Any
 ) -> int:
     """Run ``app`` (an import string) in ``workers`` processes until SIGINT or SIGTERM; return the exit status.
 
     ``config`` goes to each worker's ``uvicorn.Config`` as it would to ``uvicorn.run``; ``environment``
     is added to each worker's environment before it imports the app.  A worker that exits by itself
     before it serves (its app cannot be imported, its start-up failed) would only fail again, so the
-    server stops; any other that stops (killed by a signal, or after serving) is replaced, and so
-    is one whose event loop has not turned for ``heartbeat_timeout`` seconds.  The status is 0
-    after a signal, or :data:`STARTUP_FAILURE`.
+    server stops; any other that stops (killed by a signal, or after serving) is replaced.  The
+    status is 0 after a signal, or :data:`STARTUP_FAILURE`.
     """
     import uvicorn
 
@@ -144,12 +110,6 @@ def serve_workers(
         while not stop.wait(_POLL):
             for index, worker in enumerate(pool):
                 if worker.process.is_alive():
-                    silent = worker.silent_for(time.monotonic())
-                    if silent > heartbeat_timeout:
-                        # Killed rather than asked: a loop that does not turn would never act on SIGTERM.
-                        _logger.warning("worker %s has not answered for %.0f s (its event loop is blocked or the "
-                                        "process stopped): killing it", worker.process.pid, silent)  # fmt: skip
-                        worker.process.kill()
                     continue
                 code = worker.process.exitcode
                 # A worker that exits by itself before serving (its app cannot be imported, its start-up
