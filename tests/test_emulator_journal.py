@@ -234,3 +234,25 @@ def test_requests_through_the_official_sdk_are_journaled() -> None:
     assert entry.image_sha256 == hashlib.sha256(image).hexdigest()
     assert "sdk-hmac-sha256" in entry.headers["authorization"].lower()
     assert SECRET_SK not in json.dumps(entry.to_dict()) and AK not in json.dumps(entry.to_dict())
+
+
+@pytest.mark.parametrize("separator", [b",", b", "], ids=["tight", "spaced"])
+def test_a_large_refused_body_of_many_values_is_journalled_by_its_size_alone(
+    served: tuple[Any, str], separator: bytes
+) -> None:
+    # 200,000 keys and neither data nor url, 2.4 MB: refused, and summarising it value by value would
+    # cost the event loop seconds and the journal tens of megabytes per entry.
+    app, url = served
+    many = b"{" + separator.join(b'"k%d": 0' % i for i in range(200_000)) + b"}"
+    # A large refused body of few values (an image, an alarm that is no boolean) keeps its summary.
+    image = base64.b64encode(_png(2000, 2000) * 40).decode()
+    few = json.dumps({"data": image, "alarm": "yes"}).encode()
+    with _client(url) as client:
+        refused = [client.post(content=body, headers={"Content-Type": "application/json"}) for body in (many, few)]
+    assert [answer.status for answer in refused] == [400, 400]
+    heavy, light = app.state.journal.entries()
+    assert heavy.body == {"bytes": len(many), "json": "not summarised: too many values"}
+    assert light.body["alarm"] == "yes"
+    assert light.body["data"]["sha256"] == hashlib.sha256(base64.b64decode(image)).hexdigest()
+    listed = httpx.get(f"{url}/__idclassify/requests").json()["requests"]
+    assert [entry["body"] for entry in listed] == [heavy.body, light.body]

@@ -19,7 +19,7 @@ from typing import Any
 from starlette.types import Scope
 
 from pytest_idclassify.emulator._answers import Refusal
-from pytest_idclassify.emulator._journal import SMALL_BODY, Journal, JournalEntry
+from pytest_idclassify.emulator._journal import SMALL_BODY, SUMMARY_MAX_COMMAS, Journal, JournalEntry
 from pytest_idclassify.emulator._proxy import Answer, ReplayBook, Upstream
 from pytest_idclassify.emulator._settings import EmulatorSettings
 from pytest_idclassify.emulator._stubs import Stub, StubBook, load_stubs, refusal_of
@@ -59,6 +59,9 @@ class Note:
                 return
             if parsed.data is not None:
                 self.saw_image(parsed.data)
+        if len(body) > SMALL_BODY and body.count(b",") > SUMMARY_MAX_COMMAS:
+            self.body = {"bytes": len(body), "json": "not summarised: too many values"}
+            return
         canonical = canonical_request_body(body, _book())
         try:
             self.body = json.loads(canonical) if canonical is not None else None
