@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: the ``idclassify`` program in a fresh interpreter of this environment, as its console script runs it.
+IDCLASSIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()"]
+#: ``idclassify verify``, likewise.
+VERIFY = [*IDCLASSIFY, "verify"]
+
 # The console script's own entry point, in a fresh interpreter; its exit code and the modules
 # loaded go to a file (the command's own output is left to the caller).
 CHILD = """

@@ -6,12 +6,12 @@ import copy
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cli_child import VERIFY
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -20,7 +20,6 @@ from starlette.routing import Route
 from pytest_idclassify._serve import serve_in_thread
 from pytest_idclassify.emulator import API_PATH
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 TOKEN = "a-loopback-token"
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_child import IDCLASSIFY
 from click.testing import CliRunner
 
 from pytest_idclassify._serve import serve_in_thread
@@ -27,7 +27,6 @@ from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_AK, DEFAULT_EXPIRED_TOKEN, DEFAULT_SK
 from pytest_idclassify.errors import CalibrationError, ConfigurationError
 
-CLI = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()"]
 #: the other server's credentials: not the emulator's published ones, so the file can be searched for them.
 PROJECT_ID = "5a1e0c7d9b3f4e2a8c6d0f1e2b3a4c5d"
 TOKEN = "MIIcalibration-test-token-0123456789"
@@ -42,7 +41,7 @@ def _settings(**changes: Any) -> EmulatorSettings:
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, capture_output=True, text=True, check=False,
+    return subprocess.run([*IDCLASSIFY, *args], cwd=cwd, capture_output=True, text=True, check=False,
                           env={**os.environ, **CREDENTIALS}, timeout=600)  # fmt: skip
 
 

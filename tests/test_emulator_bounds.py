@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import subprocess
-import sys
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ import hostile_images
 import httpx
 import numpy as np
 import pytest
+from cli_child import IDCLASSIFY
 from PIL import Image
 from thread_overlap import overlap_of, run_clients
 
@@ -411,7 +411,7 @@ def _kib(pid: int, field: str) -> int:
 def test_a_hundred_unfinished_12_mib_bodies_stay_within_800_mib(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.getcwd(), "IDCLASSIFY_EMULATOR_BODY_TIMEOUT": "120"}
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--port", str(port)]
+    command = [*IDCLASSIFY, "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
     socks: list[socket.socket] = []

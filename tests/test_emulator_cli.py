@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from cli_child import IDCLASSIFY
 from click.testing import CliRunner
 
 from pytest_idclassify._cores import threads_per_process
@@ -85,7 +85,7 @@ def test_serve_with_two_workers_answers_with_env_settings(tmp_path: Path) -> Non
     config.write_text('{"project_id": "feedfacefeedfacefeedfacefeedface"}')
     env = {**os.environ, "IDCLASSIFY_EMULATOR_TOKENS": "worker-token-abcdefgh", "PYTHONPATH": os.getcwd()}
     env.pop("OPENCV_FOR_THREADS_NUM", None)  # a pytest-xdist worker's own share is not the server's to keep
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--port", str(port),
+    command = [*IDCLASSIFY, "serve", "--port", str(port),
                "--workers", "2", "--config", str(config), "--fault", "throttle", "--fault-every", "2"]  # fmt: skip
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True

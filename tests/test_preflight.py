@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_child import VERIFY
 
 from pytest_idclassify._serve import serve_in_thread
 from pytest_idclassify.emulator import EmulatorSettings, create_app
@@ -23,7 +23,6 @@ from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOK
 
 pytest_plugins = ["pytester"]
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 #: the most lines a mistake may cost the user.
 MAX_LINES = 15
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_child import VERIFY
 from click.testing import CliRunner
 
 from pytest_idclassify._serve import serve_in_thread
@@ -25,8 +25,6 @@ from pytest_idclassify.client import ClientConfig, IdClassifyClient
 from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from pytest_idclassify.errors import CassetteMissError
-
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 
 
 @pytest.fixture(scope="module")

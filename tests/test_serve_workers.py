@@ -16,13 +16,13 @@ import select
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from cli_child import IDCLASSIFY
 
 from pytest_idclassify._serve import free_port
 from pytest_idclassify._workers import STARTUP_FAILURE, listening_socket, serve_workers
@@ -108,7 +108,7 @@ def two_workers() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     # The server's settings are its defaults: none a test run in this process left in the environment.
     env = {name: value for name, value in os.environ.items() if not name.startswith("IDCLASSIFY_")}
     env["PYTHONPATH"] = os.getcwd()
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--port", str(port),
+    command = [*IDCLASSIFY, "serve", "--port", str(port),
                "--workers", "2", "--log-level", "info"]  # fmt: skip
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True

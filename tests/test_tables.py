@@ -3,6 +3,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from cli_child import IDCLASSIFY
 
 from pytest_idclassify._paths import source_dir
 from pytest_idclassify._tables import TABLE_FILES, load_tables
@@ -67,7 +68,6 @@ def test_row_without_a_field_names_it(tables_copy: Path) -> None:
 def test_generator_reports_a_broken_table_without_a_traceback(tmp_path: Path) -> None:
     """A checkout whose table is broken: the command names the file and row, and exits 1."""
     import subprocess
-    import sys
 
     root = Path(__file__).resolve().parents[1]
     shutil.copytree(
@@ -82,7 +82,7 @@ def test_generator_reports_a_broken_table_without_a_traceback(tmp_path: Path) ->
     raw["rows"][0]["type"] = "Int"
     path.write_text(json.dumps(raw), encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "schemas", "check"],
+        [*IDCLASSIFY, "schemas", "check"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(tmp_path), "PATH": ""},
         capture_output=True,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_child import VERIFY
 from independent_server import CREDENTIALS, PROJECT_ID, TOKEN, create_independent_app
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,8 +17,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from pytest_idclassify._serve import serve_in_thread
-
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 
 
 def _verify(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cli_child import run_cli
+from cli_child import VERIFY, run_cli
 
 
 def test_a_replayed_gate_run_draws_nothing_and_decodes_nothing(tmp_path: Path) -> None:
@@ -68,9 +68,6 @@ def _probed(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
 
 def _heap_states(tmp_path: Path, command: list[str]) -> list[dict[str, object]]:
     return [note for note in _probed(tmp_path, command) if "enabled" in note]
-
-
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
 
 
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "two-workers"])
