@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import hostile_images  # noqa: E402
+from _ratio import IDCLASSIFY  # noqa: E402
 
 from pytest_idclassify.emulator import EmulatorSettings, create_app  # noqa: E402
 
@@ -121,7 +122,7 @@ def bodies_in_flight() -> bool:
 
     port = free_port()
     env = {**os.environ, "IDCLASSIFY_EMULATOR_BODY_TIMEOUT": "120"}
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--port", str(port)]
+    command = [*IDCLASSIFY, "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     socks: list[socket.socket] = []
     try:

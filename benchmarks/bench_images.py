@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from _ratio import report
+from _ratio import IDCLASSIFY, report
 from PIL import Image
 
 from pytest_idclassify.images import ImageRecipe, encode_flat, pad_to_base64_length
@@ -147,7 +147,7 @@ def whole_process() -> None:
     ratios = {}
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("jpeg", "bmp", "tiff"):
-            cli = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "image"]
+            cli = [*IDCLASSIFY, "image"]
             ours_cmd = [*cli, "--format", fmt, "--width", "8192", "--height", "8192", "--colour", "c81e5a",
                         "-o", f"{tmp}/ours.{fmt}"]  # fmt: skip
             theirs_cmd = [sys.executable, "-c", PILLOW_SCRIPT, f"{tmp}/pillow.{fmt}", FORMATS[fmt]]

@@ -16,11 +16,13 @@ import sys
 import tempfile
 import time
 
+from _ratio import IDCLASSIFY
+
 from pytest_idclassify._serve import serve_in_thread
 from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 
-VERIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
+VERIFY = [*IDCLASSIFY, "verify"]
 PYTEST = [sys.executable, "-m", "pytest"]
 ROUNDS = 3
 

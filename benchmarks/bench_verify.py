@@ -19,12 +19,11 @@ Run: ``python benchmarks/bench_verify.py``.
 from __future__ import annotations
 
 import os
-import sys
 from statistics import median
 
-from _ratio import report, run_timed
+from _ratio import IDCLASSIFY, report, run_timed
 
-COMMAND = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify"]
+COMMAND = [*IDCLASSIFY, "verify"]
 
 
 def timed(*extra: str) -> tuple[float, float]:

@@ -26,7 +26,7 @@ from pathlib import Path
 import anyio
 import httpx
 import numpy as np
-from _ratio import report
+from _ratio import IDCLASSIFY, report
 from PIL import Image
 
 from pytest_idclassify._serve import free_port
@@ -160,7 +160,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     body = request_body()
-    emulator = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve",
+    emulator = [*IDCLASSIFY, "serve",
                 "--host", "127.0.0.1", "--port", "{port}", "--workers", str(args.workers)]  # fmt: skip
     # The floor is served as `idclassify serve` serves the emulator: same workers, same sockets.
     floor = [sys.executable, "-c", "import sys; from pytest_idclassify._workers import serve_workers; "
