@@ -27,7 +27,7 @@ with open(sys.argv[1], "w") as out:
 
 
 def run_cli(report: Path, *args: str, cwd: Path | None = None) -> tuple[int, set[str], str]:
-    """Run ``idclassify ARGS``; return its exit code, the top-level packages it loaded and its output."""
+    """Run ``idclassify ARGS``; return its exit code, the modules it loaded (``sys.modules``) and its output."""
     done = subprocess.run([sys.executable, "-c", CHILD, str(report), *args], cwd=cwd, capture_output=True, text=True)
     result = json.loads(report.read_text())
-    return result["code"], {name.split(".")[0] for name in result["modules"]}, done.stdout + done.stderr
+    return result["code"], set(result["modules"]), done.stdout + done.stderr

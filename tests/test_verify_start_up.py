@@ -22,8 +22,11 @@ def test_a_replayed_gate_run_draws_nothing_and_decodes_nothing(tmp_path: Path) -
     work.mkdir()
     code, loaded, output = run_cli(tmp_path / "modules.json", "verify", "--target", "replay", "-k", "base64", cwd=work)
     assert code == 0, output[-3000:]
-    # The gate's sample is pinned data and the cassettes answer: neither an engine nor a decoder is needed.
-    assert sorted(loaded & {"hypothesis", "cv2", "numpy", "PIL", "starlette", "uvicorn"}) == []
+    # The gate's sample is pinned data and the cassettes answer: neither an engine nor a decoder is needed,
+    # nor, with every answer conforming, the validator that explains a violation, nor the in-process
+    # transport's event-loop thread.
+    unused = {"hypothesis", "cv2", "numpy", "PIL", "starlette", "uvicorn", "jsonschema", "anyio.from_thread"}
+    assert sorted(loaded & unused) == []
     assert list(work.iterdir()) == []
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio.from_thread
 import httpx
+
+if TYPE_CHECKING:
+    import anyio.from_thread
 
 
 class SyncASGITransport(httpx.BaseTransport):
@@ -25,6 +27,10 @@ class SyncASGITransport(httpx.BaseTransport):
         self._lock = threading.Lock()
 
     def _get_portal(self) -> anyio.from_thread.BlockingPortal:
+        # anyio is imported on first use: a client that never calls an app in-process (replay, a
+        # served target) need not load it.
+        import anyio.from_thread
+
         with self._lock:
             if self._portal is None:
                 self._portal = self._stack.enter_context(anyio.from_thread.start_blocking_portal())

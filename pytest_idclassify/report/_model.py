@@ -170,11 +170,12 @@ def run_violations(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
 def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any],
                  metrics: Mapping[str, Any] | None = None) -> Report:  # fmt: skip
     """Assemble the per-clause verdicts from the case records of a run (redacted: every report writes these)."""
-    from pytest_idclassify.redaction import redact_mapping
+    from pytest_idclassify.redaction import default_policy
 
+    policy = default_policy()
     # Thumbnails are opt-in renderings of the toolkit's own synthetic images; all else is redacted.
     ordered = sorted(
-        ({k: v if k == "thumbnails" else redact_mapping(v) for k, v in dict(r).items()} for r in records),
+        ({k: v if k == "thumbnails" else policy.redact_mapping(v) for k, v in dict(r).items()} for r in records),
         key=lambda r: str(r["case"]),
     )
     calibrated = set(meta.get("calibrated", ()))
@@ -214,4 +215,5 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
         "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **meta,
     }
-    return Report(ordered, verdicts, redact_mapping(full_meta), redact_mapping(dict(metrics)) if metrics else None)
+    redacted_metrics = policy.redact_mapping(dict(metrics)) if metrics else None
+    return Report(ordered, verdicts, policy.redact_mapping(full_meta), redacted_metrics)

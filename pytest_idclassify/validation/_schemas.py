@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
-from jsonschema import Draft202012Validator
 
 from pytest_idclassify._paths import schemas_dir
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 SCHEMA_FILES = ("request.schema.json", "response.schema.json", "response-alarm.schema.json", "error.schema.json")
 
@@ -27,6 +29,9 @@ def load_schema(name: str) -> dict[str, Any]:
 @cache
 def compiled_validator(name: str) -> Draft202012Validator:
     """Return the compiled validator of a generated schema, built once and reused."""
+    # Imported here: only a body the fast check rejects needs explaining, and most runs have none.
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

@@ -6,9 +6,7 @@ import base64
 import binascii
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, cast
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Any, cast
 
 from pytest_idclassify._tables import documented_tables
 from pytest_idclassify.catalogue import ALARM_THRESHOLD, clause, error_clause_for
@@ -16,6 +14,9 @@ from pytest_idclassify.errors import IdClassifyError
 from pytest_idclassify.validation._schemas import compiled_validator, fast_check
 from pytest_idclassify.validation._threshold import alarm_pairs, answer_violations, explaining, flag_name
 from pytest_idclassify.validation._violation import ContractDriftWarning, Violation, format_violations
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 #: an alarm threshold: one score, or the (lowest, highest) of the thresholds a calibration allows.
 Threshold = int | tuple[int, int]
