@@ -56,4 +56,7 @@ __all__ = [
     "tier_of",
 ]
 
-__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
+# Hidden from type checkers: given a module __getattr__, mypy accepts any name imported from
+# the package, a misspelt one included; they read the imports above instead.
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)

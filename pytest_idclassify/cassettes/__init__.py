@@ -9,12 +9,12 @@ request's ``data`` becomes its digest (:func:`digest_of`).  :func:`lint_cassette
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
+import typing as _typing
 
 from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 from pytest_idclassify.redaction import PROJECT_PLACEHOLDER, REDACTED
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from pytest_idclassify.cassettes._canonical import SecretBook
     from pytest_idclassify.cassettes._diff import Drift, diff_cassettes
     from pytest_idclassify.cassettes._digest import note_image, rendering_libraries
@@ -73,4 +73,7 @@ __all__ = [
     "use_cassette",
 ]
 
-__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
+# Hidden from type checkers: given a module __getattr__, mypy accepts any name imported from
+# the package, a misspelt one included; they read the imports above instead.
+if not _typing.TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)

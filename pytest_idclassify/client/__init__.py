@@ -6,11 +6,11 @@ Also the pieces others reuse: the AK/SK verifier (the emulator's gateway), the m
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
+import typing as _typing
 
 from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from pytest_idclassify.client._asgi import SyncASGITransport
     from pytest_idclassify.client._auth_aksk import AkSkAuth
     from pytest_idclassify.client._auth_token import TokenAuth
@@ -163,4 +163,7 @@ __all__ = [
     "wire_budget",
 ]
 
-__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
+# Hidden from type checkers: given a module __getattr__, mypy accepts any name imported from
+# the package, a misspelt one included; they read the imports above instead.
+if not _typing.TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)

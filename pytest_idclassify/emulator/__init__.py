@@ -15,7 +15,7 @@ emulator's defaults pays for no web framework.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
+import typing as _typing
 
 from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, parse_fault
@@ -24,7 +24,7 @@ from pytest_idclassify.emulator._labels import embed_label, read_label
 from pytest_idclassify.emulator._settings import CONFIG_ENV, ENV_PREFIX, EmulatorSettings
 from pytest_idclassify.emulator._stubs import Stub, StubBook, load_stubs
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from pytest_idclassify.emulator._app import API_PATH, FAULT_ERROR_HEADER, create_app
     from pytest_idclassify.emulator._serving import app_from_env, asgi_transport, serve, serve_process
 
@@ -59,4 +59,7 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
+# Hidden from type checkers: given a module __getattr__, mypy accepts any name imported from
+# the package, a misspelt one included; they read the imports above instead.
+if not _typing.TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)

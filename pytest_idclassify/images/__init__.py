@@ -10,7 +10,7 @@ Names that need numpy, Pillow or OpenCV (pixel encoding, the specimens) load on 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING as _TYPE_CHECKING
+import typing as _typing
 
 from pytest_idclassify._lazy import lazy_exports as _lazy_exports
 from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
@@ -45,7 +45,7 @@ from pytest_idclassify.images._padding import pad_to_base64_length, pad_to_bytes
 from pytest_idclassify.images._probe import ImageInfo, probe
 from pytest_idclassify.images._recipe import CONTENTS, ImageRecipe
 
-if _TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from pytest_idclassify.images._pillow import encode_pixels
     from pytest_idclassify.images._specimens import (
         Scene,
@@ -102,4 +102,7 @@ __all__ = [
 ]
 
 
-__getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
+# Hidden from type checkers: given a module __getattr__, mypy accepts any name imported from
+# the package, a misspelt one included; they read the imports above instead.
+if not _typing.TYPE_CHECKING:
+    __getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
