@@ -224,3 +224,30 @@ def test_a_worker_whose_start_up_fails_late_stops_the_server(tmp_path: Path, mon
     monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers start from this process's sys.path
     status = serve_workers("late_failure_app:app", workers=2, host="127.0.0.1", port=0, log_level="critical")
     assert status == STARTUP_FAILURE
+
+
+def test_a_worker_timeout_without_workers_is_a_usage_error() -> None:
+    from click.testing import CliRunner
+
+    from pytest_idclassify.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--worker-timeout", "5"])
+    assert result.exit_code == 2
+    assert "--worker-timeout needs --workers 2 or more" in result.output
+
+
+@pytest.mark.parametrize(("given", "shown"), [([], "after 30 s"), (["--worker-timeout", "0"], "never")])
+def test_the_banner_says_when_a_stuck_worker_is_replaced(given: list[str], shown: str) -> None:
+    from pytest_idclassify._workers import DEFAULT_WORKER_TIMEOUT
+
+    assert f"after {DEFAULT_WORKER_TIMEOUT:g} s" == "after 30 s"  # the --help text says 30 too
+    env = {name: value for name, value in os.environ.items() if not name.startswith("IDCLASSIFY_")}
+    command = [*IDCLASSIFY, "serve", "--port", str(free_port()), "--workers", "2", *given]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        _read_until(server, f"a worker whose event loop is stuck is replaced {shown}".encode(), count=1)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.communicate(timeout=60)

@@ -104,6 +104,9 @@ def _listenable(host: str, port: int) -> int:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0: any free port).")  # fmt: skip
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="uvicorn worker processes.")
+@click.option("--worker-timeout", default=None, type=click.FloatRange(min=0), metavar="SECONDS",
+              help="With --workers 2 or more: replace a worker whose event loop is stuck this long "
+              "(default 30; 0: never, as when debugging a worker).")  # fmt: skip
 @click.option(
     "--config",
     "config_file",
@@ -155,6 +158,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    worker_timeout: float | None,
     config_file: Path | None,
     calibration: str | None,
     project_id: str | None,
@@ -182,6 +186,11 @@ def serve(
     """
     import uvicorn
 
+    if worker_timeout is not None and workers == 1:
+        raise click.UsageError(
+            "--worker-timeout needs --workers 2 or more: a single worker runs in this process, with no "
+            "supervisor to replace it"
+        )
     overrides = {
         "calibration": str(Path(calibration).resolve()) if calibration else None,
         "project_id": project_id,
@@ -233,7 +242,12 @@ def serve(
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
     shown_threads = f"{threads} each" if threads else os.environ.get(OPENCV_THREADS_ENV, "OpenCV's default")
     click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
+    from pytest_idclassify._workers import DEFAULT_WORKER_TIMEOUT, serve_workers
+
+    timeout = DEFAULT_WORKER_TIMEOUT if worker_timeout is None else worker_timeout
     if workers > 1:
+        replaced = f"after {timeout:g} s" if timeout else "never (--worker-timeout 0)"
+        click.echo(f"            a worker whose event loop is stuck is replaced {replaced}")
         # Each worker process keeps its own: a test that counts them across workers would be misled.
         click.echo("            journal, run-time stubs and throttle buckets are per worker process")
     from pytest_idclassify.emulator._serving import uvicorn_options
@@ -243,14 +257,13 @@ def serve(
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
         return
-    from pytest_idclassify._workers import serve_workers
-
     status = serve_workers(
         _FACTORY,
         workers=workers,
         host=host,
         port=port,
         environment=handed_on,
+        worker_timeout=timeout,
         factory=True,
         log_level=log_level,
         **uvicorn_options(settings, in_this_process=False),
