@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
+import secrets
 from html.parser import HTMLParser
 from typing import Any
 
@@ -204,3 +206,15 @@ def test_a_case_that_got_no_answer_is_an_error_that_fails_the_run() -> None:
     assert "<strong>FAIL</strong>" in page and "0 failed, 1 error, 0 skipped, 0 passed" in page
     assert "no answer: connection refused by 127.0.0.1:9" in page
     assert '<input type=checkbox name=verdict value="error" checked>' in page
+
+
+def test_a_secret_one_record_names_is_redacted_in_the_records_before_it_too() -> None:
+    token, key = f"canary-{secrets.token_hex(8)}", f"canary-{secrets.token_hex(8)}"
+    # The first record (by case) echoes both values; only the second says they are secrets.
+    echoed = _record("a[echo]")
+    echoed["violations"][0]["message"] = f"the server echoed {token} and {key}"
+    naming = _record("b[names]", "passed", calls=[_call(200, {"result": {}}, headers={"X-Auth-Token": token})],
+                     secret_key=key)  # fmt: skip
+    written = json.dumps(build_report([naming, echoed], meta=META).to_json())
+    assert token not in written and key not in written
+    assert "the server echoed [REDACTED] and [REDACTED]" in written

@@ -27,8 +27,8 @@ class SyncASGITransport(httpx.BaseTransport):
         self._lock = threading.Lock()
 
     def _get_portal(self) -> anyio.from_thread.BlockingPortal:
-        # anyio is imported on first use: a client that never calls an app in-process (replay, a
-        # served target) need not load it.
+        # anyio's thread portal is imported on first use: a client that never calls an app
+        # in-process (replay, a served target) need not load it.
         import anyio.from_thread
 
         with self._lock:

@@ -173,9 +173,12 @@ def build_report(records: Iterable[Mapping[str, Any]], *, meta: Mapping[str, Any
     from pytest_idclassify.redaction import default_policy
 
     policy = default_policy()
-    # Thumbnails are opt-in renderings of the toolkit's own synthetic images; all else is redacted.
+    # Thumbnails are opt-in renderings of the toolkit's own synthetic images; all else is redacted,
+    # in two passes: a secret that one record names is replaced in the records before it too.
+    rows = [dict(r) for r in records]
+    policy.learn(*({k: v for k, v in r.items() if k != "thumbnails"} for r in rows))
     ordered = sorted(
-        ({k: v if k == "thumbnails" else policy.redact_mapping(v) for k, v in dict(r).items()} for r in records),
+        ({k: v if k == "thumbnails" else policy.redact_mapping(v) for k, v in r.items()} for r in rows),
         key=lambda r: str(r["case"]),
     )
     calibrated = set(meta.get("calibrated", ()))
