@@ -118,6 +118,7 @@ class _Worker:
         self.started_at = self.beat_at = time.monotonic()
         self._seen = 0
         self._serving = False
+        self.killed = False
         self.process: BaseProcess = context.Process(
             target=_run_worker, args=(config, sock, environment, self.ready, self.beats, period), daemon=False
         )
@@ -194,12 +195,12 @@ def serve_workers(
                 # A worker that exits by itself before serving (its app cannot be imported, its start-up
                 # failed) would fail again; one killed by a signal, or one that served, starts again.
                 if not worker.ready.is_set() and code is not None and code >= 0:
-                    _logger.error("a worker stopped before it served (exit status %s): stopping", code)
+                    _logger.error("a worker stopped before it served (%s): stopping", _ending(code))
                     status = STARTUP_FAILURE
                     stop.set()
                     break
                 # Replaced on its socket: meanwhile the kernel keeps the connections it hashes there waiting.
-                _logger.warning("worker %s stopped (exit status %s): starting another", worker.process.pid, code)
+                _logger.warning("worker %s stopped (%s): starting another", worker.process.pid, _ending(code))
                 pool[index] = _Worker(context, settings, sockets[index], extra, period)
     finally:
         _stop_all(pool)
@@ -208,6 +209,16 @@ def serve_workers(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return status
+
+
+def _ending(code: int | None) -> str:
+    """How a worker process ended, in words: ``exit status 1``, ``killed by SIGKILL``."""
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
 
 def _give_back_a_pause(pool: list[_Worker], gap: float, worker_timeout: float) -> None:
@@ -225,21 +236,27 @@ def _give_back_a_pause(pool: list[_Worker], gap: float, worker_timeout: float) -
 
 def _overdue(worker: _Worker, now: float, worker_timeout: float, start_timeout: float) -> bool:
     """Kill a worker whose loop is stuck; True when one has not started serving in time (stop the server)."""
+    if worker.killed:
+        return False  # the next poll that finds it gone starts another
     silence = worker.silence(now)
     if silence is None:
         if start_timeout <= 0 or now - worker.started_at <= start_timeout:
             return False
-        _logger.error("a worker did not start serving within %g s: stopping", start_timeout)
+        _logger.error(
+            "worker %s did not start serving within %g s (does importing the app or its start-up hang?): stopping",
+            worker.process.pid, start_timeout,
+        )  # fmt: skip
         return True
     if 0 < worker_timeout < silence:
         # Killed, not asked: a loop that runs nothing cannot run uvicorn's graceful shutdown either.
-        # The next poll finds it dead and starts another on its socket.
+        # Not waited for either (a poll that waited would look like a pause): a later poll finds it
+        # gone and starts another on its socket.
         _logger.error(
-            "worker %s: its event loop has been stuck for %.0f s (the worker timeout is %g s): replacing it",
+            "worker %s: its event loop has been stuck for %.1f s (the worker timeout is %g s): replacing it",
             worker.process.pid, silence, worker_timeout,
         )  # fmt: skip
         worker.process.kill()
-        worker.process.join(_STOP_WAIT)
+        worker.killed = True
     return False
 
 

@@ -226,14 +226,22 @@ def test_a_worker_whose_start_up_fails_late_stops_the_server(tmp_path: Path, mon
     assert status == STARTUP_FAILURE
 
 
-def test_a_worker_timeout_without_workers_is_a_usage_error() -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--worker-timeout", "5"], "--worker-timeout needs --workers 2 or more"),
+        (["--workers", "2", "--worker-timeout", "0.2"], "give 0 (no health check) or at least 1 second"),
+    ],
+    ids=["without-workers", "shorter-than-the-supervisor-can-keep"],
+)
+def test_a_worker_timeout_that_cannot_apply_is_a_usage_error(arguments: list[str], message: str) -> None:
     from click.testing import CliRunner
 
     from pytest_idclassify.cli import main
 
-    result = CliRunner().invoke(main, ["serve", "--worker-timeout", "5"])
+    result = CliRunner().invoke(main, ["serve", *arguments])
     assert result.exit_code == 2
-    assert "--worker-timeout needs --workers 2 or more" in result.output
+    assert message in result.output
 
 
 @pytest.mark.parametrize(("given", "shown"), [([], "after 30 s"), (["--worker-timeout", "0"], "never")])

@@ -105,8 +105,8 @@ def _listenable(host: str, port: int) -> int:
               help="Port to listen on (0: any free port).")  # fmt: skip
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1), help="uvicorn worker processes.")
 @click.option("--worker-timeout", default=None, type=click.FloatRange(min=0), metavar="SECONDS",
-              help="With --workers 2 or more: replace a worker whose event loop is stuck this long "
-              "(default 30; 0: never, as when debugging a worker).")  # fmt: skip
+              help="With --workers 2 or more: replace a worker whose event loop is stuck this long, and stop when "
+              "one has not started serving in 120 s (default 30; 0: neither, as when debugging a worker).")  # fmt: skip
 @click.option(
     "--config",
     "config_file",
@@ -191,6 +191,9 @@ def serve(
             "--worker-timeout needs --workers 2 or more: a single worker runs in this process, with no "
             "supervisor to replace it"
         )
+    if worker_timeout is not None and 0 < worker_timeout < 1:
+        # The supervisor looks twice a second: a shorter timeout could not be kept, only misreported.
+        raise click.UsageError(f"--worker-timeout {worker_timeout:g}: give 0 (no health check) or at least 1 second")
     overrides = {
         "calibration": str(Path(calibration).resolve()) if calibration else None,
         "project_id": project_id,
@@ -242,7 +245,7 @@ def serve(
     click.echo(describe(settings, f"http://{shown_host}:{port}"))
     shown_threads = f"{threads} each" if threads else os.environ.get(OPENCV_THREADS_ENV, "OpenCV's default")
     click.echo(f"workers:    {workers} (OpenCV threads: {shown_threads})", err=False)
-    from pytest_idclassify._workers import DEFAULT_WORKER_TIMEOUT, serve_workers
+    from pytest_idclassify._workers import DEFAULT_START_TIMEOUT, DEFAULT_WORKER_TIMEOUT, serve_workers
 
     timeout = DEFAULT_WORKER_TIMEOUT if worker_timeout is None else worker_timeout
     if workers > 1:
@@ -264,6 +267,7 @@ def serve(
         port=port,
         environment=handed_on,
         worker_timeout=timeout,
+        start_timeout=DEFAULT_START_TIMEOUT if timeout else 0,
         factory=True,
         log_level=log_level,
         **uvicorn_options(settings, in_this_process=False),

@@ -10,6 +10,10 @@ Who may call them: with an ``admin_token`` set, any client that sends it in
 ``X-Idclassify-Admin-Token``; without one, clients on this machine (loopback addresses) only.
 ``idclassify serve`` turns the routes off when it listens beyond loopback without a token.  With
 ``admin_routes`` off the prefix is just another unknown path (404 APIG.0101).
+
+Building an answer (a journal of many thousand entries, a long list of stubs checked against the
+contract) runs on a worker thread: the event loop keeps serving meanwhile, and keeps the heartbeat
+that ``serve --workers`` judges a worker by.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import ipaddress
 import json
 from typing import Any
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -87,6 +92,25 @@ def _filters(request: Request) -> dict[str, Any]:
     return out
 
 
+def _add_stubs(stubs: StubBook, raw: bytes) -> Response:
+    """Parse a POST of stubs, check each against the contract and add it; the answer to the POST."""
+    try:
+        document = json.loads(raw)
+        items = document["stubs"] if isinstance(document, dict) and "stubs" in document else [document]
+        if not isinstance(items, list):
+            raise StubError("'stubs' must be a list")
+        threshold = stubs.alarm_threshold
+        added = [
+            stubs.add(parse_stub(item, where=f"posted stub {i + 1}", alarm_threshold=threshold))
+            for i, item in enumerate(items)
+        ]
+    except (ValueError, StubError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    except RecursionError:
+        return JSONResponse({"error": "the posted JSON nests too deep to be a stub"}, status_code=400)
+    return JSONResponse({"added": [s.name for s in added]}, status_code=201)
+
+
 def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout: float = 30.0) -> list[Route]:
     """The admin routes over ``journal`` and ``stubs``, guarded as the module docstring says.
 
@@ -101,11 +125,14 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
             return refused
         if request.method == "DELETE":
             return JSONResponse({"cleared": journal.clear()})
-        try:
-            entries = journal.filter(**_filters(request))
-        except TypeError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse({"requests": [e.to_dict() for e in entries]})
+        def listed() -> Response:
+            try:
+                entries = journal.filter(**_filters(request))
+            except TypeError as exc:  # a filter the journal does not know, or malformed
+                return JSONResponse({"error": str(exc)}, status_code=400)
+            return JSONResponse({"requests": [e.to_dict() for e in entries]})
+
+        return await anyio.to_thread.run_sync(listed)
 
     async def stub_list(request: Request) -> Response:
         refused = guard.refusal(request)
@@ -119,22 +146,8 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
             except Refusal as refusal:
                 why = f"stubs are posted as at most {STUBS_BODY_LIMIT} bytes of JSON, sent within {body_timeout:g} s"
                 return JSONResponse({"error": f"{refusal.reason}: {why}"}, status_code=400)
-            try:
-                document = json.loads(raw)
-                items = document["stubs"] if isinstance(document, dict) and "stubs" in document else [document]
-                if not isinstance(items, list):
-                    raise StubError("'stubs' must be a list")
-                threshold = stubs.alarm_threshold
-                added = [
-                    stubs.add(parse_stub(item, where=f"posted stub {i + 1}", alarm_threshold=threshold))
-                    for i, item in enumerate(items)
-                ]
-            except (ValueError, StubError) as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            except RecursionError:
-                return JSONResponse({"error": "the posted JSON nests too deep to be a stub"}, status_code=400)
-            return JSONResponse({"added": [s.name for s in added]}, status_code=201)
-        return JSONResponse({"stubs": [s.to_dict() for s in stubs.all()]})
+            return await anyio.to_thread.run_sync(_add_stubs, stubs, raw)
+        return await anyio.to_thread.run_sync(lambda: JSONResponse({"stubs": [s.to_dict() for s in stubs.all()]}))
 
     async def stub_one(request: Request) -> Response:
         refused = guard.refusal(request)
