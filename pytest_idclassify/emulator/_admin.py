@@ -125,6 +125,7 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
             return refused
         if request.method == "DELETE":
             return JSONResponse({"cleared": journal.clear()})
+
         def listed() -> Response:
             try:
                 entries = journal.filter(**_filters(request))
