@@ -58,7 +58,7 @@ def tree_rss(pid: int) -> int:
 
 
 #: the picture sizes loaded, each with its share of the requests: the larger takes longer per request.
-SIZES = ((640, 400, 1.0), (3264, 2448, 0.25))
+SIZES = ((640, 400, 1.0), (3264, 2448, 0.125))
 
 
 def request_body(width: int = 640, height: int = 400) -> bytes:
@@ -192,7 +192,7 @@ def main() -> None:
         "--requests",
         type=int,
         default=800,
-        help="640x400 requests to each server, over all rounds (a quarter as many at 3264x2448)",
+        help="640x400 requests to each server, over all rounds (an eighth as many at 3264x2448)",
     )
     parser.add_argument("--rounds", type=int, default=4, help="rounds, each loading one server then the other")
     parser.add_argument("--clients", type=int, default=16)
