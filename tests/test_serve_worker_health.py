@@ -13,8 +13,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -60,8 +61,8 @@ class Server:
     def __init__(self, folder: Path, *, worker_timeout: float, start_timeout: float = 60, **env: str) -> None:
         (folder / "health_app.py").write_text(APP, encoding="utf-8")
         self.port = free_port()
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(folder), os.environ.get(
-            "PYTHONPATH")])), **env}  # fmt: skip
+        path = os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
+        environment = {**os.environ, "PYTHONPATH": path, **env}
         self.process = subprocess.Popen(
             [sys.executable, "-c", SERVE, str(self.port), str(worker_timeout), str(start_timeout)],
             cwd=folder, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -91,24 +92,24 @@ class Server:
 
 
 @pytest.fixture
-def servers(tmp_path: Path) -> Iterator[list[Server]]:
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start a :class:`Server` in the test's folder (with :class:`Server`'s arguments); stopped at the end."""
     started: list[Server] = []
-    yield started
+
+    def start(**options: Any) -> Server:
+        started.append(Server(tmp_path, **options))
+        return started[-1]
+
+    yield start
     for server in started:
         server.stop()
-
-
-def _serve(servers: list[Server], tmp_path: Path, **kwargs: object) -> Server:
-    server = Server(tmp_path, **kwargs)  # type: ignore[arg-type]
-    servers.append(server)
-    return server
 
 
 STUCK = "its event loop has been stuck"
 
 
-def test_a_worker_whose_event_loop_is_stuck_is_replaced(servers: list[Server], tmp_path: Path) -> None:
-    server = _serve(servers, tmp_path, worker_timeout=1.5)
+def test_a_worker_whose_event_loop_is_stuck_is_replaced(serve: Callable[..., Server]) -> None:
+    server = serve(worker_timeout=1.5)
     first = server.worker_pid()
     started = time.monotonic()
     # The request that blocks the loop gets no answer: its connection goes with the killed worker.
@@ -123,18 +124,18 @@ def test_a_worker_whose_event_loop_is_stuck_is_replaced(servers: list[Server], t
     assert server.process.returncode == 0, log
 
 
-def test_a_worker_busy_on_a_thread_longer_than_the_timeout_is_left_alone(servers: list[Server], tmp_path: Path) -> None:
+def test_a_worker_busy_on_a_thread_longer_than_the_timeout_is_left_alone(serve: Callable[..., Server]) -> None:
     # Recognition runs on threads: the loop keeps beating meanwhile, however long the work takes.
-    server = _serve(servers, tmp_path, worker_timeout=2.0, THREAD_SECONDS="4")
+    server = serve(worker_timeout=2.0, THREAD_SECONDS="4")
     first = server.worker_pid()
     answer = httpx.get(server.base_url + "/thread", timeout=30)
     assert (answer.status_code, int(answer.text)) == (200, first)
     assert STUCK not in server.stop()
 
 
-def test_a_draining_worker_finishes_its_request(servers: list[Server], tmp_path: Path) -> None:
+def test_a_draining_worker_finishes_its_request(serve: Callable[..., Server]) -> None:
     # SIGTERM to a worker alone: uvicorn stops accepting and drains what it has in hand, past the timeout.
-    server = _serve(servers, tmp_path, worker_timeout=2.0, THREAD_SECONDS="4")
+    server = serve(worker_timeout=2.0, THREAD_SECONDS="4")
     first = server.worker_pid()
     answers: list[httpx.Response] = []
     request = threading.Thread(target=lambda: answers.append(httpx.get(server.base_url + "/thread", timeout=30)))
@@ -148,11 +149,11 @@ def test_a_draining_worker_finishes_its_request(servers: list[Server], tmp_path:
     assert STUCK not in log, log
 
 
-def test_a_whole_server_paused_longer_than_the_timeout_keeps_its_worker(servers: list[Server], tmp_path: Path) -> None:
+def test_a_whole_server_paused_longer_than_the_timeout_keeps_its_worker(serve: Callable[..., Server]) -> None:
     # Ctrl-Z, `docker pause` or a starved machine stops the supervisor with its workers: their
     # silence while it did not run says nothing of them.  The hardest order: the worker stops a
     # moment before the supervisor (which sees it fall silent), and the supervisor runs again first.
-    server = _serve(servers, tmp_path, worker_timeout=3.0)
+    server = serve(worker_timeout=3.0)
     first = server.worker_pid()
     os.kill(first, signal.SIGSTOP)
     time.sleep(0.6)
@@ -166,17 +167,17 @@ def test_a_whole_server_paused_longer_than_the_timeout_keeps_its_worker(servers:
     assert STUCK not in server.stop()
 
 
-def test_a_worker_that_hangs_before_serving_stops_the_server(servers: list[Server], tmp_path: Path) -> None:
-    server = _serve(servers, tmp_path, worker_timeout=1.0, start_timeout=3, HANG_AT_IMPORT="1")
+def test_a_worker_that_hangs_before_serving_stops_the_server(serve: Callable[..., Server]) -> None:
+    server = serve(worker_timeout=1.0, start_timeout=3, HANG_AT_IMPORT="1")
     server.process.wait(timeout=60)
     log = server.stop()
     assert server.process.returncode == STARTUP_FAILURE, log
     assert "did not start serving within 3 s (does importing the app or its start-up hang?): stopping" in log, log
 
 
-def test_with_the_timeout_off_a_stuck_worker_is_kept(servers: list[Server], tmp_path: Path) -> None:
+def test_with_the_timeout_off_a_stuck_worker_is_kept(serve: Callable[..., Server]) -> None:
     # 0 turns the check off (a worker held at a breakpoint stays where it is).
-    server = _serve(servers, tmp_path, worker_timeout=0)
+    server = serve(worker_timeout=0)
     server.worker_pid()
     with pytest.raises(httpx.ReadTimeout):
         httpx.get(server.base_url + "/block", timeout=3)
