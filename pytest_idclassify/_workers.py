@@ -101,7 +101,7 @@ def _run_worker(
         while not server.started and not server.should_exit:
             time.sleep(0.05)
         if server.started:
-            ready.set()
+            ready.value = 1
 
     threading.Thread(target=report_ready, daemon=True).start()
     server.run(sockets=[sock])
@@ -113,7 +113,9 @@ class _Worker:
     def __init__(
         self, context: Any, config: dict[str, Any], sock: socket.socket, environment: dict[str, str], period: float
     ) -> None:
-        self.ready = context.Event()
+        # Both plain shared memory, without a lock: a worker killed while holding one (the OOM killer,
+        # a kill from outside) would leave the supervisor waiting on it for good.
+        self.ready = context.RawValue("b", 0)
         self.beats = context.RawValue("Q", 0)
         self.started_at = self.beat_at = time.monotonic()
         self._seen = 0
@@ -129,7 +131,7 @@ class _Worker:
         count = int(self.beats.value)
         if count != self._seen:
             self._seen, self.beat_at = count, now
-        if not self._serving and self.ready.is_set():
+        if not self._serving and self.ready.value:
             self._serving, self.beat_at = True, now  # judged from when it said it serves
         return now - self.beat_at if self._serving else None
 
@@ -194,7 +196,7 @@ def serve_workers(
                 code = worker.process.exitcode
                 # A worker that exits by itself before serving (its app cannot be imported, its start-up
                 # failed) would fail again; one killed by a signal, or one that served, starts again.
-                if not worker.ready.is_set() and code is not None and code >= 0:
+                if not worker.ready.value and code is not None and code >= 0:
                     _logger.error("a worker stopped before it served (%s): stopping", _ending(code))
                     status = STARTUP_FAILURE
                     stop.set()
