@@ -17,14 +17,15 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pytest_idclassify.cli import program
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _gate(target: str) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.json"
-        command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "verify",
-                   "--report-json", str(report)]  # fmt: skip
+        command = [*program(), "verify", "--report-json", str(report)]
         if target != "emulator":
             command += ["--target", target]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)

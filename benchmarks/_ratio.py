@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from pytest_idclassify.cli import program
+
 PREFIX = "@@ratio "
-#: the ``idclassify`` program in a fresh interpreter of this environment, as its console script runs it.
-IDCLASSIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()"]
+IDCLASSIFY = program()
 
 
 def report(measure: str, ratio: float, goal: float, *, at_least: bool = False, detail: str = "") -> None:

@@ -7,9 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: the ``idclassify`` program in a fresh interpreter of this environment, as its console script runs it.
-IDCLASSIFY = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()"]
-#: ``idclassify verify``, likewise.
+from pytest_idclassify.cli import program
+
+IDCLASSIFY = program()
+#: ``idclassify verify`` in a fresh interpreter (see :func:`pytest_idclassify.cli.program`).
 VERIFY = [*IDCLASSIFY, "verify"]
 
 # The console script's own entry point, in a fresh interpreter; its exit code and the modules

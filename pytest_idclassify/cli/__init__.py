@@ -7,6 +7,7 @@ and the pytest plugin stay cheap to load.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,3 +60,11 @@ def run(args: Sequence[str] | None = None) -> None:
 
     whole_program()
     main(args)
+
+
+def program() -> list[str]:
+    """The command that starts the ``idclassify`` program in a fresh interpreter of this environment.
+
+    It runs :func:`run`, as the console script does, without depending on where the script was installed.
+    """
+    return [sys.executable, "-c", "from pytest_idclassify.cli import run; run()"]

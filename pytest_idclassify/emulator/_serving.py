@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -90,11 +89,11 @@ def serve_process(
 
     """
     from pytest_idclassify._serve import free_port
+    from pytest_idclassify.cli import program
     from pytest_idclassify.errors import ConfigurationError
 
     port = port or free_port(host)
-    command = [sys.executable, "-c", "from pytest_idclassify.cli import run; run()", "serve", "--host", host,
-               "--port", str(port), "--workers", str(workers), *args]  # fmt: skip
+    command = [*program(), "serve", "--host", host, "--port", str(port), "--workers", str(workers), *args]
     # A file, not a pipe: a chatty server cannot fill it and stall, and it is there to quote on failure.
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
