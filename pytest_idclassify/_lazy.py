@@ -11,7 +11,13 @@ from typing import Any
 def lazy_exports(
     package: str, modules: Mapping[str, str], public: Iterable[str]
 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
-    """Return a package's ``__getattr__`` and ``__dir__`` serving each name from the module ``modules`` maps it to."""
+    """Return a package's ``__getattr__`` and ``__dir__`` serving each name from the module ``modules`` maps it to.
+
+    A package assigns them under ``if not typing.TYPE_CHECKING:`` and imports the same names under
+    ``if typing.TYPE_CHECKING:``.  Type checkers that saw a module ``__getattr__`` would accept any
+    name imported from the package, a misspelt one included, as ``Any``.  The name must be spelt
+    ``TYPE_CHECKING`` (or ``typing.TYPE_CHECKING``): mypy does not recognise an alias of it.
+    """
     namespace = sys.modules[package].__dict__
 
     def __getattr__(name: str) -> Any:

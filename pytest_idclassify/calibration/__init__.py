@@ -56,7 +56,6 @@ __all__ = [
     "tier_of",
 ]
 
-# Hidden from type checkers: given a module __getattr__, mypy accepts any name imported from
-# the package, a misspelt one included; they read the imports above instead.
+# Not for type checkers, which read the imports above (see lazy_exports).
 if not TYPE_CHECKING:
     __getattr__, __dir__ = _lazy_exports(__name__, _LAZY, __all__)
