@@ -57,8 +57,9 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-#: the picture sizes loaded, each with its share of the requests: the larger takes longer per request.
-SIZES = ((640, 400, 1.0), (3264, 2448, 0.125))
+#: the picture sizes loaded, each with its share of the requests (the larger takes longer per request)
+#: and what its row of the table adds to the measure's name.
+SIZES = ((640, 400, 1.0, ""), (3264, 2448, 0.125, " at 3264x2448, a phone photo's size"))
 
 
 def request_body(width: int = 640, height: int = 400) -> bytes:
@@ -198,7 +199,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    bodies = {(width, height): request_body(width, height) for width, height, _ in SIZES}
+    bodies = [request_body(width, height) for width, height, _, _ in SIZES]
     emulator = [*IDCLASSIFY, "serve",
                 "--host", "127.0.0.1", "--port", "{port}", "--workers", str(args.workers)]  # fmt: skip
     # The floor is served as `idclassify serve` serves the emulator: same workers, same sockets.
@@ -210,9 +211,8 @@ def main() -> None:
     bad = False
     try:
         for name, command in zip(names, (emulator, floor), strict=True):
-            servers[name] = _Server(command, bodies[SIZES[0][:2]])
-        for width, height, share in SIZES:
-            body = bodies[(width, height)]
+            servers[name] = _Server(command, bodies[0])
+        for (width, height, share, at), body in zip(SIZES, bodies, strict=True):
             per_round = max(args.clients, round(args.requests * share) // args.rounds)
             results: dict[str, list[dict[str, object]]] = {name: [] for name in names}
             # Both servers stay up and take turns, round after round: a shared machine's load drifts over
@@ -224,10 +224,9 @@ def main() -> None:
                                                    server.process.pid))  # fmt: skip
             rates = {}
             for name in names:
-                alone = one_at_a_time(servers[name].base_url, body, count=30 if share == 1.0 else 10)
+                alone = one_at_a_time(servers[name].base_url, body, count=max(10, round(30 * share)))
                 rates[name], failed = _summary(name, results[name], servers[name], per_round, body, args, alone)
                 bad |= failed
-            at = "" if (width, height) == SIZES[0][:2] else f" at {width}x{height}, a phone photo's size"
             report(
                 f"emulator req/s (`serve --workers {args.workers}`, {args.clients} clients) / a Starlette app that "
                 f"only decodes the same JPEG{at}",

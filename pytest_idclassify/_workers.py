@@ -127,7 +127,10 @@ class _Worker:
         self.process.start()
 
     def silence(self, now: float) -> float | None:
-        """Seconds since the heartbeat last moved, once the worker serves; None before."""
+        """Read the heartbeat at ``now``: seconds since a read saw it move, once the worker serves; None before.
+
+        Silence is counted from the supervisor's own reads, never from a time the worker wrote.
+        """
         count = int(self.beats.value)
         if count != self._seen:
             self._seen, self.beat_at = count, now
