@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from importlib import metadata
 from typing import Any
 
+from pytest_idclassify._base64 import decode_strict
+
 #: The key that marks a value stored by digest where the value itself is not an image's ``data``.
 DIGEST_KEY = "$digest"
 
@@ -64,7 +66,7 @@ def digest_bytes(raw: bytes) -> dict[str, Any]:
 def decode_data(data: str) -> bytes | None:
     """Return the bytes of a strict base64 string, or ``None`` when it is not one (prefix, whitespace...)."""
     try:
-        return base64.b64decode(data, validate=True)
+        return decode_strict(data)
     except (binascii.Error, ValueError):
         return None
 

@@ -6,7 +6,6 @@ image does not hold up other requests.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -14,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_idclassify._base64 import decode_strict
 from pytest_idclassify._tables import documented_tables
 from pytest_idclassify.emulator._answers import Refusal
 from pytest_idclassify.emulator._settings import EmulatorSettings
@@ -101,7 +101,7 @@ def decode_base64(data: str, settings: EmulatorSettings) -> bytes:
         raise Refusal("AIS.0102", reason="data has non-ASCII characters")
     raw = data.encode("ascii")
     try:
-        decoded = base64.b64decode(raw, validate=True)
+        decoded = decode_strict(raw)
     except (binascii.Error, ValueError):
         decoded = None
     if decoded is not None and _canonical(raw):
@@ -137,7 +137,7 @@ def _lenient(data: str) -> bytes | None:
     if not compact or not _BASE64_ALPHABET.fullmatch(compact) or len(compact) % 4 == 1:
         return None
     try:
-        return base64.b64decode(compact + "=" * (-len(compact) % 4), validate=True)
+        return decode_strict(compact + "=" * (-len(compact) % 4))
     except (binascii.Error, ValueError):
         return None
 

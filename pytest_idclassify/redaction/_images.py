@@ -7,11 +7,12 @@ image format's signature, so ordinary base64 (a token, a hash) is left alone how
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import re
 from collections.abc import Callable
+
+from pytest_idclassify._base64 import decode_strict
 
 #: Runs shorter than this (in base64 characters, line breaks aside) are never taken for images.
 MIN_IMAGE_RUN = 32
@@ -42,7 +43,7 @@ def is_image_bytes(head: bytes) -> bool:
 def _decode(run: str) -> bytes | None:
     usable = len(run) - len(run) % 4
     try:
-        return base64.b64decode(run[:usable], validate=True)
+        return decode_strict(run[:usable])
     except (binascii.Error, ValueError):
         return None
 

@@ -181,9 +181,9 @@ def _padded_for(recipe: ImageRecipe, variant: str) -> ImageRecipe:
 
 
 def _has_plus_slash(recipe: ImageRecipe) -> bool:
-    import base64
+    from pytest_idclassify._base64 import encode
 
-    text = base64.b64encode(recipe.render()).decode("ascii")
+    text = encode(recipe.render())
     return "+" in text or "/" in text
 
 
