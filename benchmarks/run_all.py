@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _ratio import PREFIX  # noqa: E402
+from _ratio import PREFIX, write_bytecode  # noqa: E402
 
 WHOLE_RUN_GOAL_S = 180.0
 
@@ -49,6 +49,7 @@ def main(selected: list[str]) -> int:
     scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run_all.py" and not p.name.startswith("_"))
     if selected:
         scripts = [p for p in scripts if any(name in p.stem for name in selected)]
+    write_bytecode()  # for every benchmark's whole processes, bench_preflight's among them
     load_before = os.getloadavg()
     started_all = time.perf_counter()
     failed, rows = [], []
