@@ -149,7 +149,8 @@ def test_retry_after_parsing() -> None:
 
 
 def test_retryable_statuses() -> None:
-    assert [s for s in range(400, 600) if is_retryable_status(s)] == [429, *range(500, 600)]
+    # 501 Not Implemented and 505 HTTP Version Not Supported never change on a retry.
+    assert [s for s in range(400, 600) if is_retryable_status(s)] == [429, 500, *range(502, 505), *range(506, 600)]
 
 
 def test_policy_never_waits_past_its_bounds() -> None:

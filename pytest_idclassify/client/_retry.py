@@ -20,9 +20,13 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: 5xx answers that say the server will never serve the request (RFC 9110): sending it again only spends calls.
+_PERMANENT_5XX = frozenset({501, 505})
+
+
 def is_retryable_status(status: int) -> bool:
-    """429 (APIG.0308 throttling, ModelArts.4401 concurrency) and every 5xx; never another 4xx."""
-    return status == 429 or 500 <= status <= 599
+    """429 (APIG.0308 throttling, ModelArts.4401 concurrency) and every 5xx but 501 and 505; never another 4xx."""
+    return status == 429 or (500 <= status <= 599 and status not in _PERMANENT_5XX)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

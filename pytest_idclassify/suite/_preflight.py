@@ -7,9 +7,9 @@ user typed (``--base-url`` for ``verify``, ``--idclassify-base-url`` for pytest,
 the environment) that names what to change.
 
 For a non-embedded target it sends one probe call (counted in the call budget) and tells apart:
-nothing listening, a TLS failure, a server that is not this API (404), refused credentials and a
-project id the credentials do not belong to.  Any other answer means the target is this API, and
-the suite goes on to judge it, right or wrong.
+nothing listening, a TLS failure, a server that is not this API (404, 405, 501 or a web page),
+refused credentials and a project id the credentials do not belong to.  Any other answer means
+the target is this API, and the suite goes on to judge it, right or wrong.
 """
 
 from __future__ import annotations
@@ -284,6 +284,14 @@ def _elsewhere(error: BaseException | None, endpoint: str) -> bool:
     return request is not None and urlsplit(str(request.url)).netloc != urlsplit(endpoint).netloc
 
 
+def _is_web_page(headers: Mapping[str, str], body: Any) -> bool:
+    """Whether an answer is an HTML page: a web server's, or a proxy's error page, never this API's."""
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    if "html" in content_type.lower():
+        return True
+    return isinstance(body, str) and body.lstrip()[:15].lower().startswith(("<!doctype html", "<html"))
+
+
 def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
     """Send the one probe call and refuse the run when the answer shows the settings are wrong."""
     import httpx
@@ -335,6 +343,12 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
                if path and path != "/" else "check the host and port")  # fmt: skip
         shown = client.url.replace(client.project_id, mask_secret(client.project_id))
         raise PreflightError(f"{shown} answered {said}: it does not serve this API; {fix} ({base})")
+    if outcome.status in (405, 501) or _is_web_page(outcome.headers, outcome.body):
+        # Every answer of this API, error or not, is JSON; a web page or "method not served" is another server.
+        kind = "a web page" if _is_web_page(outcome.headers, outcome.body) else "POST is not served there"
+        shown = client.url.replace(client.project_id, mask_secret(client.project_id))
+        raise PreflightError(f"{shown} answered {said}, {kind}: it does not serve this API, whose every answer is "
+                             f"JSON; check {base} (host and port)")  # fmt: skip
     if outcome.status == 401 and client.auth == "none":
         raise PreflightError(f"{client.endpoint} needs credentials ({said}): set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and "
                              f"CLOUD_SDK_SK, and drop {config.origin('auth')}=none")  # fmt: skip
