@@ -8,6 +8,7 @@ the page's own sentence where it has one.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from pytest_idclassify._limits import BASE64_LIMIT_BINARY, BASE64_LIMIT_DECIMAL
 from pytest_idclassify._tables import ErrorCode, Tables
@@ -173,19 +174,27 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         rationale="the page does not say; a project-scoped credential used on another project is not "
         "authorised for the API, which the gateway reports as APIG.0302",
     )
-    for cid, suffix, rule in (
-        ("auth.token.missing", "x-auth-token not found", "A request without X-Auth-Token (and no AK/SK signature)"),
-        ("auth.token.invalid", "decrypt token fail", "A request whose X-Auth-Token is not a valid token"),
-        ("auth.token.expired", "token expires, expires_at: ", "A request whose X-Auth-Token has expired"),
-    ):
+    # The OCR error-code page documents ModelArts codes for the same token faults as the gateway's
+    # APIG.0301, without saying which layer answers: each is as good an answer.
+    for cid, suffix, rule, platform in (
+        ("auth.token.missing", "x-auth-token not found", "A request without X-Auth-Token (and no AK/SK signature)",
+         ("ModelArts.4101",)),
+        ("auth.token.invalid", "decrypt token fail", "A request whose X-Auth-Token is not a valid token",
+         ("ModelArts.0203", "ModelArts.4102", "ModelArts.4103")),
+        ("auth.token.expired", "token expires, expires_at: ", "A request whose X-Auth-Token has expired", ()),
+    ):  # fmt: skip
+        gateway = spec(tables, "APIG.0301", suffix=suffix)
+        alternatives = tuple(spec(tables, code) for code in platform)
         yield Clause(
             cid,
             Kind.REQUEST,
-            f"{rule} is refused with 401 APIG.0301 '...: {suffix}'.",
-            token.source + "; API Gateway error codes",
+            f"{rule} is refused with 401 APIG.0301 '...: {suffix}'"
+            + "".join(f" or {a.status} {a.code} {a.message!r}" for a in alternatives)
+            + ".",
+            token.source + "; API Gateway error codes" + ("; OCR error codes (ModelArts)" if platform else ""),
             rows=("Table 2/X-Auth-Token",),
             quote="User token.",
-            error=spec(tables, "APIG.0301", suffix=suffix),
+            error=replace(gateway, alternatives=alternatives),
             refuses=True,
         )
     for cid, rule in (

@@ -49,25 +49,36 @@ class ErrorSpec:
     """The error a clause requires: HTTP status, error code and message.
 
     ``match`` is ``exact`` (the message must equal ``message``), ``prefix`` (it must start with it,
-    as APIG.0301 does before its reason) or ``pattern`` (a regular expression).
+    as APIG.0301 does before its reason) or ``pattern`` (a regular expression).  ``alternatives``
+    are other errors documented for the same condition, each as good an answer: the error-code
+    pages give a missing token both the gateway's APIG.0301 and ModelArts.4101, and do not say
+    which layer answers.  The emulator answers with the first.
     """
 
     status: int
     code: str
     message: str
     match: str = "exact"
+    alternatives: tuple[ErrorSpec, ...] = ()
 
     def message_ok(self, message: str) -> bool:
-        """Whether ``message`` is what the documentation says for this error."""
+        """Whether ``message`` is what the documentation says for this error (not its alternatives)."""
         if self.match == "prefix":
             return message.startswith(self.message)
         if self.match == "pattern":
             return re.fullmatch(self.message, message) is not None
         return message == self.message
 
+    def accepts(self, status: int, code: str | None, message: str) -> bool:
+        """Whether an answer of ``status``, ``code`` and ``message`` is this error or one of its alternatives."""
+        return any(
+            status == spec.status and code == spec.code and spec.message_ok(message)
+            for spec in (self, *self.alternatives)
+        )
+
     def __str__(self) -> str:
-        """Render as ``400 AIS.0103 'The image size ...'``."""
-        return f"{self.status} {self.code} {self.message!r}"
+        """Render as ``400 AIS.0103 'The image size ...'``, alternatives after ``or``."""
+        return " or ".join(f"{spec.status} {spec.code} {spec.message!r}" for spec in (self, *self.alternatives))
 
 
 @dataclass(frozen=True)

@@ -47,10 +47,9 @@ def _said(outcome: Outcome) -> str:
 
 
 def _error_violations(clause_id: str, spec: ErrorSpec, outcome: Outcome) -> list[Violation]:
-    wanted = f"{spec.status} {spec.code} {spec.message!r}"
-    if outcome.status == spec.status and outcome.error_code == spec.code and spec.message_ok(outcome.error_msg or ""):
+    if spec.accepts(outcome.status, outcome.error_code, outcome.error_msg or ""):
         return []
-    return [Violation(clause_id, "", f"expected {wanted}, got {_said(outcome)}")]
+    return [Violation(clause_id, "", f"expected {spec}, got {_said(outcome)}")]
 
 
 def _expectation(case: Case, outcome: Outcome) -> list[Violation]:

@@ -232,6 +232,16 @@ def _apig_0301_suffix(answer: Answer, document: dict[str, Any]) -> Answer:
     return answer.with_json({**document, "error_msg": "Incorrect IAM authentication information: unauthorized"})
 
 
+def _token_codes_crossed(answer: Answer, document: dict[str, Any]) -> Answer:
+    # Documented codes, each for the other condition.
+    reason = str(document.get("error_msg", "")).rpartition(": ")[2]
+    crossed = {"x-auth-token not found": ("ModelArts.0203", "Invalid token."),
+               "decrypt token fail": ("ModelArts.4101", "Token header cannot be empty.")}  # fmt: skip
+    if reason not in crossed:
+        return answer
+    return answer.with_json({"error_code": crossed[reason][0], "error_msg": crossed[reason][1]})
+
+
 def _side_message(answer: Answer, document: dict[str, Any]) -> Answer:
     return answer.with_json({**document, "error_msg": "The image size is invalid."})
 
@@ -523,6 +533,12 @@ MUTANTS: tuple[Mutant, ...] = (
         "ends APIG.0301 messages with an undocumented reason",
         _AUTH_CLAUSES | {"error.APIG.0301"},
         after=_on_error("APIG.0301", _apig_0301_suffix),
+    ),
+    Mutant(
+        "token-codes-crossed",
+        "answers a missing token with ModelArts.0203 and an invalid one with ModelArts.4101",
+        frozenset({"auth.token.missing", "auth.token.invalid"}),
+        after=_on_error("APIG.0301", _token_codes_crossed),
     ),
     Mutant(
         "token-optional",

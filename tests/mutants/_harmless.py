@@ -69,6 +69,25 @@ def _error_request_id(seen: Seen, answer: Answer) -> Answer:
     return answer.with_json({**answer.json, "request_id": uuid.uuid4().hex})
 
 
+#: the OCR error-code page's ModelArts answer to each APIG.0301 token reason it documents too.
+_PLATFORM_TOKEN_ANSWERS = {
+    "x-auth-token not found": ("ModelArts.4101", "Token header cannot be empty."),
+    "decrypt token fail": ("ModelArts.0203", "Invalid token."),
+}
+
+
+def _platform_token_codes(seen: Seen, answer: Answer) -> Answer:
+    # error-codes.md documents both layers' codes for a missing and an invalid token, and not which answers.
+    document = answer.json
+    if not (isinstance(document, dict) and document.get("error_code") == "APIG.0301"):
+        return answer
+    reason = str(document.get("error_msg", "")).rpartition(": ")[2]
+    if reason not in _PLATFORM_TOKEN_ANSWERS:
+        return answer
+    code, message = _PLATFORM_TOKEN_ANSWERS[reason]
+    return answer.with_json({"error_code": code, "error_msg": message})
+
+
 def _after(hook: Callable[[Seen, Answer], Answer]) -> Callable[[ASGIApp], ASGIApp]:
     return lambda app: Rewrite(app, after=hook)
 
@@ -86,6 +105,8 @@ HARMLESS: tuple[Harmless, ...] = (
     Harmless("dashed-request-ids", "sends X-Request-Id as a dashed UUID",
              _after(lambda s, a: _with_header(a, "x-request-id", str(uuid.uuid4())))),
     Harmless("error-request-ids", "puts a fresh request_id into every error body", _after(_error_request_id)),
+    Harmless("platform-token-codes", "answers a missing token with 401 ModelArts.4101 and an invalid one with "
+             "401 ModelArts.0203, the OCR error page's codes", _after(_platform_token_codes)),
     Harmless("latency-150ms", f"starts every answer {LATENCY_SECONDS * 1000:.0f} ms late",
              lambda app: Latency(app, LATENCY_SECONDS)),
 )  # fmt: skip
