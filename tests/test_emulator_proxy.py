@@ -171,6 +171,7 @@ def test_the_proxy_still_authenticates_the_application() -> None:
         (["--proxy-to", "ocr.example.invalid"], {}, "give the real endpoint's base URL"),
         (["--proxy-to", "http://127.0.0.1:9", "--replay", "REPLAY"], {}, "exclude each other"),
         (["--replay", "EMPTY"], {}, "holds no recording"),
+        (["--replay", "CORRUPT"], {}, "broken.json is neither a pytest-idclassify cassette nor a vcrpy one"),
         (["--proxy-to", "http://127.0.0.1:9", "--record", "/proc/no-such-folder"], LIVE_ENV, "cannot be written"),
     ],
 )
@@ -184,7 +185,9 @@ def test_proxy_and_replay_mistakes_are_one_usage_error(
     (tmp_path / "REPLAY" / "x.json").write_text(
         json.dumps({"format": "pytest-idclassify-cassette/1", "interactions": []})
     )
-    args = [str(tmp_path / a) if a in ("DIR", "EMPTY", "REPLAY") else a for a in args]
+    (tmp_path / "CORRUPT").mkdir()
+    (tmp_path / "CORRUPT" / "broken.json").write_text('{"broken')
+    args = [str(tmp_path / a) if a in ("DIR", "EMPTY", "REPLAY", "CORRUPT") else a for a in args]
     result = CliRunner().invoke(main, ["serve", "--port", "0", *args], env=env)
     assert result.exit_code == 2, result.output
     assert fragment in result.output

@@ -14,7 +14,7 @@ from pytest_idclassify.emulator._settings import (
     DEFAULT_TOKEN,
     EmulatorSettings,
 )
-from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.errors import CassetteError, ConfigurationError
 
 _FACTORY = "pytest_idclassify.emulator:app_from_env"
 #: uvicorn.config.LOG_LEVELS, written out so that the CLI does not import uvicorn to list its options.
@@ -225,6 +225,9 @@ def serve(
         app = create_app(settings)
     except ConfigurationError as exc:
         raise click.UsageError(str(exc)) from None
+    except CassetteError as exc:  # a recording in the --replay folder that cannot be read
+        message = f"--replay {replay_dir}: {exc}; re-record it or restore it from version control"
+        raise click.UsageError(message) from None
     # Workers are separate processes that build their own app: every setting is handed on through
     # their environment, where app_from_env reads it (this process's own is left as it was).
     handed_on = {f"IDCLASSIFY_EMULATOR_{name.upper()}": str(value) for name, value in overrides.items()

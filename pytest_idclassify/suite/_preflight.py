@@ -15,7 +15,9 @@ the target is this API, and the suite goes on to judge it, right or wrong.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -187,6 +189,57 @@ def _check_files(config: SuiteConfig) -> None:
     metrics = config.metrics
     if metrics and metrics != "specimens" and not Path(metrics).is_dir():
         raise PreflightError(f"{config.origin('metrics')} {metrics!r} is neither 'specimens' nor a folder")
+    _check_recording(config)
+    _check_reports(config)
+
+
+def _check_recording(config: SuiteConfig) -> None:
+    """A recording names its folder, and can write there: checked before a call is spent."""
+    if config.record_mode == "none":
+        return
+    mode = f"{config.origin('record-mode')}={config.record_mode}"
+    if config.cassette_dir is None:
+        from pytest_idclassify._paths import cassettes_dir
+
+        raise PreflightError(
+            f"{mode} writes cassettes, and without {config.interface.flag('cassette-dir')} it would overwrite the "
+            f"ones shipped with pytest-idclassify ({cassettes_dir()}), which {config.interface.flag('target')}=replay "
+            "replays: pass "
+            f"{config.interface.flag('cassette-dir')} DIR (naming the shipped folder refreshes them)"
+        )
+    _check_writable(config.cassette_dir, config.origin("cassette-dir"), folder=True)
+
+
+def _check_reports(config: SuiteConfig) -> None:
+    """Each report can be written, and to a file of its own: a mistake found after the run loses its results."""
+    reports = {"report-json": config.report_json, "report-html": config.report_html}
+    json_path, html_path = reports.values()
+    if json_path and html_path and json_path.resolve() == html_path.resolve():
+        raise PreflightError(
+            f"{config.origin('report-json')} and {config.origin('report-html')} name the same file {str(json_path)!r}: "
+            "the second would overwrite the first; give each its own"
+        )
+    for name, path in reports.items():
+        if path is not None:
+            _check_writable(path, config.origin(name), folder=False)
+
+
+def _check_writable(path: Path, where: str, *, folder: bool) -> None:
+    """Refuse ``path`` unless it (a folder when ``folder``, else a file) can be created or written."""
+    if path.is_dir() and not folder:
+        raise PreflightError(f"{where} {str(path)!r} is a folder: name the report's file, e.g. {path / 'report.json'}")
+    if path.exists() and folder and not path.is_dir():
+        raise PreflightError(f"{where} {str(path)!r} is a file, not a folder: name a folder for the cassettes")
+    # The nearest folder that exists is where the missing ones (or the file) would be created.
+    existing = path if folder and path.is_dir() else path.parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise PreflightError(f"{where} {str(path)!r} cannot be created: {str(existing)!r} is a file, not a folder")
+    try:  # a folder made and removed at once: permissions alone do not tell (root, read-only mounts, /proc)
+        os.rmdir(tempfile.mkdtemp(prefix=".idclassify-", dir=existing))
+    except OSError as exc:
+        raise PreflightError(f"{where} {str(path)!r} cannot be written in {str(existing)!r} ({exc.strerror})") from None
 
 
 def _project_id(config: SuiteConfig) -> str:
