@@ -81,10 +81,33 @@ def _broken(path: list[str | int], value: Any) -> dict[str, Any]:
         (["result", "alarm_result", "detect_copy_result"], KeyError, "response.alarm-result.detect_copy_result"),
         (["result", "alarm_result", "detect_glare_result"], "false", "response.alarm-result.detect_glare_result"),
         (["result", "alarm_confidence"], KeyError, "cross.alarm.present-iff-requested"),
+        # Whole values written with a fraction part: JSON Schema's integer takes them, a typed client does not.
+        (["result", "location", 1, 0], 860.0, "response.result.location"),
+        (["result", "alarm_confidence", "blur_score"], 98.0, "response.alarm-confidence.blur_score"),
+        (["result", "alarm_confidence", "glare_score"], json.loads("1e1"), "response.alarm-confidence.glare_score"),
     ],
 )
 def test_hand_made_broken_responses_name_the_right_clause(path: list[str | int], value: Any, clause: str) -> None:
     assert clauses_of(_broken(path, value), status=200, request={"alarm": True}) == {clause}
+
+
+def test_integers_parsed_from_their_json_text_pass_and_fractions_do_not() -> None:
+    text = json.dumps(EXAMPLE_200)
+    assert validate_response(json.loads(text), status=200, request={"alarm": True}) == []
+    fractions = json.loads(text.replace('"blur_score": 98', '"blur_score": 98.0').replace("[275, 125]", "[275.0, 125]"))
+    found = validate_response(fractions, status=200, request={"alarm": True})
+    assert [(v.clause, v.pointer) for v in found] == [
+        ("response.result.location", "/result/location/0/0"),
+        ("response.alarm-confidence.blur_score", "/result/alarm_confidence/blur_score"),
+    ]
+    assert "98.0 is written with a fraction part; an Integer is written 98" in [v.message for v in found]
+
+
+def test_each_missing_field_names_its_own_clause() -> None:
+    body = copy.deepcopy(EXAMPLE_200)
+    body["result"]["alarm_result"] = {}
+    found = {v.clause for v in validate_response(body, status=200, request={"alarm": True})}
+    assert found == {f"response.alarm-result.{name}" for name in EXAMPLE_200["result"]["alarm_result"]}
 
 
 def test_a_negative_corner_breaks_only_the_assumed_clause() -> None:

@@ -149,8 +149,9 @@ def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
         for o in outcomes:
             result = o.body.get("result", {}) if isinstance(o.body, dict) else {}
             scores.append((result.get("alarm_confidence") or {}).get(case.score) if isinstance(result, dict) else None)
-        if any(not isinstance(s, int) for s in scores):
-            return [Violation(case.clause, "", f"{case.score} is missing from some answers: {scores}")]
+        # A score of the wrong type (98.0, "98") is its shape clause's to report; only one missing stops the comparison.
+        if any(not isinstance(s, (int, float)) or isinstance(s, bool) for s in scores):
+            return [Violation(case.clause, "", f"{case.score} is missing from some answers, or not a number: {scores}")]
         if any(later < earlier for earlier, later in itertools.pairwise(scores)):  # type: ignore[operator]
             return [Violation(case.clause, "", f"{case.score} fell as the degradation grew: {scores}")]
         return []

@@ -31,10 +31,12 @@ def _pointer(path: Iterable[Any]) -> str:
 
 
 def _missing_name(error: ValidationError) -> str | None:
+    """The property a ``required`` error is about: jsonschema gives one error per missing property."""
     if error.validator == "required" and isinstance(error.instance, dict):
-        for name in cast(list[str], error.validator_value):
-            if name not in error.instance:
-                return str(name)
+        missing = [str(name) for name in cast(list[str], error.validator_value) if name not in error.instance]
+        # Its message names the property; the first missing one stands in for a message worded otherwise.
+        named = [name for name in missing if error.message.startswith(f"{name!r} ")]
+        return next(iter(named or missing), None)
     return None
 
 
@@ -145,6 +147,31 @@ def _location_violations(location: Any, image_size: tuple[int, int] | None) -> l
     return out
 
 
+def _integers_written_as_fractions(result: Mapping[str, Any]) -> list[Violation]:
+    """The Integer fields (corner coordinates, alarm scores) written with a fraction part, such as ``139.0``.
+
+    JSON Schema's ``integer`` takes any number whose value is whole, so the schema check lets
+    ``139.0`` through; the page types these fields Integer, and a typed client (an ``int32`` field,
+    an SDK's ``int``) refuses that text.  Only whole values are reported here: ``139.5`` breaks the
+    schema's type already.  Python's JSON parser reads ``139.0`` and ``1e2`` as floats, ``139`` as an int.
+    """
+    found: list[tuple[str, str, float]] = []
+    location = result.get("location")
+    if isinstance(location, list):
+        for i, point in enumerate(location):
+            for j, value in enumerate(point if isinstance(point, list) else ()):
+                found.append(("response.result.location", f"/result/location/{i}/{j}", value))
+    scores = result.get("alarm_confidence")
+    if isinstance(scores, dict):
+        found += [(f"response.alarm-confidence.{name}", f"/result/alarm_confidence/{name}", value)
+                  for name, value in scores.items()]  # fmt: skip
+    return [
+        Violation(cid, pointer, f"{value!r} is written with a fraction part; an Integer is written {int(value)}")
+        for cid, pointer, value in found
+        if isinstance(value, float) and value.is_integer()
+    ]
+
+
 def _success_cross_checks(
     body: Mapping[str, Any], request: Mapping[str, Any] | None, image_size: tuple[int, int] | None, threshold: Threshold
 ) -> list[Violation]:
@@ -160,6 +187,7 @@ def _success_cross_checks(
                 if name in result:
                     sent = "no alarm field" if "alarm" not in request else "alarm: false"
                     out.append(Violation(cid, f"/result/{name}", f"{name} is present but the request had {sent}"))
+    out += _integers_written_as_fractions(result)
     out += _location_violations(result.get("location"), image_size or request_image_size(request))
     confidence = result.get("confidence")
     if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) and not 0 <= confidence <= 1:

@@ -129,6 +129,16 @@ def _score_100(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _whole_fractions(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
+    # 139.0 for 139: the value is whole, the JSON text is not an Integer.
+    location = result.get("location")
+    if isinstance(location, list):
+        result["location"] = [[float(v) for v in point] for point in location]
+    if "alarm_confidence" in result:
+        result["alarm_confidence"] = {k: float(v) for k, v in result["alarm_confidence"].items()}
+    return result
+
+
 def _float_score(seen: Seen, result: dict[str, Any]) -> dict[str, Any]:
     if "alarm_confidence" in result:
         result["alarm_confidence"] = {**result["alarm_confidence"],
@@ -454,6 +464,12 @@ MUTANTS: tuple[Mutant, ...] = (
         "answers blur_score as a number with a fraction",
         frozenset({"response.alarm-confidence", "response.alarm-confidence.blur_score"}),
         after=_on_result(_float_score),
+    ),
+    Mutant(
+        "integers-as-fractions",
+        "writes every corner coordinate and score with a fraction part (139.0)",
+        frozenset({"response.result.location"} | {f"response.alarm-confidence.{s}" for s in _SCORES}),
+        after=_on_result(_whole_fractions),
     ),
     Mutant(
         "location-three-points",

@@ -55,6 +55,13 @@ def _extra_result_field(seen: Seen, answer: Answer) -> Answer:
     return answer.with_json({**answer.json, "result": {**answer.result, "side": "front"}})
 
 
+def _whole_confidence(seen: Seen, answer: Answer) -> Answer:
+    # confidence is a Float: 1.0 is as good as 0.9, where the Integer fields' 139.0 is not.
+    if answer.result is None:
+        return answer
+    return answer.with_json({**answer.json, "result": {**answer.result, "confidence": 1.0}})
+
+
 def _pretty_reordered(seen: Seen, answer: Answer) -> Answer:
     if answer.json is None:
         return answer
@@ -94,6 +101,8 @@ def _after(hook: Callable[[Seen, Answer], Answer]) -> Callable[[ASGIApp], ASGIAp
 
 HARMLESS: tuple[Harmless, ...] = (
     Harmless("extra-result-field", "adds an undocumented field `side` to every result", _after(_extra_result_field)),
+    Harmless("whole-confidence", "writes every confidence as 1.0, a Float with a whole value",
+             _after(_whole_confidence)),
     Harmless("pretty-reordered", "pretty-prints JSON with every object's keys in reverse order",
              _after(_pretty_reordered)),
     Harmless("json-without-charset", "sends Content-Type application/json with no charset",
