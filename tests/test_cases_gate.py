@@ -159,11 +159,19 @@ def test_metamorphic_cases() -> None:
     assert ("behaviour.deterministic", Relation.SAME_ANSWER) in kinds
     assert ("behaviour.reencode-keeps-type", Relation.SAME_TYPE) in kinds
     assert ("header.enterprise-project-id.any-value", Relation.SAME_CLASSIFICATION) in kinds
+    large = []
     for case in relations:
         for call in case.calls:
             image = (call.json or {}).get("data")
-            if isinstance(image, ImageRecipe):
-                assert image.width * image.height <= 1280 * 800, case.id
+            if isinstance(image, ImageRecipe) and image.width * image.height > 1280 * 800:
+                large.append((case.id, image.width, image.height))
+    # Relations stay cheap but for the one picture that must reach the side limit to test it.
+    assert large == [("behaviour.within-limits-equally-accepted[enlarged-to-8192]", 8192, 5120)]
+    limits = [case for case in relations if case.clause == "behaviour.within-limits-equally-accepted"]
+    assert [case.label for case in limits] == ["enlarged-to-8192", "file-padded-to-7mib", "base64-padded-to-10000000"]
+    for case in limits:
+        first, second = (call.json["data"] for call in case.calls)  # type: ignore[index]
+        assert first.pad_bytes is first.pad_base64 is None and first.content == second.content == "specimen"
 
 
 def test_one_served_specimen_per_document_type() -> None:

@@ -264,6 +264,14 @@ def _relations() -> list[Case]:
         relate("behaviour.deterministic", "refusal-twice", (call(flat("png", 14, 64)),) * 2, Relation.SAME_ANSWER),
         relate("behaviour.formats-equally-accepted", "png-bmp-tiff",
                [call(specimen(fmt=fmt)) for fmt in ("png", "bmp", "tiff")], Relation.EQUALLY_ACCEPTED),
+        # The limits with a picture a server serves: flat boundary images may be refused as holding no
+        # document, which hides a limit narrower than the page's.
+        relate("behaviour.within-limits-equally-accepted", "enlarged-to-8192",
+               (call(specimen(size=(1280, 800))), call(specimen(size=(8192, 5120)))), Relation.EQUALLY_ACCEPTED),
+        relate("behaviour.within-limits-equally-accepted", "file-padded-to-7mib",
+               (call(page), call(page.replace(pad_bytes=7 << 20))), Relation.EQUALLY_ACCEPTED),
+        relate("behaviour.within-limits-equally-accepted", f"base64-padded-to-{BASE64_LIMIT_DECIMAL}",
+               (call(page), call(page.replace(pad_base64=BASE64_LIMIT_DECIMAL))), Relation.EQUALLY_ACCEPTED),
         relate("behaviour.reencode-keeps-type", "jpeg-png-bmp-tiff",
                [call(specimen(fmt=fmt)) for fmt in ("jpeg", "png", "bmp", "tiff")], Relation.SAME_TYPE),
         relate("behaviour.reencode-keeps-type", "rescale-640-960-1280",

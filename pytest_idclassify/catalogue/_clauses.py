@@ -674,6 +674,19 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "refuses another as unsupported cannot process that format",
     )
     yield Clause(
+        "behaviour.within-limits-equally-accepted",
+        Kind.BEHAVIOUR,
+        "A picture that is served is not refused as unreadable (AIS.0102, AIS.0103, AIS.0104) once enlarged "
+        "to a side of 8,192 px, its file padded to 7 MiB or its base64 padded to 10,000,000 characters.",
+        data.source,
+        rows=("Table 3/data",),
+        quote="No side of the image can be smaller than 15 or larger than 8,192 pixels.",
+        tier=INFERRED,
+        argument="each of these stays within the page's limits (sides up to 8,192 px, base64 up to 10 MB, "
+        "originals up to 7 MB recommended), and padding changes no pixel: a server that serves the picture "
+        "and refuses the enlarged or padded one as unsupported applies a narrower limit than the page's",
+    )
+    yield Clause(
         "behaviour.reencode-keeps-type",
         Kind.BEHAVIOUR,
         "Re-encoding the image in another supported format, or rescaling it within the limits, keeps its `type`.",

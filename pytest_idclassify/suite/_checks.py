@@ -118,14 +118,22 @@ def _first_difference(a: Any, b: Any, pointer: str = "") -> str | None:
 _UNREADABLE = frozenset({"AIS.0102", "AIS.0103", "AIS.0104"})
 
 
+#: what an equally-accepted case's calls have in common, for its violation's message.
+_SAME = {
+    "behaviour.formats-equally-accepted": "the same pixels were served in one format and refused as unreadable in "
+    "another",
+    "behaviour.within-limits-equally-accepted": "the picture was served, and refused as unreadable once enlarged or "
+    "padded within the documented limits",
+}
+
+
 def _equally_accepted(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
     served = [i for i, o in enumerate(outcomes) if o.status == 200]
     refused = [i for i, o in enumerate(outcomes) if o.error_code in _UNREADABLE]
     if not (served and refused):
         return []
     shown = "; ".join(f"call {i + 1}: {_said(outcomes[i])}" for i in (served[0], *refused))
-    return [Violation(case.clause, "", f"the same pixels were served in one format and refused as unreadable in "
-                      f"another: {shown}")]  # fmt: skip
+    return [Violation(case.clause, "", f"{_SAME.get(case.clause, 'the answers differ')}: {shown}")]
 
 
 def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:

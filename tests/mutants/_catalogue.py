@@ -202,6 +202,20 @@ def _refuse_side_15(seen: Seen) -> Answer | None:
     return None
 
 
+_UNREADABLE_ANSWER = (400, "AIS.0104", "The image is not supported or the image quality is poor.")
+
+
+def _refuse_sides_over_8000(seen: Seen) -> Answer | None:
+    # A limit narrower than the page's 8,192 px, given as the image's fault rather than its size's.
+    side = _max_side(seen)
+    return _error(seen, *_UNREADABLE_ANSWER) if side is not None and 8000 < side <= 8192 else None
+
+
+def _refuse_files_over_5mb(seen: Seen) -> Answer | None:
+    data = seen.fields.get("data")
+    return _error(seen, *_UNREADABLE_ANSWER) if isinstance(data, str) and len(data) * 3 // 4 > 5 << 20 else None
+
+
 def _drop_url(seen: Seen) -> Seen | None:
     fields = seen.fields
     if isinstance(fields.get("data"), str) and fields["data"] and isinstance(fields.get("url"), str) and fields["url"]:
@@ -422,6 +436,18 @@ MUTANTS: tuple[Mutant, ...] = (
         "refuses an image whose shorter side is 15 px with AIS.0103",
         frozenset({"request.image.side-min"}),
         before=_refuse_side_15,
+    ),
+    Mutant(
+        "sides-over-8000-unreadable",
+        "refuses a picture with a side over 8,000 px (but within 8,192) as unsupported, AIS.0104",
+        frozenset({"behaviour.within-limits-equally-accepted"}),
+        before=_refuse_sides_over_8000,
+    ),
+    Mutant(
+        "files-over-5mb-unreadable",
+        "refuses an image file over 5 MiB as unsupported, AIS.0104",
+        frozenset({"behaviour.within-limits-equally-accepted"}),
+        before=_refuse_files_over_5mb,
     ),
     Mutant(
         "accepts-side-8193",
