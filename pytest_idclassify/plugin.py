@@ -171,7 +171,13 @@ def pytest_configure_node(node: Any) -> None:
 
 
 def _ini(config: pytest.Config, key: str, flag: bool) -> str | None:
-    value = config.getini(key)
+    try:
+        value = config.getini(key)
+    # pytest's own words name neither the key nor the file ("invalid truth value 'maybe'"); pytest 9 raises them as a
+    # UsageError, earlier releases as a ValueError.
+    except (ValueError, pytest.UsageError) as exc:
+        where = config.inipath.name if config.inipath else "the ini file"
+        raise pytest.UsageError(f"{key} in {where} is not a boolean ({exc}); use true or false") from None
     if flag:
         return "true" if value else None
     return str(value) if value else None

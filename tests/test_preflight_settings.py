@@ -113,6 +113,17 @@ def test_a_misspelt_ini_key_stops_the_run_naming_the_key_it_meant(pytester: pyte
     assert pytester.runpytest("-p", "no:cacheprovider", "--help").ret == pytest.ExitCode.OK
 
 
+def test_an_ini_flag_that_is_not_a_boolean_is_named_with_its_file(pytester: pytest.Pytester) -> None:
+    pytester.makepyprojecttoml('[tool.pytest.ini_options]\nidclassify_strict = "maybe"\n')
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*idclassify_strict in pyproject.toml is not a boolean (*'maybe'*); use true or false*"]
+    )
+    assert "Traceback" not in result.stderr.str()
+
+
 def test_a_cassette_dir_that_is_a_file_is_named_as_one(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
     message = _refusal({"target": "replay", "cassette-dir": str(tmp_path / "a-file")}, {})
