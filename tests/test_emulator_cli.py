@@ -52,7 +52,15 @@ def test_a_bad_setting_is_a_usage_error(tmp_path: Path) -> None:
     [
         (["--port", "70000"], {}, "'--port': 70000 is not in the range 0<=x<=65535"),
         (["--log-level", "loud"], {}, "'--log-level': 'loud' is not one of"),
-        (["--rate-burst", "5"], {}, "rate_limit is 0 (off), so nothing is throttled"),
+        (["--rate-burst", "5"], {}, "Error: --rate-burst is 5 but rate_limit is 0 (off), so nothing is throttled"),
+        # A setting given as a flag is named by the flag; one from the environment by its variable.
+        (["--proxy-to", "127.0.0.1:9"], {}, "Error: --proxy-to is '127.0.0.1:9'; give the real endpoint's base URL"),
+        (["--alarm-threshold", "120"], {}, "Error: --alarm-threshold is 120; scores are 0..99"),
+        (
+            [],
+            {"IDCLASSIFY_EMULATOR_ALARM_THRESHOLD": "120"},
+            "setting alarm_threshold (IDCLASSIFY_EMULATOR_ALARM_THRESHOLD) is 120",
+        ),
         (["--host", "256.1.1.1"], {}, "cannot listen on 256.1.1.1:"),
         ([], {"IDCLASSIFY_EMULATOR_PROJECTID": "x"}, "did you mean IDCLASSIFY_EMULATOR_PROJECT_ID?"),
     ],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -97,6 +99,18 @@ def _listenable(host: str, port: int) -> int:
         raise click.UsageError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); pass a --host of this machine and a free --port"
         ) from None
+
+
+#: a setting as the emulator's messages name it: ``setting proxy_to (IDCLASSIFY_EMULATOR_PROXY_TO[, --flag])``.
+_SETTING_NAMED = re.compile(r"(?:setting )?(\w+) \(IDCLASSIFY_EMULATOR_\w+(?:, --[\w-]+)?\)")
+
+
+def _in_the_flags_words(message: str, overrides: Mapping[str, object]) -> str:
+    """Name each setting the user gave as a flag by that flag: the settings' messages name their variables."""
+    command = click.get_current_context().command
+    flags = {param.name: param.opts[0] for param in command.params if param.opts and param.name in overrides}
+    given = {name: flags[name] for name, value in overrides.items() if value is not None and name in flags}
+    return _SETTING_NAMED.sub(lambda match: given.get(match[1], match[0]), message)
 
 
 @click.command("serve")
@@ -224,7 +238,7 @@ def serve(
 
         app = create_app(settings)
     except ConfigurationError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(_in_the_flags_words(str(exc), overrides)) from None
     except CassetteError as exc:  # a recording in the --replay folder that cannot be read
         message = f"--replay {replay_dir}: {exc}; re-record it or restore it from version control"
         raise click.UsageError(message) from None
