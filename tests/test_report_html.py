@@ -111,6 +111,20 @@ def test_each_clause_shows_its_quoted_sentence_source_and_tier() -> None:
     assert "Source: " in row[0] and 'data-tier="' in row[0]
 
 
+def test_each_tier_is_scored_in_its_own_table_as_the_terminal_summary_does() -> None:
+    inferred = next(c for c in catalogue().values() if c.inferred)
+    records = [_record(f"{CLAUSE}[a]", outcome="passed"), _record(f"{inferred.id}[b]", outcome="passed",
+                                                                   clause=inferred.id, tier="inferred")]  # fmt: skip
+    report = build_report(records, meta=META)
+    page = render_html(report)
+    tables = dict(re.findall(r"<h3>(\w+) clauses</h3><table>(.*?)</table>", page))
+    assert list(tables) == ["documented", "inferred", "assumed"]
+    for tier, table in tables.items():
+        passed = sum(int(n) for n in re.findall(r"<tr><td>[^<]*</td><td class=num>[^<]*</td><td class=num>(\d+)</td>", table))
+        assert passed == sum(tally["passed"] for tally in report.scores(tier).values()), tier
+    assert sum(tally["passed"] for tally in report.scores("inferred").values()) == 1
+
+
 def test_a_record_s_tier_is_what_the_filter_reads() -> None:
     page = render_html(build_report([_record(f"{CLAUSE}[t]", tier="inferred")], meta=META))
     case = re.search(r'<details class="case failed"[^>]*>', page)
