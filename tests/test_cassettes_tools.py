@@ -256,3 +256,14 @@ def test_lint_of_a_folder_without_cassettes_fails_and_a_negative_bound_is_refuse
     assert empty.exit_code == 1 and "no cassette (*.json, *.yaml, *.yml) under" in empty.output
     negative = CliRunner().invoke(main, ["cassettes", "lint", "--max-interaction-bytes", "-1", str(tmp_path)])
     assert negative.exit_code == 2 and "'--max-interaction-bytes': -1 is not in the range" in negative.output
+
+
+def test_lint_tells_a_file_that_is_not_json_from_a_vcrpy_cassette(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"broken', encoding="utf-8")
+    (tmp_path / "plain.yaml").write_text("interactions: []\nversion: 1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["cassettes", "lint", str(tmp_path)])
+    assert result.exit_code == 1
+    broken = next(line for line in result.output.splitlines() if "broken.json" in line)
+    assert "is not JSON" in broken and "restore it from version control" in broken and "scrub" not in broken
+    plain = next(line for line in result.output.splitlines() if "plain.yaml" in line)
+    assert "a plain vcrpy cassette?" in plain and "idclassify cassettes scrub" in plain

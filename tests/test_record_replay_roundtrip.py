@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,3 +87,20 @@ def test_the_miss_hint_of_use_cassette_names_what_re_records_it(served: str, tmp
         client.classify(url="https://example.invalid/b.jpg")
     with use_cassette(path), IdClassifyClient(replay, retry=None) as client:
         assert client.classify(url="https://example.invalid/b.jpg").status == 400
+
+
+def test_an_unreadable_cassette_is_its_case_s_error_in_one_message(tmp_path: Path) -> None:
+    from pytest_idclassify._paths import cassettes_dir
+
+    folder = tmp_path / "cassettes"
+    shutil.copytree(cassettes_dir() / "gate", folder)
+    broken = next(folder.rglob("test_clause[[]request.image.side-min[[]png-15x64]].json"))
+    broken.write_text('{"broken', encoding="utf-8")
+    done = _verify("--target", "replay", "--cassette-dir", str(folder), "-k", "side-min", cwd=tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-3000:]
+    assert output.count(f"cassette {broken} is not JSON") == 1, output[-3000:]
+    assert "re-record it or restore it from version control" in output
+    # The message alone: no traceback of the fixture that read the file, nor an exception chained to it.
+    assert "def _idclassify_cassette" not in output and "another exception occurred" not in output
+    assert "1 error" in output and "25 passed" in output

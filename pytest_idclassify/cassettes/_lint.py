@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Iterable, Iterator
@@ -220,6 +221,23 @@ def _schema_findings(path: str, index: int, item: dict[str, Any]) -> list[Findin
     return out
 
 
+def _unparsable(text: str, path: Path) -> str | None:
+    """Why ``text`` is neither JSON nor (in a ``.yaml`` or ``.yml`` file, vcrpy's format) YAML; None if it parses."""
+    try:
+        json.loads(text)
+        return None
+    except ValueError as exc:
+        if path.suffix not in (".yaml", ".yml"):
+            return f"is not JSON ({exc})"
+    import yaml
+
+    try:
+        yaml.safe_load(text)
+        return None
+    except yaml.YAMLError as exc:
+        return f"is neither JSON nor YAML ({str(exc).splitlines()[0]})"
+
+
 def lint_file(
     path: Path, *, allow_images: bool = False, max_interaction_bytes: int = MAX_INTERACTION_BYTES
 ) -> list[Finding]:
@@ -231,9 +249,14 @@ def lint_file(
         return [Finding(where, None, "format", f"cannot be read as UTF-8 text: {exc}")]
     out = _text_findings(where, text, allow_images) + _policy_findings(path, allow_images)
     if not is_own_format(text):
-        out.insert(0, Finding(where, None, "format",
-                              f"not a {FORMAT} file (a plain vcrpy cassette?); convert it with "
-                              f"`idclassify cassettes scrub {where}`"))  # fmt: skip
+        unreadable = _unparsable(text, path)
+        if unreadable is not None:  # neither format: scrub could not convert it either
+            message = f"{unreadable}; re-record it or restore it from version control"
+        else:
+            message = (
+                f"not a {FORMAT} file (a plain vcrpy cassette?); convert it with `idclassify cassettes scrub {where}`"
+            )
+        out.insert(0, Finding(where, None, "format", message))
         return out
     try:
         doc = loads_document(text, where)

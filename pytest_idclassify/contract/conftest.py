@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import sys
@@ -76,6 +77,7 @@ def _idclassify_cassette(request: pytest.FixtureRequest, idclassify_config: Suit
         return
     from pytest_idclassify._paths import cassettes_dir
     from pytest_idclassify.cassettes import cassette_path, record_skip, recorded_skip, use_cassette
+    from pytest_idclassify.errors import CassetteError
     from pytest_idclassify.report import PROPERTY
     from pytest_idclassify.suite import skipped_record
 
@@ -84,15 +86,24 @@ def _idclassify_cassette(request: pytest.FixtureRequest, idclassify_config: Suit
     test_id = f"{Path(str(request.node.path)).name}::{request.node.name}"
     path = cassette_path(directory, test_id)
     case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("idclassify_case")
-    if config.record_mode == "none" and case is not None:
-        skipped = recorded_skip(path)
-        if skipped is not None:
-            # The recorded target could not run this case: replay gives the recording's verdict, a skip.
-            request.node.user_properties.append((PROPERTY, skipped_record(case, skipped)))
-            pytest.skip(f"{skipped} (while recording)")
-    # The suite's client is httpx's: only its transports need the cassette's patches.
-    hint = _rerecord_hint(request, config, directory)
-    with use_cassette(path, record_mode=config.record_mode, rerecord_hint=hint, libraries=("httpx",)):
+    with contextlib.ExitStack() as stack:
+        unreadable = None
+        try:
+            if config.record_mode == "none" and case is not None:
+                skipped = recorded_skip(path)
+                if skipped is not None:
+                    # The recorded target could not run this case: replay gives the recording's verdict, a skip.
+                    request.node.user_properties.append((PROPERTY, skipped_record(case, skipped)))
+                    pytest.skip(f"{skipped} (while recording)")
+            # The suite's client is httpx's: only its transports need the cassette's patches.
+            hint = _rerecord_hint(request, config, directory)
+            stack.enter_context(use_cassette(path, record_mode=config.record_mode, rerecord_hint=hint,
+                                             libraries=("httpx",)))  # fmt: skip
+        except CassetteError as exc:
+            unreadable = str(exc)
+        if unreadable is not None:
+            # This case's error in the cassette's own words, not a traceback of this fixture.
+            pytest.fail(unreadable, pytrace=False)
         yield
     if config.record_mode != "none":
         for name, value in request.node.user_properties:
