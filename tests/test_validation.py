@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pytest_idclassify import ContractDriftWarning, assert_conforms, validate_response
 from pytest_idclassify.catalogue import Tier
 from pytest_idclassify.strategies._schema import from_schema
-from pytest_idclassify.validation import load_schema
+from pytest_idclassify.validation import checked_clauses, load_schema
 
 EXAMPLE_200: dict[str, Any] = {
     "result": {
@@ -242,3 +242,19 @@ def test_breaking_any_one_fields_type_is_caught(body: dict[str, Any], data: st.D
         node = node[key]
     node[path[-1]] = _WRONG_TYPE[json_type]
     assert [v for v in validate_response(broken, status=200, request={"alarm": True}) if not v.assumed]
+
+
+def test_a_result_under_another_2xx_status_is_one_status_fault() -> None:
+    found = validate_response(EXAMPLE_200, status=201, request={"alarm": True})
+    assert [(v.clause, v.message) for v in found] == [
+        ("behaviour.statuses", "HTTP 201 is not a documented status: a result is answered with 200")
+    ]
+    assert checked_clauses(EXAMPLE_200, status=201) == set()
+
+
+def test_an_answer_that_is_no_json_object_exercises_only_the_clause_it_breaks() -> None:
+    page = "<!DOCTYPE HTML><html><body>Unsupported method ('POST')</body></html>"
+    assert clauses_of(page, status=501) == {"behaviour.statuses", "response.error.error_code"}
+    # Neither the message nor the absence of a result can pass on a page that is no error body.
+    assert checked_clauses(page, status=501) == {"response.error.error_code"}
+    assert "response.error.error_msg" in checked_clauses(EXAMPLE_400, status=400)

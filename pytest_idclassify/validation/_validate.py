@@ -283,6 +283,11 @@ def validate_response(
             out += _schema_violations(body, schema, strict=strict, drift=drift,
                                       to_clause=lambda e: _success_clause(e, alarm_requested))  # fmt: skip
             out += _success_cross_checks(body, request, image_size, alarm_threshold)
+    elif 200 < status < 300:
+        # A success under another status: judged as an error body, it would only add "'error_code' is a
+        # required property" to the one fault there is.
+        out.append(Violation("behaviour.statuses", "", f"HTTP {status} is not a documented status: a result is "
+                             "answered with 200"))  # fmt: skip
     else:
         if status >= 500 and status not in (500, 503, 504):
             out.append(Violation("behaviour.statuses", "", f"HTTP {status} is not a documented status"))
@@ -362,8 +367,15 @@ def checked_clauses(
                 out |= {f"response.alarm-result.{r.name}" for r in tables["Table 6"].rows}
                 out |= {f"response.alarm-confidence.{r.name}" for r in tables["Table 7"].rows}
         return out
+    if 200 < status < 300:
+        return out  # judged by behaviour.statuses alone (see validate_response)
+    if not isinstance(body, dict):
+        # Only the clause it breaks: an HTML page or a text says nothing of an error body's message or
+        # of a result in it, and counting those as passed would score a server that is not this API.
+        out.add("response.error.error_code")
+        return out
     out |= {"response.error.error_code", "response.error.error_msg", "cross.result.absent-on-failure"}
-    code = body.get("error_code") if isinstance(body, dict) else None
+    code = body.get("error_code")
     known = [e for e in documented_tables().error_codes if e.code == code]
     if known:
         out.add("cross.error.message-matches-code")
