@@ -101,7 +101,7 @@ def _listenable(host: str, port: int) -> int:
         ) from None
 
 
-#: a setting as the emulator's messages name it: ``setting proxy_to (IDCLASSIFY_EMULATOR_PROXY_TO[, --flag])``.
+#: a setting as the emulator's messages name it: ``setting proxy_to (its variable[, --flag])``.
 _SETTING_NAMED = re.compile(r"(?:setting )?(\w+) \(IDCLASSIFY_EMULATOR_\w+(?:, --[\w-]+)?\)")
 
 
