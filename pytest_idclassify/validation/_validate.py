@@ -155,20 +155,22 @@ def _integers_written_as_fractions(result: Mapping[str, Any]) -> list[Violation]
     an SDK's ``int``) refuses that text.  Only whole values are reported here: ``139.5`` breaks the
     schema's type already.  Python's JSON parser reads ``139.0`` and ``1e2`` as floats, ``139`` as an int.
     """
+    # Every answer passes here: only a float found costs a pointer and a message.
     found: list[tuple[str, str, float]] = []
     location = result.get("location")
     if isinstance(location, list):
         for i, point in enumerate(location):
-            for j, value in enumerate(point if isinstance(point, list) else ()):
-                found.append(("response.result.location", f"/result/location/{i}/{j}", value))
+            if isinstance(point, list) and float in map(type, point):
+                found += [("response.result.location", f"/result/location/{i}/{j}", value)
+                          for j, value in enumerate(point) if type(value) is float]  # fmt: skip
     scores = result.get("alarm_confidence")
-    if isinstance(scores, dict):
+    if isinstance(scores, dict) and float in map(type, scores.values()):
         found += [(f"response.alarm-confidence.{name}", f"/result/alarm_confidence/{name}", value)
-                  for name, value in scores.items()]  # fmt: skip
+                  for name, value in scores.items() if type(value) is float]  # fmt: skip
     return [
         Violation(cid, pointer, f"{value!r} is written with a fraction part; an Integer is written {int(value)}")
         for cid, pointer, value in found
-        if isinstance(value, float) and value.is_integer()
+        if value.is_integer()
     ]
 
 
