@@ -40,3 +40,16 @@ def test_pixel_content_still_loads_what_it_needs(tmp_path: Path) -> None:
     code, loaded = _run(tmp_path, "--format", "png", "--mode", "grey", "-o", str(tmp_path / "grey.png"))
     assert code == 0
     assert {"numpy", "PIL"} <= loaded
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("verfy", "verify"), ("serv", "serve"), ("cassetes", "cassettes")])
+def test_a_misspelt_subcommand_is_suggested_without_loading_any(tmp_path: Path, typed: str, meant: str) -> None:
+    code, modules, output = run_cli(tmp_path / "report.json", typed)
+    assert code == 2
+    assert f"No such command '{typed}'. Did you mean '{meant}'?" in output
+    assert not {m for m in modules if m.startswith("pytest_idclassify.cli._")}, "a subcommand's module was loaded"
+
+
+def test_an_unknown_subcommand_far_from_any_gets_no_suggestion(tmp_path: Path) -> None:
+    code, _modules, output = run_cli(tmp_path / "report.json", "zzz")
+    assert code == 2 and "No such command 'zzz'." in output and "Did you mean" not in output

@@ -37,6 +37,22 @@ class LazyGroup(click.Group):
         """List eager and lazy subcommands, sorted."""
         return sorted({*super().list_commands(ctx), *self._lazy})
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Resolve as click does, suggesting the closest subcommand for a misspelt one.
+
+        click suggests only among the commands it holds, and this group holds none until one runs.
+        """
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and not ctx.resilient_parsing and name not in self.list_commands(ctx):
+            import difflib  # here: only a misspelt command needs it
+
+            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            if close:
+                ctx.fail(f"No such command {name!r}. Did you mean {close[0]!r}?")
+        return super().resolve_command(ctx, args)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """Return the subcommand, importing its module on first use."""
         if cmd_name in self._lazy:
