@@ -112,8 +112,15 @@ def _check_ini_keys(config: pytest.Config) -> None:
 
             close = difflib.get_close_matches(key, sorted(o.ini for o in OPTIONS), n=1, cutoff=0.75)
             hint = f"did you mean {close[0]}?" if close else "see docs/reference/options.md for the keys"
-            where = config.inipath.name if config.inipath else "the ini file"
-            raise pytest.UsageError(f"{key} in {where} is not an option of pytest-idclassify: {hint}")
+            raise pytest.UsageError(f"{key} {_ini_source(config, key)} is not an option of pytest-idclassify: {hint}")
+
+
+def _ini_source(config: pytest.Config, key: str) -> str:
+    """Where an ini key's value was given, in the user's words: ``given with -o`` or ``in <ini file>``."""
+    overrides: list[str] = getattr(config.option, "override_ini", None) or []
+    if any(item.split("=", 1)[0].strip() == key for item in overrides):
+        return "given with -o"
+    return f"in {config.inipath.name}" if config.inipath else "in the ini file"
 
 
 def _preflight(config: pytest.Config) -> Preflight:
@@ -176,8 +183,8 @@ def _ini(config: pytest.Config, key: str, flag: bool) -> str | None:
     # pytest's own words name neither the key nor the file ("invalid truth value 'maybe'"); pytest 9 raises them as a
     # UsageError, earlier releases as a ValueError.
     except (ValueError, pytest.UsageError) as exc:
-        where = config.inipath.name if config.inipath else "the ini file"
-        raise pytest.UsageError(f"{key} in {where} is not a boolean ({exc}); use true or false") from None
+        where = _ini_source(config, key)
+        raise pytest.UsageError(f"{key} {where} is not a boolean ({exc}); use true or false") from None
     if flag:
         return "true" if value else None
     return str(value) if value else None

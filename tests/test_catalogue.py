@@ -81,3 +81,19 @@ def test_every_kind_is_populated_and_ids_are_stable_words() -> None:
     assert {c.kind for c in catalogue().values()} == set(Kind)
     assert len(catalogue()) >= 100
     assert clause("request.image.side-min").error.code == "AIS.0103"  # type: ignore[union-attr]
+
+
+def test_a_token_fault_may_be_answered_by_either_layer_with_the_status_its_docs_give() -> None:
+    missing, invalid, expired = (clause(f"auth.token.{name}").error for name in ("missing", "invalid", "expired"))
+    assert missing is not None and invalid is not None and expired is not None
+    gateway = "Incorrect IAM authentication information: x-auth-token not found"
+    assert missing.accepts(401, "APIG.0301", gateway)
+    assert not missing.accepts(400, "APIG.0301", gateway)  # the gateway's 401 is documented
+    # The ModelArts codes' statuses are not documented: any client-error status goes with them.
+    assert missing.accepts(401, "ModelArts.4101", "Token header cannot be empty.")
+    assert missing.accepts(400, "ModelArts.4101", "Token header cannot be empty.")
+    assert not missing.accepts(500, "ModelArts.4101", "Token header cannot be empty.")
+    assert not missing.accepts(401, "ModelArts.0203", "Invalid token.")  # documented for another fault
+    assert invalid.accepts(403, "ModelArts.4102", "Parse Token error.")
+    assert expired.accepts(401, "ModelArts.0203", "Invalid token.")
+    assert "4xx ModelArts.4101 'Token header cannot be empty.'" in str(missing)

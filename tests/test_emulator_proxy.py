@@ -279,3 +279,14 @@ def test_a_lasting_recording_from_an_earlier_run_is_kept_and_an_account_refusal_
         recording.unlink()
     assert run_once(LIVE.replace(fault="error=ModelArts.4203")) == 403
     assert list(record.glob("*.json"))
+
+
+def test_an_unreadable_recording_in_a_replay_folder_from_the_environment_names_where_it_came_from(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "broken.json").write_text('{"broken')
+    result = CliRunner().invoke(main, ["serve", "--port", "0"], env={"IDCLASSIFY_EMULATOR_REPLAY_DIR": str(tmp_path)})
+    assert result.exit_code == 2, result.output
+    assert "the replay folder (IDCLASSIFY_EMULATOR_REPLAY_DIR or --config):" in result.output
+    assert "broken.json is neither a pytest-idclassify cassette nor a vcrpy one" in result.output
+    assert "None" not in result.output and "Traceback" not in result.output

@@ -2,9 +2,10 @@
 
 The foreign servers are real ones on 127.0.0.1: the standard library's ``http.server`` (what
 ``python -m http.server`` runs: it answers a POST with an HTML 501), a Starlette app that serves
-the endpoint's path to GET alone (405), and a web app that answers every request with a page.
-The harmless variant is a server of this API whose error bodies are plain text: the probe lets
-it through, and the suite goes on to judge it.
+the endpoint's path to GET alone (405), a web app that answers every request with a page, and one
+that sends its page as plain text.  The harmless variants are servers of this API whose error
+bodies are plain text, or JSON labelled as HTML: the probe lets them through, and the suite goes
+on to judge them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from cli_child import VERIFY
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from pytest_idclassify._serve import serve_in_thread
@@ -58,7 +59,18 @@ def _plain_text_refusal(request: Request) -> PlainTextResponse:
     return PlainTextResponse("bad request: give data or url", status_code=400)
 
 
+def _page_as_text(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("<!DOCTYPE html><html><body>Service moved</body></html>", status_code=400)
+
+
+def _json_labelled_html(request: Request) -> Response:
+    body = b'{"error_code": "AIS.0101", "error_msg": "The input parameter is invalid."}'
+    return Response(body, status_code=400, media_type="text/html")
+
+
 GET_ONLY = Starlette(routes=[Route(PATH, _get_only, methods=["GET"])])
+PAGE_AS_TEXT = Starlette(routes=[Route(PATH, _page_as_text, methods=["POST"])])
+JSON_LABELLED_HTML = Starlette(routes=[Route(PATH, _json_labelled_html, methods=["POST"])])
 WEB_APP = Starlette(routes=[Route(PATH, _web_page, methods=["GET", "POST"])])
 PLAIN_TEXT_API = Starlette(routes=[Route(PATH, _plain_text_refusal, methods=["POST"])])
 
@@ -94,8 +106,14 @@ def test_a_web_app_answering_with_a_page_is_refused_at_the_probe(tmp_path: Path)
         _refused_at_the_probe(_verify(url, tmp_path), "answered 200, a web page")
 
 
-def test_a_server_of_this_api_with_plain_text_errors_is_judged_not_refused(tmp_path: Path) -> None:
-    with serve_in_thread(PLAIN_TEXT_API) as url:
+def test_a_page_sent_as_plain_text_is_refused_at_the_probe(tmp_path: Path) -> None:
+    with serve_in_thread(PAGE_AS_TEXT) as url:
+        _refused_at_the_probe(_verify(url, tmp_path), "answered 400, a web page")
+
+
+@pytest.mark.parametrize("app", [PLAIN_TEXT_API, JSON_LABELLED_HTML], ids=["plain-text-errors", "json-labelled-html"])
+def test_a_server_of_this_api_with_faulty_error_bodies_is_judged_not_refused(app: Starlette, tmp_path: Path) -> None:
+    with serve_in_thread(app) as url:
         done = _verify(url, tmp_path, "-k", "request.image.side-min")
     output = done.stdout + done.stderr
     assert done.returncode == 1, output[-3000:]  # judged: its clauses fail

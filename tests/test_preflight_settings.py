@@ -124,6 +124,24 @@ def test_an_ini_flag_that_is_not_a_boolean_is_named_with_its_file(pytester: pyte
     assert "Traceback" not in result.stderr.str()
 
 
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("idclassify_strict=maybe", "*idclassify_strict given with -o is not a boolean (*'maybe'*); use true or *"),
+        ("idclassify_targett=live", "*idclassify_targett given with -o is not an option of pytest-idclassify: did you "
+                                    "mean idclassify_target?*"),
+    ],
+)  # fmt: skip
+def test_an_ini_value_given_with_o_is_named_so_and_not_by_a_file(
+    pytester: pytest.Pytester, override: str, message: str
+) -> None:
+    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")  # a file there, which the value is not from
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-o", override)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
 def test_a_cassette_dir_that_is_a_file_is_named_as_one(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("x")
     message = _refusal({"target": "replay", "cassette-dir": str(tmp_path / "a-file")}, {})

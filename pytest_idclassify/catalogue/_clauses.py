@@ -181,15 +181,19 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
          ("ModelArts.4101",)),
         ("auth.token.invalid", "decrypt token fail", "A request whose X-Auth-Token is not a valid token",
          ("ModelArts.0203", "ModelArts.4102", "ModelArts.4103")),
-        ("auth.token.expired", "token expires, expires_at: ", "A request whose X-Auth-Token has expired", ()),
+        ("auth.token.expired", "token expires, expires_at: ", "A request whose X-Auth-Token has expired",
+         ("ModelArts.0203",)),
     ):  # fmt: skip
         gateway = spec(tables, "APIG.0301", suffix=suffix)
-        alternatives = tuple(spec(tables, code) for code in platform)
+        # The ModelArts codes' statuses are assumed (401): any client-error status goes with them.
+        alternatives = tuple(
+            replace(spec(tables, code), any_client_status=not tables.error(code).status_documented) for code in platform
+        )
         yield Clause(
             cid,
             Kind.REQUEST,
             f"{rule} is refused with 401 APIG.0301 '...: {suffix}'"
-            + "".join(f" or {a.status} {a.code} {a.message!r}" for a in alternatives)
+            + "".join(f" or {alternative}" for alternative in alternatives)
             + ".",
             token.source + "; API Gateway error codes" + ("; OCR error codes (ModelArts)" if platform else ""),
             rows=("Table 2/X-Auth-Token",),

@@ -52,7 +52,9 @@ class ErrorSpec:
     as APIG.0301 does before its reason) or ``pattern`` (a regular expression).  ``alternatives``
     are other errors documented for the same condition, each as good an answer: the error-code
     pages give a missing token both the gateway's APIG.0301 and ModelArts.4101, and do not say
-    which layer answers.  The emulator answers with the first.
+    which layer answers.  The emulator answers with the first.  ``any_client_status`` takes any 4xx
+    status for the code, where the documentation gives the code but not its status (the ModelArts
+    codes' statuses are assumed).
     """
 
     status: int
@@ -60,6 +62,7 @@ class ErrorSpec:
     message: str
     match: str = "exact"
     alternatives: tuple[ErrorSpec, ...] = ()
+    any_client_status: bool = False
 
     def message_ok(self, message: str) -> bool:
         """Whether ``message`` is what the documentation says for this error (not its alternatives)."""
@@ -72,13 +75,18 @@ class ErrorSpec:
     def accepts(self, status: int, code: str | None, message: str) -> bool:
         """Whether an answer of ``status``, ``code`` and ``message`` is this error or one of its alternatives."""
         return any(
-            status == spec.status and code == spec.code and spec.message_ok(message)
+            (status == spec.status or (spec.any_client_status and 400 <= status < 500))
+            and code == spec.code
+            and spec.message_ok(message)
             for spec in (self, *self.alternatives)
         )
 
     def __str__(self) -> str:
         """Render as ``400 AIS.0103 'The image size ...'``, alternatives after ``or``."""
-        return " or ".join(f"{spec.status} {spec.code} {spec.message!r}" for spec in (self, *self.alternatives))
+        return " or ".join(
+            f"{'4xx' if spec.any_client_status else spec.status} {spec.code} {spec.message!r}"
+            for spec in (self, *self.alternatives)
+        )
 
 
 @dataclass(frozen=True)

@@ -226,6 +226,13 @@ def _check_reports(config: SuiteConfig) -> None:
 
 def _check_writable(path: Path, where: str, *, folder: bool) -> None:
     """Refuse ``path`` unless it (a folder when ``folder``, else a file) can be created or written."""
+    try:
+        _check_creatable(path, where, folder=folder)
+    except OSError as exc:  # Path.exists() raises for a folder it may not look into (PermissionError)
+        raise PreflightError(f"{where} {str(path)!r} cannot be checked ({exc.strerror or exc})") from None
+
+
+def _check_creatable(path: Path, where: str, *, folder: bool) -> None:
     if path.is_dir() and not folder:
         raise PreflightError(f"{where} {str(path)!r} is a folder: name the report's file, e.g. {path / 'report.json'}")
     if path.exists() and folder and not path.is_dir():
@@ -390,16 +397,17 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
         raise PreflightError(f"cannot authenticate to {client.endpoint}: {config.interface.words(str(exc))}") from None
     code = outcome.body.get("error_code") if outcome.is_json and isinstance(outcome.body, dict) else None
     said = f"{outcome.status} {code}" if code else str(outcome.status)
+    shown = client.url.replace(client.project_id, mask_secret(client.project_id))
     if outcome.status == 404:
         path = urlsplit(client.endpoint).path
         fix = (f"drop the path {path!r}: a base URL is the scheme and host, e.g. {client.endpoint[: -len(path)]}"
                if path and path != "/" else "check the host and port")  # fmt: skip
-        shown = client.url.replace(client.project_id, mask_secret(client.project_id))
         raise PreflightError(f"{shown} answered {said}: it does not serve this API; {fix} ({base})")
-    if outcome.status in (405, 501) or _is_web_page(outcome.headers, outcome.body):
-        # Every answer of this API, error or not, is JSON; a web page or "method not served" is another server.
-        kind = "a web page" if _is_web_page(outcome.headers, outcome.body) else "POST is not served there"
-        shown = client.url.replace(client.project_id, mask_secret(client.project_id))
+    # Every answer of this API, error or not, is JSON: a page, or POST not served, is another server's.
+    # A JSON answer under a wrong content type is this API's fault to judge (behaviour.json-content-type).
+    web_page = not outcome.is_json and _is_web_page(outcome.headers, outcome.body)
+    if outcome.status in (405, 501) or web_page:
+        kind = "a web page" if web_page else "POST is not served there"
         raise PreflightError(f"{shown} answered {said}, {kind}: it does not serve this API, whose every answer is "
                              f"JSON; check {base} (host and port)")  # fmt: skip
     if outcome.status == 401 and client.auth == "none":
