@@ -135,7 +135,12 @@ def pad_to_bytes(data: bytes, fmt: str, n: int) -> bytes:
     if isinstance(n, bool) or not isinstance(n, int):
         raise ImageSpecError(f"n={n!r} is not a byte count; pass an int of at least {len(data)}")
     gap = n - len(data)
-    if gap < 0 or not _gap_reachable(name, gap):
+    if gap < 0:
+        raise ImageSpecError(
+            f"n={n} bytes is smaller than this {len(data)}-byte {name} file, and padding only adds bytes: "
+            f"give {len(data)} (no padding) or at least {len(data) + _min_gap(name)}"
+        )
+    if not _gap_reachable(name, gap):
         below, above = _nearest(name, len(data), n)
         options = f"{below} or {above}" if below is not None and below != above else f"{above}"
         raise ImageSpecError(
