@@ -198,6 +198,22 @@ def test_assert_conforms_lists_every_violation_with_pointer_clause_and_rule() ->
     assert_conforms(EXAMPLE_200, status=200, request={"alarm": True})
 
 
+def test_a_failing_assert_conforms_shows_the_test_and_the_violations_not_the_toolkits_source(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        "from pytest_idclassify import assert_conforms\n\n"
+        "def test_answer():\n"
+        "    assert_conforms({'result': {'type': 'visa'}}, status=200)\n"
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "assert_conforms({'result': {'type': 'visa'}}, status=200)" in output
+    assert "clause response.result.type" in output
+    assert "violations = validate_response(" not in output and "_validate.py" not in output
+
+
 # Property tests: whatever the generated schemas allow validates, and breaking one field's type is caught.
 @given(body=from_schema(load_schema("response-alarm.schema.json")))
 def test_bodies_drawn_from_the_alarm_schema_validate(body: dict[str, Any]) -> None:
@@ -264,3 +280,6 @@ def test_an_answer_that_is_no_json_object_exercises_only_the_clause_it_breaks() 
     assert "response.error.error_msg" in checked_clauses(EXAMPLE_400, status=400)
     assert checked_clauses(page, status=200, request={"alarm": True}) == {"response.result"}
     assert "response.alarm-result" in checked_clauses(EXAMPLE_200, status=200, request={"alarm": True})
+
+
+pytest_plugins = ["pytester"]

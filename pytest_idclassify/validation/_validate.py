@@ -322,6 +322,7 @@ def assert_conforms(
 
     Takes the same arguments as :func:`validate_response`; meant for ``assert``-style use in tests.
     """
+    __tracebackhide__ = True  # pytest shows the test's line and the violations, not this function's source
     violations = validate_response(
         body, status=status, request=request, strict=strict, image_size=image_size, headers=headers,
         include_assumed=include_assumed, alarm_threshold=alarm_threshold,
