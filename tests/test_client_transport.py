@@ -24,6 +24,7 @@ from pytest_idclassify.client import (
     summarize_data,
     verify_aksk,
 )
+from pytest_idclassify.errors import ConfigurationError
 
 pytest_plugins = ["test_client_support"]
 
@@ -64,7 +65,9 @@ def _gateway_app() -> Starlette:
             headers={"X-Request-Id": "in-process-1"},
         )
 
-    return Starlette(routes=[Route(PATH, classify, methods=["POST"])])
+    # A second route, as another API under the same gateway: a signed request to it must verify too.
+    return Starlette(routes=[Route(PATH, classify, methods=["POST"]),
+                             Route(f"/v2/{PROJECT_ID}/ocr/other", classify, methods=["POST"])])  # fmt: skip
 
 
 def _config(endpoint: str = "http://emulator.invalid", **extra: object) -> ClientConfig:
@@ -111,6 +114,17 @@ def test_malformed_requests_on_purpose() -> None:
     assert (text.status, text.is_json, text.body, text.attempts) == (502, False, "upstream says hello", 1)
     with pytest.raises(TypeError, match="either json= or content="):
         client.post(json={}, content=b"{}")
+
+
+def test_a_call_can_go_to_another_path_on_purpose_signed_for_it() -> None:
+    with IdClassifyClient(_config(max_retries=0), app=_gateway_app()) as client:
+        other = client.post(json={"data": "aGVsbG8="}, path="/v2/{project_id}/ocr/other")
+        missing = client.post(json={"data": "aGVsbG8="}, path="/v2/{project_id}/ocr/auto-id-doc-classificatio")
+        with pytest.raises(ConfigurationError, match="path='v2/x' must start with '/'"):
+            client.post(json={}, path="v2/x")
+    # The signature covers the path it went to, and the project id was filled in.
+    assert (other.status, other.body["path"], other.body["ak"]) == (200, f"/v2/{PROJECT_ID}/ocr/other", AK)
+    assert missing.status == 404 and missing.sent.url.endswith(f"/v2/{PROJECT_ID}/ocr/auto-id-doc-classificatio")
 
 
 def test_outcome_over_a_real_socket(recorder: Recorder, served: str) -> None:

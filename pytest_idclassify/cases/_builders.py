@@ -62,9 +62,10 @@ def call(
     alarm: bool | None = None,
     auth: Auth = Auth.DEFAULT,
     headers: Mapping[str, str] | None = None,
+    path: str | None = None,
 ) -> Call:
-    """A JSON call with ``data`` or ``url`` (lazy), ``alarm`` when given, credentials and headers."""
-    return Call(json=body(data=data, url=url, alarm=alarm), auth=auth, headers=dict(headers or {}))
+    """A JSON call with ``data`` or ``url`` (lazy), ``alarm`` when given, credentials, headers, another path."""
+    return Call(json=body(data=data, url=url, alarm=alarm), auth=auth, headers=dict(headers or {}), path=path)
 
 
 def expect(

@@ -50,7 +50,7 @@ PER_ANSWER_CLAUSES: frozenset[str] = frozenset({
     "error.ModelArts.0203", "error.ModelArts.4101", "error.ModelArts.4102", "error.ModelArts.4103",
     "error.ModelArts.4203", "error.ModelArts.4204", "error.ModelArts.4401", "error.ModelArts.4402",
     "error.ModelArts.4403", "error.ModelArts.4505", "error.ModelArts.4703", "error.ModelArts.4704",
-    "error.ModelArts.4705", "error.ModelArts.4706", "error.APIG.0101", "error.APIG.0201.504", "error.APIG.0307",
+    "error.ModelArts.4705", "error.ModelArts.4706", "error.APIG.0201.504", "error.APIG.0307",
     "error.APIG.0308", "error.APIG.0601",
 })  # fmt: skip
 
@@ -238,6 +238,9 @@ def _auth() -> list[Case]:
         expect("auth.aksk.date-skew", "skewed-date", call(png, auth=Auth.SKEWED_DATE), R, needs={"aksk"}),
         expect("uri.project-id", "other-project", call(png, auth=Auth.OTHER_PROJECT), R,
                companions=("uri.project-id.mismatch", "error.APIG.0302")),
+        # A path the gateway publishes no API at, one letter short of this one's.
+        expect("error.APIG.0101", "misspelt-path", call(png, path="/v2/{project_id}/ocr/auto-id-doc-classificatio"),
+               R),
     ]  # fmt: skip
 
 

@@ -65,12 +65,15 @@ class Call:
 
     ``json`` maps field names to values; an :class:`ImageSource` value is rendered to base64 and a
     :class:`UrlImage` to a URL when the call is made.  ``content`` sends exact bytes instead.
+    ``path`` sends the call to another path under the endpoint than the API's (``{project_id}`` is
+    filled in): a wrong path on purpose.
     """
 
     json: Mapping[str, Any] | None = None
     content: bytes | None = None
     auth: Auth = Auth.DEFAULT
     headers: Mapping[str, str] = field(default_factory=dict)
+    path: str | None = None
 
     def __post_init__(self) -> None:
         """A call has a JSON body or exact bytes, not both."""
@@ -90,6 +93,7 @@ class Call:
         # Not "auth=...": that reads as a credential to the redaction policy, and the variant would be hidden.
         extra = f" (credentials {self.auth.value})" if self.auth is not Auth.DEFAULT else ""
         extra += "".join(f" {k}={v!r}" for k, v in self.headers.items())
+        extra += f" to {self.path}" if self.path is not None else ""
         return "{" + ", ".join(parts) + "}" + extra
 
 

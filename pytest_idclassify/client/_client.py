@@ -22,7 +22,7 @@ from pytest_idclassify.client._asgi import SyncASGITransport
 from pytest_idclassify.client._auth_aksk import AkSkAuth
 from pytest_idclassify.client._auth_token import TokenAuth
 from pytest_idclassify.client._budget import CallBudget
-from pytest_idclassify.client._config import ClientConfig
+from pytest_idclassify.client._config import ClientConfig, validate_project_id
 from pytest_idclassify.client._deadline import bound_async_client, bound_client, deadline, wire_budget
 from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamTokenSource
@@ -30,7 +30,7 @@ from pytest_idclassify.client._masking import mask_headers
 from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest
 from pytest_idclassify.client._reading import ReadLimits, aread_bounded, read_bounded
 from pytest_idclassify.client._retry import RETRYABLE_ERRORS, RetryPolicy
-from pytest_idclassify.errors import CallTimeoutError, TransportError
+from pytest_idclassify.errors import CallTimeoutError, ConfigurationError, TransportError
 from pytest_idclassify.redaction import default_policy, redact_logs, redact_mapping, redact_text, redact_url
 
 logger = logging.getLogger("pytest_idclassify.client")
@@ -211,6 +211,14 @@ class _Core:
         headers.update(extra or {})
         return headers
 
+    def url(self, path: str | None) -> str:
+        """The API's URL, or the endpoint with ``path`` (``{project_id}`` filled in) for a wrong path on purpose."""
+        if path is None:
+            return self.config.url
+        if not path.startswith("/"):
+            raise ConfigurationError(f"path={path!r} must start with '/': it is appended to the endpoint")
+        return self.config.endpoint + path.replace("{project_id}", validate_project_id(self.config.project_id))
+
     @staticmethod
     def content(json_body: Any, content: bytes | None) -> bytes:
         if content is not None:
@@ -376,14 +384,16 @@ class IdClassifyClient(_ClientBase):
         enterprise_project_id: str | None = None,
         auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
         attempt_log: list[Attempt] | None = None,
+        path: str | None = None,
     ) -> Outcome:
         """Send any body to the API: a JSON value (``json=``), or exact bytes (``content=``).
 
         For malformed requests on purpose: wrong types, unknown fields, invalid JSON, extra or
         overriding ``headers`` (a given ``Authorization`` or ``X-Auth-Token`` is sent unchanged),
-        or ``auth=None`` to send no credentials.  Retries 429, 5xx and connection errors as the
-        retry policy allows, re-signing each attempt; ``attempt_log`` gets an :class:`Attempt` for
-        each one, so that no answer a retry replaced goes unseen.
+        or ``auth=None`` to send no credentials, or ``path`` to send to another path under the
+        endpoint (a wrong path on purpose; ``{project_id}`` is filled in).  Retries 429, 5xx and
+        connection errors as the retry policy allows, re-signing each attempt; ``attempt_log`` gets an
+        :class:`Attempt` for each one, so that no answer a retry replaced goes unseen.
 
         Raises:
             BudgetExceededError: before sending, when the call budget is spent.
@@ -392,13 +402,14 @@ class IdClassifyClient(_ClientBase):
         """
         core = self._core
         body = core.content(json, content)
+        url = core.url(path)
         request_headers = core.headers(headers, enterprise_project_id)
         started = time.perf_counter()
         waits: list[float] = []
         attempts = 0
         call_deadline = core.call_deadline()
         while True:
-            request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
+            request = self._http.build_request("POST", url, content=body, headers=request_headers)
             attempts += 1
             sent_at = time.perf_counter()
             try:
@@ -500,17 +511,19 @@ class AsyncIdClassifyClient(_ClientBase):
         enterprise_project_id: str | None = None,
         auth: AuthArg = httpx.USE_CLIENT_DEFAULT,
         attempt_log: list[Attempt] | None = None,
+        path: str | None = None,
     ) -> Outcome:
         """Send any body to the API; see :meth:`IdClassifyClient.post`."""
         core = self._core
         body = core.content(json, content)
+        url = core.url(path)
         request_headers = core.headers(headers, enterprise_project_id)
         started = time.perf_counter()
         waits: list[float] = []
         attempts = 0
         call_deadline = core.call_deadline()
         while True:
-            request = self._http.build_request("POST", core.config.url, content=body, headers=request_headers)
+            request = self._http.build_request("POST", url, content=body, headers=request_headers)
             attempts += 1
             sent_at = time.perf_counter()
             try:

@@ -167,13 +167,13 @@ class Target:
             headers["X-Auth-Token"] = "MIIthis-is-not-a-token"
         log: list[Attempt] = []
         if call.content is not None:
-            outcome = client.post(content=call.content, headers=headers, attempt_log=log)
+            outcome = client.post(content=call.content, headers=headers, attempt_log=log, path=call.path)
             return Exchange(call, None, outcome, attempts=tuple(log))
         assert call.json is not None
         body = {name: self._resolve(value) for name, value in call.json.items()}
         images = [v for v in call.json.values() if isinstance(v, ImageSource)]
         images += [v.image for v in call.json.values() if isinstance(v, UrlImage) and v.image is not None]
-        outcome = client.post(json=body, headers=headers, attempt_log=log)
+        outcome = client.post(json=body, headers=headers, attempt_log=log, path=call.path)
         data = call.json.get("data")
         size = replay_data(data)[1] if self.name == "replay" and isinstance(data, ImageRecipe) else None
         return Exchange(call, body, outcome, tuple(images), tuple(log), size)

@@ -175,5 +175,8 @@ async def _call(app: ASGIApp, scope: Scope, seen: Seen) -> Answer:
         elif message["type"] == "http.response.body":
             chunks.extend(message.get("body", b""))
 
-    await app({**scope, "headers": headers}, receive, send)
+    routed = {**scope, "headers": headers}
+    if seen.path != scope["path"]:  # a hook sent the request elsewhere (raw_path kept as it came otherwise)
+        routed.update(path=seen.path, raw_path=seen.path.encode("latin-1"))
+    await app(routed, receive, send)
     return Answer(status, answer_headers, bytes(chunks))

@@ -216,6 +216,14 @@ def _refuse_files_over_5mb(seen: Seen) -> Answer | None:
     return _error(seen, *_UNREADABLE_ANSWER) if isinstance(data, str) and len(data) * 3 // 4 > 5 << 20 else None
 
 
+def _any_path_served(seen: Seen) -> Seen | None:
+    # A stand-in that answers wherever it is asked, as a mock routing on the method alone does.
+    parts = seen.path.split("/")
+    if len(parts) > 2 and parts[1] == "v2" and not seen.path.endswith("/ocr/auto-id-doc-classification"):
+        return replace(seen, path=f"/v2/{parts[2]}/ocr/auto-id-doc-classification")
+    return None
+
+
 def _drop_url(seen: Seen) -> Seen | None:
     fields = seen.fields
     if isinstance(fields.get("data"), str) and fields["data"] and isinstance(fields.get("url"), str) and fields["url"]:
@@ -448,6 +456,12 @@ MUTANTS: tuple[Mutant, ...] = (
         "refuses an image file over 5 MiB as unsupported, AIS.0104",
         frozenset({"behaviour.within-limits-equally-accepted"}),
         before=_refuse_files_over_5mb,
+    ),
+    Mutant(
+        "any-path-served",
+        "answers a POST to any path under /v2/{project_id}/ as this API (a misspelt path is served)",
+        frozenset({"error.APIG.0101"}),
+        before=_any_path_served,
     ),
     Mutant(
         "accepts-side-8193",
