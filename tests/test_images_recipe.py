@@ -120,8 +120,8 @@ def test_bad_arguments_raise_image_spec_error_naming_them(kwargs: dict[str, obje
         ImageRecipe(**kwargs)  # type: ignore[arg-type]
 
 
-def test_unreachable_padding_raises_at_render() -> None:
-    with pytest.raises(ImageSpecError, match="nearest reachable"):
+def test_padding_below_the_files_size_raises_at_render() -> None:
+    with pytest.raises(ImageSpecError, match="smaller than this 94-byte png file, and padding only adds bytes"):
         ImageRecipe("png", 64, 64, pad_bytes=10).render()
 
 

@@ -99,7 +99,8 @@ def test_an_unreadable_cassette_is_its_case_s_error_in_one_message(tmp_path: Pat
     done = _verify("--target", "replay", "--cassette-dir", str(folder), "-k", "side-min", cwd=tmp_path)
     output = done.stdout + done.stderr
     assert done.returncode == 1, output[-3000:]
-    assert output.count(f"cassette {broken} is not JSON") == 1, output[-3000:]
+    # Once where the error is told, and once more in the summary line when the terminal does not cut it.
+    assert 1 <= output.count(f"cassette {broken} is not JSON") <= 2, output[-3000:]
     assert "re-record it or restore it from version control" in output
     # The message alone: no traceback of the fixture that read the file, nor an exception chained to it.
     assert "def _idclassify_cassette" not in output and "another exception occurred" not in output

@@ -114,6 +114,8 @@ def case_to_json(case: Case) -> dict[str, Any]:
             "content": None if call.content is None else base64.b64encode(call.content).decode("ascii"),
             "auth": call.auth.value,
             "headers": dict(call.headers),
+            # Only where a call has one: the pinned sample's data stays as it was.
+            **({"path": call.path} if call.path is not None else {}),
         })  # fmt: skip
     return {
         "clause": case.clause,
@@ -135,6 +137,7 @@ def case_from_json(data: dict[str, Any]) -> Case:
             content=None if call["content"] is None else base64.b64decode(call["content"]),
             auth=Auth(call["auth"]),
             headers=dict(call["headers"]),
+            path=call.get("path"),
         )
         for call in data["calls"]
     )
