@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from pytest_idclassify._tables import documented_tables
@@ -55,8 +55,9 @@ def explaining(pairs: Iterable[tuple[bool, int]], low: int = LOWEST, high: int =
     return range(low, high + 1)
 
 
+@cache
 def flag_name(score_name: str) -> str:
-    """The Table 6 flag of a Table 7 score."""
+    """The Table 6 flag of a Table 7 score (looked up for every alarm of every answer: kept once found)."""
     return next(flag for flag, score in alarm_names() if score == score_name)
 
 
