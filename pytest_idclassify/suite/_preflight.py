@@ -201,11 +201,11 @@ def _check_recording(config: SuiteConfig) -> None:
     if config.cassette_dir is None:
         from pytest_idclassify._paths import cassettes_dir
 
+        folder, target = config.interface.flag("cassette-dir"), config.interface.flag("target")
         raise PreflightError(
-            f"{mode} writes cassettes, and without {config.interface.flag('cassette-dir')} it would overwrite the "
-            f"ones shipped with pytest-idclassify ({cassettes_dir()}), which {config.interface.flag('target')}=replay "
-            "replays: pass "
-            f"{config.interface.flag('cassette-dir')} DIR (naming the shipped folder refreshes them)"
+            f"{mode} writes cassettes, and without {folder} it would overwrite the ones shipped with "
+            f"pytest-idclassify ({cassettes_dir()}), which {target}=replay replays: pass {folder} DIR "
+            "(naming the shipped folder refreshes them)"
         )
     _check_writable(config.cassette_dir, config.origin("cassette-dir"), folder=True)
 
