@@ -22,7 +22,7 @@ from pytest_idclassify.client._asgi import SyncASGITransport
 from pytest_idclassify.client._auth_aksk import AkSkAuth
 from pytest_idclassify.client._auth_token import TokenAuth
 from pytest_idclassify.client._budget import CallBudget
-from pytest_idclassify.client._config import ClientConfig, validate_project_id
+from pytest_idclassify.client._config import ClientConfig
 from pytest_idclassify.client._deadline import bound_async_client, bound_client, deadline, wire_budget
 from pytest_idclassify.client._encoding import encode_json
 from pytest_idclassify.client._iam import IamTokenSource
@@ -30,7 +30,7 @@ from pytest_idclassify.client._masking import mask_headers
 from pytest_idclassify.client._outcome import Attempt, Outcome, SentRequest
 from pytest_idclassify.client._reading import ReadLimits, aread_bounded, read_bounded
 from pytest_idclassify.client._retry import RETRYABLE_ERRORS, RetryPolicy
-from pytest_idclassify.errors import CallTimeoutError, ConfigurationError, TransportError
+from pytest_idclassify.errors import CallTimeoutError, TransportError
 from pytest_idclassify.redaction import default_policy, redact_logs, redact_mapping, redact_text, redact_url
 
 logger = logging.getLogger("pytest_idclassify.client")
@@ -210,14 +210,6 @@ class _Core:
             headers["Enterprise-Project-Id"] = enterprise
         headers.update(extra or {})
         return headers
-
-    def url(self, path: str | None) -> str:
-        """The API's URL, or the endpoint with ``path`` (``{project_id}`` filled in) for a wrong path on purpose."""
-        if path is None:
-            return self.config.url
-        if not path.startswith("/"):
-            raise ConfigurationError(f"path={path!r} must start with '/': it is appended to the endpoint")
-        return self.config.endpoint + path.replace("{project_id}", validate_project_id(self.config.project_id))
 
     @staticmethod
     def content(json_body: Any, content: bytes | None) -> bytes:
@@ -402,7 +394,7 @@ class IdClassifyClient(_ClientBase):
         """
         core = self._core
         body = core.content(json, content)
-        url = core.url(path)
+        url = core.config.url if path is None else core.config.url_for(path)
         request_headers = core.headers(headers, enterprise_project_id)
         started = time.perf_counter()
         waits: list[float] = []
@@ -516,7 +508,7 @@ class AsyncIdClassifyClient(_ClientBase):
         """Send any body to the API; see :meth:`IdClassifyClient.post`."""
         core = self._core
         body = core.content(json, content)
-        url = core.url(path)
+        url = core.config.url if path is None else core.config.url_for(path)
         request_headers = core.headers(headers, enterprise_project_id)
         started = time.perf_counter()
         waits: list[float] = []

@@ -248,7 +248,13 @@ class ClientConfig:
     @property
     def url(self) -> str:
         """The full API URL, with the project id percent-encoded into the path."""
-        return self.endpoint + API_PATH.format(project_id=validate_project_id(self.project_id))
+        return self.url_for(API_PATH)
+
+    def url_for(self, path: str) -> str:
+        """The endpoint with ``path`` after it, ``{project_id}`` filled in: the API's path, or a wrong one."""
+        if not path.startswith("/"):
+            raise ConfigurationError(f"path={path!r} must start with '/': it is appended to the endpoint")
+        return self.endpoint + path.replace("{project_id}", validate_project_id(self.project_id))
 
     @property
     def resolved_iam_endpoint(self) -> str | None:
