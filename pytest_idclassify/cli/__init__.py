@@ -44,11 +44,11 @@ class LazyGroup(click.Group):
 
         click suggests only among the commands it holds, and this group holds none until one runs.
         """
-        name = args[0] if args else ""
-        if name and not name.startswith("-") and not ctx.resilient_parsing and name not in self.list_commands(ctx):
+        name, names = (args[0] if args else ""), self.list_commands(ctx)
+        if name and not name.startswith("-") and not ctx.resilient_parsing and name not in names:
             import difflib  # here: only a misspelt command needs it
 
-            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
+            close = difflib.get_close_matches(name, names, n=1)
             if close:
                 ctx.fail(f"No such command {name!r}. Did you mean {close[0]!r}?")
         return super().resolve_command(ctx, args)

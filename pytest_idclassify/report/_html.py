@@ -109,15 +109,14 @@ def _run(report: Report) -> str:
 def _scores(report: Report) -> str:
     tables = []
     # One table per tier, as the terminal summary has them: each tier is scored apart.
-    for title, tier in (("documented clauses", "documented"), ("inferred clauses", "inferred"),
-                        ("assumed clauses", "assumed")):  # fmt: skip
+    for tier in ("documented", "inferred", "assumed"):
         rows = []
         for name, c in report.scores(tier).items():
             total = c["passed"] + c["failed"]
             share = f"{c['passed'] / total:.1%}" if total else "n/a"
             rows.append(f"<tr><td>{_esc(name)}</td><td class=num>{share}</td><td class=num>{c['passed']}</td>"
                         f"<td class=num>{c['failed']}</td><td class=num>{c['skipped']}</td></tr>")  # fmt: skip
-        tables.append(f"<h3>{title}</h3><table><tr><th>category</th><th>passed (share)</th><th>passed</th>"
+        tables.append(f"<h3>{tier} clauses</h3><table><tr><th>category</th><th>passed (share)</th><th>passed</th>"
                       f"<th>failed</th><th>skipped</th></tr>{''.join(rows)}</table>")  # fmt: skip
     return f'<section id="scores"><h2>Scores</h2>{"".join(tables)}</section>'
 
