@@ -95,6 +95,14 @@ def _platform_token_codes(seen: Seen, answer: Answer) -> Answer:
     return answer.with_json({"error_code": code, "error_msg": message})
 
 
+def _nothing_found_near_the_side_limit(seen: Seen) -> Answer | None:
+    # A recogniser may find no document in a picture this large: AIS.0105 says so, and is no size refusal.
+    image = seen.image
+    if image is None or max(image.width, image.height) <= 8000:
+        return None
+    return Answer.of_json(400, {"error_code": "AIS.0105", "error_msg": "Recognition failed."})
+
+
 def _after(hook: Callable[[Seen, Answer], Answer]) -> Callable[[ASGIApp], ASGIApp]:
     return lambda app: Rewrite(app, after=hook)
 
@@ -116,6 +124,9 @@ HARMLESS: tuple[Harmless, ...] = (
     Harmless("error-request-ids", "puts a fresh request_id into every error body", _after(_error_request_id)),
     Harmless("platform-token-codes", "answers a missing token with 401 ModelArts.4101 and an invalid one with "
              "401 ModelArts.0203, the OCR error page's codes", _after(_platform_token_codes)),
+    Harmless("nothing-found-near-the-side-limit", "answers a picture with a side over 8,000 px with AIS.0105 "
+             "(recognition failed), as a recogniser that finds no document there may",
+             lambda app: Rewrite(app, before=_nothing_found_near_the_side_limit)),
     Harmless("latency-150ms", f"starts every answer {LATENCY_SECONDS * 1000:.0f} ms late",
              lambda app: Latency(app, LATENCY_SECONDS)),
 )  # fmt: skip
