@@ -289,3 +289,22 @@ def test_reading_a_large_journal_leaves_the_event_loop_serving() -> None:
         waited = time.perf_counter() - started
         reader.join(120)
     assert waited < built[0] / 2, (waited, built)
+
+
+@pytest.mark.parametrize("size", [(208, 128), (1280, 800)], ids=["small-body", "body-over-64-kib"])
+def test_the_journal_keeps_the_fields_as_sent_whatever_the_bodys_size(size: tuple[int, int]) -> None:
+    # An application's mistake is in the fields it sends: a misspelt or misplaced one, an alarm left out.
+    from pytest_idclassify.images import ImageRecipe
+
+    image = ImageRecipe("jpeg", *size, content="specimen", doc_type="passport").to_base64()
+    handle = EmulatorHandle(SETTINGS)
+    client = handle.client()
+    client.post(json={"data": image, "Alarm": True, "enterprise_project_id": "0"})
+    client.post(json={"data": image})
+    misspelt, bare = (entry.body for entry in handle.requests)
+    digest = {"sha256": hashlib.sha256(base64.b64decode(image)).hexdigest()}
+    assert misspelt.keys() == {"data", "Alarm", "enterprise_project_id"} and misspelt["Alarm"] is True
+    assert misspelt["data"]["sha256"] == bare["data"]["sha256"] == digest["sha256"]
+    assert bare.keys() == {"data"}, "an alarm left out is not journaled as sent false"
+    assert [entry.alarm for entry in handle.requests] == [False, False]  # what the requests asked for
+    handle.close()

@@ -55,7 +55,9 @@ class Note:
                 digest = digest_bytes(parsed.data) if parsed.data else None
                 if parsed.data is not None:
                     self.saw_image(parsed.data, sha256=digest["sha256"] if digest else None)
-                self.body = {"alarm": parsed.alarm, **({"data": digest} if digest else {})}
+                # The other fields are few and small: summarised as a small body's are, exactly as sent.
+                rest = canonical_request_body(json.dumps(dict(parsed.sent)).encode(), _book()) if parsed.sent else None
+                self.body = {**(json.loads(rest) if rest else {}), **({"data": digest} if digest else {})}
                 return
             if parsed.data is not None:
                 self.saw_image(parsed.data)

@@ -10,7 +10,7 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_idclassify._base64 import decode_strict
@@ -39,11 +39,16 @@ _SEXTET = {
 
 @dataclass(frozen=True)
 class Parsed:
-    """A body that passed the JSON and field checks: either image bytes to decode or a URL to fetch."""
+    """A body that passed the JSON and field checks: either image bytes to decode or a URL to fetch.
+
+    ``sent`` holds every field of the body but ``data``, as sent (``alarm`` only when given), for
+    the journal: ``alarm`` is what the request asks for, false when it was left out.
+    """
 
     alarm: bool
     data: bytes | None = None
     url: str | None = None
+    sent: Mapping[str, Any] = field(default_factory=dict)
 
 
 class _NotJson(ValueError):
@@ -87,10 +92,11 @@ def _fields(document: Any, settings: EmulatorSettings) -> Parsed:
         raise Refusal("AIS.0101", reason="both data and url are set")
     if not data and not url:
         raise Refusal(settings.code_neither, reason="neither data nor url is set")
+    sent = {name: value for name, value in document.items() if name != "data"}
     if url:
-        return Parsed(alarm=alarm, url=url)
+        return Parsed(alarm=alarm, url=url, sent=sent)
     assert isinstance(data, str)
-    return Parsed(alarm=alarm, data=decode_base64(data, settings))
+    return Parsed(alarm=alarm, data=decode_base64(data, settings), sent=sent)
 
 
 def decode_base64(data: str, settings: EmulatorSettings) -> bytes:
