@@ -110,7 +110,8 @@ OPTIONS: tuple[Option, ...] = (
            "(count), or report them apart without failing (report)", "count", INFERRED_MODES),
     Option("calibration", "a calibration file written by 'idclassify calibrate': hold the target to the answers "
            "it records for the assumed clauses, as if they were documented"),
-    Option("strict", "treat undocumented extra fields and error codes as violations, not drift warnings", flag=True),
+    Option("strict", "treat undocumented extra fields and error codes as violations, not as drift the report "
+           "lists apart", flag=True),
     Option("call-budget", "the most calls a run may send to a live target (each attempt counts); the run stops "
            "cleanly before it would exceed it", "500", number=int),
     Option("seed", "the seed of the gate profile's random sample; for explore runs, 0 explores afresh each run and "

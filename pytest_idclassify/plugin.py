@@ -7,10 +7,12 @@ the fixtures and hooks that need them.  Its state lives in ``config.stash``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import time
 from collections.abc import Generator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -35,6 +37,8 @@ records_key = pytest.StashKey[list[dict[str, Any]]]()
 #: why the run was ended early (a target that stopped answering), to repeat in the summary.
 stopped_key = pytest.StashKey[str]()
 metrics_key = pytest.StashKey[dict[str, Any]]()
+#: attempts of an exploration's examples that left no record, summed over the run (workers included).
+unrecorded_key = pytest.StashKey[int]()
 #: when the session started (``time.monotonic()``), for the report's duration.
 started_key = pytest.StashKey[float]()
 #: the user property under which the metrics test hands over its figures.
@@ -88,13 +92,45 @@ class MarkerOptions:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker and pass through the front door: settings resolved and the target probed, once."""
+    """Register the marker; for a contract run, pass through the front door: settings resolved, target probed."""
     config.addinivalue_line("markers", MARKER_HELP)
     config.stash[records_key] = []
     config.stash[started_key] = time.monotonic()
     config.pluginmanager.register(_RecordCollector(config), RECORDS_PLUGIN)
-    # Now, so that a mistake is one usage error before collection rather than an error per test.
-    _preflight(config)
+    _check_ini_keys(config)
+    if _asks_for_the_suite(config):
+        # Now, so that a mistake is one usage error before collection rather than an error per test.
+        _preflight(config)
+
+
+#: the fixtures that send to (or describe) the suite's target: a test using one needs the pre-flight.
+SUITE_FIXTURES = frozenset({"idclassify_config", "idclassify_target", "idclassify_client", "idclassify_case",
+                            "idclassify_validator", "idclassify_hypothesis_settings"})  # fmt: skip
+
+
+def _asks_for_the_suite(config: pytest.Config) -> bool:
+    """Whether the run is about the contract suite from its command line or ini file, before collection.
+
+    ``idclassify verify``, an ``--idclassify-*`` flag or ``idclassify_*`` ini key, or the contract
+    package among the arguments.  ``IDCLASSIFY_*`` variables alone do not make a contract run: the
+    client reads the same ones, and an application's own tests (which may use only the emulator
+    fixtures) must neither probe the service those variables name nor stop on them.  Any other run
+    passes the front door after collection, if a collected test uses a :data:`SUITE_FIXTURES` fixture.
+    """
+    if (config.getoption("idclassify_interface") or "pytest") != "pytest":
+        return True
+    if any(config.getoption(o.dest) not in (None, False) or _ini(config, o.ini, o.flag) for o in OPTIONS):
+        return True
+    contract = Path(__file__).parent / "contract"
+    for arg in config.args:
+        named = arg.split("::", 1)[0]
+        if named == "pytest_idclassify" or named.startswith("pytest_idclassify.contract"):
+            return True
+        with contextlib.suppress(OSError):
+            path = (config.invocation_params.dir / named).resolve()
+            if path == contract or contract in path.parents:
+                return True
+    return False
 
 
 def _check_ini_keys(config: pytest.Config) -> None:
@@ -127,7 +163,6 @@ def _preflight(config: pytest.Config) -> Preflight:
     if preflight_key not in config.stash:
         from pytest_idclassify.suite._preflight import PreflightError, preflight
 
-        _check_ini_keys(config)
         cli = {o.name: config.getoption(o.dest) for o in OPTIONS}
         ini = {o.name: _ini(config, o.ini, o.flag) for o in OPTIONS}
         interface = INTERFACES[config.getoption("idclassify_interface") or "pytest"]
@@ -191,11 +226,18 @@ def _ini(config: pytest.Config, key: str, flag: bool) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Check marker arguments at collection, so a typo fails before anything is sent."""
+    """Check marker arguments at collection, so a typo fails before anything is sent.
+
+    A run that did not ask for the suite up front passes its front door here, once, if a test uses
+    the suite's target: a settings mistake is one usage error, not an error per test.
+    """
     for item in items:
         mark = item.get_closest_marker(MARKER)
         if mark is not None:
             MarkerOptions.from_marker(mark)
+    if preflight_key not in config.stash and any(SUITE_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+                                                 for item in items):  # fmt: skip
+        _preflight(config)
 
 
 @pytest.hookimpl(trylast=True)
@@ -341,6 +383,8 @@ class _RecordCollector:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is None or hasattr(self.config, "workerinput") or self.config.get_verbosity() > 0:
             return
+        if preflight_key not in self.config.stash:
+            return  # not a contract run from the start: an application's tests have no cases to count
         from pytest_idclassify.report._progress import Progress
 
         suite = _suite_config(self.config)
@@ -378,7 +422,7 @@ class _RecordCollector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the records and metrics a contract test left in its user properties."""
-        from pytest_idclassify.report._model import PROPERTY
+        from pytest_idclassify.report._model import PROPERTY, UNRECORDED_CALLS_PROPERTY
 
         if not (report.when == "call" or (report.when == "setup" and report.skipped)):
             return
@@ -389,6 +433,8 @@ class _RecordCollector:
                     self.progress.add(value, failed=report.failed)
             elif name == METRICS_PROPERTY and isinstance(value, dict):
                 self.config.stash[metrics_key] = value
+            elif name == UNRECORDED_CALLS_PROPERTY and isinstance(value, int):
+                self.config.stash[unrecorded_key] = self.config.stash.get(unrecorded_key, 0) + value
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -420,7 +466,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     deselected = frozenset(collector.deselected) if collector is not None else frozenset()
     duration = time.monotonic() - config.stash[started_key]
     write_reports(records, _suite_config(config), terminalreporter, metrics=metrics, counts=counts,
-                  deselected=deselected, duration=duration)  # fmt: skip
+                  deselected=deselected, duration=duration,
+                  unrecorded_calls=config.stash.get(unrecorded_key, 0))  # fmt: skip
     stopped = config.stash.get(stopped_key, None)
     if stopped:
         terminalreporter.write_line(f"STOPPED: {stopped}", red=True)

@@ -132,7 +132,7 @@ def test_a_failing_run_prints_the_clause_summary_and_writes_the_json_report(
         "got HTTP 200 *",
     ])  # fmt: skip
     document = json.loads(report.read_text(encoding="utf-8"))
-    assert set(document) == {"format", "meta", "scores", "transient", "clauses", "cases", "metrics"}
+    assert set(document) == {"format", "meta", "scores", "transient", "drift", "clauses", "cases", "metrics"}
     assert document["meta"]["target"] == "live"
     side_min = next(c for c in document["clauses"] if c["id"] == "request.image.side-min")
     assert side_min["status"] == "failed" and side_min["violations"][0]["clause"] == "request.image.side-min"
@@ -217,6 +217,40 @@ def test_a_live_run_stops_cleanly_at_its_call_budget(
     assert outcomes["passed"] == 4 and outcomes["skipped"] >= 5
     assert len(calls) == 5
     result.stdout.fnmatch_lines(["*the call budget is spent (5 of 5 calls used)*"])
+
+
+def test_an_applications_emulator_tests_neither_probe_nor_stop_on_the_clients_variables(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The client reads IDCLASSIFY_REGION / IDCLASSIFY_BASE_URL too: an application configured for
+    # production runs its own tests, which use only the emulator fixtures, with them set.
+    received: list[str] = []
+
+    async def anything(request: Request) -> JSONResponse:
+        received.append(f"{request.method} {request.url.path}")
+        return JSONResponse({"error_code": "APIG.0101", "error_msg": "x"}, status_code=404)
+
+    refused = "    assert idclassify_emulator.client().classify(data='x').status == 400\n"
+    pytester.makepyfile(test_app="def test_x(idclassify_emulator):\n" + refused)
+    app = Starlette(routes=[Route("/{path:path}", anything, methods=["GET", "POST"])])
+    with serve_in_thread(app) as url:
+        project = {"IDCLASSIFY_PROJECT_ID": "0123456789abcdef0123456789abcdef", "IDCLASSIFY_TOKEN": "t"}
+        for env in ({"IDCLASSIFY_REGION": "cn-north-4"}, {"IDCLASSIFY_BASE_URL": "http://127.0.0.1:1", **project},
+                    {"IDCLASSIFY_BASE_URL": url, **project}):  # fmt: skip
+            with monkeypatch.context() as patched:
+                for name, value in env.items():
+                    patched.setenv(name, value)
+                result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+            assert result.ret == pytest.ExitCode.OK, (env, result.outlines + result.errlines)
+    assert received == [], "an application's run sent the pre-flight probe to the service its variables name"
+
+    # A test on the suite's target does need the settings: their mistake is one usage error.
+    pytester.makepyfile(test_suite="def test_y(idclassify_client): pass\ndef test_z(idclassify_client): pass\n")
+    monkeypatch.setenv("IDCLASSIFY_REGION", "cn-north-4")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    output = "\n".join(result.outlines + result.errlines)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, output
+    assert output.count("IDCLASSIFY_REGION=cn-north-4 is set but no base URL") == 1, output
 
 
 def test_loading_the_plugin_and_resolving_its_settings_imports_nothing_heavy() -> None:

@@ -21,9 +21,6 @@ from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.suite import Target
 from pytest_idclassify.suite._urlhost import LoopbackImageServer
 
-# A mutant may add undocumented fields on purpose; drift warnings are not what this test is about.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_idclassify.validation.ContractDriftWarning")
-
 
 @pytest.fixture(scope="module")
 def images() -> Iterator[LoopbackImageServer]:

@@ -16,12 +16,10 @@ from independent_server import create_independent_app
 from mutants import HARMLESS, Baseline, Harmless, Rewrite, contract_cases, run_case, served_target
 from mutants._catalogue import _every_nth
 
+from pytest_idclassify._options import VERIFY
 from pytest_idclassify.cases import Case
-from pytest_idclassify.report import build_report, render_html
+from pytest_idclassify.report import build_report, render_html, summary_lines
 from pytest_idclassify.suite import Target, case_record, check_case
-
-# A variant may add undocumented fields on purpose: that is drift, reported as a warning, not a violation.
-pytestmark = pytest.mark.filterwarnings("ignore::pytest_idclassify.validation.ContractDriftWarning")
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +137,35 @@ def test_throttling_that_no_retry_resolved_fails_even_when_transient_answers_are
     assert [a.status for a in exchanges[0].all_attempts] == [429] * 4  # the first try and three retries
     assert verdict.transient == 3
     assert any("no retry resolved it" in v.message for v in verdict.violations if v.clause == "behaviour.statuses")
+
+
+def test_an_undocumented_field_is_drift_listed_by_the_report_neither_a_failure_nor_a_warning(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    extra = next(h for h in HARMLESS if h.name == "extra-result-field")
+    cases = [c for c in contract_cases() if c.clause in ("behaviour.deterministic", "request.image.side-min")]
+    with served_target(extra.app()) as target:
+        sent = [(case, [target.send(call) for call in case.calls]) for case in cases]
+    item = "/result/side: undocumented field 'side'"
+    verdicts = {case.id: check_case(case, exchanges) for case, exchanges in sent}
+    assert not [v for verdict in verdicts.values() for v in verdict.violations]
+    answered = {case_id for case_id, verdict in verdicts.items() if verdict.drift == (item,)}
+    # Only the cases answered 200 show the field; the refusals' error bodies are as documented.
+    assert answered == {"behaviour.deterministic[specimen-twice]"}
+    assert not [w for w in recwarn if "undocumented" in str(w.message)], "drift is the report's, not a warning"
+
+    report = build_report([case_record(c, e, verdicts[c.id], thumbnails=False) for c, e in sent], meta={})
+    assert report.drift() == [{"item": item, "cases": sorted(answered)}]
+    assert report.to_json()["drift"] == report.drift() and report.passed()
+    lines = summary_lines(report, assumed_count=False)
+    at = next(i for i, line in enumerate(lines) if line.startswith("DRIFT "))
+    assert "--idclassify-strict makes each a violation" in lines[at]
+    assert VERIFY.words(lines[at]).endswith("(reported, not failed: --strict makes each a violation):")
+    assert lines[at + 1].startswith(f"  {item} ({len(answered)} case")
+    page = render_html(report)
+    assert 'id="drift"' in page and "undocumented item in the answers" in page
+
+    # Strict, the same answers break their shape clause instead, and nothing is left as drift.
+    strict = [check_case(case, exchanges, strict=True) for case, exchanges in sent]
+    assert {v.pointer for verdict in strict for v in verdict.violations} == {"/result/side"}
+    assert not [verdict.drift for verdict in strict if verdict.drift]

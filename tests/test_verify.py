@@ -144,3 +144,66 @@ def test_a_worker_count_that_is_no_number_is_refused_in_verifys_words() -> None:
     assert "pytest.main()" not in result.output
     for accepted in ("0", "logical", "auto", "2"):
         assert _workers(accepted) == accepted  # what pytest-xdist takes passes through
+
+
+def test_verify_lists_an_undocumented_field_as_drift_in_its_own_words_and_passes(tmp_path: Path) -> None:
+    from mutants import HARMLESS
+
+    extra = next(h for h in HARMLESS if h.name == "extra-result-field")
+    with serve_in_thread(extra.app()) as url:
+        result = _verify("--base-url", url, "--project-id", PROJECT_ID, "-k", "behaviour.deterministic",
+                         "--report-json", "r.json", cwd=tmp_path, env={"IDCLASSIFY_TOKEN": TOKEN})  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    heading = "DRIFT 1 item the documentation does not name, in 1 case (reported, not failed: --strict makes"
+    assert heading in result.stdout
+    assert "  /result/side: undocumented field 'side' (1 case, e.g. behaviour.deterministic[specimen-twice])" in (
+        result.stdout
+    )
+    assert "ContractDriftWarning" not in result.stdout  # said once, in the summary, not per answer
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert report["drift"] == [{"item": "/result/side: undocumented field 'side'",
+                                "cases": ["behaviour.deterministic[specimen-twice]"]}]  # fmt: skip
+
+
+def test_a_throttled_attempt_tells_verifys_user_its_own_flag_to_tolerate_it(tmp_path: Path) -> None:
+    from mutants import Rewrite
+    from mutants._catalogue import _every_nth
+
+    limit = "The throttling threshold has been reached."
+    throttling = Rewrite(create_independent_app(), after=_every_nth(2, 429, "APIG.0308", limit))
+    with serve_in_thread(throttling) as url:
+        result = _verify("--base-url", url, "--project-id", PROJECT_ID, "-k", "request.image.side-min",
+                         "--report-json", "r.json", cwd=tmp_path, env={"IDCLASSIFY_TOKEN": TOKEN})  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    messages = [v["message"] for r in _records(tmp_path / "r.json") for v in r["violations"]]  # type: ignore[attr-defined]
+    hints = [m for m in messages if m.startswith("throttled on attempt 1 of 2")]
+    hint = "pass --tolerate-transient if the target is a live service under load"
+    assert hints and all(m.endswith(hint) for m in hints)
+    assert "--idclassify-" not in result.stdout
+
+
+def test_an_exploration_on_a_budget_records_its_drift_counts_every_call_and_stops_at_the_budget(
+    tmp_path: Path,
+) -> None:
+    from mutants import Rewrite
+    from mutants._asgi import Answer, Seen
+
+    def with_a_hint(seen: Seen, answer: Answer) -> Answer:
+        if answer.json is None or "error_code" not in answer.json:
+            return answer
+        return answer.with_json({**answer.json, "hint": "see the manual"})
+
+    with serve_in_thread(Rewrite(create_independent_app(), after=with_a_hint)) as url:
+        result = _verify("--base-url", url, "--project-id", PROJECT_ID, "-k", "test_explore", "--profile", "explore",
+                         "--call-budget", "40", "--seed", "3", "--report-json", "r.json", cwd=tmp_path,
+                         env={"IDCLASSIFY_TOKEN": TOKEN})  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:]
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    # Every refusal carries the field: the first example to show it is recorded, and only that one.
+    (entry,) = report["drift"]
+    assert entry["item"] == "/hint: undocumented field 'hint'" and len(entry["cases"]) == 1, entry
+    assert [c["outcome"] for c in report["cases"]] == ["passed"]
+    # The valid exploration spends the whole budget; the calls its unrecorded examples sent are counted.
+    assert "profile explore, 40 of 40 calls used" in result.stdout
+    assert "the call budget is spent (40 of 40 calls used): raise --call-budget to explore" in result.stdout
+    assert "FailedHealthCheck" not in result.stdout and "HypothesisWarning" not in result.stdout

@@ -58,7 +58,9 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
     if reason is not None:
         request.node.user_properties.append((PROPERTY, skipped_record(case, reason, cause=cause)))
         pytest.skip(reason)
-    verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
+    verdict = check_case(
+        case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient, interface=config.interface
+    )
     if calibration is not None:
         verdict = hold(calibration, case, exchanges, verdict)
     record = case_record(case, exchanges, verdict, all_images=config.report_images)

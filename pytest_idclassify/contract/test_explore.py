@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_idclassify.cases import Case
-from pytest_idclassify.errors import CassetteMissError, TransportError
+from pytest_idclassify.errors import BudgetExceededError, CassetteMissError, TransportError
 from pytest_idclassify.redaction import redact_text
-from pytest_idclassify.report import PROPERTY
+from pytest_idclassify.report import PROPERTY, UNRECORDED_CALLS_PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, error_record
 from pytest_idclassify.validation import format_violations
 
@@ -17,12 +17,17 @@ if TYPE_CHECKING:
     from hypothesis import settings
 
 
+#: the most passing examples an exploration records for the undocumented items they show.
+DRIFT_RECORDS = 20
+
+
 @pytest.mark.parametrize("kind", ["valid", "invalid"])
 def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteConfig,
                  request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Draw requests the documentation accepts (or refuses) and check every answer; failures shrink.
 
-    Only failing examples leave a record for the report: an exploration sends hundreds of calls.
+    Only failing examples leave a record for the report (an exploration sends hundreds of calls), and
+    the first example to show each undocumented item (drift), up to :data:`DRIFT_RECORDS` of them.
     """
     if idclassify_config.profile != "explore":
         pytest.skip(
@@ -38,17 +43,32 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     idclassify_hypothesis_settings: settings = request.getfixturevalue("idclassify_hypothesis_settings")
 
     cases = valid_requests() if kind == "valid" else invalid_requests()
-    config = idclassify_config
+    config, target = idclassify_config, idclassify_target
+    spent = target.spent()
+    if spent is not None:
+        pytest.skip(config.interface.words(f"{spent}: raise --idclassify-call-budget to explore"))
 
     # The first case that got no usable answer (unreachable, too slow, too large, no recording).
     unanswered: list[str] = []
+    drift_seen: set[str] = set()
+    # Attempts of examples that leave no record: the report counts them among the calls used.
+    unrecorded = [0]
+    # Once the budget cannot pay for an example, the rest are drawn but not sent (Hypothesis has no stop).
+    out_of_budget: list[str] = []
 
     @idclassify_hypothesis_settings
-    @given(case=cases.filter(lambda c: idclassify_target.missing(c) is None))
+    @given(case=cases.filter(lambda c: target.unmet(c) is None))
     def explore(case: Case) -> None:
+        if not unanswered and not out_of_budget and (spent := target.spent(len(case.calls))) is not None:
+            out_of_budget.append(spent)
+        if out_of_budget:
+            return
         if not unanswered:
             try:
-                exchanges = [idclassify_target.send(call) for call in case.calls]
+                exchanges = [target.send(call) for call in case.calls]
+            except BudgetExceededError as exc:  # a retry the budget could not pay for: the answers so far stand
+                out_of_budget.append(str(exc))
+                return
             except (CassetteMissError, TransportError) as exc:
                 record = error_record(case, exc)
                 request.node.user_properties.append((PROPERTY, record))
@@ -57,11 +77,24 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
             # Shrinking replays examples: once the target gave no answer none is sent again, and
             # every replay fails the same way (one place, one message: the case that met it, and why).
             raise AssertionError(redact_text(unanswered[0]))
-        verdict = check_case(case, exchanges, strict=config.strict, tolerate_transient=config.tolerate_transient)
+        verdict = check_case(
+            case,
+            exchanges,
+            strict=config.strict,
+            tolerate_transient=config.tolerate_transient,
+            interface=config.interface,
+        )
         counted = [v for v in verdict.violations if config.counts(v.tier)]
-        if counted:
+        if counted or (set(verdict.drift) - drift_seen and len(drift_seen) < DRIFT_RECORDS):
+            drift_seen.update(verdict.drift)
             request.node.user_properties.append((PROPERTY, case_record(case, exchanges, verdict)))
+        else:
+            unrecorded[0] += sum(len(exchange.all_attempts) for exchange in exchanges)
+        if counted:
             raise AssertionError(redact_text(format_violations(counted, title=f"{case.id}: {case.describe()}")))
 
-    # Seed 0 (the default) explores afresh each run; any other seed replays the same exploration.
-    (seed(config.seed)(explore) if config.seed else explore)()
+    try:
+        # Seed 0 (the default) explores afresh each run; any other seed replays the same exploration.
+        (seed(config.seed)(explore) if config.seed else explore)()
+    finally:
+        request.node.user_properties.append((UNRECORDED_CALLS_PROPERTY, unrecorded[0]))

@@ -8,11 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from pytest_idclassify.report._html import render_html
-from pytest_idclassify.report._model import PROPERTY, ClauseVerdict, Report, build_report, run_violations
+from pytest_idclassify.report._model import (
+    PROPERTY,
+    UNRECORDED_CALLS_PROPERTY,
+    ClauseVerdict,
+    Report,
+    build_report,
+    run_violations,
+)
 from pytest_idclassify.report._terminal import RunCounts, print_summary, summary_lines
 
 __all__ = [
     "PROPERTY",
+    "UNRECORDED_CALLS_PROPERTY",
     "ClauseVerdict",
     "Report",
     "RunCounts",
@@ -27,12 +35,14 @@ __all__ = [
 
 def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalreporter: Any = None,
                   metrics: Mapping[str, Any] | None = None, counts: RunCounts | None = None,
-                  deselected: frozenset[str] = frozenset(), duration: float | None = None) -> Report:  # fmt: skip
+                  deselected: frozenset[str] = frozenset(), duration: float | None = None,
+                  unrecorded_calls: int = 0) -> Report:  # fmt: skip
     """Build the report of a run, write the JSON and HTML files ``config`` names, and print its summary.
 
     ``counts`` (the run's tests, from pytest's statistics) gives the summary its verdict line;
     ``deselected`` names the clauses whose cases ``-k`` / ``-m`` left out; ``duration`` is the run's
-    wall-clock time in seconds, when the caller measured it.
+    wall-clock time in seconds, when the caller measured it; ``unrecorded_calls`` the attempts of
+    an exploration's examples that left no record (counted among the calls used).
     """
     from pytest_idclassify.redaction import redact_url
 
@@ -51,6 +61,8 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
                     calls_spent=getattr(config, "calls_spent", 0))  # fmt: skip
     if duration is not None:
         meta["duration"] = round(duration, 2)
+    if unrecorded_calls:
+        meta["calls_unrecorded"] = unrecorded_calls
     report = build_report(records, meta=meta, metrics=metrics)
     written: dict[str, Path] = {}
     if config.report_json:
@@ -63,5 +75,6 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
         written["HTML"] = config.report_html
     if terminalreporter is not None:
         print_summary(report, terminalreporter, assumed_count=config.assumed == "count", counts=counts,
-                      written=written, deselected=deselected, inferred_count=meta["inferred"] == "count")  # fmt: skip
+                      written=written, deselected=deselected, inferred_count=meta["inferred"] == "count",
+                      words=config.interface.words)  # fmt: skip
     return report

@@ -75,6 +75,9 @@ def _banner(report: Report) -> str:
     parts.append(f"cases: {cases}")
     not_exercised = sum(v.status == "not-exercised" for v in report.clauses.values())
     parts.append(f"{not_exercised} clauses not exercised")
+    drift = len(report.drift())
+    if drift:
+        parts.append(f"{_plural(drift, 'undocumented item')} in the answers")
     link = ' · <a href="#clauses">failures first</a>' if counting else ""
     return (f'<header id="verdict" class="banner {cls}"><strong>{word}</strong>'
             f"<span>{_esc(' · '.join(parts))}</span>{link}</header>")  # fmt: skip
@@ -119,6 +122,24 @@ def _scores(report: Report) -> str:
         tables.append(f"<h3>{tier} clauses</h3><table><tr><th>category</th><th>passed (share)</th><th>passed</th>"
                       f"<th>failed</th><th>skipped</th></tr>{''.join(rows)}</table>")  # fmt: skip
     return f'<section id="scores"><h2>Scores</h2>{"".join(tables)}</section>'
+
+
+def _drift(report: Report) -> str:
+    """What the answers held beyond the documentation, each item with links to the cases that saw it."""
+    drift = report.drift()
+    if not drift:
+        return ""
+    rows = []
+    for entry in drift:
+        cases = entry["cases"]
+        links = ", ".join(f'<a href="#{_esc(anchor("case", c))}"><code>{_esc(c)}</code></a>' for c in cases[:5])
+        more = f" and {len(cases) - 5} more" if len(cases) > 5 else ""
+        rows.append(f"<tr><td><code>{_esc(entry['item'])}</code></td><td class=num>{len(cases)}</td>"
+                    f"<td>{links}{more}</td></tr>")  # fmt: skip
+    strict = "--idclassify-strict (--strict for idclassify verify)"
+    return (f'<section id="drift"><h2>Drift</h2><p>What the answers held that the documentation does not name. '
+            f"Reported, not failed: {_esc(strict)} makes each a violation.</p><table><tr><th>item</th>"
+            f"<th>cases</th><th>seen in</th></tr>{''.join(rows)}</table></section>")  # fmt: skip
 
 
 def _filters(report: Report) -> str:
@@ -283,7 +304,7 @@ def render_html(report: Report) -> str:
         "<title>Auto ID Document Classification conformance</title>"
         f"<style>{STYLE}</style></head><body>{_banner(report)}<main>"
         "<h1>Auto ID Document Classification: conformance report</h1>"
-        f"<div class=overview>{_run(report)}{_scores(report)}</div>{_filters(report)}"
+        f"<div class=overview>{_run(report)}{_scores(report)}</div>{_drift(report)}{_filters(report)}"
         f'<section id="clauses"><h2>Clauses</h2><p id="no-clause" class=empty hidden>No clause matches the filter.</p>'
         f"{''.join(_clause(v) for v in clauses)}</section>"
         f'<section id="cases"><h2>Cases</h2><p id="no-case" class=empty hidden>No case matches the filter.</p>'

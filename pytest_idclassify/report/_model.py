@@ -18,6 +18,8 @@ from pytest_idclassify.catalogue import Kind, catalogue
 
 #: the key under which a contract test leaves its record in ``item.user_properties``.
 PROPERTY = "idclassify"
+#: the key under which an exploration leaves the attempts of the examples it kept no record of.
+UNRECORDED_CALLS_PROPERTY = "idclassify-unrecorded-calls"
 #: bump when the JSON report's shape changes (2: tiers, and the run-level clauses).
 REPORT_FORMAT = 2
 #: the tiers, in the order the report shows them.
@@ -117,6 +119,19 @@ class Report:
         """Attempts answered 429, 503 or 504 (or not at all) that a retry then replaced, over the run."""
         return sum(int(record.get("transient", 0)) for record in self.records)
 
+    def drift(self) -> list[dict[str, Any]]:
+        """What the answers held beyond the documentation, each item with the cases that saw it, most seen first.
+
+        Items are the validator's words (``/result/side: undocumented field 'side'``); a strict
+        run has none, since there they are violations.
+        """
+        seen: dict[str, list[str]] = {}
+        for record in self.records:
+            for item in record.get("drift", ()):
+                seen.setdefault(str(item), []).append(str(record["case"]))
+        ranked = sorted(seen.items(), key=lambda entry: (-len(entry[1]), entry[0]))
+        return [{"item": item, "cases": cases} for item, cases in ranked]
+
     def counting_failures(self) -> list[ClauseVerdict]:
         """The failed clauses that fail the run.
 
@@ -135,9 +150,12 @@ class Report:
         return tally
 
     def calls_used(self) -> int:
-        """The calls the run sent: one per attempt of every case's calls (retries count), and its probes."""
+        """The calls the run sent: every attempt of every case's calls (retries count), and its probes.
+
+        An exploration's examples that left no record count too (``meta.calls_unrecorded``).
+        """
         cases = sum(attempt_count(call) for record in self.records for call in record.get("calls", ()))
-        return cases + int(self.meta.get("calls_spent", 0))
+        return cases + int(self.meta.get("calls_spent", 0)) + int(self.meta.get("calls_unrecorded", 0))
 
     def passed(self) -> bool:
         """The run's verdict: no clause that counts failed, and every case ended passed, failed or skipped."""
@@ -151,6 +169,7 @@ class Report:
             "meta": self.meta,
             "scores": {tier: self.scores(tier) for tier in TIERS},
             "transient": self.transient,
+            "drift": self.drift(),
             "clauses": [vars(v) for v in self.clauses.values()],
             "cases": self.records,
             "metrics": self.metrics,

@@ -8,7 +8,7 @@ not run, calls that got no answer), cassette misses and skips, so a run that exi
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -110,6 +110,27 @@ def _error_lines(report: Report) -> list[str]:
     return lines
 
 
+def drift_lines(report: Report) -> list[str]:
+    """What the answers held beyond the documentation: a heading, then each item with how many cases saw it."""
+    drift = report.drift()
+    if not drift:
+        return []
+    cases = len({case for entry in drift for case in entry["cases"]})
+    items = "item" if len(drift) == 1 else "items"
+    lines = [f"DRIFT {len(drift)} {items} the documentation does not name, in {_plural(cases, 'case')} "
+             "(reported, not failed: --idclassify-strict makes each a violation):"]  # fmt: skip
+    for entry in drift[:_ERRORS_SHOWN]:
+        seen = entry["cases"]
+        lines.append(f"  {str(entry['item'])[:150]} ({_plural(len(seen), 'case')}, e.g. {seen[0]})")
+    if len(drift) > _ERRORS_SHOWN:
+        lines.append(f"  ... and {len(drift) - _ERRORS_SHOWN} more (see the JSON report's drift)")
+    return lines
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def summary_lines(
     report: Report,
     *,
@@ -121,8 +142,9 @@ def summary_lines(
 ) -> list[str]:
     """The lines of the terminal summary, verdict first.
 
-    Then the target, scores per category and tier, what was not exercised and why, every failed clause,
-    errors and misses, and where each report was written.
+    Then the target, scores per category and tier, what was not exercised and why, what the answers
+    held beyond the documentation, every failed clause, errors and misses, and where each report was
+    written.  Flags are pytest's (``--idclassify-strict``); :func:`print_summary` rewords them.
     """
     meta = report.meta
     lines = [counts.line()] if counts is not None else []
@@ -149,6 +171,7 @@ def summary_lines(
                else "429/503/504 answers count against behaviour.statuses")  # fmt: skip
         lines.append(f"transient answers replaced by a retry: {report.transient}, {how}")
     lines += unexercised_lines(report, deselected)
+    lines += drift_lines(report)
     for verdict in report.failed():
         label = verdict.tier + (", calibrated" if verdict.calibrated else "")
         tag = f" ({label})" if label != "documented" else ""
@@ -174,10 +197,12 @@ def print_summary(
     written: Mapping[str, Path] | None = None,
     deselected: frozenset[str] = frozenset(),
     inferred_count: bool = True,
+    words: Callable[[str], str] = str,
 ) -> None:
-    """Write the summary section into pytest's terminal output."""
+    """Write the summary section into pytest's terminal output, its flags in ``words`` (an interface's)."""
     terminalreporter.section("idclassify conformance")
-    for line in summary_lines(report, assumed_count=assumed_count, counts=counts, written=written,
-                              deselected=deselected, inferred_count=inferred_count):  # fmt: skip
+    for pytest_line in summary_lines(report, assumed_count=assumed_count, counts=counts, written=written,
+                                     deselected=deselected, inferred_count=inferred_count):  # fmt: skip
+        line = words(pytest_line)
         markup = {"green": True} if line.startswith("PASS") else {"red": True} if line.startswith("FAIL") else {}
         terminalreporter.write_line(line, **markup)

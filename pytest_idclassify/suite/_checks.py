@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_idclassify._options import PYTEST, Interface
 from pytest_idclassify.cases import VALIDATION_CODES, Case, Expect, Relation
 from pytest_idclassify.catalogue import ErrorSpec, Kind, clause
 from pytest_idclassify.client import Attempt, Outcome
@@ -29,6 +30,8 @@ class Verdict:
             the rule spans calls, as relations do).
         transient: attempts that answered 429, 503 or 504, or got no answer, before a retry
             resolved them (tolerated or not).
+        drift: what the answers hold beyond the documentation (an undocumented field or error
+            code), each once: not a violation unless the run is strict, where it is one instead.
 
     """
 
@@ -36,6 +39,7 @@ class Verdict:
     violations: tuple[Violation, ...]
     calls: tuple[int | None, ...] = ()
     transient: int = 0
+    drift: tuple[str, ...] = ()
 
 
 def _said(outcome: Outcome) -> str:
@@ -169,7 +173,7 @@ def _relation(case: Case, outcomes: Sequence[Outcome]) -> list[Violation]:
     return [Violation(case.clause, "", f"the answers differ where they must agree ({case.relation.value}): {shown}")]
 
 
-def _attempt_violations(outcome: Outcome, attempt: int, count: int) -> list[Violation]:
+def _attempt_violations(outcome: Outcome, attempt: int, count: int, interface: Interface) -> list[Violation]:
     where = f" on attempt {attempt + 1} of {count}" if count > 1 else ""
     if outcome.status >= 500:
         # No case asks for a fault: a server error is the service failing, whether or not a retry followed.
@@ -177,7 +181,7 @@ def _attempt_violations(outcome: Outcome, attempt: int, count: int) -> list[Viol
     if outcome.status == 429:
         # Tolerated only when a retry resolved it (see check_case); the last answer has nothing after it.
         hint = ("no retry resolved it" if attempt == count - 1 else
-                "pass --idclassify-tolerate-transient if the target is a live service under load")  # fmt: skip
+                f"pass {interface.flag('tolerate-transient')} if the target is a live service under load")  # fmt: skip
         return [Violation("behaviour.statuses", "", f"throttled{where}: {_said(outcome)}; {hint}")]
     return []
 
@@ -187,16 +191,23 @@ def _transient(attempt: Attempt, last: bool) -> bool:
 
 
 def check_case(
-    case: Case, exchanges: Sequence[Exchange], *, strict: bool = False, tolerate_transient: bool = False
+    case: Case,
+    exchanges: Sequence[Exchange],
+    *,
+    strict: bool = False,
+    tolerate_transient: bool = False,
+    interface: Interface = PYTEST,
 ) -> Verdict:
     """Check every answer of ``case`` (shape, cross-field, error mapping) and its expectation or relation.
 
     Every attempt the client made is checked, not only the last: a retry never hides an answer.
     With ``tolerate_transient``, a 429, 503 or 504 that a later attempt replaced is counted in
-    :attr:`Verdict.transient` but not held against ``behaviour.statuses``.
+    :attr:`Verdict.transient` but not held against ``behaviour.statuses``.  Messages name flags in
+    ``interface``'s words.
     """
     exercised = {case.clause, *_request_companions(case), "behaviour.statuses"}
     found: list[tuple[Violation, int | None]] = []
+    drift: list[str] = []
     transient = 0
     for index, exchange in enumerate(exchanges):
         request = exchange.body if isinstance(exchange.body, dict) else None
@@ -213,10 +224,9 @@ def check_case(
                 # A connection error is no answer to hold to a clause (a transient one is counted above).
                 continue
             headers = outcome.headers
-            violations = validate_response(
-                outcome.body, status=outcome.status, request=request, strict=strict, image_size=size, headers=headers
-            )
-            violations += _attempt_violations(outcome, number, len(attempts))
+            violations = validate_response(outcome.body, status=outcome.status, request=request, strict=strict,
+                                           image_size=size, headers=headers, drift=drift)  # fmt: skip
+            violations += _attempt_violations(outcome, number, len(attempts), interface)
             found += [(v, index) for v in violations]
             exercised |= checked_clauses(
                 outcome.body, status=outcome.status, request=request, image_size=size, headers=headers
@@ -230,4 +240,4 @@ def check_case(
     first: dict[Violation, int | None] = {}
     for violation, call in found:
         first.setdefault(violation, call)
-    return Verdict(frozenset(exercised), tuple(first), tuple(first.values()), transient)
+    return Verdict(frozenset(exercised), tuple(first), tuple(first.values()), transient, tuple(dict.fromkeys(drift)))

@@ -111,6 +111,8 @@ def case_record(case: Case, exchanges: Sequence[Exchange], verdict: Verdict, *, 
             for v, call in zip(verdict.violations, verdict.calls or [None] * len(verdict.violations), strict=True)
         ],
         "transient": verdict.transient,
+        # What the answers hold beyond the documentation: the report lists it apart, not as a failure.
+        "drift": list(verdict.drift),
         # The alarm pairs of every answer: the run-level threshold check reads them at the controller.
         "alarms": [
             AlarmAnswer(case.id, e.outcome.request_id, pairs).to_json()

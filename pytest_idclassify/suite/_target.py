@@ -101,6 +101,10 @@ class Target:
 
     def missing(self, case: Case) -> str | None:
         """Why this target cannot run ``case`` (a skip reason), or ``None`` when it can."""
+        return self.unmet(case) or self.spent(len(case.calls))
+
+    def unmet(self, case: Case) -> str | None:
+        """Which of ``case``'s needs (credentials, a URL host...) this target lacks, whatever the budget."""
         host = self.url_host
         for need in sorted(case.needs):
             if need == "url-server" and isinstance(host, UploadHookHost):
@@ -111,7 +115,11 @@ class Target:
                 if need == "url-server" and self.url_missing:
                     return self.url_missing
                 return _NEED_REASONS.get(need, f"the target does not offer {need!r}")
-        if self.budget is not None and self.budget.remaining < len(case.calls):
+        return None
+
+    def spent(self, calls: int = 1) -> str | None:
+        """Why the call budget cannot pay for ``calls`` more calls (a skip reason), or ``None`` when it can."""
+        if self.budget is not None and self.budget.remaining < calls:
             return f"the call budget is spent ({self.budget.used} of {self.budget.max_calls} calls used)"
         return None
 

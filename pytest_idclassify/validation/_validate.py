@@ -259,6 +259,7 @@ def validate_response(
     headers: Mapping[str, str] | None = None,
     include_assumed: bool = True,
     alarm_threshold: Threshold = ALARM_THRESHOLD,
+    drift: list[str] | None = None,
 ) -> list[Violation]:
     """Return every violation of the contract in one response; an empty list means it conforms.
 
@@ -267,12 +268,14 @@ def validate_response(
     iff ``alarm: true``), ``image_size`` (width, height) to check that ``location`` lies inside the
     image (read from the request's image header when not given), and the response ``headers`` to
     check ``X-Request-Id``.  Undocumented extra fields and codes are reported as
-    :class:`ContractDriftWarning` unless ``strict``, where they are violations.  With
+    :class:`ContractDriftWarning` unless ``strict``, where they are violations; give a list as
+    ``drift`` to have them appended to it instead of warned (a report that lists them itself).  With
     ``include_assumed=False`` only documented and inferred clauses are reported.  ``alarm_threshold``
     is the assumed threshold, or a (lowest, highest) range of them.  Validators are compiled once
     per process and reused.
     """
-    drift: list[str] = []
+    warn = drift is None
+    drift = [] if drift is None else drift
     out: list[Violation] = []
     if headers is not None:
         out += _header_violations(body, headers)
@@ -300,7 +303,7 @@ def validate_response(
         else:
             out += _schema_violations(body, "error.schema.json", strict=strict, drift=drift, to_clause=_error_clause)
             out += _error_code_violations(body, status, strict=strict, drift=drift)
-    for item in drift:
+    for item in drift if warn else ():
         warnings.warn(ContractDriftWarning(item), stacklevel=2)
     if not include_assumed:
         out = [v for v in out if not clause(v.clause).assumed]
