@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import sys
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -287,29 +288,47 @@ def idclassify_client(idclassify_target: Target, request: pytest.FixtureRequest)
     yield client
 
 
-_emulators_key = pytest.StashKey[list[Any]]()
+@pytest.fixture(scope="session")
+def idclassify_emulator_settings() -> Any:
+    """The settings of ``idclassify_emulator``: read as ``idclassify serve`` reads them; override to set them in code.
+
+    ``IDCLASSIFY_EMULATOR_*`` variables and the file ``IDCLASSIFY_EMULATOR_CONFIG`` names, else the
+    defaults.  A project that wants throttling, faults, stubs from a file or another project id in
+    its tests overrides this fixture (``return EmulatorSettings(rate_limit=60)``) and keeps the
+    fixture's per-test stub restoring.  A mistake in the variables or the file ends the run once.
+    """
+    from pytest_idclassify.emulator import EmulatorSettings
+    from pytest_idclassify.errors import IdClassifyError
+
+    try:
+        return EmulatorSettings.load(config_file=os.environ.get("IDCLASSIFY_EMULATOR_CONFIG") or None,
+                                     environ=os.environ)  # fmt: skip
+    except (IdClassifyError, OSError, ValueError) as exc:
+        pytest.exit(f"idclassify_emulator_settings: {exc}", returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 @pytest.fixture(scope="session")
-def idclassify_emulator(pytestconfig: pytest.Config) -> Iterator[Any]:
+def idclassify_emulator(idclassify_emulator_settings: Any) -> Iterator[Any]:
     """The reference emulator: ``.app`` for in-process use, ``.client()``, and ``.serve()`` for a real port.
 
-    One emulator serves the whole session; its stubs are put back as they were when each test ends
-    (what the test added goes, what it replaced or removed returns), so one test's stubs never answer
-    another's requests and a wider-scoped fixture's stubs stay.
+    One emulator serves the whole session, with ``idclassify_emulator_settings``; its stubs are put
+    back as they were when each test ends (what the test added goes, what it replaced or removed
+    returns), so one test's stubs never answer another's requests and a wider-scoped fixture's stubs
+    stay.  Its journal is the session's: ``idclassify_emulator.requests.clear()`` starts a test afresh.
     """
     from pytest_idclassify.suite._emulator_handle import EmulatorHandle
 
-    handle = EmulatorHandle()
-    pytestconfig.stash.setdefault(_emulators_key, []).append(handle)
+    handle = EmulatorHandle(idclassify_emulator_settings)
     yield handle
     handle.close()
 
 
 @pytest.fixture(autouse=True)
-def _idclassify_test_stubs(request: pytest.FixtureRequest) -> Iterator[None]:
-    # Fixtures of wider scope are set up before this one, so their stubs are in the snapshot and kept.
-    registered: list[Any] = request.config.stash.get(_emulators_key, [])
+def _idclassify_test_stubs() -> Iterator[None]:
+    # Every live handle, the plugin's or one a project's own fixture made: fixtures of wider scope
+    # are set up before this one, so their stubs are in the snapshot and kept.
+    module = sys.modules.get("pytest_idclassify.suite._emulator_handle")
+    registered: list[Any] = module.live_handles() if module is not None else []
     kept = [(handle, handle.stubs.snapshot()) for handle in registered]
     yield
     # Exactly as before the test: what it added goes, what it replaced or removed comes back.

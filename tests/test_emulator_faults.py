@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
@@ -75,6 +76,21 @@ def test_drop_closes_the_connection_without_an_answer(base_url: str) -> None:
         post(base_url, "drop")
     # The server is still there for the next request.
     assert post(base_url).status_code == 400
+
+
+def test_a_drop_asked_for_is_one_info_line_not_an_error_with_a_traceback(
+    base_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.INFO, logger="uvicorn.error"),
+        pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)),
+    ):
+        post(base_url, "drop")
+    logged = [r for r in caplog.records if r.name == "uvicorn.error"]
+    assert [(r.levelname, r.getMessage()) for r in logged] == [
+        ("INFO", "the drop fault closed a connection without an answer, as asked")
+    ]
+    assert not any(r.exc_info for r in logged)
 
 
 def test_truncate_cuts_the_body(base_url: str) -> None:

@@ -308,3 +308,43 @@ def test_the_journal_keeps_the_fields_as_sent_whatever_the_bodys_size(size: tupl
     assert bare.keys() == {"data"}, "an alarm left out is not journaled as sent false"
     assert [entry.alarm for entry in handle.requests] == [False, False]  # what the requests asked for
     handle.close()
+
+
+def test_a_small_body_of_many_keys_is_journalled_by_its_size_alone(served: tuple[Any, str]) -> None:
+    # 6,000 keys in 60 KB: refused, and a value-by-value summary cost a megabyte per journal entry.
+    app, url = served
+    many = json.dumps({f"k{i}": 0 for i in range(6000)}, separators=(",", ":")).encode()
+    assert len(many) < 64 * 1024
+    with _client(url) as client:
+        assert client.post(content=many, headers={"Content-Type": "application/json"}).status == 400
+    (entry,) = app.state.journal.entries()
+    assert entry.body == {"bytes": len(many), "json": "not summarised: too many values"}
+
+
+def test_a_refusal_says_why_in_the_journal_where_the_answer_gives_only_the_documented_message(
+    served: tuple[Any, str],
+) -> None:
+    app, url = served
+    config = ClientConfig(endpoint=url, project_id=PROJECT, auth="aksk", access_key=AK, secret_key=SECRET_SK,
+                          max_retries=0)  # fmt: skip
+    with IdClassifyClient(config) as client:
+        elsewhere = client.classify(data=base64.b64encode(_png()).decode(), headers={"X-Project-Id": "f" * 32})
+        wrong_key = client.post(json={"data": "eA=="}, auth=AkSkAuth(AK, SECRET_SK[::-1]))
+    assert (elsewhere.status, elsewhere.error_code) == (403, "APIG.0302")
+    assert (wrong_key.status, wrong_key.error_msg) == (401, "Incorrect IAM authentication information: "
+                                                           "verify aksk signature fail")  # fmt: skip
+    refused_elsewhere, refused_key = app.state.journal.entries()
+    assert refused_elsewhere.reason and "X-Project-Id" in refused_elsewhere.reason
+    assert refused_key.reason and "signature" in refused_key.reason
+    assert SECRET_SK not in str(refused_key.to_dict()) and SECRET_SK[::-1] not in str(refused_key.to_dict())
+    assert "refused: " in app.state.journal.describe()
+    listed = httpx.get(f"{url}/__idclassify/requests").json()["requests"]
+    assert [entry["reason"] for entry in listed] == [refused_elsewhere.reason, refused_key.reason]
+
+
+def test_asking_the_journal_for_a_credentials_value_says_it_is_never_kept(idclassify_emulator: Any) -> None:
+    idclassify_emulator.requests.clear()
+    idclassify_emulator.client().classify(data="eA==")
+    with pytest.raises(AssertionError, match=r"keeps X-Auth-Token as \[REDACTED\]: check .*'x-auth-token' in entry"):
+        idclassify_emulator.requests.assert_received(header={"X-Auth-Token": idclassify_emulator.settings.tokens[0]})
+    assert "x-auth-token" in idclassify_emulator.requests.last.headers

@@ -128,8 +128,16 @@ def test_stubs_match_headers_and_urls_and_the_first_match_wins() -> None:
             },
             "response.alarm-confidence.blur_score",
         ),
-        ({"error": "AIS.9999"}, "not a documented error"),
-        ({"error": "APIG.0201", "message": "Something else."}, "not a documented error"),
+        ({"error": "AIS.9999"}, "'AIS.9999' is not a documented error code; use one of ['AIS.0101'"),
+        (
+            {"error": "APIG.0201", "message": "Something else."},
+            "APIG.0201 has no message 'Something else.'; leave message out, or use one of ['Request entity too large.",
+        ),
+        (
+            {"error": "APIG.0301", "message": "wrong password"},
+            "APIG.0301 has no reason 'wrong password'; its message is 'Incorrect IAM authentication information: ' and "
+            "one of 'x-auth-token not found', 'decrypt token fail', 'token expires, expires_at: <time>'",
+        ),
         ({"result": PASSPORT_GLARE, "error": "AIS.0105"}, "exactly one of"),
     ],
 )
@@ -157,6 +165,32 @@ def test_a_malformed_stub_is_refused_saying_what_to_fix(stub: Any, fragment: str
     assert fragment in str(info.value)
 
 
+def test_throttling_and_credential_stubs_answer_as_the_gateway_does() -> None:
+    # A stubbed 429 carries the limit and Retry-After the emulator's own throttling gives; a stubbed
+    # 401 one of the gateway's reasons, the one asked for.
+    handle = EmulatorHandle(EmulatorSettings(throttle_limit=30, retry_after=7))
+    expiry = "token expires, expires_at: 2026-01-01T00:00:00.000000Z"
+    prefix = "Incorrect IAM authentication information: "
+    answers = {"busy": {"error": "APIG.0308"}, "default": {"error": "APIG.0301"},
+               "signature": {"error": "APIG.0301", "message": "verify aksk signature fail"},
+               "expired": {"error": "APIG.0301", "message": prefix + expiry}}  # fmt: skip
+    for case, answer in answers.items():
+        handle.stub(case, header={"X-Case": case}, answer=answer)
+    client = handle.client()
+    outcomes = {case: client.classify(data="eA==", headers={"X-Case": case}) for case in answers}
+    busy = outcomes.pop("busy")
+    assert (busy.status, busy.headers["retry-after"]) == (429, "7")
+    assert busy.error_msg.endswith("policy user over ratelimit,limit:30,time:1 minute")
+    assert {case: (o.status, o.error_msg) for case, o in outcomes.items()} == {
+        "default": (401, prefix + "decrypt token fail"),
+        "signature": (401, prefix + "verify aksk signature fail"),
+        "expired": (401, prefix + expiry),
+    }
+    for outcome in (busy, *outcomes.values()):
+        assert validate_response(outcome.body, status=outcome.status, headers=dict(outcome.headers)) == []
+    handle.close()
+
+
 def test_stubs_can_be_added_and_removed_over_the_admin_route() -> None:
     app = create_app(EmulatorSettings())
     image = _image()
@@ -182,8 +216,9 @@ def test_a_hostile_stubs_post_is_a_400_within_its_bounds() -> None:
 
     with serve_in_thread(create_app(EmulatorSettings())) as url:
         route = f"{url}/__idclassify/stubs"
-        nested = httpx.post(route, content=b"[" * 100_000)
-        huge = httpx.post(route, content=b" " * (STUBS_BODY_LIMIT + 1))
+        as_json = {"Content-Type": "application/json"}
+        nested = httpx.post(route, content=b"[" * 100_000, headers=as_json)
+        huge = httpx.post(route, content=b" " * (STUBS_BODY_LIMIT + 1), headers=as_json)
         good = httpx.post(route, json={"name": "n", "match": {"label": "x"}, "answer": {"error": "AIS.0105"}})
     assert (nested.status_code, huge.status_code, good.status_code) == (400, 400, 201)
     assert "nests too deep" in nested.json()["error"] and "at most 1048576 bytes" in huge.json()["error"]
@@ -202,7 +237,7 @@ def test_a_stubs_post_that_never_finishes_is_refused_at_the_body_timeout() -> No
         parts = urlsplit(url)
         with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
             # Announces 100 bytes and sends 10: the route waits at most body_timeout for the rest.
-            sock.sendall(b"POST /__idclassify/stubs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            sock.sendall(b"POST /__idclassify/stubs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                          b"Content-Length: 100\r\n\r\n" + b"[" * 10)  # fmt: skip
             # The head and the body of the answer may come in separate segments: read the whole answer.
             received = b""

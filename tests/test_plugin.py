@@ -191,6 +191,61 @@ def test_a_stub_added_by_a_test_ends_with_it_and_a_module_fixtures_stub_stays(py
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
 
 
+def test_the_fixtures_emulator_takes_its_settings_from_the_variables_or_an_overriding_fixture(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        test_settings="""
+        def test_from_the_variables(idclassify_emulator):
+            assert idclassify_emulator.settings.project_id == "a" * 32
+            assert idclassify_emulator.settings.rate_limit == 60
+            assert idclassify_emulator.client().classify(data="not base64!").error_code == "AIS.0102"
+        """
+    )
+    monkeypatch.setenv("IDCLASSIFY_EMULATOR_PROJECT_ID", "a" * 32)
+    monkeypatch.setenv("IDCLASSIFY_EMULATOR_RATE_LIMIT", "60")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+    # A misspelt variable ends the run once, naming it, however many tests use the emulator.
+    monkeypatch.setenv("IDCLASSIFY_EMULATOR_RATE_LIMT", "60")
+    pytester.makepyfile(test_more="def test_one(idclassify_emulator): pass\ndef test_two(idclassify_emulator): pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    output = "\n".join(result.outlines + result.errlines)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, output
+    assert output.count("IDCLASSIFY_EMULATOR_RATE_LIMT is not an emulator setting") == 1, output
+
+
+@pytest.mark.parametrize("overridden", ["idclassify_emulator_settings", "idclassify_emulator"])
+def test_a_projects_own_emulator_fixture_keeps_each_tests_stubs_to_itself(
+    pytester: pytest.Pytester, overridden: str
+) -> None:
+    made = {"idclassify_emulator_settings": "return EmulatorSettings(rate_limit=60, rate_burst=1)",
+            "idclassify_emulator": "yield EmulatorHandle(EmulatorSettings(rate_limit=60, rate_burst=1))"}  # fmt: skip
+    pytester.makeconftest(
+        f"""
+        import pytest
+        from pytest_idclassify.emulator import EmulatorSettings
+        from pytest_idclassify.suite._emulator_handle import EmulatorHandle
+
+        @pytest.fixture(scope="session")
+        def {overridden}():
+            {made[overridden]}
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_a_stubs_no_card(idclassify_emulator):
+            assert idclassify_emulator.settings.rate_limit == 60
+            idclassify_emulator.stub("nocard", header={"X-Case": "a"}, answer={"error": "AIS.0105"})
+            assert idclassify_emulator.client().classify(data="eA==", headers={"X-Case": "a"}).error_code == "AIS.0105"
+
+        def test_b_sees_no_stub(idclassify_emulator):
+            assert [stub.name for stub in idclassify_emulator.stubs] == []
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=2)
+
+
 def test_a_live_run_stops_cleanly_at_its_call_budget(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:

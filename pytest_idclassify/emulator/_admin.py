@@ -6,10 +6,12 @@ repeatable), ``DELETE`` clears it;
 ``GET /__idclassify/stubs`` lists the stubs, ``POST`` adds one (or ``{"stubs": [...]}``), validated
 as a stubs file is, ``DELETE`` removes them all and ``DELETE /__idclassify/stubs/{name}`` one.
 
-Who may call them: with an ``admin_token`` set, any client that sends it in
-``X-Idclassify-Admin-Token``; without one, clients on this machine (loopback addresses) only.
-``idclassify serve`` turns the routes off when it listens beyond loopback without a token.  With
-``admin_routes`` off the prefix is just another unknown path (404 APIG.0101).
+Who may call them (:mod:`~pytest_idclassify.emulator._admin_guard`): with an ``admin_token`` set,
+any client that sends it in ``X-Idclassify-Admin-Token``; without one, clients on this machine
+(loopback addresses) only, addressing it by a loopback name or address.  Never a web page of
+another origin, and a body only as ``application/json``.  ``idclassify serve`` turns the routes off
+when it listens beyond loopback without a token.  With ``admin_routes`` off the prefix is just
+another unknown path (404 APIG.0101).
 
 Building an answer (a journal of many thousand entries, a long list of stubs checked against the
 contract) runs on a worker thread: the event loop keeps serving meanwhile, and keeps the heartbeat
@@ -18,9 +20,8 @@ that ``serve --workers`` judges a worker by.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 import json
+import re
 from typing import Any
 
 import anyio.to_thread
@@ -28,6 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pytest_idclassify.emulator._admin_guard import AdminGuard
 from pytest_idclassify.emulator._answers import Refusal
 from pytest_idclassify.emulator._budget import read_body
 from pytest_idclassify.emulator._journal import Journal
@@ -35,44 +37,22 @@ from pytest_idclassify.emulator._stubs import StubBook, parse_stub
 from pytest_idclassify.errors import StubError
 
 ADMIN_PREFIX = "/__idclassify"
-ADMIN_TOKEN_HEADER = "X-Idclassify-Admin-Token"
 _BOOL = {"true": True, "false": False}
 _INT_FILTERS = ("status",)
+#: an HTTP method as RFC 9110 spells one (a token), of a bounded length.
+_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,20}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SHA256_EXAMPLE = "image_sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #: the most bytes a POST of stubs may hold: a stub is a few hundred bytes, a long list some KB.
 STUBS_BODY_LIMIT = 1 << 20
 
 
-def _loopback(host: str | None) -> bool:
-    if host in (None, "localhost", "testclient"):
-        # In-process transports (httpx's ASGITransport, Starlette's TestClient) have no socket at all.
-        return True
-    try:
-        return ipaddress.ip_address(str(host)).is_loopback
-    except ValueError:
-        return False
+def _filters(request: Request, project_id: str) -> dict[str, Any]:
+    """The journal filters of the query; a malformed one raises TypeError (answered 400) naming the form.
 
-
-class _Guard:
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def refusal(self, request: Request) -> Response | None:
-        if self.token:
-            given = request.headers.get(ADMIN_TOKEN_HEADER, "")
-            if not hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8")):
-                return JSONResponse({"error": f"send the admin token in {ADMIN_TOKEN_HEADER}"}, status_code=401)
-            return None
-        client = request.client.host if request.client else None
-        if not _loopback(client):
-            return JSONResponse(
-                {"error": "admin routes answer clients on this machine only; set admin_token to allow others"},
-                status_code=403,
-            )
-        return None
-
-
-def _filters(request: Request) -> dict[str, Any]:
-    """The journal filters of the query; a malformed one raises TypeError (answered 400) naming the form."""
+    Values are put as the journal stores them (a method in upper case, a path with ``{project_id}``),
+    and one that no entry could hold is refused rather than left to match nothing.
+    """
     out: dict[str, Any] = {}
     for name, value in request.query_params.multi_items():
         if name in _INT_FILTERS:
@@ -80,7 +60,19 @@ def _filters(request: Request) -> dict[str, Any]:
                 raise TypeError(f"{name}={value[:20]!r} is not an HTTP status; e.g. {name}=400")
             out[name] = int(value)
         elif name == "alarm":
-            out[name] = _BOOL.get(value.lower(), value)
+            if value.lower() not in _BOOL:
+                raise TypeError(f"alarm={value[:20]!r} is not true or false; e.g. alarm=true")
+            out[name] = _BOOL[value.lower()]
+        elif name == "method":
+            if not _METHOD.fullmatch(value):
+                raise TypeError(f"method={value[:20]!r} is not an HTTP method; e.g. method=POST")
+            out[name] = value.upper()  # the journal holds the method as sent: in upper case, as clients send it
+        elif name == "path":
+            out[name] = _journal_path(value, project_id)
+        elif name == "image_sha256":
+            if not _SHA256.fullmatch(value.lower()):
+                raise TypeError(f"image_sha256={value[:20]!r} is not a sha256 (64 hex digits); e.g. {_SHA256_EXAMPLE}")
+            out[name] = value.lower()
         elif name == "header":
             # header=Name:value, repeatable; names compare case-insensitively, as HTTP's do.
             header, colon, wanted = value.partition(":")
@@ -90,6 +82,18 @@ def _filters(request: Request) -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+def _journal_path(value: str, project_id: str) -> str:
+    """A path filter as the journal stores paths: the project id as ``{project_id}``."""
+    if not value.startswith("/") or "?" in value or len(value) > 8192:
+        example = "path=/v2/{project_id}/ocr/auto-id-doc-classification"
+        raise TypeError(f"path={value[:40]!r} is not a request path without query; e.g. {example}")
+    from pytest_idclassify.cassettes._canonical import canonical_uri
+    from pytest_idclassify.redaction import RedactionPolicy
+
+    # The journal's own redaction, so the project id sent in any case becomes the placeholder.
+    return canonical_uri(value, RedactionPolicy(project_ids=[project_id] if project_id else [], from_environment=False))
 
 
 def _add_stubs(stubs: StubBook, raw: bytes) -> Response:
@@ -117,7 +121,7 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
     A posted stub body is held to :data:`STUBS_BODY_LIMIT` bytes and ``body_timeout`` seconds, as
     the API's bodies are to theirs.
     """
-    guard = _Guard(token)
+    guard = AdminGuard(token)
 
     async def requests(request: Request) -> Response:
         refused = guard.refusal(request)
@@ -126,9 +130,13 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
         if request.method == "DELETE":
             return JSONResponse({"cleared": journal.clear()})
 
+        # The settings the app was built with (create_app), for the project id the journal replaced.
+        settings = getattr(request.app.state, "settings", None)
+        project_id = str(getattr(settings, "project_id", ""))
+
         def listed() -> Response:
             try:
-                entries = journal.filter(**_filters(request))
+                entries = journal.filter(**_filters(request, project_id))
             except TypeError as exc:  # a filter the journal does not know, or malformed
                 return JSONResponse({"error": str(exc)}, status_code=400)
             return JSONResponse({"requests": [e.to_dict() for e in entries]})

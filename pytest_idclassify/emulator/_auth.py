@@ -11,6 +11,10 @@ from pytest_idclassify.emulator._settings import EmulatorSettings
 from pytest_idclassify.errors import SignatureRejected
 
 _APIG_AUTH = "APIG.0301"
+#: the reasons the gateway gives after APIG.0301's "Incorrect IAM authentication information: "
+#: (the expired token's ends with its expiry time).
+AUTH_REASONS = ("x-auth-token not found", "decrypt token fail", "token expires, expires_at: ",
+                "verify aksk signature fail")  # fmt: skip
 
 
 def authenticate(
@@ -87,13 +91,15 @@ def authenticate_headers(
 
 def _verify_token(token: str | None, settings: EmulatorSettings) -> None:
     if not token:
-        raise Refusal(_APIG_AUTH, suffix="x-auth-token not found")
+        raise Refusal(_APIG_AUTH, suffix="x-auth-token not found",
+                      reason="neither an X-Auth-Token header nor an SDK-HMAC-SHA256 Authorization header")  # fmt: skip
     if token in settings.tokens:
         return
     expired = settings.expired_map
     if token in expired:
-        raise Refusal(_APIG_AUTH, suffix=f"token expires, expires_at: {expired[token]}")
-    raise Refusal(_APIG_AUTH, suffix="decrypt token fail")
+        raise Refusal(_APIG_AUTH, suffix=f"token expires, expires_at: {expired[token]}",
+                      reason="the token is one of the emulator's expired_tokens")  # fmt: skip
+    raise Refusal(_APIG_AUTH, suffix="decrypt token fail", reason="the token is none of the emulator's tokens")
 
 
 def _verify_signature(

@@ -39,6 +39,7 @@ class Note:
     alarm: bool | None = None
     stub: str | None = None
     error_code: str | None = None
+    reason: str | None = None
 
     def summarise(self, body: bytes, parsed: Any = None) -> None:
         """Summarise the body: from the parsed request when it is large (an image), else field by field."""
@@ -61,7 +62,9 @@ class Note:
                 return
             if parsed.data is not None:
                 self.saw_image(parsed.data)
-        if len(body) > SMALL_BODY and body.count(b",") > SUMMARY_MAX_COMMAS:
+        # A field by field summary of many small values costs far more than their bytes (6,900 keys in
+        # 64 KiB took 1 MB per entry): a body of more values than any request has is kept by its size.
+        if body.count(b",") + body.count(b":") > SUMMARY_MAX_COMMAS:
             self.body = {"bytes": len(body), "json": "not summarised: too many values"}
             return
         canonical = canonical_request_body(body, _book())
@@ -168,7 +171,7 @@ class TestDouble:
     def stub_answer(self, stub: Stub, *, alarm: bool) -> dict[str, Any]:
         """The 200 body of a result stub; raise the documented refusal of an error stub."""
         if stub.error is not None:
-            raise refusal_of(stub)
+            raise refusal_of(stub, throttle_limit=self.settings.throttle_limit, retry_after=self.settings.retry_after)
         return stub.answer_body(alarm=alarm)
 
     def journal_answer(self, scope: Scope, note: Note, status: int, error_code: str | None, request_id: str) -> None:
@@ -200,5 +203,6 @@ class TestDouble:
                 duration=round(time.monotonic() - note.started, 6),
                 stub=note.stub,
                 proxied=self.forwards,
+                reason=book.redact_text(note.reason) if note.reason else None,
             )
         )

@@ -18,7 +18,7 @@ from typing import Any
 
 #: bodies up to this size are summarised field by field; larger ones (an image) from the parsed request.
 SMALL_BODY = 64 * 1024
-#: a larger body with more commas than this (a request has one or two) that was not parsed into a
+#: a body with more commas and colons than this (a request has a few) that was not parsed into a
 #: request (refused, stubbed or forwarded) is journalled by its size alone: an 11.8 MB object of
 #: 850,000 keys took 9 s to summarise on the event loop and kept 110 MiB per journal entry.
 SUMMARY_MAX_COMMAS = 1024
@@ -48,6 +48,8 @@ class JournalEntry:
         duration: seconds from the request's arrival to its answer.
         stub: the name of the stub that answered, or ``None``.
         proxied: whether the answer came from the upstream service (or a replayed recording of it).
+        reason: why the emulator refused the request, in its own words (the answer carries only the
+            documented message: "verify aksk signature fail" for every signature fault), or ``None``.
 
     """
 
@@ -67,6 +69,7 @@ class JournalEntry:
     duration: float
     stub: str | None = None
     proxied: bool = False
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON-able data (what ``GET /__idclassify/requests`` lists)."""
@@ -169,8 +172,8 @@ class Journal:
         found = self.filter(**filters)
         if len(found) != expected:
             raise AssertionError(
-                f"expected {expected} request(s) matching {_shown(filters)}, the emulator received {len(found)}; "
-                f"its journal:\n{self.describe()}"
+                f"expected {expected} request(s) matching {_shown(filters)}{_redacted(filters)}, the emulator "
+                f"received {len(found)}; its journal:\n{self.describe()}"
             )
         return found
 
@@ -179,7 +182,8 @@ class Journal:
         found = self.filter(**filters)
         if not found:
             raise AssertionError(
-                f"the emulator received no request matching {_shown(filters)}; its journal:\n{self.describe()}"
+                f"the emulator received no request matching {_shown(filters)}{_redacted(filters)}; "
+                f"its journal:\n{self.describe()}"
             )
         return found[-1]
 
@@ -205,7 +209,22 @@ def _what(entry: JournalEntry) -> str:
         parts.append(f"alarm={str(entry.alarm).lower()}")
     if entry.stub:
         parts.append(f"stub {entry.stub}")
+    if entry.reason:
+        parts.append(f"refused: {entry.reason}")
     return ", ".join(parts)
+
+
+def _redacted(filters: Mapping[str, Any]) -> str:
+    """A note when a header filter asks for a value the journal never keeps (a credential's)."""
+    from pytest_idclassify.redaction import REDACTED, default_policy
+
+    wanted = dict(filters.get("header") or {})
+    hidden = [name for name, value in wanted.items() if default_policy().redact_header(name, "x") == REDACTED
+              and value != REDACTED]  # fmt: skip
+    if not hidden:
+        return ""
+    return (f" (the journal keeps {', '.join(hidden)} as {REDACTED}: check that the header was sent with "
+            f"'{hidden[0].lower()}' in entry.headers instead)")  # fmt: skip
 
 
 def _shown(filters: Mapping[str, Any]) -> str:

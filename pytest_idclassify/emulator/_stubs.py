@@ -169,18 +169,42 @@ def _check_contract(stub: Stub, where: str, alarm_threshold: int | None = None) 
         raise StubError(f"{where}: the answer breaks the contract: {listed} (see docs/reference/clauses.md)")
 
 
-def refusal_of(stub: Stub, where: str = "stub") -> Any:
-    """The :class:`Refusal` an error stub answers (status and message from the error-code table)."""
+def refusal_of(stub: Stub, where: str = "stub", *, throttle_limit: int = 20, retry_after: int = 1) -> Any:
+    """The :class:`Refusal` an error stub answers (status and message from the error-code table).
+
+    As the emulator answers them itself: APIG.0308 with ``limit:throttle_limit`` and a
+    ``Retry-After`` of ``retry_after`` seconds; APIG.0301 with one of the gateway's reasons, the one
+    ``message`` names (the reason alone or the whole message), "decrypt token fail" when none does.
+    """
+    from pytest_idclassify._tables import documented_tables
     from pytest_idclassify.emulator._answers import Refusal
 
+    code, message = str(stub.error), stub.message
+    if code == "APIG.0301":
+        return Refusal(code, suffix=_auth_reason(message, where, documented_tables().error(code).message))
+    if code == "APIG.0308" and message is None:
+        return Refusal(code, limit=throttle_limit, headers={"Retry-After": str(retry_after)})
     try:
-        return Refusal(str(stub.error), message=stub.message)
+        return Refusal(code, message=message)
     except KeyError:
-        from pytest_idclassify._tables import documented_tables
-
+        rows = [e.message for e in documented_tables().error_codes if e.code == code]
+        if rows:
+            raise StubError(f"{where}: {code} has no message {message!r}; leave message out, or use one of "
+                            f"{rows}") from None  # fmt: skip
         known = sorted({e.code for e in documented_tables().error_codes})
-        detail = f" with message {stub.message!r}" if stub.message is not None else ""
-        raise StubError(f"{where}: {stub.error!r}{detail} is not a documented error; use one of {known}") from None
+        raise StubError(f"{where}: {code!r} is not a documented error code; use one of {known}") from None
+
+
+def _auth_reason(message: str | None, where: str, prefix: str) -> str:
+    from pytest_idclassify.emulator._auth import AUTH_REASONS
+
+    if message is None:
+        return "decrypt token fail"
+    reason = message.removeprefix(prefix)
+    if any(reason == r or (r.endswith(": ") and reason.startswith(r) and len(reason) > len(r)) for r in AUTH_REASONS):
+        return reason
+    shown = ", ".join(repr(r + ("<time>" if r.endswith(": ") else "")) for r in AUTH_REASONS)
+    raise StubError(f"{where}: APIG.0301 has no reason {message!r}; its message is {prefix!r} and one of {shown}")
 
 
 @dataclass

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from pytest_idclassify.client import ClientConfig, IdClassifyClient
+
+#: every handle alive in this process: the plugin puts each one's stubs back after every test,
+#: whichever fixture (the plugin's or a project's own) made it.
+_LIVE: weakref.WeakSet[EmulatorHandle] = weakref.WeakSet()
+
+
+def live_handles() -> list[EmulatorHandle]:
+    """The emulator handles alive in this process, in no particular order."""
+    return list(_LIVE)
 
 
 class EmulatorHandle:
@@ -22,6 +32,7 @@ class EmulatorHandle:
         self.settings = settings if settings is not None else EmulatorSettings()
         self.app = create_app(self.settings)
         self._clients: list[IdClassifyClient] = []
+        _LIVE.add(self)
 
     @property
     def requests(self) -> Any:
