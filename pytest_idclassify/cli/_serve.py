@@ -273,7 +273,9 @@ def serve(
     from pytest_idclassify.emulator._serving import uvicorn_options
     from pytest_idclassify.redaction import redact_logs
 
-    redact_logs()  # uvicorn's access log prints query strings; vcrpy's loggers whole interactions
+    # uvicorn's access log prints query strings, vcrpy's loggers whole interactions; what clients
+    # sent is redacted there but not remembered (a client could otherwise hide what it likes).
+    redact_logs(learn=False)
     if workers == 1:
         uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))
         return

@@ -45,11 +45,12 @@ class Note:
         """Summarise the body: from the parsed request when it is large (an image), else field by field."""
         from pytest_idclassify.cassettes._canonical import canonical_request_body
         from pytest_idclassify.cassettes._digest import digest_bytes, is_image_digest
-        from pytest_idclassify.redaction import redact_url
 
         if parsed is not None:
             self.alarm = parsed.alarm
-            self.url = redact_url(parsed.url) if parsed.url else None
+            # A throwaway policy: what it learns from a client's URL (its userinfo) must not join the
+            # process's, which would keep it for ever and hide it from every later log line.
+            self.url = _book().redact_url(parsed.url) if parsed.url else None
             if len(body) > SMALL_BODY:
                 # Megabytes of base64 need not be parsed again: the request was, and its image is in hand.
                 # One digest serves both the summary and the journal's sha256 (hashing megabytes twice costs).

@@ -28,7 +28,7 @@ def app_from_env() -> Starlette:
     config = os.environ.get(CONFIG_ENV) or None
     from pytest_idclassify.redaction import redact_logs
 
-    redact_logs()  # a worker process logs on its own loggers, filtered in this process too
+    redact_logs(learn=False)  # a worker process logs on its own loggers, filtered in this process too
     return create_app(EmulatorSettings.load(config_file=config, environ=os.environ))
 
 

@@ -36,10 +36,25 @@ REDACTED_LOGGERS = (
 
 
 class RedactingFilter(logging.Filter):
-    """A :class:`logging.Filter` that rewrites a record's message through the process-wide policy."""
+    """A :class:`logging.Filter` that rewrites a record's message through the process-wide policy.
+
+    ``learns`` says whether values found in log lines join the policy: not in a server, whose lines
+    hold what clients sent (see :meth:`RedactionPolicy.not_learning`).
+    """
+
+    learns = True
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Replace the record's message with its redacted form (never drops a record)."""
+        from pytest_idclassify.redaction import default_policy
+
+        if self.learns:
+            return self._redact(record)
+        with default_policy().not_learning():
+            return self._redact(record)
+
+    @staticmethod
+    def _redact(record: logging.LogRecord) -> bool:
         from pytest_idclassify.redaction import redact_text
 
         try:
@@ -67,8 +82,14 @@ class RedactingFilter(logging.Filter):
 _FILTER = RedactingFilter()
 
 
-def redact_logs(names: tuple[str, ...] = REDACTED_LOGGERS) -> None:
-    """Attach the redacting filter to each logger in ``names`` (once; calling again changes nothing)."""
+def redact_logs(names: tuple[str, ...] = REDACTED_LOGGERS, *, learn: bool | None = None) -> None:
+    """Attach the redacting filter to each logger in ``names`` (once; calling again changes nothing).
+
+    ``learn=False`` (a server, whose log lines clients write) keeps what the lines hold out of the
+    process's policy from then on; ``None`` leaves that as it was.
+    """
+    if learn is not None:
+        _FILTER.learns = learn
     for name in names:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:

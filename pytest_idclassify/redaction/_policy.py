@@ -38,6 +38,11 @@ ENTERPRISE_PLACEHOLDER = "{enterprise_project_id}"
 MIN_SECRET = 8
 #: Values longer than this are hidden where they are but not searched for elsewhere (no secret is).
 MAX_SECRET = 16384
+#: the most values a policy keeps of those it learned while redacting; past it the oldest learned
+#: one goes.  Values it was given (its arguments, the environment, a client's configuration) stay.
+#: A server redacting what clients send would otherwise keep every value for ever, and scan them
+#: all for every later text (18 ms a log line at 100,000 values).
+MAX_LEARNED = 10_000
 #: Nesting deeper than this is not walked (its leaves are replaced whole).
 MAX_DEPTH = 200
 
@@ -138,6 +143,8 @@ class RedactionPolicy:
         self.names = names if names is not None else active_rules()
         self._lock = threading.RLock()
         self._secrets: dict[str, str] = {}
+        self._given: set[str] = set()
+        self._learning = threading.local()
         self._longest_first: list[tuple[str, str]] | None = None
         self._events: list[Redaction] | None = None
         # The environment's values last added (see add_environment).
@@ -145,24 +152,55 @@ class RedactionPolicy:
         if from_environment:
             self.add_environment()
         for value in values:
-            self.add(value)
+            self.add(value, given=True)
         for value in project_ids:
-            self.add(value, PROJECT_PLACEHOLDER)
+            self.add(value, PROJECT_PLACEHOLDER, given=True)
 
     # -- the book of values ------------------------------------------------------------------------
 
-    def add(self, value: str | None, replacement: str = REDACTED) -> None:
-        """Remember ``value`` to be replaced everywhere (ignored below 8 characters or when a placeholder)."""
+    def add(self, value: str | None, replacement: str = REDACTED, *, given: bool = False) -> None:
+        """Remember ``value`` to be replaced everywhere (ignored below 8 characters or when a placeholder).
+
+        ``given`` marks a value the policy was told (kept for ever); a value learned while redacting
+        is kept among the newest :data:`MAX_LEARNED`, and not at all inside :meth:`not_learning`.
+        """
         if not value or not MIN_SECRET <= len(value) <= MAX_SECRET or is_hidden(value) or REDACTED in value:
             return
+        if not given and getattr(self._learning, "off", False):
+            return
+        encoded = quote(value, safe="")
         with self._lock:
+            if given:
+                self._given.update((value, encoded))
             if value in self._secrets:
                 return
             self._secrets[value] = replacement
-            encoded = quote(value, safe="")
             if encoded != value:
                 self._secrets.setdefault(encoded, replacement)
+            while len(self._secrets) - len(self._given) > MAX_LEARNED:
+                self._forget_oldest_learned()
             self._longest_first = None
+
+    def _forget_oldest_learned(self) -> None:
+        # Dicts keep insertion order: the first value not given is the oldest learned.
+        for value in self._secrets:
+            if value not in self._given:
+                del self._secrets[value]
+                return
+
+    @contextlib.contextmanager
+    def not_learning(self) -> Iterator[None]:
+        """Redact in this thread without remembering what is found: for text an untrusted party chose.
+
+        A server's log lines hold what clients sent; a value learned from one would be hidden from
+        every later line, which lets a client erase what it likes (its own address) from the log.
+        """
+        before = getattr(self._learning, "off", False)
+        self._learning.off = True
+        try:
+            yield
+        finally:
+            self._learning.off = before
 
     def add_environment(self, environ: Mapping[str, str] | None = None) -> None:
         """Remember the credentials and project ids set in the client's environment variables."""
@@ -178,9 +216,9 @@ class RedactionPolicy:
         if seen == self._environment_seen:
             return  # called before every redaction: the same values need no second look
         for value in secrets:
-            self.add(value)
-        self.add(project, PROJECT_PLACEHOLDER)
-        self.add(enterprise, ENTERPRISE_PLACEHOLDER)
+            self.add(value, given=True)
+        self.add(project, PROJECT_PLACEHOLDER, given=True)
+        self.add(enterprise, ENTERPRISE_PLACEHOLDER, given=True)
         self._environment_seen = seen
 
     def add_config(self, config: Any) -> None:
@@ -188,9 +226,9 @@ class RedactionPolicy:
         from pytest_idclassify.client._config import SECRET_SETTINGS
 
         for name in SECRET_SETTINGS:
-            self.add(getattr(config, name, None))
-        self.add(getattr(config, "project_id", None), PROJECT_PLACEHOLDER)
-        self.add(getattr(config, "enterprise_project_id", None), ENTERPRISE_PLACEHOLDER)
+            self.add(getattr(config, name, None), given=True)
+        self.add(getattr(config, "project_id", None), PROJECT_PLACEHOLDER, given=True)
+        self.add(getattr(config, "enterprise_project_id", None), ENTERPRISE_PLACEHOLDER, given=True)
 
     def __len__(self) -> int:
         return len(self._secrets)

@@ -1,0 +1,69 @@
+"""The redaction policy's memory of learned values is bounded, and a server's logs teach it nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from pytest_idclassify.emulator import create_app
+from pytest_idclassify.redaction import REDACTED, RedactionPolicy, default_policy
+from pytest_idclassify.redaction._logging import RedactingFilter
+from pytest_idclassify.redaction._policy import MAX_LEARNED
+
+
+def _userinfo_url(user: str) -> str:
+    return f"http://{user}@images.example.invalid/card.jpg"
+
+
+def test_a_policy_keeps_the_newest_learned_values_and_every_given_one() -> None:
+    policy = RedactionPolicy(["GivenSecret-0000000000"], from_environment=False)
+    learned = [f"learned-user-{i:06d}" for i in range(MAX_LEARNED + 50)]
+    for user in learned[:-1]:
+        policy.add(user)  # as redacting a text that names it would
+    assert policy.redact_url(_userinfo_url(learned[-1])) == _userinfo_url("%5BREDACTED%5D")
+    assert len(policy) <= MAX_LEARNED + 1
+    text = f"{learned[0]} {learned[-1]} GivenSecret-0000000000"
+    # The oldest learned value is forgotten; the newest, and the value the policy was given, are not.
+    assert policy.redact_text(text) == f"{learned[0]} {REDACTED} {REDACTED}"
+
+
+def test_not_learning_redacts_what_it_finds_without_keeping_it() -> None:
+    policy = RedactionPolicy(from_environment=False)
+    with policy.not_learning():
+        assert policy.redact_url(_userinfo_url("client-chosen-words")) == _userinfo_url("%5BREDACTED%5D")
+    assert len(policy) == 0 and policy.redact_text("client-chosen-words") == "client-chosen-words"
+    policy.redact_url(_userinfo_url("client-chosen-words"))
+    assert policy.redact_text("client-chosen-words") == REDACTED  # outside it, the policy learns as before
+
+
+def test_what_clients_send_the_emulator_does_not_join_the_process_policy() -> None:
+    # A URL's userinfo, journaled by the emulator, would otherwise be hidden from every later log line.
+    app = create_app()
+    url = "http://emulator/v2/0123456789abcdef0123456789abcdef/ocr/auto-id-doc-classification"
+    chosen = "10.9.8.77:41234"
+
+    async def send() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as client:
+            for user in (chosen, "classification", *(f"random-user-{i}" for i in range(50))):
+                body = {"url": _userinfo_url(user)}
+                await client.post(url, json=body, headers={"X-Auth-Token": "idclassify-emulator-token"})
+
+    before = len(default_policy())
+    asyncio.run(send())
+    assert len(default_policy()) == before
+    line = f'{chosen} - "POST /v2/x/ocr/auto-id-doc-classification HTTP/1.1" 200 OK'
+    assert default_policy().redact_text(line) == line
+    assert all(entry.url and chosen not in entry.url for entry in app.state.journal)
+
+
+def test_a_servers_log_filter_redacts_without_learning() -> None:
+    server_filter = RedactingFilter()
+    server_filter.learns = False
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, "GET %s", ("/a?token=log-line-secret-1",), None
+    )
+    before = len(default_policy())
+    server_filter.filter(record)
+    assert "log-line-secret-1" not in record.getMessage() and len(default_policy()) == before
