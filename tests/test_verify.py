@@ -207,3 +207,24 @@ def test_an_exploration_on_a_budget_records_its_drift_counts_every_call_and_stop
     assert "profile explore, 40 of 40 calls used" in result.stdout
     assert "the call budget is spent (40 of 40 calls used): raise --call-budget to explore" in result.stdout
     assert "FailedHealthCheck" not in result.stdout and "HypothesisWarning" not in result.stdout
+
+
+def test_a_target_that_stays_busy_after_every_retry_ends_the_run_not_the_budget(tmp_path: Path) -> None:
+    # Each call waits out its Retry-After before every retry: at a minute's wait, the budget would take hours.
+    calls: list[str] = []
+
+    async def busy(request: Request) -> JSONResponse:
+        calls.append(request.url.path)
+        body = {"error_code": "ModelArts.4403", "error_msg": "Backend service unavailable error."}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "1", "X-Request-Id": "r-1"})
+
+    app = Starlette(routes=[Route("/{path:path}", busy, methods=["POST"])])
+    with serve_in_thread(app) as url:
+        result = _verify("--base-url", url, "--project-id", PROJECT_ID, "-k", "request.image.side-min",
+                         "--report-json", "r.json", cwd=tmp_path, env={"IDCLASSIFY_TOKEN": TOKEN})  # fmt: skip
+    assert result.returncode != 0, result.stdout[-3000:]
+    stopped = f"STOPPED: the target {url} answered HTTP 503 ModelArts.4403 to 3 cases in a row, after every retry, "
+    assert stopped + "asking to retry after 1 s: it is overloaded or down" in result.stdout, result.stdout[-3000:]
+    assert "(--call-budget): run it again later" in result.stdout
+    # The three busy cases are in the report; nothing is sent after them but the pre-flight probe before.
+    assert len(_records(tmp_path / "r.json")) == 3 and len(calls) <= 1 + 3 * 4, calls

@@ -17,6 +17,8 @@ from pytest_idclassify.errors import (
 from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, error_record, skipped_record
+from pytest_idclassify.suite._checks import TRANSIENT_STATUSES
+from pytest_idclassify.suite._target import Exchange
 from pytest_idclassify.validation import format_violations
 
 
@@ -24,6 +26,10 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
                 idclassify_calibration: Calibration | None, request: pytest.FixtureRequest) -> None:  # fmt: skip
     """Exercise one clause of the catalogue against the configured target."""
     case, config, target, calibration = idclassify_case, idclassify_config, idclassify_target, idclassify_calibration
+    if target.stop_reason is not None:
+        from pytest_idclassify.plugin import stop_run
+
+        stop_run(request.config, target.stop_reason)
     reason, cause = target.missing(case), "target"
     reason = reason and config.interface.words(reason)
     # A calibrated clause counts as documented, so excluding assumed clauses does not skip it.
@@ -67,9 +73,22 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
     if calibration is not None:
         record = calibrated_record(calibration, record)
     request.node.user_properties.append((PROPERTY, record))
+    if target.note_busy(all(e.outcome.status in TRANSIENT_STATUSES for e in exchanges)):
+        target.stop_reason = _kept_busy(target, config, exchanges)
     counted = [v for v in verdict.violations if config.counts(tier_of(calibration, v.clause))]
     if counted:
         pytest.fail(redact_text(format_violations(counted, title=f"{case.id}: {case.describe()}")), pytrace=False)
+
+
+def _kept_busy(target: Target, config: SuiteConfig, exchanges: list[Exchange]) -> str:
+    last = exchanges[-1].outcome
+    said = " ".join(str(part) for part in (last.status, last.error_code) if part)
+    wait = last.headers.get("retry-after")
+    asked = f", asking to retry after {wait} s" if wait else ""
+    budget = config.origin("call-budget")
+    return (f"the target {target.config.endpoint} answered HTTP {said} to {target.busy_in_a_row} cases in a row, "
+            f"after every retry{asked}: it is overloaded or down, and the run stops rather than wait out its call "
+            f"budget ({budget}): run it again later")  # fmt: skip
 
 
 def _stopped_answering(target: Target, config: SuiteConfig, error: TransportError) -> str:

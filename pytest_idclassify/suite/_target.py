@@ -38,6 +38,9 @@ ALL_OFFERS = frozenset({"url-server", "expired-token", "aksk"})
 SKEW = timedelta(minutes=20)
 #: after this many cases in a row whose calls could not reach the target, the run ends (not the budget).
 MAX_CONSECUTIVE_UNREACHABLE = 3
+#: after this many cases in a row answered 429, 503 or 504 to the last retry, the run ends too: a
+#: target that asks for a minute's wait before every retry would take hours to spend the budget.
+MAX_CONSECUTIVE_BUSY = 3
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,10 @@ class Target:
     note_images: bool = False
     #: cases in a row whose calls could not reach the target (reset by any answer).
     unreachable_in_a_row: int = 0
+    #: cases in a row whose every call ended on a 429, 503 or 504 after its retries.
+    busy_in_a_row: int = 0
+    #: why the run ends before its next case (the case that showed it is recorded first), or ``None``.
+    stop_reason: str | None = None
     #: why URL cases cannot run here, in the words of the options given (``None``: they can).
     url_missing: str | None = None
     _clients: dict[str, IdClassifyClient] = field(default_factory=dict)
@@ -98,6 +105,11 @@ class Target:
         """Count a case that reached the target or not; ``True`` when the run should end (it stopped answering)."""
         self.unreachable_in_a_row = 0 if reached else self.unreachable_in_a_row + 1
         return self.unreachable_in_a_row >= MAX_CONSECUTIVE_UNREACHABLE
+
+    def note_busy(self, busy: bool) -> bool:
+        """Count a case whose calls all ended busy (429, 503, 504) or not; ``True`` when the run should end."""
+        self.busy_in_a_row = self.busy_in_a_row + 1 if busy else 0
+        return self.busy_in_a_row >= MAX_CONSECUTIVE_BUSY
 
     def missing(self, case: Case) -> str | None:
         """Why this target cannot run ``case`` (a skip reason), or ``None`` when it can."""
