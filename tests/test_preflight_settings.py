@@ -30,7 +30,8 @@ def test_the_endpoint_url_serve_prints_becomes_base_url_and_project_id() -> None
     same = preflight({"base-url": ENDPOINT + "/", "project-id": DEFAULT_PROJECT_ID}, {}, TOKEN, probe=False)
     assert same.config.base_url == "http://127.0.0.1:8080"
     message = _refusal({"base-url": ENDPOINT, "project-id": "f" * 32}, TOKEN)
-    assert "--base-url names project" in message and "--project-id is 'ffff" in message
+    assert "--base-url names project" in message and "--project-id is '****ffff'" in message
+    assert "f" * 32 not in message  # project ids are masked, as in every other message
 
 
 def test_a_base_url_and_a_target_beside_it_are_refused_and_the_nearer_one_wins_otherwise() -> None:

@@ -40,6 +40,13 @@ LONG_TEXT_BODY = 4096
 #: Non-UTF-8 bodies larger than this (bytes) are stored by digest; smaller ones as base64.
 LONG_BINARY_BODY = 256
 _BASE64_RUN = re.compile("[A-Za-z0-9+/]{" + str(LONG_STRING) + ",}")
+#: The deepest nesting of arrays and objects a body is read as JSON at (the client's default
+#: ``max_json_depth``; an answer of this API nests 4 levels).  A deeper body is handled as text:
+#: redacting, matching, linting and diffing walk a parsed value one call per level, and Python's
+#: recursion limit would stop them partway through.
+MAX_BODY_DEPTH = 100
+# A JSON string (an unterminated one runs to the end, so no match is retried) or one bracket.
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.S)
 # Parent keys whose "name" and "id" identify a person or an account (IAM bodies).
 _IDENTITY_PARENTS = frozenset({"user", "domain"})
 
@@ -57,10 +64,34 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def nests_deeper(text: str, limit: int) -> bool:
+    """Tell whether JSON ``text`` nests arrays and objects (outside strings) more than ``limit`` levels.
+
+    It reads brackets and strings alone, without parsing or recursion, in time linear in ``text``.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = text[match.start()]
+        if token in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in "]}":
+            depth -= 1
+    return False
+
+
 def parse_json(raw: bytes | str) -> tuple[bool, Any]:
-    """Return ``(True, value)`` when ``raw`` is UTF-8 JSON without duplicate keys, else ``(False, None)``."""
+    """Return ``(True, value)`` when ``raw`` is UTF-8 JSON without duplicate keys, else ``(False, None)``.
+
+    JSON nested more than :data:`MAX_BODY_DEPTH` levels deep counts as not JSON: it is kept as text.
+    """
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if nests_deeper(text, MAX_BODY_DEPTH):
+            return False, None
         return True, json.loads(text, object_pairs_hook=_no_duplicates)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return False, None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_idclassify.cassettes._canonical import VOLATILE_RESPONSE_HEADERS, SecretBook
+from pytest_idclassify.cassettes._canonical import MAX_BODY_DEPTH, VOLATILE_RESPONSE_HEADERS, SecretBook, nests_deeper
 from pytest_idclassify.cassettes._lint import cassette_files
 from pytest_idclassify.cassettes._match import body_meaning, path_and_query
 from pytest_idclassify.cassettes._store import read_interactions, redact_interaction
@@ -86,10 +86,14 @@ def _body(response: dict[str, Any]) -> Any:
     raw = (response.get("body") or {}).get("string")
     if not raw:
         return None
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if nests_deeper(text, MAX_BODY_DEPTH):
+        # Compared as text: the shape walk below takes one call per level.
+        return text
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return text
 
 
 def _pair_key(request: Any) -> str:

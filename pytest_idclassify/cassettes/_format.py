@@ -24,11 +24,15 @@ import base64
 import json
 from typing import Any
 
-from pytest_idclassify.cassettes._canonical import compact, parse_json
+from pytest_idclassify.cassettes._canonical import MAX_BODY_DEPTH, compact, nests_deeper, parse_json
 from pytest_idclassify.errors import CassetteError
 
 #: The value of the ``format`` key that marks a file written by this package.
 FORMAT = "pytest-idclassify-cassette/1"
+#: The deepest nesting a cassette file may have: a body stored as JSON (at most MAX_BODY_DEPTH deep)
+#: under the layout's own levels (document, interactions, interaction, response, body), with room
+#: to spare.  No recorder writes a deeper file.
+MAX_FILE_DEPTH = MAX_BODY_DEPTH + 10
 
 
 def _body_out(raw: Any) -> Any:
@@ -157,8 +161,25 @@ def dumps_cassette(interactions: list[dict[str, Any]], metadata: dict[str, Any] 
     return "".join(out) + "\n"
 
 
+def too_deep(text: str) -> str | None:
+    """Why JSON ``text`` cannot be a recording for its nesting, or ``None`` when its depth is a recording's.
+
+    Checked before parsing: the parser, and every tool after it, would stop at Python's recursion
+    limit with a traceback instead of a message.
+    """
+    if not nests_deeper(text, MAX_FILE_DEPTH):
+        return None
+    return (
+        f"nests arrays and objects more than {MAX_FILE_DEPTH} levels deep, too deeply nested to be a recording "
+        f"(a body is stored as JSON up to {MAX_BODY_DEPTH} levels deep)"
+    )
+
+
 def loads_document(text: str, where: str) -> dict[str, Any]:
     """Parse a file in this format and check its ``format`` marker."""
+    deep = too_deep(text)
+    if deep is not None:
+        raise CassetteError(f"{where} {deep}; re-record it or restore it from version control")
     try:
         doc = json.loads(text)
     except ValueError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_idclassify.cassettes._canonical import SecretBook, parse_json
-from pytest_idclassify.cassettes._format import FORMAT, dumps_value, is_own_format, loads_document
+from pytest_idclassify.cassettes._format import FORMAT, dumps_value, is_own_format, loads_document, too_deep
 from pytest_idclassify.cassettes._store import IMAGES_DIR, read_interactions, redact_interaction
 from pytest_idclassify.errors import CassetteError
 from pytest_idclassify.redaction import (
@@ -236,6 +236,9 @@ def _unparsable(text: str, path: Path) -> str | None:
         return None
     except yaml.YAMLError as exc:
         return f"is neither JSON nor YAML ({str(exc).splitlines()[0]})"
+    except RecursionError:
+        # Nesting by indentation, which brackets do not show: PyYAML's recursion tells it.
+        return "nests too deeply to be a recording"
 
 
 def lint_file(
@@ -247,6 +250,11 @@ def lint_file(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [Finding(where, None, "format", f"cannot be read as UTF-8 text: {exc}")]
+    deep = too_deep(text) if text.lstrip()[:1] in ("{", "[") else None
+    if deep is not None:
+        # Not parsed (the parser would stop at Python's recursion limit); its text is still searched.
+        message = f"{deep}; re-record it or restore it from version control"
+        return [Finding(where, None, "format", message), *_text_findings(where, text, allow_images)]
     out = _text_findings(where, text, allow_images) + _policy_findings(path, allow_images)
     if not is_own_format(text):
         unreadable = _unparsable(text, path)

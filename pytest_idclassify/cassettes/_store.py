@@ -20,6 +20,7 @@ from pytest_idclassify.cassettes._format import (
     encode_interaction,
     is_own_format,
     loads_document,
+    too_deep,
 )
 from pytest_idclassify.errors import CassetteError
 
@@ -114,11 +115,20 @@ def read_interactions(path: Path) -> tuple[list[tuple[Any, dict[str, Any]]], dic
 
     kind = "vcrpy-json" if text.lstrip().startswith("{") else "vcrpy-yaml"
     serializer = jsonserializer if kind == "vcrpy-json" else yamlserializer
+    deep = too_deep(text) if kind == "vcrpy-json" else None
+    if deep is not None:
+        raise CassetteError(f"{path} {deep}; re-record it or restore it from version control")
     try:
         requests, responses, *meta = deserialize(text, serializer)
-    except Exception as exc:  # vcrpy and PyYAML raise a variety of errors for a file that is not a cassette
+    except RecursionError:
+        # YAML nests by indentation too, where brackets do not tell the depth: PyYAML's own limit does.
         raise CassetteError(
-            f"{path} is neither a pytest-idclassify cassette nor a vcrpy one ({type(exc).__name__}: {exc})"
+            f"{path} nests too deeply to be a recording; re-record it or restore it from version control"
+        ) from None
+    except Exception as exc:  # vcrpy and PyYAML raise a variety of errors for a file that is not a cassette
+        said = " ".join(str(exc).split())  # one line: PyYAML's messages span several
+        raise CassetteError(
+            f"{path} is neither a pytest-idclassify cassette nor a vcrpy one ({type(exc).__name__}: {said})"
         ) from None
     return list(zip(requests, responses, strict=False)), dict(meta[0]) if meta else {}, kind
 

@@ -65,8 +65,9 @@ def scrub(paths: tuple[Path, ...], keep_images: bool, check: bool) -> None:
         except CassetteError as exc:
             failed.append(str(exc))
             continue
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            # A hand-made file in a shape no recorder writes: named, and the batch goes on to the next file.
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            # A hand-made file in a shape no recorder writes: named, and the batch goes on to the next file
+            # (whatever it holds: stopping here would leave the files after it unscrubbed).
             failed.append(f"{path}: cannot read it as a cassette ({type(exc).__name__}: {exc}); it was left unchanged")
             continue
         if did:

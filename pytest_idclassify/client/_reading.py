@@ -9,17 +9,24 @@ multiplies that expansion.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
+from typing import AnyStr
 
 import httpx
 
 from pytest_idclassify.errors import CallTimeoutError, ResponseTooDeepError, ResponseTooLargeError
 
-# A JSON string (escapes included) or one bracket: enough to follow nesting without parsing.
+# A JSON string (escapes included) or one bracket: enough to follow nesting without parsing.  An
+# unterminated string runs to the end, so the scan never goes back over what a string held (which
+# would take time quadratic in the body), and valid JSON, whose strings all end, is read the same.
 _OPENS_AS_JSON = re.compile(rb"\s*[\[{]")
-_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|(?P<open>[\[{])|(?P<close>[\]}])', re.S)
+# The same for text decoded from UTF-16 or UTF-32, or from UTF-8 with a BOM.
+_OPENS_AS_JSON_TEXT = re.compile(r"\s*[\[{]")
+_JSON_TOKEN_TEXT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|(?P<open>[\[{])|(?P<close>[\]}])', re.S)
 
 
 @dataclass(frozen=True)
@@ -50,18 +57,35 @@ class ReadLimits:
 def json_too_deep(body: bytes, limit: int) -> bool:
     """Tell whether a JSON ``body`` nests ``[]``/``{}`` (outside strings) more than ``limit`` levels deep.
 
-    Only a body that opens as a JSON array or object is looked at: other text is not parsed as JSON.
+    The body is read in the encoding :func:`json.loads` finds in it, as the outcome's parse reads it:
+    UTF-8, UTF-8 after a BOM, or UTF-16 or UTF-32 (with a BOM, or told by their zero bytes).  Only a
+    body that opens as a JSON array or object is looked at: other text is not parsed as JSON.
     """
-    if not _OPENS_AS_JSON.match(body) or body.count(b"[") + body.count(b"{") <= limit:
+    # Each bracket character holds a bracket byte in every one of those encodings: fewer bytes, no depth.
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    encoding = json.detect_encoding(body)
+    if encoding == "utf-8":
+        return _nests_deeper(_OPENS_AS_JSON, _JSON_TOKEN, body, limit)
+    try:
+        # Decoded as json.loads decodes bytes (json.detect_encoding is its own choice of codec): read
+        # as bytes, a UTF-16 backslash's zero byte would pass for the character it escapes.
+        text = body.decode(encoding, "surrogatepass")
+    except UnicodeDecodeError:
+        return False  # not parsed as JSON either: the outcome keeps it as text
+    return _nests_deeper(_OPENS_AS_JSON_TEXT, _JSON_TOKEN_TEXT, text, limit)
+
+
+def _nests_deeper(opens: re.Pattern[AnyStr], tokens: re.Pattern[AnyStr], body: AnyStr, limit: int) -> bool:
+    if not opens.match(body):
         return False
     depth = 0
-    for match in _JSON_TOKEN.finditer(body):
-        token = match.group()
-        if token in (b"[", b"{"):
+    for match in tokens.finditer(body):
+        if match.lastgroup == "open":
             depth += 1
             if depth > limit:
                 return True
-        elif token in (b"]", b"}"):
+        elif match.lastgroup == "close":
             depth -= 1
     return False
 

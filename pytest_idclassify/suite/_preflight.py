@@ -143,6 +143,33 @@ def _check_variables(environ: Mapping[str, str], config: SuiteConfig) -> None:
         )
 
 
+def _shown_url(url: str) -> str:
+    """``url`` as a pre-flight message shows it: through the redaction policy every message uses.
+
+    Userinfo, secret query and fragment parameters (``?token=``, ``X-Auth-Token=``, ``sig=``) and
+    the project id of an API path are replaced, as :class:`~pytest_idclassify.client.ClientConfig`
+    replaces them in its own errors.  The free-text rules apply too, since a mistyped value (a line
+    pasted whole, a URL without its scheme) need not parse as one URL.  Only the URL goes through
+    them, not the whole message: its advice names flags (``--auth=none``) they would take for secrets.
+    """
+    from pytest_idclassify.redaction import redact_text
+
+    return redact_text(url)
+
+
+def _shown_project(project_id: str) -> str:
+    """A project id as a pre-flight message shows it: masked to its last four characters at most."""
+    from pytest_idclassify.client import mask_secret
+
+    return mask_secret(project_id)
+
+
+def _credentials_in_url(where: str) -> PreflightError:
+    # Not echoed: what stands before "@" may be a password.
+    return PreflightError(f"{where} carries credentials before '@': give the bare URL and put credentials in "
+                          "IDCLASSIFY_TOKEN or CLOUD_SDK_AK / CLOUD_SDK_SK")  # fmt: skip
+
+
 def _check_base_url(config: SuiteConfig) -> SuiteConfig:
     """Check the base URL's form; a full endpoint URL is split into base URL and project id."""
     url = config.base_url
@@ -151,15 +178,18 @@ def _check_base_url(config: SuiteConfig) -> SuiteConfig:
     where = config.origin("base-url")
     if "://" not in url:
         scheme = "http" if url.startswith(_LOCAL_HOSTS) else "https"
-        raise PreflightError(f"{where} {url!r} has no scheme: write {scheme}://{url}")
+        # Redacted with its scheme on: without one, userinfo and the path do not read as a URL's.
+        suggested = f"{scheme}://{url}"
+        if "@" in urlsplit(suggested).netloc:
+            raise _credentials_in_url(where)
+        fixed = _shown_url(suggested)
+        raise PreflightError(f"{where} {fixed.split('://', 1)[1]!r} has no scheme: write {fixed}")
     parts = urlsplit(url)
     if "@" in parts.netloc:
-        # Not echoed: what stands before "@" may be a password.
-        raise PreflightError(f"{where} carries credentials before '@': give the bare URL and put credentials in "
-                             "IDCLASSIFY_TOKEN or CLOUD_SDK_AK / CLOUD_SDK_SK")  # fmt: skip
+        raise _credentials_in_url(where)
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise PreflightError(
-            f"{where} {url!r} is not an http(s) URL such as https://ocr.ap-southeast-1.myhuaweicloud.com"
+            f"{where} {_shown_url(url)!r} is not an http(s) URL such as https://ocr.ap-southeast-1.myhuaweicloud.com"
         )
     endpoint = _ENDPOINT_URL.match(url)
     if endpoint is None:
@@ -167,8 +197,9 @@ def _check_base_url(config: SuiteConfig) -> SuiteConfig:
     project = endpoint["project"]
     if config.project_id and project != config.project_id:
         raise PreflightError(
-            f"{where} names project {project!r} but {config.origin('project-id')} is {config.project_id!r}: "
-            f"drop one (a base URL is the scheme and host, e.g. {endpoint['base']})"
+            f"{where} names project {_shown_project(project)!r} but {config.origin('project-id')} is "
+            f"{_shown_project(config.project_id)!r}: drop one (a base URL is the scheme and host, e.g. "
+            f"{_shown_url(endpoint['base'])})"
         )
     return replace(config, base_url=endpoint["base"], project_id=config.project_id or project)
 
@@ -277,8 +308,8 @@ def _check_credentials(config: SuiteConfig, environ: Mapping[str, str]) -> None:
     none_flag = f"{config.interface.flag('auth')}=none"
     if auth is None and not (aksk or token or environ.get("CLOUD_SDK_AK") or environ.get("CLOUD_SDK_SK")):
         raise PreflightError(
-            f"no credentials for {config.base_url}: set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and CLOUD_SDK_SK "
-            f"(docs/how-to/live-credentials.md); for a server that needs none, pass {none_flag}"
+            f"no credentials for {_shown_url(config.base_url or '')}: set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and "
+            f"CLOUD_SDK_SK (docs/how-to/live-credentials.md); for a server that needs none, pass {none_flag}"
         )
     if auth == "aksk" or (auth is None and not token):
         missing = [name for name in ("CLOUD_SDK_AK", "CLOUD_SDK_SK") if not environ.get(name)]
@@ -356,7 +387,7 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
     """Send the one probe call and refuse the run when the answer shows the settings are wrong."""
     import httpx
 
-    from pytest_idclassify.client import IdClassifyClient, mask_secret
+    from pytest_idclassify.client import IdClassifyClient
     from pytest_idclassify.errors import (
         CallTimeoutError,
         IdClassifyError,
@@ -366,41 +397,43 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
     )
 
     base = config.origin("base-url")
+    # What the messages show; the endpoint itself is still what is called and compared.
+    endpoint = _shown_url(client.endpoint)
     patient = client.replace(max_retries=0, timeout=PROBE_TIMEOUT, connect_timeout=PROBE_TIMEOUT, call_budget=None)
     try:
         with IdClassifyClient(patient) as probe:
             outcome = probe.post(json=PROBE_BODY)
     except (ResponseTooLargeError, ResponseTooDeepError, CallTimeoutError) as exc:
         # An answer came, but past a bound: the target is there and misbehaving, not missing.
-        raise PreflightError(f"{base} = {client.endpoint}: the probe's answer {exc}") from None
+        raise PreflightError(f"{base} = {endpoint}: the probe's answer {exc}") from None
     except TransportError as exc:
         cause = exc.original
         # The API client always keeps the low-level error; one without it, or on another host, is IAM's.
         if cause is None or _elsewhere(cause, client.endpoint):
             # The IAM password flow could not fetch a token: the API itself was not tried.
-            raise PreflightError(f"cannot fetch a token for {client.endpoint}: {exc}") from None
+            raise PreflightError(f"cannot fetch a token for {endpoint}: {exc}") from None
         tls = _tls_failure(cause)
         if tls is not None:
             reason = getattr(tls, "reason", None) or type(tls).__name__
-            plain = "http://" + client.endpoint.split("://", 1)[1]
+            plain = "http://" + endpoint.split("://", 1)[1]
             raise PreflightError(
-                f"TLS with {client.endpoint} failed ({reason}): if the server speaks plain HTTP, pass {base} {plain}; "
+                f"TLS with {endpoint} failed ({reason}): if the server speaks plain HTTP, pass {base} {plain}; "
                 "if its certificate is private, set SSL_CERT_FILE to its CA bundle"
             ) from None
         if isinstance(cause, httpx.TimeoutException):
-            raise PreflightError(f"{client.endpoint} did not answer within {PROBE_TIMEOUT:g} s: check {base} "
+            raise PreflightError(f"{endpoint} did not answer within {PROBE_TIMEOUT:g} s: check {base} "
                                  "(host and port) and the network") from None  # fmt: skip
         why = str(cause) or type(cause).__name__ if cause is not None else "unreachable"
-        raise PreflightError(f"nothing answers at {client.endpoint} ({why}): check {base} (host and port) and that "
+        raise PreflightError(f"nothing answers at {endpoint} ({why}): check {base} (host and port) and that "
                              "the server is running") from None  # fmt: skip
     except IdClassifyError as exc:  # the IAM password flow, or signing, failed before the call
-        raise PreflightError(f"cannot authenticate to {client.endpoint}: {config.interface.words(str(exc))}") from None
+        raise PreflightError(f"cannot authenticate to {endpoint}: {config.interface.words(str(exc))}") from None
     code = outcome.body.get("error_code") if outcome.is_json and isinstance(outcome.body, dict) else None
     said = f"{outcome.status} {code}" if code else str(outcome.status)
-    shown = client.url.replace(client.project_id, mask_secret(client.project_id))
+    shown = endpoint + client.url[len(client.endpoint) :].replace(client.project_id, _shown_project(client.project_id))
     if outcome.status == 404:
-        path = urlsplit(client.endpoint).path
-        fix = (f"drop the path {path!r}: a base URL is the scheme and host, e.g. {client.endpoint[: -len(path)]}"
+        path = urlsplit(endpoint).path
+        fix = (f"drop the path {path!r}: a base URL is the scheme and host, e.g. {endpoint[: -len(path)]}"
                if path and path != "/" else "check the host and port")  # fmt: skip
         raise PreflightError(f"{shown} answered {said}: it does not serve this API; {fix} ({base})")
     # Every answer of this API, error or not, is JSON: a page, or POST not served, is another server's.
@@ -411,16 +444,16 @@ def probe_target(config: SuiteConfig, client: ClientConfig) -> Probe:
         raise PreflightError(f"{shown} answered {said}, {kind}: it does not serve this API, whose every answer is "
                              f"JSON; check {base} (host and port)")  # fmt: skip
     if outcome.status == 401 and client.auth == "none":
-        raise PreflightError(f"{client.endpoint} needs credentials ({said}): set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and "
+        raise PreflightError(f"{endpoint} needs credentials ({said}): set IDCLASSIFY_TOKEN, or CLOUD_SDK_AK and "
                              f"CLOUD_SDK_SK, and drop {config.origin('auth')}=none")  # fmt: skip
     if outcome.status == 401:
         which = {"aksk": "CLOUD_SDK_AK / CLOUD_SDK_SK", "token": "IDCLASSIFY_TOKEN (or the IAM password flow)"}.get(
             str(client.auth), "the credentials"
         )
-        raise PreflightError(f"{client.endpoint} refused the credentials ({said}): check {which}")
+        raise PreflightError(f"{endpoint} refused the credentials ({said}): check {which}")
     if outcome.status == 403 and code == "APIG.0302":
         raise PreflightError(
-            f"{client.endpoint} accepts the credentials but not for project {mask_secret(client.project_id)} "
+            f"{endpoint} accepts the credentials but not for project {_shown_project(client.project_id)} "
             f"({said}): check {config.origin('project-id')} (project ids are per region: IAM console > "
             "My Credentials > Projects), or the IAM user's permission for OCR"
         )
