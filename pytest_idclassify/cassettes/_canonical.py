@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from pytest_idclassify._nesting import nests_deeper
 from pytest_idclassify.cassettes._digest import DIGEST_KEY, image_digest, notes_version, text_digest
 from pytest_idclassify.redaction import (
     PROJECT_PLACEHOLDER,
@@ -45,8 +46,6 @@ _BASE64_RUN = re.compile("[A-Za-z0-9+/]{" + str(LONG_STRING) + ",}")
 #: redacting, matching, linting and diffing walk a parsed value one call per level, and Python's
 #: recursion limit would stop them partway through.
 MAX_BODY_DEPTH = 100
-# A JSON string (an unterminated one runs to the end, so no match is retried) or one bracket.
-_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.S)
 # Parent keys whose "name" and "id" identify a person or an account (IAM bodies).
 _IDENTITY_PARENTS = frozenset({"user", "domain"})
 
@@ -62,25 +61,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _Duplicate(key)
         out[key] = value
     return out
-
-
-def nests_deeper(text: str, limit: int) -> bool:
-    """Tell whether JSON ``text`` nests arrays and objects (outside strings) more than ``limit`` levels.
-
-    It reads brackets and strings alone, without parsing or recursion, in time linear in ``text``.
-    """
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    for match in _JSON_TOKEN.finditer(text):
-        token = text[match.start()]
-        if token in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif token in "]}":
-            depth -= 1
-    return False
 
 
 def parse_json(raw: bytes | str) -> tuple[bool, Any]:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_idclassify.cassettes._canonical import MAX_BODY_DEPTH, VOLATILE_RESPONSE_HEADERS, SecretBook, nests_deeper
+from pytest_idclassify._nesting import nests_deeper
+from pytest_idclassify.cassettes._canonical import MAX_BODY_DEPTH, VOLATILE_RESPONSE_HEADERS, SecretBook
 from pytest_idclassify.cassettes._lint import cassette_files
 from pytest_idclassify.cassettes._match import body_meaning, path_and_query
 from pytest_idclassify.cassettes._store import read_interactions, redact_interaction

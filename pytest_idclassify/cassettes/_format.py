@@ -24,7 +24,8 @@ import base64
 import json
 from typing import Any
 
-from pytest_idclassify.cassettes._canonical import MAX_BODY_DEPTH, compact, nests_deeper, parse_json
+from pytest_idclassify._nesting import nests_deeper
+from pytest_idclassify.cassettes._canonical import MAX_BODY_DEPTH, compact, parse_json
 from pytest_idclassify.errors import CassetteError
 
 #: The value of the ``format`` key that marks a file written by this package.

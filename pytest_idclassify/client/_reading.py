@@ -13,20 +13,15 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from typing import AnyStr
 
 import httpx
 
+from pytest_idclassify._nesting import nests_deeper
 from pytest_idclassify.errors import CallTimeoutError, ResponseTooDeepError, ResponseTooLargeError
 
-# A JSON string (escapes included) or one bracket: enough to follow nesting without parsing.  An
-# unterminated string runs to the end, so the scan never goes back over what a string held (which
-# would take time quadratic in the body), and valid JSON, whose strings all end, is read the same.
 _OPENS_AS_JSON = re.compile(rb"\s*[\[{]")
-_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"?|(?P<open>[\[{])|(?P<close>[\]}])', re.S)
 # The same for text decoded from UTF-16 or UTF-32, or from UTF-8 with a BOM.
 _OPENS_AS_JSON_TEXT = re.compile(r"\s*[\[{]")
-_JSON_TOKEN_TEXT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|(?P<open>[\[{])|(?P<close>[\]}])', re.S)
 
 
 @dataclass(frozen=True)
@@ -66,28 +61,14 @@ def json_too_deep(body: bytes, limit: int) -> bool:
         return False
     encoding = json.detect_encoding(body)
     if encoding == "utf-8":
-        return _nests_deeper(_OPENS_AS_JSON, _JSON_TOKEN, body, limit)
+        return bool(_OPENS_AS_JSON.match(body)) and nests_deeper(body, limit)
     try:
         # Decoded as json.loads decodes bytes (json.detect_encoding is its own choice of codec): read
         # as bytes, a UTF-16 backslash's zero byte would pass for the character it escapes.
         text = body.decode(encoding, "surrogatepass")
     except UnicodeDecodeError:
         return False  # not parsed as JSON either: the outcome keeps it as text
-    return _nests_deeper(_OPENS_AS_JSON_TEXT, _JSON_TOKEN_TEXT, text, limit)
-
-
-def _nests_deeper(opens: re.Pattern[AnyStr], tokens: re.Pattern[AnyStr], body: AnyStr, limit: int) -> bool:
-    if not opens.match(body):
-        return False
-    depth = 0
-    for match in tokens.finditer(body):
-        if match.lastgroup == "open":
-            depth += 1
-            if depth > limit:
-                return True
-        elif match.lastgroup == "close":
-            depth -= 1
-    return False
+    return bool(_OPENS_AS_JSON_TEXT.match(text)) and nests_deeper(text, limit)
 
 
 def _declared_length(response: httpx.Response) -> int | None:

@@ -46,11 +46,12 @@ class Note:
         from pytest_idclassify.cassettes._canonical import canonical_request_body
         from pytest_idclassify.cassettes._digest import digest_bytes, is_image_digest
 
+        # A throwaway policy: what it learns from a client's body (a URL's userinfo) must not join the
+        # process's, which would keep it for ever and hide it from every later log line.
+        book = _book()
         if parsed is not None:
             self.alarm = parsed.alarm
-            # A throwaway policy: what it learns from a client's URL (its userinfo) must not join the
-            # process's, which would keep it for ever and hide it from every later log line.
-            self.url = _book().redact_url(parsed.url) if parsed.url else None
+            self.url = book.redact_url(parsed.url) if parsed.url else None
             if len(body) > SMALL_BODY:
                 # Megabytes of base64 need not be parsed again: the request was, and its image is in hand.
                 # One digest serves both the summary and the journal's sha256 (hashing megabytes twice costs).
@@ -58,7 +59,7 @@ class Note:
                 if parsed.data is not None:
                     self.saw_image(parsed.data, sha256=digest["sha256"] if digest else None)
                 # The other fields are few and small: summarised as a small body's are, exactly as sent.
-                rest = canonical_request_body(json.dumps(dict(parsed.sent)).encode(), _book()) if parsed.sent else None
+                rest = canonical_request_body(json.dumps(dict(parsed.sent)).encode(), book) if parsed.sent else None
                 self.body = {**(json.loads(rest) if rest else {}), **({"data": digest} if digest else {})}
                 return
             if parsed.data is not None:
@@ -68,7 +69,7 @@ class Note:
         if body.count(b",") + body.count(b":") > SUMMARY_MAX_COMMAS:
             self.body = {"bytes": len(body), "json": "not summarised: too many values"}
             return
-        canonical = canonical_request_body(body, _book())
+        canonical = canonical_request_body(body, book)
         try:
             self.body = json.loads(canonical) if canonical is not None else None
         except ValueError:

@@ -219,8 +219,8 @@ def _redacted(filters: Mapping[str, Any]) -> str:
     from pytest_idclassify.redaction import REDACTED, default_policy
 
     wanted = dict(filters.get("header") or {})
-    hidden = [name for name, value in wanted.items() if default_policy().redact_header(name, "x") == REDACTED
-              and value != REDACTED]  # fmt: skip
+    policy = default_policy()
+    hidden = [name for name, value in wanted.items() if policy.is_secret_name(name) and value != REDACTED]
     if not hidden:
         return ""
     return (f" (the journal keeps {', '.join(hidden)} as {REDACTED}: check that the header was sent with "

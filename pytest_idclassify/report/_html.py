@@ -17,7 +17,7 @@ from typing import Any
 
 from pytest_idclassify.catalogue import Kind
 from pytest_idclassify.report._html_assets import SCRIPT, STYLE
-from pytest_idclassify.report._model import VERDICT_ORDER, ClauseVerdict, Report
+from pytest_idclassify.report._model import VERDICT_ORDER, ClauseVerdict, Report, plural
 
 #: failing cases a clause row links to by name; the rest are one click away through the filter.
 CASES_PER_CLAUSE = 25
@@ -55,10 +55,6 @@ def _search_text(parts: Iterable[Any]) -> str:
     return _esc(" ".join(str(p) for p in parts if p).lower())
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def _verdict(status: str) -> str:
     return f'<span class="verdict {_esc(status)}">{_esc(status)}</span>'
 
@@ -67,7 +63,7 @@ def _banner(report: Report) -> str:
     outcomes = report.outcomes()
     counting = report.counting_failures()
     word, cls = ("PASS", "pass") if report.passed() else ("FAIL", "fail")
-    parts = [f"{_plural(len(counting), 'clause')} failed"]
+    parts = [f"{plural(len(counting), 'clause')} failed"]
     apart = len(report.failed()) - len(counting)
     if apart:
         parts[0] += f" (+{apart} reported apart)"
@@ -77,7 +73,7 @@ def _banner(report: Report) -> str:
     parts.append(f"{not_exercised} clauses not exercised")
     drift = len(report.drift())
     if drift:
-        parts.append(f"{_plural(drift, 'undocumented item')} in the answers")
+        parts.append(f"{plural(drift, 'undocumented item')} in the answers")
     link = ' · <a href="#clauses">failures first</a>' if counting else ""
     return (f'<header id="verdict" class="banner {cls}"><strong>{word}</strong>'
             f"<span>{_esc(' · '.join(parts))}</span>{link}</header>")  # fmt: skip
@@ -180,7 +176,7 @@ def _clause(verdict: ClauseVerdict) -> str:
     cases = len(dict.fromkeys(verdict.cases))
     parts = [f'<header><a class=anchor href="#{_esc(ident)}" title="link to this clause">#</a>'
              f"<code>{_esc(verdict.id)}</code> {_verdict(verdict.status)}{tags}"
-             f"<span class=tag>{_plural(cases, 'case')}</span></header>",
+             f"<span class=tag>{plural(cases, 'case')}</span></header>",
              f"<p class=rule>{_esc(verdict.rule)}</p>"]  # fmt: skip
     if verdict.quote:
         parts.append(f"<blockquote>{_esc(verdict.quote)}</blockquote>")
@@ -205,7 +201,7 @@ def _clause(verdict: ClauseVerdict) -> str:
         rest = (f"<p>{more} more failing cases: <button type=button data-filter-text=\"{_esc(verdict.id.lower())}\">"
                 f"show every case of this clause</button></p>" if more > 0 else "")  # fmt: skip
         lines = "".join(_violation_line(v, with_case=True) for v in shown)
-        summary = f"{_plural(len(verdict.violations), 'violation')} in {_plural(len(failing), 'case')}"
+        summary = f"{plural(len(verdict.violations), 'violation')} in {plural(len(failing), 'case')}"
         parts.append(f"<details class=evidence><summary>{summary}</summary><ul class=violations>{lines}</ul>"
                      f"{rest}</details>")  # fmt: skip
     text = _search_text([verdict.id, verdict.rule, verdict.quote, verdict.source, verdict.status,
@@ -283,8 +279,8 @@ def _case(record: Mapping[str, Any], clauses: Mapping[str, ClauseVerdict]) -> st
     text = _search_text([case_id, record["clause"], outcome, record.get("skip_reason"), record.get("error"),
                          *(f"{v['clause']} {v['message']}" for v in violations)])  # fmt: skip
     category = own.category if own else ""
-    count = f"<span class=tag>{_plural(len(calls), 'call')}</span>" if calls else ""
-    broke = f"<span class=tag>{_plural(len(violations), 'violation')}</span>" if violations else ""
+    count = f"<span class=tag>{plural(len(calls), 'call')}</span>" if calls else ""
+    broke = f"<span class=tag>{plural(len(violations), 'violation')}</span>" if violations else ""
     return (f'<details class="case {_esc(outcome)}" id="{_esc(ident)}" data-kind=case data-verdict="{_esc(outcome)}" '
             f'data-category="{_esc(category)}" data-tier="{_esc(tier)}" data-text="{text}">'
             f"<summary>{_verdict(outcome)} <code>{_esc(case_id)}</code>{count}{broke}</summary>"

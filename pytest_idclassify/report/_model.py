@@ -46,6 +46,11 @@ def catalogue_version() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def plural(count: int, word: str) -> str:
+    """``1 case``, ``2 cases``: a count and its noun, as the summary and the HTML page write them."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def trimmed(body: Any) -> Any:
     """A response body small enough for a report: long strings and big bodies are cut."""
     text = json.dumps(body, ensure_ascii=False, default=str)

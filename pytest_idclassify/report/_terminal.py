@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pytest_idclassify.report._model import ClauseVerdict, Report
+from pytest_idclassify.report._model import ClauseVerdict, Report, plural
 
 #: how many clause ids a "not exercised" line names before it refers to the JSON report.
 _IDS_SHOWN = 8
@@ -117,18 +117,14 @@ def drift_lines(report: Report) -> list[str]:
         return []
     cases = len({case for entry in drift for case in entry["cases"]})
     items = "item" if len(drift) == 1 else "items"
-    lines = [f"DRIFT {len(drift)} {items} the documentation does not name, in {_plural(cases, 'case')} "
+    lines = [f"DRIFT {len(drift)} {items} the documentation does not name, in {plural(cases, 'case')} "
              "(reported, not failed: --idclassify-strict makes each a violation):"]  # fmt: skip
     for entry in drift[:_ERRORS_SHOWN]:
         seen = entry["cases"]
-        lines.append(f"  {str(entry['item'])[:150]} ({_plural(len(seen), 'case')}, e.g. {seen[0]})")
+        lines.append(f"  {str(entry['item'])[:150]} ({plural(len(seen), 'case')}, e.g. {seen[0]})")
     if len(drift) > _ERRORS_SHOWN:
         lines.append(f"  ... and {len(drift) - _ERRORS_SHOWN} more (see the JSON report's drift)")
     return lines
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def summary_lines(
