@@ -64,8 +64,8 @@ class Note:
                 return
             if parsed.data is not None:
                 self.saw_image(parsed.data)
-        # A field by field summary of many small values costs far more than their bytes (6,900 keys in
-        # 64 KiB took 1 MB per entry): a body of more values than any request has is kept by its size.
+        # A field by field summary of many small values costs far more than their bytes (6,000 keys in
+        # 59 KB kept 2.7 MB per entry): a body of more values than any request has is kept by its size.
         if body.count(b",") + body.count(b":") > SUMMARY_MAX_COMMAS:
             self.body = {"bytes": len(body), "json": "not summarised: too many values"}
             return

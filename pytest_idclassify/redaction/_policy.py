@@ -41,7 +41,7 @@ MAX_SECRET = 16384
 #: the most values a policy keeps of those it learned while redacting; past it the oldest learned
 #: one goes.  Values it was given (its arguments, the environment, a client's configuration) stay.
 #: A server redacting what clients send would otherwise keep every value for ever, and scan them
-#: all for every later text (18 ms a log line at 100,000 values).
+#: all for every later text (8.6 ms a log line at 100,000 values, 0.55 ms at 10,000).
 MAX_LEARNED = 10_000
 #: Nesting deeper than this is not walked (its leaves are replaced whole).
 MAX_DEPTH = 200
