@@ -40,6 +40,7 @@ stopped_key = pytest.StashKey[str]()
 metrics_key = pytest.StashKey[dict[str, Any]]()
 #: attempts of an exploration's examples that left no record, summed over the run (workers included).
 unrecorded_key = pytest.StashKey[int]()
+rendering_key = pytest.StashKey[dict[str, set[str]]]()
 #: when the session started (``time.monotonic()``), for the report's duration.
 started_key = pytest.StashKey[float]()
 #: the user property under which the metrics test hands over its figures.
@@ -441,8 +442,13 @@ class _RecordCollector:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Keep the records and metrics a contract test left in its user properties."""
-        from pytest_idclassify.report._model import PROPERTY, UNRECORDED_CALLS_PROPERTY
+        from pytest_idclassify.report._model import PROPERTY, RENDERING_PROPERTY, UNRECORDED_CALLS_PROPERTY
 
+        for name, value in report.user_properties:
+            # Left at teardown, when the cassette closes; merged, so a report seen twice counts once.
+            if name == RENDERING_PROPERTY and isinstance(value, dict):
+                for change, recipes in value.items():
+                    self.config.stash.setdefault(rendering_key, {}).setdefault(change, set()).update(recipes)
         if not (report.when == "call" or (report.when == "setup" and report.skipped)):
             return
         for name, value in report.user_properties:
@@ -486,7 +492,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     duration = time.monotonic() - config.stash[started_key]
     write_reports(records, _suite_config(config), terminalreporter, metrics=metrics, counts=counts,
                   deselected=deselected, duration=duration,
-                  unrecorded_calls=config.stash.get(unrecorded_key, 0))  # fmt: skip
+                  unrecorded_calls=config.stash.get(unrecorded_key, 0),
+                  rendered_differently=config.stash.get(rendering_key, None))  # fmt: skip
     stopped = config.stash.get(stopped_key, None)
     if stopped:
         terminalreporter.write_line(f"STOPPED: {stopped}", red=True)

@@ -162,22 +162,45 @@ def test_a_miss_names_the_request_the_closest_recording_and_the_fix(emulator_url
     assert "--idclassify-record-mode" not in message
 
 
-def test_a_miss_from_a_rendering_change_names_the_recipe_and_versions(emulator_url: str, tmp_path: Path) -> None:
-    then, now = _data(30), base64.b64encode(png_flat(30, 30, (201, 10, 10))).decode("ascii")
-    note_image(then, "png 30x30 red", libraries={"Pillow": "9.5.0"})
+def _record_red_recipe(emulator_url: str, path: Path, libraries: dict[str, str]) -> ClientConfig:
+    then = _data(30)
+    note_image(then, "png 30x30 red", libraries=libraries)
     config = ClientConfig(endpoint=emulator_url, project_id=PROJECT, token=TOKEN)
-    path = tmp_path / "render.json"
     with use_cassette(path, record_mode="once"), IdClassifyClient(config) as client:
         client.classify(data=then)
-    assert json.loads(path.read_text())["interactions"][0]["request"]["body"]["json"]["data"]["recipe"] == (
-        "png 30x30 red"
-    )
-    note_image(now, "png 30x30 red", libraries={"Pillow": "11.0.0"})
+    recorded = json.loads(path.read_text())["interactions"][0]["request"]["body"]["json"]["data"]
+    assert (recorded["recipe"], recorded["rendered_with"]) == ("png 30x30 red", libraries)
+    return config
+
+
+def test_a_recipe_drawn_by_another_library_release_replays_and_says_so(emulator_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "render.json"
+    config = _record_red_recipe(emulator_url, path, {"OpenCV": "5.0.0", "Pillow": "9.5.0"})
+    # A new Pillow draws the same recipe with other bytes: the recorded answer is still the recipe's.
+    now = base64.b64encode(png_flat(30, 30, (201, 10, 10))).decode("ascii")
+    note_image(now, "png 30x30 red", libraries={"OpenCV": "5.0.0", "Pillow": "11.0.0"})
+    with use_cassette(path) as cassette, IdClassifyClient(config) as client:
+        answer = client.classify(data=now)
+    recorded = json.loads(path.read_text())["interactions"][0]["response"]
+    assert (answer.status, answer.body) == (recorded["status"], recorded["body"]["json"])
+    assert cassette.rendered_differently == {"Pillow 11.0.0 (recorded: 9.5.0)": {"png 30x30 red"}}
+    # An image of the user's own, with no recipe, is matched by its bytes alone: other bytes miss.
+    other = base64.b64encode(png_flat(30, 30, (202, 10, 10))).decode("ascii")
+    with use_cassette(path), IdClassifyClient(config) as client, pytest.raises(CassetteMissError):
+        client.classify(data=other)
+
+
+def test_a_recipe_that_draws_otherwise_under_the_same_libraries_misses(emulator_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "render.json"
+    libraries = {"OpenCV": "5.0.0", "Pillow": "9.5.0"}
+    config = _record_red_recipe(emulator_url, path, libraries)
+    now = base64.b64encode(png_flat(30, 30, (201, 10, 10))).decode("ascii")
+    note_image(now, "png 30x30 red", libraries=libraries)
     with use_cassette(path), IdClassifyClient(config) as client, pytest.raises(CassetteMissError) as caught:
         client.classify(data=now)
     assert (
-        "the image for recipe 'png 30x30 red' renders differently under Pillow 11.0.0 than when recorded (9.5.0)"
-        in str(caught.value)
+        "the image for recipe 'png 30x30 red' renders differently than when recorded although the rendering "
+        "libraries are the same (OpenCV 5.0.0, Pillow 9.5.0): the recipe's renderer changed" in str(caught.value)
     )
 
 

@@ -63,8 +63,15 @@ def five_hundred(real_run: tuple[Path, dict[str, Any]], tmp_path_factory: pytest
 
 
 def _open(browser: Any, page: Path, fragment: str = "") -> None:
+    from selenium.common.exceptions import TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(page.as_uri() + fragment)
-    assert browser.execute_script("return document.body.dataset.ready") == "true", "the page's script did not run"
+    # Chromium may hand the page back before its closing script has run: wait for it, within reason.
+    try:
+        WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.body.dataset.ready") == "true")
+    except TimeoutException:
+        pytest.fail(f"the page's script did not run: {browser.get_log('browser')}")
 
 
 def _visible(browser: Any, kind: str) -> list[dict[str, str]]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pytest_idclassify.images._cache import CACHE_ENV
 
-# URL cases are left out: the loopback host names each URL after its (small, flat) image, so it renders them.
-SELECTION = "(side-max or score-monotone or request.image.formats or base64-noncanonical) and not url"
+# URL cases included: the loopback host names each URL after its recipe, so naming it renders nothing.
+SELECTION = "side-max or score-monotone or request.image.formats or base64-noncanonical or request.url"
 
 CHILD = """
 import sys

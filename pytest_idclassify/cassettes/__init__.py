@@ -17,7 +17,7 @@ from pytest_idclassify.redaction import PROJECT_PLACEHOLDER, REDACTED
 if _typing.TYPE_CHECKING:
     from pytest_idclassify.cassettes._canonical import SecretBook
     from pytest_idclassify.cassettes._diff import Drift, diff_cassettes
-    from pytest_idclassify.cassettes._digest import note_image, rendering_libraries
+    from pytest_idclassify.cassettes._digest import note_image
     from pytest_idclassify.cassettes._format import FORMAT
     from pytest_idclassify.cassettes._lint import Finding, lint_cassettes
     from pytest_idclassify.cassettes._scrub import scrub_cassette
@@ -31,13 +31,15 @@ if _typing.TYPE_CHECKING:
         make_vcr,
         use_cassette,
     )
+    from pytest_idclassify.images._libraries import rendering_libraries
 
 # Loaded on first use (PEP 562): the emulator's journal summarises bodies with this package's
 # digests, and a server's first request would otherwise wait for vcrpy to be imported.
 _LAZY = {
     "SecretBook": "pytest_idclassify.cassettes._canonical",
     **dict.fromkeys(("Drift", "diff_cassettes"), "pytest_idclassify.cassettes._diff"),
-    **dict.fromkeys(("note_image", "rendering_libraries"), "pytest_idclassify.cassettes._digest"),
+    "note_image": "pytest_idclassify.cassettes._digest",
+    "rendering_libraries": "pytest_idclassify.images._libraries",
     "FORMAT": "pytest_idclassify.cassettes._format",
     **dict.fromkeys(("Finding", "lint_cassettes"), "pytest_idclassify.cassettes._lint"),
     "scrub_cassette": "pytest_idclassify.cassettes._scrub",

@@ -14,10 +14,10 @@ import hashlib
 import re
 import threading
 from collections.abc import Mapping
-from importlib import metadata
 from typing import Any
 
 from pytest_idclassify._base64 import decode_strict
+from pytest_idclassify.images._libraries import rendering_libraries
 
 #: The key that marks a value stored by digest where the value itself is not an image's ``data``.
 DIGEST_KEY = "$digest"
@@ -115,17 +115,6 @@ def text_digest(value: str | bytes) -> dict[str, Any]:
 def is_image_digest(value: Any) -> bool:
     """Tell whether ``value`` is a digest :func:`image_digest` made (a dict with a 64-hex ``sha256``)."""
     return isinstance(value, dict) and isinstance(value.get("sha256"), str) and len(value["sha256"]) == 64
-
-
-def rendering_libraries() -> dict[str, str]:
-    """Return the versions of the libraries that render the toolkit's images (Pillow, numpy, ours)."""
-    out: dict[str, str] = {}
-    for label, dist in (("Pillow", "pillow"), ("numpy", "numpy"), ("pytest-idclassify", "pytest-idclassify")):
-        try:
-            out[label] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
-    return out
 
 
 _NOTES_LOCK = threading.Lock()

@@ -24,10 +24,12 @@ RERECORD_HINT = (
 _LOOPBACK_PORT = re.compile(r"^(https?://(?:127\.\d+\.\d+\.\d+|localhost|\[::1\])):\d+(?=/|$)")
 
 
-def _reduce(value: Any) -> Any:
+def _reduce(value: Any, *, by_recipe: bool = False) -> Any:
     """Reduce digests to what identifies the bytes: an image's sha256 and how it was encoded.
 
-    Loopback URLs lose their port: an image server on this machine takes a free port each run.
+    ``by_recipe`` reduces an image the toolkit rendered to its recipe, format and size instead: what
+    identifies it whatever the rendering libraries' versions.  Loopback URLs lose their port: an
+    image server on this machine takes a free port each run.
     """
     if isinstance(value, str):
         return _LOOPBACK_PORT.sub(r"\1:{port}", value)
@@ -35,29 +37,34 @@ def _reduce(value: Any) -> Any:
         if DIGEST_KEY in value and isinstance(value[DIGEST_KEY], dict):
             return {DIGEST_KEY: value[DIGEST_KEY].get("sha256")}
         if is_image_digest(value) and "length" in value:
+            if by_recipe and value.get("recipe"):
+                return {name: value.get(name) for name in ("recipe", "format", "width", "height", "encoding")}
             return {"sha256": value["sha256"], "encoding": value.get("encoding", "base64")}
-        return {k: _reduce(v) for k, v in value.items()}
+        return {k: _reduce(v, by_recipe=by_recipe) for k, v in value.items()}
     if isinstance(value, list):
-        return [_reduce(v) for v in value]
+        return [_reduce(v, by_recipe=by_recipe) for v in value]
     return value
 
 
 @lru_cache(maxsize=256)
-def _body_meaning(body: bytes | None) -> str:
+def _body_meaning(body: bytes | None, by_recipe: bool = False) -> str:
     if not body:
         return "null"
     ok, value = parse_json(body)
     if not ok:
         return "raw:" + body.hex() if len(body) < 4096 else "raw-long:" + str(hash(body))
-    return str(json.dumps(_reduce(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    reduced = _reduce(value, by_recipe=by_recipe)
+    return str(json.dumps(reduced, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+
+
+def _body_bytes(request: Any) -> bytes | None:
+    body = request.body
+    return body.encode("utf-8") if isinstance(body, str) else body
 
 
 def body_meaning(request: Any) -> str:
     """Return a request's body as it is compared: canonical JSON with digests reduced to their sha256."""
-    body = request.body
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    return _body_meaning(body)
+    return _body_meaning(_body_bytes(request))
 
 
 def path_and_query(request: Any) -> str:
@@ -80,6 +87,51 @@ def match_key(request: Any) -> tuple[str, str, str]:
     method matcher) exactly when their keys are equal, so interactions can be indexed by it.
     """
     return str(request.method), path_and_query(request), body_meaning(request)
+
+
+def recipe_images(request: Any) -> list[dict[str, Any]]:
+    """Return the digests of a request's images that name the recipe the toolkit rendered them from."""
+    body = _body_bytes(request)
+    ok, value = parse_json(body) if body else (False, None)
+    found: list[dict[str, Any]] = []
+    stack = [value] if ok else []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if is_image_digest(item) and item.get("recipe"):
+                found.append(item)
+            else:
+                stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def recipe_key(request: Any) -> tuple[str, str, str] | None:
+    """Return :func:`match_key` with each rendered image reduced to its recipe; ``None`` when none names one."""
+    if not recipe_images(request):
+        return None
+    return str(request.method), path_and_query(request), _body_meaning(_body_bytes(request), True)
+
+
+def _libraries(images: list[dict[str, Any]]) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for image in images:
+        merged.update(image.get("rendered_with") or {})
+    return merged
+
+
+def rendering_change(request: Any, recorded: Any) -> str | None:
+    """Name the rendering libraries whose versions differ between a request's images and the recorded ones.
+
+    ``None`` when they are the same: the images then differ because the recipe's renderer changed,
+    and the recorded answer is not this image's.  A library a recording did not note counts as changed.
+    """
+    now, then = _libraries(recipe_images(request)), _libraries(recipe_images(recorded))
+    changed = [name for name in sorted(set(now) | set(then)) if now.get(name) != then.get(name)]
+    if not changed:
+        return None
+    return ", ".join(f"{lib} {now.get(lib, '(absent)')} (recorded: {then.get(lib, 'not noted')})" for lib in changed)
 
 
 def match_body(r1: Any, r2: Any) -> None:

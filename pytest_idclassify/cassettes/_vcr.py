@@ -20,7 +20,15 @@ from vcr.serialize import deserialize, serialize
 from pytest_idclassify.cassettes._canonical import SecretBook, hooks, parse_json
 from pytest_idclassify.cassettes._digest import decode_data, image_digest
 from pytest_idclassify.cassettes._format import decode_interaction, dumps_cassette, encode_interaction, loads_document
-from pytest_idclassify.cassettes._match import match_body, match_key, match_path, miss_message
+from pytest_idclassify.cassettes._match import (
+    match_body,
+    match_key,
+    match_path,
+    miss_message,
+    recipe_images,
+    recipe_key,
+    rendering_change,
+)
 from pytest_idclassify.cassettes._store import atomic_write, redact_interaction, store_image
 from pytest_idclassify.errors import CassetteError, CassetteMissError
 from pytest_idclassify.redaction import default_policy
@@ -183,8 +191,35 @@ class _IdClassifyCassette(Cassette):  # type: ignore[misc]
         request = self._before_record_request(request)
         if not request:
             return
-        for position in self._index().get(match_key(request), ()):
-            yield position, self.data[position][1]
+        positions = self._index().get(match_key(request))
+        if positions:
+            for position in positions:
+                yield position, self.data[position][1]
+            return
+        yield from self._by_recipe(request)
+
+    def _by_recipe(self, request: Any) -> Any:
+        """Yield the interactions that recorded this request's images from the same recipes under other libraries.
+
+        The answer is the recipe's, and a new OpenCV or Pillow release must not fail a replay.
+        """
+        key = recipe_key(request)
+        if key is None:
+            return
+        for position, (stored, response) in enumerate(self.data):
+            if recipe_key(stored) != key:
+                continue
+            change = rendering_change(request, stored)
+            if change is not None:  # the same libraries and other bytes: the renderer changed, not a match
+                recipes = tuple(sorted(image["recipe"] for image in recipe_images(request)))
+                self.rendered_differently.setdefault(change, set()).update(recipes)
+                yield position, response
+
+    @property
+    def rendered_differently(self) -> dict[str, set[str]]:
+        """The library changes that made replayed images differ from the recorded ones, with their recipes."""
+        notes: dict[str, set[str]] = self.__dict__.setdefault("_rendered_differently", {})
+        return notes
 
     def filter_request(self, request: Any) -> Any:
         filtered = super().filter_request(request)

@@ -78,7 +78,7 @@ def _idclassify_cassette(request: pytest.FixtureRequest, idclassify_config: Suit
     from pytest_idclassify._paths import cassettes_dir
     from pytest_idclassify.cassettes import cassette_path, record_skip, recorded_skip, use_cassette
     from pytest_idclassify.errors import CassetteError
-    from pytest_idclassify.report import PROPERTY
+    from pytest_idclassify.report import PROPERTY, RENDERING_PROPERTY
     from pytest_idclassify.suite import skipped_record
 
     directory = config.cassette_dir or cassettes_dir() / GATE_CASSETTES
@@ -88,6 +88,7 @@ def _idclassify_cassette(request: pytest.FixtureRequest, idclassify_config: Suit
     case = getattr(request.node, "callspec", None) and request.node.callspec.params.get("idclassify_case")
     with contextlib.ExitStack() as stack:
         unreadable = None
+        cassette = None
         try:
             if config.record_mode == "none" and case is not None:
                 skipped = recorded_skip(path)
@@ -97,14 +98,17 @@ def _idclassify_cassette(request: pytest.FixtureRequest, idclassify_config: Suit
                     pytest.skip(f"{skipped} (while recording)")
             # The suite's client is httpx's: only its transports need the cassette's patches.
             hint = _rerecord_hint(request, config, directory)
-            stack.enter_context(use_cassette(path, record_mode=config.record_mode, rerecord_hint=hint,
-                                             libraries=("httpx",)))  # fmt: skip
+            cassette = stack.enter_context(use_cassette(path, record_mode=config.record_mode, rerecord_hint=hint,
+                                                        libraries=("httpx",)))  # fmt: skip
         except CassetteError as exc:
             unreadable = str(exc)
         if unreadable is not None:
             # This case's error in the cassette's own words, not a traceback of this fixture.
             pytest.fail(unreadable, pytrace=False)
         yield
+        changed = getattr(cassette, "rendered_differently", None)
+        if changed:
+            request.node.user_properties.append((RENDERING_PROPERTY, {k: sorted(v) for k, v in changed.items()}))
     if config.record_mode != "none":
         for name, value in request.node.user_properties:
             if name == PROPERTY and value.get("outcome") == "skipped" and value.get("skip_cause") == "target":

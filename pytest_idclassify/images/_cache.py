@@ -24,11 +24,11 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.images._libraries import rendering_libraries
 from pytest_idclassify.images._recipe import ImageRecipe
 
 #: the variable that moves the cache (a folder) or turns it off (``off``).
@@ -55,11 +55,7 @@ def default_cache_dir() -> Path:
 def _rendering_fingerprint() -> str:
     """Digest of what renders an image besides its recipe: library versions and this package's image code."""
     digest = hashlib.sha256(f"format {CACHE_FORMAT}\n".encode())
-    for dist in ("pillow", "numpy", "opencv-python-headless"):
-        try:
-            digest.update(f"{dist} {metadata.version(dist)}\n".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{dist} absent\n".encode())
+    digest.update(json.dumps(rendering_libraries(), sort_keys=True).encode() + b"\n")
     for source in sorted(_PACKAGE.rglob("*.py")):
         digest.update(source.relative_to(_PACKAGE).as_posix().encode() + b"\n" + source.read_bytes())
     return digest.hexdigest()

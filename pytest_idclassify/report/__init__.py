@@ -10,6 +10,7 @@ from typing import Any
 from pytest_idclassify.report._html import render_html
 from pytest_idclassify.report._model import (
     PROPERTY,
+    RENDERING_PROPERTY,
     UNRECORDED_CALLS_PROPERTY,
     ClauseVerdict,
     Report,
@@ -20,6 +21,7 @@ from pytest_idclassify.report._terminal import RunCounts, print_summary, summary
 
 __all__ = [
     "PROPERTY",
+    "RENDERING_PROPERTY",
     "UNRECORDED_CALLS_PROPERTY",
     "ClauseVerdict",
     "Report",
@@ -36,13 +38,15 @@ __all__ = [
 def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalreporter: Any = None,
                   metrics: Mapping[str, Any] | None = None, counts: RunCounts | None = None,
                   deselected: frozenset[str] = frozenset(), duration: float | None = None,
-                  unrecorded_calls: int = 0) -> Report:  # fmt: skip
+                  unrecorded_calls: int = 0,
+                  rendered_differently: Mapping[str, Iterable[str]] | None = None) -> Report:  # fmt: skip
     """Build the report of a run, write the JSON and HTML files ``config`` names, and print its summary.
 
     ``counts`` (the run's tests, from pytest's statistics) gives the summary its verdict line;
     ``deselected`` names the clauses whose cases ``-k`` / ``-m`` left out; ``duration`` is the run's
     wall-clock time in seconds, when the caller measured it; ``unrecorded_calls`` the attempts of
-    an exploration's examples that left no record (counted among the calls used).
+    an exploration's examples that left no record (counted among the calls used);
+    ``rendered_differently`` the library changes across which replay matched images by their recipe.
     """
     from pytest_idclassify.redaction import redact_url
 
@@ -63,6 +67,9 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
         meta["duration"] = round(duration, 2)
     if unrecorded_calls:
         meta["calls_unrecorded"] = unrecorded_calls
+    if rendered_differently:
+        meta["rendered_differently"] = {change: sorted(set(recipes)) for change, recipes in
+                                        sorted(rendered_differently.items())}  # fmt: skip
     report = build_report(records, meta=meta, metrics=metrics)
     written: dict[str, Path] = {}
     if config.report_json:

@@ -20,6 +20,9 @@ from pytest_idclassify.catalogue import Kind, catalogue
 PROPERTY = "idclassify"
 #: the key under which an exploration leaves the attempts of the examples it kept no record of.
 UNRECORDED_CALLS_PROPERTY = "idclassify-unrecorded-calls"
+#: the key under which a replayed test leaves the library changes its images were matched across
+#: (``{change: [recipe, ...]}``, see :attr:`pytest_idclassify.cassettes` ``rendered_differently``).
+RENDERING_PROPERTY = "idclassify-rendered-differently"
 #: bump when the JSON report's shape changes (2: tiers, and the run-level clauses).
 REPORT_FORMAT = 2
 #: the tiers, in the order the report shows them.

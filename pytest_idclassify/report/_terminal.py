@@ -168,6 +168,9 @@ def summary_lines(
         lines.append(f"transient answers replaced by a retry: {report.transient}, {how}")
     lines += unexercised_lines(report, deselected)
     lines += drift_lines(report)
+    for change, recipes in meta.get("rendered_differently", {}).items():
+        lines.append(f"NOTE {plural(len(recipes), 'recorded image')} replayed by recipe: drawn with {change}, "
+                     "the same recipe gives other bytes; re-record the cassettes to keep today's digests")  # fmt: skip
     for verdict in report.failed():
         label = verdict.tier + (", calibrated" if verdict.calibrated else "")
         tag = f" ({label})" if label != "documented" else ""

@@ -11,6 +11,8 @@ key holds the rendering libraries' versions and the image code, so a change ther
 from __future__ import annotations
 
 import hashlib
+import json
+from dataclasses import fields
 from functools import cache, lru_cache
 from typing import Any
 
@@ -20,8 +22,6 @@ from pytest_idclassify.images._cache import image_cache
 
 #: the name under which the digest of a recipe's image (and its header size) is noted in the cache.
 DIGEST_FACT = "request-digest"
-#: the name under which the URL digests of a recipe's image, one per server behaviour, are noted.
-URL_FACT = "url-digests"
 
 
 # Two suffice: a relation sends one image in consecutive calls, and boundary images weigh ~14 MB each.
@@ -38,7 +38,7 @@ def rendered(image: ImageSource) -> bytes:
 
 @cache
 def _libraries() -> dict[str, str]:
-    from pytest_idclassify.cassettes._digest import rendering_libraries
+    from pytest_idclassify.images._libraries import rendering_libraries
 
     return rendering_libraries()
 
@@ -69,24 +69,18 @@ def replay_data(recipe: ImageRecipe) -> tuple[dict[str, Any], tuple[int, int] | 
     return {**digest, "recipe": str(recipe), "rendered_with": _libraries()}, size
 
 
-def _url_digest_of(content: bytes, behaviour: str) -> str:
-    return hashlib.sha256(content + behaviour.encode()).hexdigest()[:12]
-
-
 @lru_cache(maxsize=512)
 def url_digest(image: UrlImage) -> str:
-    """The digest a URL case's path holds: of the image's bytes and how the server behaves for it.
+    """The digest a URL case's path holds: of the image and how the server behaves for it.
 
-    Distinct images (and one image served two ways) get distinct paths; the digest of a recipe's
-    image is noted in the image cache, so a replay names the recorded URL without rendering.
+    Distinct images (and one image served two ways) get distinct paths.  A recipe's image is named
+    by the recipe's fields, not its bytes: the URL a cassette recorded stays the URL a replay sends
+    when a new OpenCV or Pillow draws the same recipe with other pixels, and naming it renders nothing.
     """
     source = image.image
-    if not isinstance(source, ImageRecipe):
-        return _url_digest_of(rendered(source) if source is not None else b"", image.behaviour)
-    noted = image_cache().noted(source, URL_FACT)
-    known = noted if isinstance(noted, dict) else {}
-    digest = known.get(image.behaviour)
-    if not isinstance(digest, str):
-        digest = _url_digest_of(rendered(source), image.behaviour)
-        image_cache().note(source, URL_FACT, {**known, image.behaviour: digest})
-    return digest
+    if isinstance(source, ImageRecipe):
+        spec = json.dumps({f.name: getattr(source, f.name) for f in fields(source)}, sort_keys=True)
+        content = b"recipe " + spec.encode("utf-8")
+    else:
+        content = rendered(source) if source is not None else b""
+    return hashlib.sha256(content + image.behaviour.encode()).hexdigest()[:12]

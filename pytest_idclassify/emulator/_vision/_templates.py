@@ -4,7 +4,9 @@ Drawing the nine templates takes most of a second (27 specimen renderings), whic
 emulator without a start-up hook would pay on its first request; so the drawn cards ship with the
 package in ``templates.npz`` and are read on first use (a few milliseconds).  ``python -m
 pytest_idclassify.emulator._vision.draw_templates`` draws them again and rewrites the file; a test
-checks that drawing them gives the same bytes as the file holds.
+checks that drawing them gives the same bytes as the file holds under the OpenCV release that drew
+them (the file names it: OpenCV's releases set the specimens' text a few pixels apart), and under any
+release that the shipped templates still recognise what it draws.
 """
 
 from __future__ import annotations
@@ -56,11 +58,17 @@ def draw_cards() -> dict[str, tuple[float, npt.NDArray[np.uint8]]]:
     return drawn
 
 
-def write_cards(path: Path, drawn: dict[str, tuple[float, npt.NDArray[np.uint8]]]) -> None:
-    """Store drawn cards in ``path`` (compressed NumPy archive; the same cards give the same bytes)."""
+def write_cards(
+    path: Path, drawn: dict[str, tuple[float, npt.NDArray[np.uint8]]], *, opencv: str | None = None
+) -> None:
+    """Store drawn cards in ``path`` (compressed NumPy archive; the same cards give the same bytes).
+
+    ``opencv`` is the OpenCV release that drew them (the running one by default), kept in the file.
+    """
     arrays: dict[str, npt.NDArray[np.generic]] = {
         "doc_types": np.array(list(drawn), dtype=np.str_),
         "aspects": np.array([aspect for aspect, _ in drawn.values()], np.float64),
+        "opencv": np.array(opencv or cv2.__version__, dtype=np.str_),
     }
     arrays.update({f"card_{doc_type}": card for doc_type, (_, card) in drawn.items()})
     with path.open("wb") as stream:
@@ -76,6 +84,12 @@ def read_cards(path: Path) -> dict[str, tuple[float, npt.NDArray[np.uint8]]]:
             doc_type: (aspect, np.asarray(archive[f"card_{doc_type}"], np.uint8))
             for doc_type, aspect in zip(doc_types, aspects, strict=True)
         }
+
+
+def drawn_with(path: Path) -> str | None:
+    """Return the OpenCV release that drew the cards in ``path`` (``None`` for a file that does not say)."""
+    with np.load(path, allow_pickle=False) as archive:
+        return str(archive["opencv"]) if "opencv" in archive.files else None
 
 
 @cache
