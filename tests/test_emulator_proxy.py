@@ -290,3 +290,37 @@ def test_an_unreadable_recording_in_a_replay_folder_from_the_environment_names_w
     assert "the replay folder (IDCLASSIFY_EMULATOR_REPLAY_DIR or --config):" in result.output
     assert "broken.json is neither a pytest-idclassify cassette nor a vcrpy one" in result.output
     assert "None" not in result.output and "Traceback" not in result.output
+    assert result.output.count("re-record it") == 1
+    # A recording nested past any parser: refused in the cassette's own words, the advice given once.
+    (tmp_path / "broken.json").write_text('{"format": "pytest-idclassify-cassette/1", "interactions": '
+                                          + "[" * 200 + "]" * 200 + "}")  # fmt: skip
+    result = CliRunner().invoke(main, ["serve", "--port", "0"], env={"IDCLASSIFY_EMULATOR_REPLAY_DIR": str(tmp_path)})
+    assert result.exit_code == 2 and "nests arrays and objects more than 110 levels deep" in result.output
+    assert result.output.count("re-record it") == 1, result.output
+
+
+def test_an_upstream_answer_nested_past_any_parser_is_passed_back_not_a_crash(tmp_path: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    async def hostile(request: Request) -> Response:
+        return Response(deep, status_code=400, media_type="application/json")
+
+    app = Starlette(routes=[Route("/v2/{project}/ocr/auto-id-doc-classification", hostile, methods=["POST"])])
+    headers = {"X-Auth-Token": LOCAL.tokens[0]}
+    with serve_in_thread(app) as live_url:
+        upstream = ClientConfig(endpoint=live_url, project_id=LIVE_PROJECT, auth="token", token="t", max_retries=0)
+        recorder = create_app(LOCAL.replace(proxy_to=live_url, record_dir=str(tmp_path)), upstream=upstream)
+        with serve_in_thread(recorder) as url:
+            api = f"{url}/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification"
+            answers = [httpx.post(api, json={"data": _specimen("passport")}, headers=headers) for _ in range(2)]
+    assert [a.status_code for a in answers] == [400, 400] and answers[0].content == deep
+    # Recorded as the text it is, and answered again from the recording.
+    with serve_in_thread(create_app(LOCAL.replace(replay_dir=str(tmp_path)))) as url:
+        api = f"{url}/v2/{LOCAL.project_id}/ocr/auto-id-doc-classification"
+        again = httpx.post(api, json={"data": _specimen("passport")}, headers=headers)
+    assert (again.status_code, again.content) == (400, deep)

@@ -241,7 +241,9 @@ def serve(
         raise click.UsageError(_in_the_flags_words(str(exc), overrides)) from None
     except CassetteError as exc:  # a recording in the replay folder that cannot be read
         where = "--replay" if replay_dir else "the replay folder (IDCLASSIFY_EMULATOR_REPLAY_DIR or --config)"
-        raise click.UsageError(f"{where}: {exc}; re-record it or restore it from version control") from None
+        advice = "re-record it or restore it from version control"
+        said = str(exc) if advice in str(exc) else f"{exc}; {advice}"  # the cassette's own words may give it
+        raise click.UsageError(f"{where}: {said}") from None
     # Workers are separate processes that build their own app: every setting is handed on through
     # their environment, where app_from_env reads it (this process's own is left as it was).
     handed_on = {f"IDCLASSIFY_EMULATOR_{name.upper()}": str(value) for name, value in overrides.items()

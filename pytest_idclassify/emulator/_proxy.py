@@ -61,7 +61,7 @@ class Answer:
             return None
         try:
             parsed = json.loads(self.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser: no code to read
             return None
         code = parsed.get("error_code") if isinstance(parsed, dict) else None
         return code if isinstance(code, str) else None

@@ -1,7 +1,8 @@
 """A pixel canvas addressed in millimetres, with the few primitives a specimen card is made of.
 
-Text uses OpenCV's built-in Hershey vector fonts, so the same arguments draw the same pixels on
-every machine: no system font, no font file.
+Text uses OpenCV's built-in fonts, so the same arguments draw the same pixels on every machine with
+the same OpenCV release: no system font, no font file.  Releases differ (5.1 sets text a few pixels
+narrower than 5.0), which is why a cassette notes the release beside a specimen's digest.
 """
 
 from __future__ import annotations

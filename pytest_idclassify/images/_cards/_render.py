@@ -55,7 +55,8 @@ def render_card(doc_type: str, *, seed: int = 0, width: int | None = None) -> np
     """Draw the flat, frontal specimen card of ``doc_type`` as an RGB ``uint8`` array (H x W x 3).
 
     ``width`` defaults to 10 px/mm (856 px for an ID-1 card, 1250 px for a TD3 passport page);
-    the height follows the document's proportions.  The same arguments give the same pixels.
+    the height follows the document's proportions.  The same arguments give the same pixels under
+    the same OpenCV release.
     The result is a fresh, writable copy.
 
     Raises:
