@@ -192,7 +192,7 @@ def test_a_recipe_drawn_by_another_library_release_replays_and_says_so(emulator_
 
 def test_a_recipe_that_draws_otherwise_under_the_same_libraries_misses(emulator_url: str, tmp_path: Path) -> None:
     path = tmp_path / "render.json"
-    libraries = {"OpenCV": "5.0.0", "Pillow": "9.5.0"}
+    libraries = {"OpenCV": "5.0.0", "Pillow": "9.5.0", "pytest-idclassify": "0.1.0"}
     config = _record_red_recipe(emulator_url, path, libraries)
     now = base64.b64encode(png_flat(30, 30, (201, 10, 10))).decode("ascii")
     note_image(now, "png 30x30 red", libraries=libraries)
@@ -200,8 +200,48 @@ def test_a_recipe_that_draws_otherwise_under_the_same_libraries_misses(emulator_
         client.classify(data=now)
     assert (
         "the image for recipe 'png 30x30 red' renders differently than when recorded although the rendering "
-        "libraries are the same (OpenCV 5.0.0, Pillow 9.5.0): the recipe's renderer changed" in str(caught.value)
-    )
+        "libraries are the same (OpenCV 5.0.0, Pillow 9.5.0, pytest-idclassify 0.1.0): the recipe's renderer changed"
+    ) in str(caught.value)
+    # A release of this package alone may have changed the renderer: no match by recipe either.
+    note_image(now, "png 30x30 red", libraries={**libraries, "pytest-idclassify": "0.2.0"})
+    with use_cassette(path), IdClassifyClient(config) as client, pytest.raises(CassetteMissError) as caught:
+        client.classify(data=now)
+    assert "renders differently under pytest-idclassify 0.2.0 than when recorded (0.1.0)" in str(caught.value)
+
+
+def test_recording_modes_record_a_recipe_drawn_otherwise_and_note_nothing(emulator_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "render.json"
+    config = _record_red_recipe(emulator_url, path, {"Pillow": "9.5.0"})
+    now = base64.b64encode(png_flat(30, 30, (201, 10, 10))).decode("ascii")
+    note_image(now, "png 30x30 red", libraries={"Pillow": "11.0.0"})
+    with use_cassette(path, record_mode="new_episodes") as cassette, IdClassifyClient(config) as client:
+        client.classify(data=now)
+    assert cassette.rendered_differently == {}
+    recorded = [i["request"]["body"]["json"]["data"] for i in json.loads(path.read_text())["interactions"]]
+    assert [d["rendered_with"]["Pillow"] for d in recorded] == ["9.5.0", "11.0.0"]
+    # What new_episodes recorded replays by its bytes.
+    with use_cassette(path) as cassette, IdClassifyClient(config) as client:
+        client.classify(data=now)
+    assert cassette.rendered_differently == {}
+    with use_cassette(path, record_mode="rewrite") as cassette, IdClassifyClient(config) as client:
+        client.classify(data=now)
+    assert cassette.rendered_differently == {}
+
+
+def test_a_recipe_replayed_more_often_than_recorded_says_so(emulator_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "render.json"
+    config = _record_red_recipe(emulator_url, path, {"Pillow": "9.5.0"})
+    now = base64.b64encode(png_flat(30, 30, (201, 10, 10))).decode("ascii")
+    note_image(now, "png 30x30 red", libraries={"Pillow": "11.0.0"})
+    with use_cassette(path), IdClassifyClient(config) as client, pytest.raises(CassetteMissError) as caught:
+        client.classify(data=now)
+        client.classify(data=now)
+    message = str(caught.value)
+    assert (
+        "it matches recorded interaction 1 of 1 by recipe (drawn with Pillow 11.0.0 (recorded: 9.5.0)), already "
+        "played: the test sends this request more times (2) than were recorded"
+    ) in message
+    assert "closest recorded" not in message and "renders differently" not in message
 
 
 def test_the_shipped_examples_replay_with_the_real_client_and_validate() -> None:

@@ -77,8 +77,8 @@ def test_a_recording_drawn_by_another_opencv_replays_by_recipe_and_the_summary_s
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         [
-            "NOTE 1 recorded image replayed by recipe: drawn with *Pillow * (recorded: 9.5.0)*, "
-            "the same recipe gives other bytes; re-record the cassettes to keep today's digests"
+            "NOTE 1 image recipe replayed by recipe, not by bytes: drawn with *Pillow * (recorded: 9.5.0)*; "
+            "re-record the cassettes to keep today's digests"
         ]
     )
     meta = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["meta"]

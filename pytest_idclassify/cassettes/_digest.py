@@ -132,8 +132,9 @@ def note_image(data: str | bytes, recipe: str, *, libraries: Mapping[str, str] |
 
     Call it before sending the image (the contract suite does, for every image it renders).
     ``data`` is the base64 string sent or the raw image bytes; ``libraries`` defaults to
-    :func:`rendering_libraries`.  When a replayed request misses only because its image's bytes
-    changed, the miss message compares the recipe and library versions with the recorded ones.
+    :func:`rendering_libraries`.  When a replayed image's bytes differ from the recording's, the
+    recipe and library versions decide: other OpenCV, Pillow or numpy releases replay the recipe's
+    recording (noted in the run's summary); the same ones miss, saying the recipe's renderer changed.
     Returns the digest (hex SHA-256) under which the note is kept.
     """
     if isinstance(data, str):

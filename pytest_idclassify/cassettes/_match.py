@@ -121,14 +121,20 @@ def _libraries(images: list[dict[str, Any]]) -> dict[str, str]:
     return merged
 
 
-def rendering_change(request: Any, recorded: Any) -> str | None:
-    """Name the rendering libraries whose versions differ between a request's images and the recorded ones.
+#: the libraries whose release alone may change a recipe's bytes without changing what it draws;
+#: this package is not one of them: its own release may change the recipe's renderer.
+_THIRD_PARTY = frozenset({"OpenCV", "Pillow", "numpy"})
 
-    ``None`` when they are the same: the images then differ because the recipe's renderer changed,
-    and the recorded answer is not this image's.  A library a recording did not note counts as changed.
+
+def rendering_change(request: Any, recorded: Any) -> str | None:
+    """Name the rendering libraries whose releases differ between a request's images and the recorded ones.
+
+    ``None`` when no third-party library differs: the images then differ because the recipe's
+    renderer changed, and the recorded answer is not this image's.  A library a recording did not
+    note counts as changed.
     """
     now, then = _libraries(recipe_images(request)), _libraries(recipe_images(recorded))
-    changed = [name for name in sorted(set(now) | set(then)) if now.get(name) != then.get(name)]
+    changed = [lib for lib in sorted((set(now) | set(then)) & _THIRD_PARTY) if now.get(lib) != then.get(lib)]
     if not changed:
         return None
     return ", ".join(f"{lib} {now.get(lib, '(absent)')} (recorded: {then.get(lib, 'not noted')})" for lib in changed)
@@ -242,7 +248,15 @@ def miss_message(cassette: Any, request: Any, hint: str | None) -> str:
         lines.append("  the cassette does not exist or holds no interactions")
     else:
         played = [i for i, stored in enumerate(recorded) if requests_match(request, stored, cassette._match_on)]
-        if played:
+        by_recipe = cassette.by_recipe(request) if hasattr(cassette, "by_recipe") else []
+        if not played and by_recipe:
+            index, change = by_recipe[0]
+            lines.append(
+                f"  it matches recorded interaction {index + 1} of {len(recorded)} by recipe (drawn with {change}), "
+                f"already played: the test sends this request more times ({cassette.play_counts[index] + 1}) "
+                "than were recorded"
+            )
+        elif played:
             lines.append(
                 f"  it matches recorded interaction {played[0] + 1} of {len(recorded)}, already played: the test "
                 f"sends this request more times ({cassette.play_counts[played[0]] + 1}) than were recorded"
@@ -257,8 +271,8 @@ def miss_message(cassette: Any, request: Any, hint: str | None) -> str:
             _, index, fields = min(scored, key=lambda item: (item[0], item[1]))
             lines.append(f"  closest recorded: interaction {index + 1} of {len(recorded)}, which differs in")
             lines += field_diff(now, fields)
-        note = _rendering_note(request, recorded)
-        if note:
-            lines.append(f"  {note}")
+            note = _rendering_note(request, recorded)
+            if note:
+                lines.append(f"  {note}")
     lines.append(f"  {hint or RERECORD_HINT.format(path=str(path))}")
     return "\n".join(lines)

@@ -172,17 +172,20 @@ class _IdClassifyCassette(Cassette):  # type: ignore[misc]
     every recorded interaction in turn (and re-reads each recorded body) for every request.
     """
 
-    def _index(self) -> dict[tuple[str, str, str], list[int]]:
+    def _indexed(self, name: str, key: Any) -> dict[Any, list[int]]:
         # Interactions are only ever appended (loaded, then recorded): index the new ones.
-        index: dict[tuple[str, str, str], list[int]] = self.__dict__.setdefault("_match_index", {})
-        done: int = self.__dict__.get("_match_indexed", 0)
+        index: dict[Any, list[int]] = self.__dict__.setdefault(f"_{name}_index", {})
+        done: int = self.__dict__.get(f"_{name}_indexed", 0)
         if done > len(self.data):  # the list was replaced: start over
             index.clear()
             done = 0
         for position in range(done, len(self.data)):
-            index.setdefault(match_key(self.data[position][0]), []).append(position)
-        self.__dict__["_match_indexed"] = len(self.data)
+            index.setdefault(key(self.data[position][0]), []).append(position)
+        self.__dict__[f"_{name}_indexed"] = len(self.data)
         return index
+
+    def _index(self) -> dict[Any, list[int]]:
+        return self._indexed("match", match_key)
 
     def _responses(self, request: Any) -> Any:
         if tuple(self._match_on) != _MATCHERS:  # matchers other than ours: vcrpy's own scan
@@ -195,29 +198,44 @@ class _IdClassifyCassette(Cassette):  # type: ignore[misc]
         if positions:
             for position in positions:
                 yield position, self.data[position][1]
-            return
-        yield from self._by_recipe(request)
+        else:
+            for position, _ in self.by_recipe(request):
+                yield position, self.data[position][1]
 
-    def _by_recipe(self, request: Any) -> Any:
-        """Yield the interactions that recorded this request's images from the same recipes under other libraries.
+    def by_recipe(self, request: Any) -> list[tuple[int, str]]:
+        """Return the recorded interactions a (canonical) request matches by recipe, each with its library change.
 
-        The answer is the recipe's, and a new OpenCV or Pillow release must not fail a replay.
+        Those recorded the request's images from the same recipes, formats and sizes, drawn by other
+        releases of the rendering libraries: the answer is the recipe's, and a new OpenCV or Pillow
+        must not fail a replay.  Only on a write-protected cassette: recording modes record the new
+        bytes instead.  The same libraries and other bytes mean the renderer changed: no match.
         """
-        key = recipe_key(request)
+        key = recipe_key(request) if self.write_protected else None
         if key is None:
-            return
-        for position, (stored, response) in enumerate(self.data):
-            if recipe_key(stored) != key:
-                continue
-            change = rendering_change(request, stored)
-            if change is not None:  # the same libraries and other bytes: the renderer changed, not a match
-                recipes = tuple(sorted(image["recipe"] for image in recipe_images(request)))
-                self.rendered_differently.setdefault(change, set()).update(recipes)
-                yield position, response
+            return []
+        found = []
+        for position in self._indexed("recipe", recipe_key).get(key, ()):
+            change = rendering_change(request, self.data[position][0])
+            if change is not None:
+                found.append((position, change))
+        return found
+
+    def play_response(self, request: Any) -> Any:
+        """Play the recorded response as vcrpy does, noting a response played by recipe."""
+        canonical = self._before_record_request(request)
+        exact = not canonical or self._index().get(match_key(canonical))
+        candidates = {} if exact else dict(self.by_recipe(canonical))
+        before = {position: self.play_counts[position] for position in candidates}
+        response = super().play_response(request)
+        played = next((p for p in candidates if self.play_counts[p] != before[p]), None)
+        if played is not None:
+            recipes = {image["recipe"] for image in recipe_images(canonical)}
+            self.rendered_differently.setdefault(candidates[played], set()).update(recipes)
+        return response
 
     @property
     def rendered_differently(self) -> dict[str, set[str]]:
-        """The library changes that made replayed images differ from the recorded ones, with their recipes."""
+        """The library changes across which responses were played by recipe, with the recipes they concerned."""
         notes: dict[str, set[str]] = self.__dict__.setdefault("_rendered_differently", {})
         return notes
 

@@ -31,7 +31,8 @@ class ImageRecipe:
 
     A recipe is frozen and hashable, prints as a one-line summary (``png 15x8192 flat#808080
     pad=b64:10000000``) fit for failure messages, and renders deterministically: the same recipe
-    gives the same bytes on every run and machine (no fonts, no unseeded randomness).
+    gives the same bytes on every run and machine with the same OpenCV, Pillow and numpy releases
+    (no fonts, no unseeded randomness; a flat image's hand-written encoders need none of them).
 
     Attributes:
         format: bmp, gif, jpeg (alias jpg), png, tiff (alias tif) or webp.

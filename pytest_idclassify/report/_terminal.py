@@ -169,8 +169,8 @@ def summary_lines(
     lines += unexercised_lines(report, deselected)
     lines += drift_lines(report)
     for change, recipes in meta.get("rendered_differently", {}).items():
-        lines.append(f"NOTE {plural(len(recipes), 'recorded image')} replayed by recipe: drawn with {change}, "
-                     "the same recipe gives other bytes; re-record the cassettes to keep today's digests")  # fmt: skip
+        lines.append(f"NOTE {plural(len(recipes), 'image recipe')} replayed by recipe, not by bytes: drawn with "
+                     f"{change}; re-record the cassettes to keep today's digests")  # fmt: skip
     for verdict in report.failed():
         label = verdict.tier + (", calibrated" if verdict.calibrated else "")
         tag = f" ({label})" if label != "documented" else ""

@@ -13,12 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import fields
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from pytest_idclassify.cases import ImageSource, UrlImage
 from pytest_idclassify.images import ImageRecipe, encode_base64
 from pytest_idclassify.images._cache import image_cache
+from pytest_idclassify.images._libraries import rendering_libraries
 
 #: the name under which the digest of a recipe's image (and its header size) is noted in the cache.
 DIGEST_FACT = "request-digest"
@@ -34,13 +35,6 @@ def recipe_base64(recipe: ImageRecipe) -> str:
 def rendered(image: ImageSource) -> bytes:
     """Return ``image.render()``, through the disk cache for the toolkit's own recipes."""
     return image_cache().render(image) if isinstance(image, ImageRecipe) else image.render()
-
-
-@cache
-def _libraries() -> dict[str, str]:
-    from pytest_idclassify.images._libraries import rendering_libraries
-
-    return rendering_libraries()
 
 
 @lru_cache(maxsize=512)
@@ -66,7 +60,7 @@ def replay_data(recipe: ImageRecipe) -> tuple[dict[str, Any], tuple[int, int] | 
     rendered image's base64 (``None`` when it reads none).
     """
     digest, size = _facts(recipe)
-    return {**digest, "recipe": str(recipe), "rendered_with": _libraries()}, size
+    return {**digest, "recipe": str(recipe), "rendered_with": rendering_libraries()}, size
 
 
 @lru_cache(maxsize=512)

@@ -170,7 +170,7 @@ class Target:
             if self.note_images:
                 from pytest_idclassify.cassettes import note_image
 
-                # Cassettes store the recipe beside the digest, to explain a miss after a Pillow upgrade.
+                # Cassettes store the recipe beside the digest: replay matches it across library releases.
                 note_image(text, str(value))
             return text
         if isinstance(value, UrlImage):
