@@ -130,7 +130,7 @@ def test_a_body_that_is_not_text_in_its_encoding_is_not_taken_for_json() -> None
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_strings_that_never_end_are_scanned_in_linear_time(server_url: str, mode: str) -> None:
-    # Not JSON, so the answer is kept as text; a quadratic scan would have the guard end the call.
+    # Not JSON, so the answer is kept as text; the quadratic scan took minutes, so the guard ends the
+    # call and no status comes back (a hang guard, not a timing: the linear scan takes milliseconds).
     result = run_client_case(server_url, "unending-strings", mode, {"max_retries": 0}, HANG_GUARD_SECONDS)
     assert result.get("status") == 200, result
-    assert float(str(result["elapsed"])) < HANG_GUARD_SECONDS / 4, result
