@@ -121,6 +121,11 @@ def _libraries(images: list[dict[str, Any]]) -> dict[str, str]:
     return merged
 
 
+def _changed(now: dict[str, str], then: dict[str, str]) -> list[str]:
+    """The libraries, sorted, whose versions differ (one absent on either side included)."""
+    return [lib for lib in sorted(set(now) | set(then)) if now.get(lib) != then.get(lib)]
+
+
 #: the libraries whose release alone may change a recipe's bytes without changing what it draws;
 #: this package is not one of them: its own release may change the recipe's renderer.
 _THIRD_PARTY = frozenset({"OpenCV", "Pillow", "numpy"})
@@ -134,7 +139,7 @@ def rendering_change(request: Any, recorded: Any) -> str | None:
     note counts as changed.
     """
     now, then = _libraries(recipe_images(request)), _libraries(recipe_images(recorded))
-    changed = [lib for lib in sorted((set(now) | set(then)) & _THIRD_PARTY) if now.get(lib) != then.get(lib)]
+    changed = [lib for lib in _changed(now, then) if lib in _THIRD_PARTY]
     if not changed:
         return None
     return ", ".join(f"{lib} {now.get(lib, '(absent)')} (recorded: {then.get(lib, 'not noted')})" for lib in changed)
@@ -158,7 +163,7 @@ def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:
 def request_fields(request: Any) -> dict[str, Any]:
     """Return a request's compared fields, flat: ``method``, ``path``, ``body.<field>`` (data as its digest)."""
     fields: dict[str, Any] = {"method": request.method, "path": path_and_query(request)}
-    body = request.body if not isinstance(request.body, str) else request.body.encode("utf-8")
+    body = _body_bytes(request)
     if not body:
         fields["body"] = None
         return fields
@@ -203,7 +208,7 @@ def field_diff(now: dict[str, Any], recorded: dict[str, Any]) -> list[str]:
 
 
 def _data_digest(request: Any) -> dict[str, Any] | None:
-    body = request.body if not isinstance(request.body, str) else request.body.encode("utf-8")
+    body = _body_bytes(request)
     ok, value = parse_json(body) if body else (False, None)
     data = value.get("data") if ok and isinstance(value, dict) else None
     return data if is_image_digest(data) else None
@@ -219,7 +224,7 @@ def _rendering_note(request: Any, recorded: list[Any]) -> str | None:
             continue
         libs_now: dict[str, str] = now.get("rendered_with") or {}
         libs_then: dict[str, str] = then.get("rendered_with") or {}
-        changed = [name for name in sorted(set(libs_now) | set(libs_then)) if libs_now.get(name) != libs_then.get(name)]
+        changed = _changed(libs_now, libs_then)
         if changed:
             under = ", ".join(f"{n} {libs_now.get(n, '(absent)')}" for n in changed)
             when = ", ".join(f"{libs_then.get(n, '(absent)')}" for n in changed)

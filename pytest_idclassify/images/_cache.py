@@ -61,6 +61,11 @@ def _rendering_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def recipe_fields(recipe: ImageRecipe) -> dict[str, Any]:
+    """Return what identifies ``recipe`` whatever renders it: its fields by name."""
+    return {f.name: getattr(recipe, f.name) for f in fields(recipe)}
+
+
 def _needs_pixels(recipe: ImageRecipe) -> bool:
     # Flat RGB images come from the hand-written encoders in about a millisecond, whatever their
     # size: caching their (up to 14 MB) bytes would cost more disk than it saves time.
@@ -107,8 +112,7 @@ class ImageCache:
 
     def key(self, recipe: ImageRecipe) -> str:
         """Return the entry name of ``recipe``: a digest of its fields and of what renders it."""
-        spec = {f.name: getattr(recipe, f.name) for f in fields(recipe)}
-        text = json.dumps([_rendering_fingerprint(), spec], sort_keys=True)
+        text = json.dumps([_rendering_fingerprint(), recipe_fields(recipe)], sort_keys=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def _path(self, key: str, suffix: str) -> Path:

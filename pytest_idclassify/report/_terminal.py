@@ -116,8 +116,7 @@ def drift_lines(report: Report) -> list[str]:
     if not drift:
         return []
     cases = len({case for entry in drift for case in entry["cases"]})
-    items = "item" if len(drift) == 1 else "items"
-    lines = [f"DRIFT {len(drift)} {items} the documentation does not name, in {plural(cases, 'case')} "
+    lines = [f"DRIFT {plural(len(drift), 'item')} the documentation does not name, in {plural(cases, 'case')} "
              "(reported, not failed: --idclassify-strict makes each a violation):"]  # fmt: skip
     for entry in drift[:_ERRORS_SHOWN]:
         seen = entry["cases"]

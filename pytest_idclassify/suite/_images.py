@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import fields
 from functools import lru_cache
 from typing import Any
 
 from pytest_idclassify.cases import ImageSource, UrlImage
 from pytest_idclassify.images import ImageRecipe, encode_base64
-from pytest_idclassify.images._cache import image_cache
+from pytest_idclassify.images._cache import image_cache, recipe_fields
 from pytest_idclassify.images._libraries import rendering_libraries
 
 #: the name under which the digest of a recipe's image (and its header size) is noted in the cache.
@@ -73,7 +72,7 @@ def url_digest(image: UrlImage) -> str:
     """
     source = image.image
     if isinstance(source, ImageRecipe):
-        spec = json.dumps({f.name: getattr(source, f.name) for f in fields(source)}, sort_keys=True)
+        spec = json.dumps(recipe_fields(source), sort_keys=True)
         content = b"recipe " + spec.encode("utf-8")
     else:
         content = rendered(source) if source is not None else b""
