@@ -148,7 +148,8 @@ def test_curl_as_the_docs_call_the_routes(served: tuple[Any, str]) -> None:
         return json.loads(subprocess.run(["curl", "-sS", *arguments], check=True, capture_output=True).stdout)
 
     assert curl("-X", "POST", "-H", "Content-Type: application/json", "-d", stub, url + "/__idclassify/stubs") == {
-        "added": ["c"]
+        "added": ["c"],
+        "replaced": [],
     }
     assert curl(url + "/__idclassify/requests?status=200") == {"requests": []}
     assert curl("-X", "DELETE", url + "/__idclassify/requests") == {"cleared": 0}

@@ -70,6 +70,27 @@ def test_any_documented_code_can_be_injected(base_url: str) -> None:
     assert (response.status_code, response.json()["error_code"]) == (504, "ModelArts.4402")
 
 
+def test_an_injected_throttle_code_is_answered_as_the_throttle_fault_is(base_url: str) -> None:
+    # A back-off test needs the limit and the Retry-After the emulator's own throttling sends.
+    injected, throttled = post(base_url, "error=APIG.0308"), post(base_url, "throttle")
+    assert injected.status_code == throttled.status_code == 429
+    assert injected.json()["error_msg"] == throttled.json()["error_msg"]
+    assert f"limit:{SETTINGS.throttle_limit}," in injected.json()["error_msg"]
+    assert injected.headers["retry-after"] == str(SETTINGS.retry_after)
+
+
+def test_an_injected_authentication_code_gives_one_of_the_gateways_reasons(base_url: str) -> None:
+    from pytest_idclassify.emulator._auth import AUTH_REASONS
+
+    response = post(base_url, "error=APIG.0301")
+    spec = error_clause_for("APIG.0301").error
+    assert spec is not None
+    assert response.status_code == spec.status == 401
+    message = response.json()["error_msg"]
+    assert message.startswith(spec.message)
+    assert message.removeprefix(spec.message) in AUTH_REASONS
+
+
 def test_drop_closes_the_connection_without_an_answer(base_url: str) -> None:
     # A clean close reads as "disconnected without sending a response"; a reset, as a read error.
     with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):

@@ -292,6 +292,58 @@ def test_reading_a_large_journal_leaves_the_event_loop_serving() -> None:
 
 
 @pytest.mark.parametrize("size", [(208, 128), (1280, 800)], ids=["small-body", "body-over-64-kib"])
+def test_numbers_json_cannot_carry_are_journalled_as_their_words_and_the_journal_stays_json(
+    size: tuple[int, int],
+) -> None:
+    # NaN and -Infinity are no JSON (ModelArts.4105); 1e999 is, but overflows a double (AIS.0101).
+    # Either way the journal's listing must stay JSON for a test in another language.
+    from pytest_idclassify.images import ImageRecipe
+
+    image = ImageRecipe("jpeg", *size, content="specimen", doc_type="passport").to_base64()
+    with serve_in_thread(create_app(SETTINGS)) as url:
+        api, headers = f"{url}/v2/{PROJECT}/ocr/auto-id-doc-classification", {"X-Auth-Token": SECRET_TOKEN}
+        bodies = ['{"data": NaN}', '{"url": "http://127.0.0.1:1/a.jpg", "alarm": 1e999}',
+                  f'{{"data": "{image}", "extra": -Infinity}}']  # fmt: skip
+        codes = [httpx.post(api, content=body, headers=headers).json()["error_code"] for body in bodies]
+        listed = httpx.get(f"{url}/__idclassify/requests")
+        filtered = httpx.get(f"{url}/__idclassify/requests", params={"method": "post", "status": "400"})
+    assert codes == ["ModelArts.4105", "AIS.0101", "ModelArts.4105"]
+    assert listed.status_code == filtered.status_code == 200, listed.text
+    entries = listed.json()["requests"]
+    assert [e["body"].get(k) for e, k in zip(entries, ("data", "alarm", "extra"), strict=True)] == [
+        "NaN", "Infinity", "-Infinity"]  # fmt: skip
+    assert len(filtered.json()["requests"]) == 3
+
+
+def test_a_field_of_the_wrong_type_is_named_in_jsons_words(served: tuple[Any, str]) -> None:
+    app, url = served
+    api, headers = f"{url}/v2/{PROJECT}/ocr/auto-id-doc-classification", {"X-Auth-Token": SECRET_TOKEN}
+    for body in ({"data": "eA==", "alarm": 0}, {"data": {"a": 1}}, {"url": [1]}, {"data": None, "url": "x"}):
+        httpx.post(api, json=body, headers=headers)
+    assert [entry.reason for entry in app.state.journal] == [
+        "alarm is a number, not a boolean", "data is an object, not a string", "url is an array, not a string",
+        "data is null, not a string"]  # fmt: skip
+
+
+def test_a_filter_no_entry_could_hold_or_given_twice_is_refused(served: tuple[Any, str]) -> None:
+    _, url = served
+    for params in ({"status": "999"}, {"status": "099"}, [("status", "200"), ("status", "400")]):
+        refused = httpx.get(f"{url}/__idclassify/requests", params=params)
+        assert refused.status_code == 400, (params, refused.text)
+    both = httpx.get(f"{url}/__idclassify/requests", params=[("header", "X-A:1"), ("header", "X-B:2")])
+    assert both.status_code == 200, "header=Name:value is the one repeatable filter"
+
+
+def test_a_delete_with_a_query_clears_nothing_and_says_so(served: tuple[Any, str]) -> None:
+    _, url = served
+    with _client(url) as client:
+        client.classify(data="not base64 at all!")
+    refused = httpx.delete(f"{url}/__idclassify/requests", params={"status": "400"})
+    assert refused.status_code == 400 and "takes no query" in refused.json()["error"]
+    assert len(httpx.get(f"{url}/__idclassify/requests").json()["requests"]) == 1
+
+
+@pytest.mark.parametrize("size", [(208, 128), (1280, 800)], ids=["small-body", "body-over-64-kib"])
 def test_the_journal_keeps_the_fields_as_sent_whatever_the_bodys_size(size: tuple[int, int]) -> None:
     # An application's mistake is in the fields it sends: a misspelt or misplaced one, an alarm left out.
     from pytest_idclassify.images import ImageRecipe

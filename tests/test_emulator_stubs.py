@@ -198,7 +198,7 @@ def test_stubs_can_be_added_and_removed_over_the_admin_route() -> None:
         stub = {"name": "admin-stub", "match": {"image_sha256": hashlib.sha256(image).hexdigest()},
                 "answer": {"error": "AIS.0103"}}  # fmt: skip
         added = httpx.post(f"{url}/__idclassify/stubs", json=stub)
-        assert added.status_code == 201 and added.json() == {"added": ["admin-stub"]}
+        assert added.status_code == 201 and added.json() == {"added": ["admin-stub"], "replaced": []}
         assert httpx.get(f"{url}/__idclassify/stubs").json()["stubs"] == [stub]
         bad = httpx.post(f"{url}/__idclassify/stubs", json={**stub, "answer": {"result": {"type": "passport"}}})
         assert bad.status_code == 400 and "response.result" in bad.json()["error"]
@@ -209,6 +209,48 @@ def test_stubs_can_be_added_and_removed_over_the_admin_route() -> None:
         assert httpx.delete(f"{url}/__idclassify/stubs/admin-stub").json() == {"removed": ["admin-stub"]}
         assert httpx.delete(f"{url}/__idclassify/stubs/admin-stub").status_code == 404
         assert httpx.post(api, json={"data": _b64(image)}, headers=headers).json()["error_code"] == "AIS.0105"
+
+
+def _error_stub(name: str | None, label: str, code: str = "AIS.0105") -> dict[str, Any]:
+    stub: dict[str, Any] = {"match": {"label": label}, "answer": {"error": code}}
+    return {"name": name, **stub} if name is not None else stub
+
+
+def test_a_posted_batch_with_one_bad_stub_adds_none() -> None:
+    with serve_in_thread(create_app(EmulatorSettings())) as url:
+        route = f"{url}/__idclassify/stubs"
+        refused = httpx.post(route, json={"stubs": [_error_stub("ok", "a"), _error_stub("bad", "b", "NOPE")]})
+        twice = httpx.post(route, json={"stubs": [_error_stub("d", "a"), _error_stub("d", "b")]})
+        listed = httpx.get(route).json()["stubs"]
+    assert refused.status_code == 400 and "posted stub 2 (bad)" in refused.json()["error"]
+    assert "no stub was added" in refused.json()["error"]
+    assert twice.status_code == 400 and "both named 'd'" in twice.json()["error"]
+    assert listed == []
+
+
+def test_stubs_posted_without_a_name_never_replace_each_other() -> None:
+    with serve_in_thread(create_app(EmulatorSettings())) as url:
+        route = f"{url}/__idclassify/stubs"
+        first, second = (httpx.post(route, json=_error_stub(None, label)).json() for label in ("x", "y"))
+        httpx.post(route, json=_error_stub("mine", "z"))
+        again = httpx.post(route, json=_error_stub("mine", "w"))
+        listed = httpx.get(route).json()["stubs"]
+    assert first["added"] != second["added"] and not first["replaced"] and not second["replaced"]
+    assert again.json() == {"added": ["mine"], "replaced": ["mine"]}
+    assert [s["match"]["label"] for s in listed] == ["x", "y", "w"]
+
+
+def test_a_stub_named_with_a_slash_is_removed_by_its_name() -> None:
+    with serve_in_thread(create_app(EmulatorSettings())) as url:
+        route = f"{url}/__idclassify/stubs"
+        httpx.post(route, json=_error_stub("qa/glare", "a"))
+        httpx.post(route, json=_error_stub("qa/blur", "b"))
+        removed = httpx.delete(f"{route}/qa/glare")
+        encoded = httpx.delete(f"{route}/qa%2Fblur")
+        queried = httpx.delete(route, params={"name": "x"})
+        left = httpx.get(route).json()["stubs"]
+    assert removed.json() == {"removed": ["qa/glare"]} and encoded.json() == {"removed": ["qa/blur"]}
+    assert queried.status_code == 400 and left == []
 
 
 def test_a_hostile_stubs_post_is_a_400_within_its_bounds() -> None:

@@ -20,6 +20,7 @@ that ``serve --workers`` judges a worker by.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -55,9 +56,11 @@ def _filters(request: Request, project_id: str) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for name, value in request.query_params.multi_items():
+        if name in out and name != "header":
+            raise TypeError(f"{name} is given twice; an entry has one {name}: ask once per value")
         if name in _INT_FILTERS:
-            if not (value.isascii() and value.isdigit() and len(value) <= 3):
-                raise TypeError(f"{name}={value[:20]!r} is not an HTTP status; e.g. {name}=400")
+            if not (value.isascii() and value.isdigit() and len(value) == 3 and "100" <= value <= "599"):
+                raise TypeError(f"{name}={value[:20]!r} is not an HTTP status (100-599); e.g. {name}=400")
             out[name] = int(value)
         elif name == "alarm":
             if value.lower() not in _BOOL:
@@ -96,23 +99,50 @@ def _journal_path(value: str, project_id: str) -> str:
     return canonical_uri(value, RedactionPolicy(project_ids=[project_id] if project_id else [], from_environment=False))
 
 
+def _not_json(word: str) -> Any:
+    raise ValueError(f"{word} is not JSON: write the number, or leave the field out")
+
+
 def _add_stubs(stubs: StubBook, raw: bytes) -> Response:
-    """Parse a POST of stubs, check each against the contract and add it; the answer to the POST."""
+    """Parse a POST of stubs, check each against the contract, then add them all; the answer to the POST.
+
+    All or nothing: a batch with one bad stub adds none.  A stub posted without a name gets one no
+    other stub had (``posted stub N``), so it never replaces another; one named like an existing
+    stub replaces it, and the answer lists it under ``replaced`` too.
+    """
     try:
-        document = json.loads(raw)
+        document = json.loads(raw, parse_constant=_not_json)
         items = document["stubs"] if isinstance(document, dict) and "stubs" in document else [document]
         if not isinstance(items, list):
             raise StubError("'stubs' must be a list")
         threshold = stubs.alarm_threshold
-        added = [
-            stubs.add(parse_stub(item, where=f"posted stub {i + 1}", alarm_threshold=threshold))
-            for i, item in enumerate(items)
-        ]
+        parsed = []
+        for index, item in enumerate(items):
+            stub = parse_stub(item, where=f"posted stub {index + 1}", alarm_threshold=threshold)
+            if not (isinstance(item, dict) and "name" in item):
+                stub = dataclasses.replace(stub, name=stubs.unnamed_name())
+            parsed.append(stub)
+        names = [stub.name for stub in parsed]
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            first, second = (i + 1 for i, name in enumerate(names) if name == twice)
+            raise StubError(f"posted stubs {first} and {second} are both named {twice!r}; give each its own name "
+                            "(a stub posted under an existing stub's name replaces it)")  # fmt: skip
     except (ValueError, StubError) as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse({"error": f"{exc}; no stub was added"}, status_code=400)
     except RecursionError:
-        return JSONResponse({"error": "the posted JSON nests too deep to be a stub"}, status_code=400)
-    return JSONResponse({"added": [s.name for s in added]}, status_code=201)
+        why = "the posted JSON nests too deep to be a stub; no stub was added"
+        return JSONResponse({"error": why}, status_code=400)
+    replaced = stubs.add_all(parsed)
+    return JSONResponse({"added": names, "replaced": replaced}, status_code=201)
+
+
+def _no_query(request: Request, what: str) -> Response | None:
+    """Refuse a DELETE with a query: it would look like a filter, and clear everything regardless."""
+    if not request.url.query:
+        return None
+    return JSONResponse({"error": f"DELETE {request.url.path} takes no query ({request.url.query[:60]!r}): it "
+                         f"removes {what}"}, status_code=400)  # fmt: skip
 
 
 def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout: float = 30.0) -> list[Route]:
@@ -128,7 +158,7 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
         if refused is not None:
             return refused
         if request.method == "DELETE":
-            return JSONResponse({"cleared": journal.clear()})
+            return _no_query(request, "the whole journal") or JSONResponse({"cleared": journal.clear()})
 
         # The settings the app was built with (create_app), for the project id the journal replaced.
         settings = getattr(request.app.state, "settings", None)
@@ -148,7 +178,8 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
         if refused is not None:
             return refused
         if request.method == "DELETE":
-            return JSONResponse({"removed": stubs.clear()})
+            every = f"every stub; remove one with DELETE {ADMIN_PREFIX}/stubs/NAME"
+            return _no_query(request, every) or JSONResponse({"removed": stubs.clear()})
         if request.method == "POST":
             try:
                 raw = await read_body(request, limit=STUBS_BODY_LIMIT, timeout=body_timeout)
@@ -163,6 +194,9 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
         if refused is not None:
             return refused
         name = request.path_params["name"]
+        refused = _no_query(request, f"the stub named {name!r}")
+        if refused is not None:
+            return refused
         if stubs.remove(name):
             return JSONResponse({"removed": [name]})
         return JSONResponse({"error": f"no stub named {name!r}"}, status_code=404)
@@ -170,5 +204,6 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
     return [
         Route(f"{ADMIN_PREFIX}/requests", requests, methods=["GET", "DELETE"]),
         Route(f"{ADMIN_PREFIX}/stubs", stub_list, methods=["GET", "POST", "DELETE"]),
-        Route(f"{ADMIN_PREFIX}/stubs/{{name}}", stub_one, methods=["DELETE"]),
+        # A name may hold "/" (a label such as qa/passport-glare, as stubs often are named).
+        Route(f"{ADMIN_PREFIX}/stubs/{{name:path}}", stub_one, methods=["DELETE"]),
     ]

@@ -62,7 +62,7 @@ from pytest_idclassify.emulator._double import Note, TestDouble
 from pytest_idclassify.emulator._faults import FAULT_HEADER, Fault, FaultSchedule, parse_fault
 from pytest_idclassify.emulator._pipeline import Parsed, parse_body, recognise
 from pytest_idclassify.emulator._settings import EmulatorSettings
-from pytest_idclassify.emulator._stubs import Stub
+from pytest_idclassify.emulator._stubs import Stub, documented_refusal
 from pytest_idclassify.emulator._urlfetch import AllowList, fetch_image
 from pytest_idclassify.errors import ConfigurationError
 
@@ -214,7 +214,10 @@ class _Endpoint:
             retry = fault.retry_after if fault.retry_after is not None else self.settings.retry_after
             raise Refusal("APIG.0308", limit=self.settings.throttle_limit, headers={"Retry-After": str(retry)})
         if fault.kind == "error":
-            raise Refusal(fault.code, message=fault.message)
+            # As a stub of the code answers: APIG.0308 with its limit and Retry-After, APIG.0301 with a reason.
+            limit, retry = self.settings.throttle_limit, self.settings.retry_after
+            code, message = str(fault.code), fault.message
+            raise documented_refusal(code, message, FAULT_HEADER, throttle_limit=limit, retry_after=retry)
         if fault.kind == "drop":
             # Read what the client sent, so the close is a clean end of stream rather than a reset.
             async for _chunk in request.stream():

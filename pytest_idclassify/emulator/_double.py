@@ -26,6 +26,16 @@ from pytest_idclassify.emulator._stubs import Stub, StubBook, load_stubs, refusa
 from pytest_idclassify.emulator._throttle import RateLimiter, retry_after_header
 
 
+def _summary(canonical: bytes) -> Any:
+    """A body's canonical form read back for the journal, which must stay JSON for tests in any language.
+
+    The canonical form is written as Python's ``json`` writes, which spells a number JSON cannot
+    carry (``NaN``, ``Infinity``, or one past a double's range such as ``1e999``) as a bare word:
+    the journal keeps that word as a string.
+    """
+    return json.loads(canonical, parse_constant=str)
+
+
 @dataclass
 class Note:
     """What one request did, gathered while it is served, for its journal entry."""
@@ -60,7 +70,7 @@ class Note:
                     self.saw_image(parsed.data, sha256=digest["sha256"] if digest else None)
                 # The other fields are few and small: summarised as a small body's are, exactly as sent.
                 rest = canonical_request_body(json.dumps(dict(parsed.sent)).encode(), book) if parsed.sent else None
-                self.body = {**(json.loads(rest) if rest else {}), **({"data": digest} if digest else {})}
+                self.body = {**(_summary(rest) if rest else {}), **({"data": digest} if digest else {})}
                 return
             if parsed.data is not None:
                 self.saw_image(parsed.data)
@@ -71,7 +81,7 @@ class Note:
             return
         canonical = canonical_request_body(body, book)
         try:
-            self.body = json.loads(canonical) if canonical is not None else None
+            self.body = _summary(canonical) if canonical is not None else None
         except ValueError:
             self.body = {"bytes": len(body), "json": False}
             return

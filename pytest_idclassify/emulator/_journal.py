@@ -37,7 +37,7 @@ class JournalEntry:
         path: the path, with the project id as ``{project_id}``.
         headers: the request headers, secrets replaced by ``[REDACTED]``; names lower-case.
         body: the body summary: its JSON fields with ``data`` as a digest, or ``{"bytes": N}`` when it was
-            not a JSON object.
+            not a JSON object; a number JSON cannot carry (``NaN``, ``1e999``) as that word, a string.
         image_sha256: the sha256 of the image sent in ``data`` (decoded bytes), or ``None``.
         label: the label embedded in that image (see :func:`~pytest_idclassify.emulator.embed_label`), or ``None``.
         url: the ``url`` sent (signed query parameters hidden), or ``None``.

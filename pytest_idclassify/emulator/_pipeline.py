@@ -79,15 +79,23 @@ def parse_body(body: bytes, settings: EmulatorSettings) -> Parsed:
     return _fields(document, settings)
 
 
+def _json_type(value: Any) -> str:
+    """The JSON name of a parsed value's type, as a client in any language knows it (numbers are read as floats)."""
+    if value is None:
+        return "null"
+    names = ((bool, "a boolean"), (float, "a number"), (str, "a string"), (list, "an array"), (dict, "an object"))
+    return next(name for kind, name in names if isinstance(value, kind))
+
+
 def _fields(document: Any, settings: EmulatorSettings) -> Parsed:
     if not isinstance(document, dict):
         raise Refusal("AIS.0101", reason="the body is not a JSON object")
     data, url, alarm = document.get("data"), document.get("url"), document.get("alarm", False)
     for name, value in (("data", data), ("url", url)):
         if name in document and not isinstance(value, str):
-            raise Refusal("AIS.0101", reason=f"{name} is {type(value).__name__}, not a string")
+            raise Refusal("AIS.0101", reason=f"{name} is {_json_type(value)}, not a string")
     if not isinstance(alarm, bool):
-        raise Refusal("AIS.0101", reason=f"alarm is {type(alarm).__name__}, not a boolean")
+        raise Refusal("AIS.0101", reason=f"alarm is {_json_type(alarm)}, not a boolean")
     if data and url:
         raise Refusal("AIS.0101", reason="both data and url are set")
     if not data and not url:

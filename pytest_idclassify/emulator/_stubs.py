@@ -20,6 +20,7 @@ Alarms follow the request, as the contract says: a ``result`` stub's ``alarm_res
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -104,7 +105,8 @@ def parse_stub(item: Any, *, where: str, alarm_threshold: int | None = None) -> 
     name = item.get("name", where)
     if not isinstance(name, str) or not name:
         raise StubError(f"{where}: 'name' must be a non-empty string")
-    where = f"{where} ({name})"
+    if "name" in item:
+        where = f"{where} ({name})"
     match, answer = item.get("match"), item.get("answer")
     if not isinstance(match, Mapping) or not match:
         raise StubError(f"{where}: 'match' must name at least one of {', '.join(_CONDITIONS)}")
@@ -170,16 +172,27 @@ def _check_contract(stub: Stub, where: str, alarm_threshold: int | None = None) 
 
 
 def refusal_of(stub: Stub, where: str = "stub", *, throttle_limit: int = 20, retry_after: int = 1) -> Any:
-    """The :class:`Refusal` an error stub answers (status and message from the error-code table).
+    """The :class:`Refusal` an error stub answers: :func:`documented_refusal` of its code and message."""
+    return documented_refusal(str(stub.error), stub.message, where, throttle_limit=throttle_limit,
+                              retry_after=retry_after)  # fmt: skip
+
+
+def documented_refusal(code: str, message: str | None = None, where: str = "stub", *, throttle_limit: int = 20,
+                       retry_after: int = 1) -> Any:  # fmt: skip
+    """The :class:`Refusal` of a documented error ``code`` (status and message from the error-code table).
 
     As the emulator answers them itself: APIG.0308 with ``limit:throttle_limit`` and a
     ``Retry-After`` of ``retry_after`` seconds; APIG.0301 with one of the gateway's reasons, the one
     ``message`` names (the reason alone or the whole message), "decrypt token fail" when none does.
+    A stub and a fault (``error=CODE``) answer a code alike.
+
+    Raises:
+        StubError: naming ``where``: ``code`` is not documented, or has no such ``message``.
+
     """
     from pytest_idclassify._tables import documented_tables
     from pytest_idclassify.emulator._answers import Refusal
 
-    code, message = str(stub.error), stub.message
     if code == "APIG.0301":
         return Refusal(code, suffix=_auth_reason(message, where, documented_tables().error(code).message))
     if code == "APIG.0308" and message is None:
@@ -217,6 +230,25 @@ class StubBook:
     alarm_threshold: int | None = None
     _stubs: list[Stub] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _unnamed: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def unnamed_name(self) -> str:
+        """A name for a stub posted without one, never given before by this book: ``posted stub N``."""
+        with self._lock:
+            return f"posted stub {next(self._unnamed)}"
+
+    def add_all(self, stubs: list[Stub]) -> list[str]:
+        """Add already checked stubs at once, each replacing the stub of its name; return the names replaced."""
+        with self._lock:
+            names = [existing.name for existing in self._stubs]
+            replaced = [stub.name for stub in stubs if stub.name in names]
+            for stub in stubs:
+                if stub.name in names:
+                    self._stubs[names.index(stub.name)] = stub
+                else:
+                    self._stubs.append(stub)
+                    names.append(stub.name)
+        return replaced
 
     def add(self, stub: Stub | Mapping[str, Any]) -> Stub:
         """Add a stub (a :class:`Stub`, or its file form, validated); a stub with the same name is replaced in place."""
