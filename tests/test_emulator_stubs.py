@@ -88,6 +88,19 @@ def test_a_result_stub_without_alarms_answers_all_clear_when_alarms_are_asked() 
     assert validate_response(body, status=200, request={"alarm": True}) == []
 
 
+def test_a_stub_giving_scores_without_flags_is_told_to_give_both() -> None:
+    from pytest_idclassify.emulator._stubs import parse_stub
+    from pytest_idclassify.errors import StubError
+
+    scores_only = {k: v for k, v in PASSPORT_GLARE.items() if k != "alarm_result"}
+    assert any(score >= 50 for score in scores_only["alarm_confidence"].values())
+    with pytest.raises(StubError, match="gives alarm_confidence without alarm_result, which is filled all clear"):
+        parse_stub({"match": {"label": "x"}, "answer": {"result": scores_only}}, where="stub 1")
+    # Harmless: low scores alone agree with the all-clear flags filled in.
+    low = {**scores_only, "alarm_confidence": dict.fromkeys(scores_only["alarm_confidence"], 3)}
+    parse_stub({"match": {"label": "x"}, "answer": {"result": low}}, where="stub 1")
+
+
 def test_a_stub_by_embedded_label_answers_a_documented_error() -> None:
     handle = EmulatorHandle()
     handle.stub("blurred-id", label="qa/blurred-id", answer={"error": "AIS.0104"})

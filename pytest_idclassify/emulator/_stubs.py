@@ -168,7 +168,20 @@ def _check_contract(stub: Stub, where: str, alarm_threshold: int | None = None) 
     violations = validate_response(body, status=status, request=request, strict=True, alarm_threshold=threshold)
     if violations:
         listed = "; ".join(f"{v.pointer or '/'}: {v.message} [{v.clause}]" for v in violations)
-        raise StubError(f"{where}: the answer breaks the contract: {listed} (see docs/reference/clauses.md)")
+        raise StubError(f"{where}: the answer breaks the contract: {listed}{_half_of_alarms(stub)} "
+                        "(see docs/reference/clauses.md)")  # fmt: skip
+
+
+def _half_of_alarms(stub: Stub) -> str:
+    """Why a flag or score the stub never gave shows up in its violations: the half it left out is filled all clear."""
+    given = [name for name in ("alarm_result", "alarm_confidence") if stub.result and name in stub.result]
+    if len(given) != 1:
+        return ""
+    missing = "alarm_confidence" if given == ["alarm_result"] else "alarm_result"
+    return (
+        f"; the stub gives {given[0]} without {missing}, which is filled all clear (every "
+        f"{'score 0' if missing == 'alarm_confidence' else 'flag false'}): give both"
+    )
 
 
 def refusal_of(stub: Stub, where: str = "stub", *, throttle_limit: int = 20, retry_after: int = 1) -> Any:
