@@ -46,11 +46,10 @@ class SyncASGITransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` to the app and return its complete response."""
-        body = request.read()
-        async_request = httpx.Request(
-            request.method, request.url, headers=request.headers, content=body, extensions=request.extensions
-        )
-        status, headers, content, extensions = self._get_portal().call(self._send, async_request)
+        # Read whole, a request's stream is a ByteStream, which is async-iterable too: the app reads
+        # the same request, with no copy of its body or headers.
+        request.read()
+        status, headers, content, extensions = self._get_portal().call(self._send, request)
         # A stream (not content=) so httpx reads and closes it, which is what records `elapsed`.
         return httpx.Response(status, headers=headers, stream=httpx.ByteStream(content), extensions=extensions)
 

@@ -240,12 +240,21 @@ class ImageCache:
         return files, removed
 
 
+#: the variables that decide which cache the environment describes: the cache's own, and those
+#: the user cache folder is found by.
+_SETTINGS = (CACHE_ENV, CACHE_MAX_ENV, "XDG_CACHE_HOME", "HOME")
+
+
 @cache
-def _shared(root: str | None, max_bytes: int) -> ImageCache:
-    return ImageCache(Path(root) if root else None, max_bytes)
+def _shared(settings: tuple[str | None, ...]) -> ImageCache:
+    environ = {name: value for name, value in zip(_SETTINGS, settings, strict=True) if value is not None}
+    return ImageCache.from_env(environ)
 
 
 def image_cache() -> ImageCache:
-    """Return the cache the environment describes (built once per distinct setting)."""
-    configured = ImageCache.from_env()
-    return _shared(str(configured.root) if configured.root else None, configured.max_bytes)
+    """Return the cache the environment describes (built once per distinct setting).
+
+    Every rendered image asks for it: finding the user cache folder anew each time would cost a
+    quarter of a millisecond.  A setting refused (:class:`ConfigurationError`) is refused every time.
+    """
+    return _shared(tuple(os.environ.get(name) for name in _SETTINGS))
