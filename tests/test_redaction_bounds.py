@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 import httpx
+import pytest
 
 from pytest_idclassify.emulator import create_app
 from pytest_idclassify.redaction import REDACTED, RedactionPolicy, default_policy
@@ -67,3 +68,37 @@ def test_a_servers_log_filter_redacts_without_learning() -> None:
     before = len(default_policy())
     server_filter.filter(record)
     assert "log-line-secret-1" not in record.getMessage() and len(default_policy()) == before
+
+
+def _decodable(text: str) -> list[bytes]:
+    """Everything the base64 runs left in ``text`` decode to, at each of the four character offsets."""
+    import base64
+    import re
+
+    out = []
+    for run in re.findall(r"[A-Za-z0-9+/_-]{4,}", text):
+        run = run.replace("-", "+").replace("_", "/")
+        for skip in range(4):
+            usable = run[skip:][: len(run[skip:]) // 4 * 4]
+            out.append(base64.b64decode(usable) if usable else b"")
+    return out
+
+
+@pytest.mark.parametrize("before", ["", "u", "us", '{"t":"'])
+def test_a_remembered_value_is_replaced_where_base64_carries_it(before: str) -> None:
+    import base64
+
+    secret, other = "B64CanaryToken-7Xw9Vb3Nm2Lk8Jh", "B64CanarySecretKey-Pp4Rr5Ss6Tt7Uu"
+    policy = RedactionPolicy([secret, other], from_environment=False)
+    message = f'{before}{secret}","sk":"{other}"}}'.encode()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        for text in (f"X-Echo: {encode(secret.encode()).decode().rstrip('=')}", f"debug {encode(message).decode()}"):
+            redacted = policy.redact_text(text)
+            assert REDACTED in redacted
+            # What is left of the encoded value is its edges: no four of its bytes in a row.
+            for decoded in _decodable(redacted):
+                assert not any(value[i : i + 4].encode() in decoded for value in (secret, other)
+                               for i in range(len(value) - 3)), (redacted, decoded)  # fmt: skip
+    # Harmless: base64 of other text is left alone.
+    plain = base64.b64encode(b"an ordinary thumbnail caption").decode()
+    assert policy.redact_text(plain) == plain

@@ -125,10 +125,14 @@ def _leaky_app() -> Starlette:
             "thumbnail": SMALL_JPEG,
             "scan": WRAPPED_JPEG,
             "note": f"your key is {HEADERS['X-Access-Key']} and the project {PROJECT}",
+            "keyed": {HEADERS["X-Access-Key"]: 1, HEADERS["X-Session-Id"]: 2},  # secrets as keys
         }
         raw = json.dumps(answer).encode()
         headers = {"Set-Cookie": f"session={HEADERS['X-Session-Id']}", "X-Access-Key": HEADERS["X-Access-Key"],
                    "X-Request-Id": "req-1"}  # fmt: skip
+        if request.query_params.get("binary"):
+            # One stray byte makes the body no UTF-8: the echo in it is as plain as in text.
+            return Response(f"\xff{HEADERS['X-Access-Key']}\xfe".encode("latin-1"), headers=headers)
         if request.query_params.get("gzip"):
             raw = gzip.compress(json.dumps({**answer, "client_secret": GZIP_SECRET}).encode())
             headers["Content-Encoding"] = "gzip"
@@ -176,6 +180,8 @@ def test_no_canary_survives_any_record_mode(leaky_url: str, tmp_path: Path, mode
         _send_everything(leaky_url)
         _send_everything(leaky_url, gzip_answer=True)
         _send_everything(leaky_url, form=True)
+        with httpx.Client() as client:
+            client.post(f"{leaky_url}/v2/{PROJECT}/x?binary=1", headers=HEADERS, content=b"{}")
     if mode == "new_episodes":
         with use_cassette(path, record_mode=mode, secrets=RedactionPolicy(from_environment=False)):
             _send_everything(leaky_url, gzip_answer=True, form=True)

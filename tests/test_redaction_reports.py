@@ -245,3 +245,16 @@ def test_text_that_only_looks_like_a_secret_is_left_whole(text: str) -> None:
     assert policy.redact_text(text) == text
     # Nothing of it was remembered as a secret either: later text that repeats it stays whole.
     assert policy.redact_text(f"see {text} again") == f"see {text} again"
+
+
+@pytest.mark.parametrize("cut_at", [60, 70, 75])
+def test_a_message_quoting_a_body_redacts_before_it_cuts(cut_at: int) -> None:
+    # A secret across the quote's 80th character: cut first, its first half was no value the policy knew.
+    from pytest_idclassify.redaction import remember
+    from pytest_idclassify.validation import validate_response
+
+    secret = "CutCanaryPassw0rd-c0ffee00deadbeef"
+    remember(secret)
+    body = "x" * (cut_at - 1) + secret + " is bad"
+    messages = [v.message for status in (200, 400) for v in validate_response(body, status=status)]
+    assert messages and all(secret[:4] not in message for message in messages), messages

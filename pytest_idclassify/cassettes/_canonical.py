@@ -88,17 +88,19 @@ def _redact_json(value: Any, book: SecretBook, *, parent: str = "", top: bool = 
             return value
         out: dict[str, Any] = {}
         for key, item in value.items():
+            redacted: Any
             if top and key == "data" and isinstance(item, str) and digest:
                 book.note("image", "data")
-                out[key] = image_digest(item)
+                redacted = image_digest(item)
             elif isinstance(item, str) and parent in _IDENTITY_PARENTS and key in ("name", "id"):
-                out[key] = book.hide("field", f"{parent}.{key}", item)
+                redacted = book.hide("field", f"{parent}.{key}", item)
             elif isinstance(item, str) and parent == "project" and key == "id":
-                out[key] = book.hide("project-id", "project.id", item, PROJECT_PLACEHOLDER)
+                redacted = book.hide("project-id", "project.id", item, PROJECT_PLACEHOLDER)
             elif not isinstance(item, dict) and book.is_secret_name(key):
-                out[key] = book.redact_mapping({key: item})[key]
+                redacted = next(iter(book.redact_mapping({key: item}).values()))  # its key may be redacted too
             else:
-                out[key] = _redact_json(item, book, parent=key, digest=digest)
+                redacted = _redact_json(item, book, parent=key, digest=digest)
+            out[book.redact_key(key, out)] = redacted
         return out
     if isinstance(value, list):
         return [_redact_json(item, book, parent=parent, digest=digest) for item in value]
@@ -127,7 +129,7 @@ def _canonical_request_body_with(raw: bytes, book: SecretBook) -> bytes | None:
     except UnicodeDecodeError:
         if len(raw) > LONG_BINARY_BODY:
             return compact({DIGEST_KEY: text_digest(raw)}).encode("utf-8")
-        return raw
+        return book.scrub_bytes(raw)
     text = redact_body_bytes(raw, book).decode("utf-8")
     if len(text.encode("utf-8")) > LONG_TEXT_BODY or _BASE64_RUN.search(text):
         return compact({DIGEST_KEY: text_digest(text)}).encode("utf-8")

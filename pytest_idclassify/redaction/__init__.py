@@ -63,6 +63,7 @@ __all__ = [
     "active_rules",
     "default_policy",
     "environment_rules",
+    "excerpt",
     "image_in_base64",
     "image_mark",
     "inflate",
@@ -106,6 +107,20 @@ def default_policy() -> RedactionPolicy:
     # Cheap and idempotent: picks up credentials a test or a CLI command put in the environment later.
     policy.add_environment()
     return policy
+
+
+#: how far past a cut an excerpt is redacted before it is cut: a secret across the cut (an IAM
+#: token runs to several KB) must be replaced whole, not left half outside the policy's view.
+_EXCERPT_MARGIN = 16384
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``text`` once redacted by the process-wide policy (a message's quote).
+
+    Redacting before cutting: a secret cut in two is no longer the value the policy knows, and its
+    first half would be printed as it is.
+    """
+    return default_policy().redact_text(text[: limit + _EXCERPT_MARGIN])[:limit]
 
 
 def remember(value: str | None, replacement: str = REDACTED) -> None:

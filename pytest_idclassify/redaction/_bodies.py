@@ -57,15 +57,15 @@ def _compact(value: Any) -> str:
 def redact_body_bytes(raw: bytes, policy: RedactionPolicy, content_type: str = "") -> bytes:
     """Return a (decoded) body redacted: JSON by field name, a form by field name, other text as text.
 
-    JSON that the redaction leaves unchanged keeps its exact bytes; bytes that are not UTF-8 are
-    returned as they are (there is no text to look in).
+    JSON that the redaction leaves unchanged keeps its exact bytes; in bytes that are not UTF-8
+    (binary, or text with a stray byte) every remembered value is replaced, byte for byte.
     """
     if not raw:
         return raw
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return raw
+        return policy.scrub_bytes(raw)
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):

@@ -16,12 +16,15 @@ Every rule is idempotent (redacting redacted text changes nothing), so hooks may
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
+import itertools
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
@@ -114,6 +117,28 @@ class Redaction:
     name: str = ""
 
 
+#: the shortest run of base64 kept as a remembered value's encoded form (shorter runs match by chance).
+MIN_BASE64_FORM = 12
+
+
+def _base64_forms(value: str) -> list[str]:
+    """The value as base64 would carry it: alone (padded or not, standard or URL-safe), or inside more bytes.
+
+    Inside a longer encoded message (a JSON document, ``user:secret``) the value's bytes fall at one
+    of three offsets to base64's 3-byte groups; for each, the characters that encode the value's
+    bytes alone are the same whatever surrounds it.  Those runs are remembered too.
+    """
+    raw = value.encode("utf-8", "surrogatepass")
+    alone = base64.b64encode(raw).decode("ascii")
+    forms = {alone, alone.rstrip("="), base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")}
+    for offset in (0, 1, 2):
+        encoded = base64.b64encode(bytes(offset) + raw).decode("ascii")
+        # Skip the characters the offset's bytes share; keep only whole groups of the value's own bytes.
+        core = encoded[(offset * 4 + 2) // 3 : 4 * ((offset + len(raw)) // 3)]
+        forms.add(core)
+    return sorted(form for form in forms if len(form) >= MIN_BASE64_FORM)
+
+
 def is_hidden(value: str) -> bool:
     """Tell whether ``value`` is already a placeholder (``[REDACTED]``, ``{project_id}``, an image mark)."""
     return value in _PLACEHOLDERS or value.startswith("[image sha256:")
@@ -142,7 +167,10 @@ class RedactionPolicy:
     ) -> None:
         self.names = names if names is not None else active_rules()
         self._lock = threading.RLock()
+        # Every string replaced: the values, and the forms they are carried in (percent-encoded, base64).
         self._secrets: dict[str, str] = {}
+        # Each value remembered, oldest first, with the forms added for it alone.
+        self._forms: dict[str, tuple[str, ...]] = {}
         self._given: set[str] = set()
         self._learning = threading.local()
         self._longest_first: list[tuple[str, str]] | None = None
@@ -168,24 +196,27 @@ class RedactionPolicy:
             return
         if not given and getattr(self._learning, "off", False):
             return
-        encoded = quote(value, safe="")
+        forms = [quote(value, safe=""), *_base64_forms(value)]
         with self._lock:
             if given:
-                self._given.update((value, encoded))
-            if value in self._secrets:
+                self._given.add(value)
+            if value in self._forms:
                 return
+            added = tuple(dict.fromkeys(form for form in forms if form != value and form not in self._secrets))
             self._secrets[value] = replacement
-            if encoded != value:
-                self._secrets.setdefault(encoded, replacement)
-            while len(self._secrets) - len(self._given) > MAX_LEARNED:
+            self._secrets.update(dict.fromkeys(added, replacement))
+            self._forms[value] = added
+            while len(self._forms) - len(self._given) > MAX_LEARNED:
                 self._forget_oldest_learned()
             self._longest_first = None
 
     def _forget_oldest_learned(self) -> None:
         # Dicts keep insertion order: the first value not given is the oldest learned.
-        for value in self._secrets:
+        for value, forms in self._forms.items():
             if value not in self._given:
-                del self._secrets[value]
+                del self._forms[value]
+                for gone in (value, *forms):
+                    self._secrets.pop(gone, None)
                 return
 
     @contextlib.contextmanager
@@ -231,7 +262,7 @@ class RedactionPolicy:
         self.add(getattr(config, "enterprise_project_id", None), ENTERPRISE_PLACEHOLDER, given=True)
 
     def __len__(self) -> int:
-        return len(self._secrets)
+        return len(self._forms)
 
     def key(self) -> tuple[tuple[str, str], ...]:
         """The remembered values as a hashable value (a cache key)."""
@@ -249,6 +280,20 @@ class RedactionPolicy:
                 text = text.replace(value, replacement)
                 self.note("echo")
         return text
+
+    def scrub_bytes(self, raw: bytes) -> bytes:
+        """Return ``raw`` (bytes that are no text) with every remembered value's UTF-8 bytes replaced.
+
+        A body with one stray byte is no UTF-8, but an echoed credential in it is as plain as in text.
+        """
+        with self._lock:
+            items = sorted(self._secrets.items(), key=lambda item: -len(item[0]))
+        for value, replacement in items:
+            needle = value.encode("utf-8", "surrogatepass")
+            if needle in raw:
+                raw = raw.replace(needle, replacement.encode("utf-8"))
+                self.note("echo")
+        return raw
 
     # -- what was replaced -------------------------------------------------------------------------
 
@@ -428,13 +473,25 @@ class RedactionPolicy:
         if isinstance(obj, Mapping):
             out: dict[Any, Any] = {}
             for key, value in obj.items():
-                out[key] = self._field(key, value, depth) if isinstance(key, str) else self._walk(value, depth + 1)
+                redacted = self._field(key, value, depth) if isinstance(key, str) else self._walk(value, depth + 1)
+                out[self.redact_key(key, out) if isinstance(key, str) else key] = redacted
             return out
         if isinstance(obj, (list, tuple)):
             return [self._walk(item, depth + 1) for item in obj]
         if isinstance(obj, str):
             return self.redact_text(obj)
         return obj
+
+    def redact_key(self, key: str, taken: Mapping[Any, Any] = MappingProxyType({})) -> str:
+        """Return an object's ``key`` with every remembered value replaced: a server may key a field by a secret.
+
+        Two keys that become the same are told apart by a number (``[REDACTED] 2``), so that no
+        field is lost in ``taken``, the object being built.
+        """
+        safe = self.scrub(key) if self._secrets else key
+        if safe == key or safe not in taken:
+            return safe
+        return next(f"{safe} {n}" for n in itertools.count(2) if f"{safe} {n}" not in taken)
 
     def _field(self, key: str, value: Any, depth: int) -> Any:
         normalized = normalize_name(key)

@@ -43,11 +43,14 @@ class Verdict:
 
 
 def _said(outcome: Outcome) -> str:
+    from pytest_idclassify.redaction import excerpt
+
+    # Redacted before cut: half a secret is not the value the policy knows.
     if outcome.error_code:
         return f"HTTP {outcome.status} {outcome.error_code} {outcome.error_msg!r}"
     if outcome.status == 200 and isinstance(outcome.body, dict):
-        return f"HTTP 200 {json.dumps(outcome.body)[:160]}"
-    return f"HTTP {outcome.status} {str(outcome.body)[:160]!r}"
+        return f"HTTP 200 {excerpt(json.dumps(outcome.body), 160)}"
+    return f"HTTP {outcome.status} {excerpt(str(outcome.body), 160)!r}"
 
 
 def _error_violations(clause_id: str, spec: ErrorSpec, outcome: Outcome) -> list[Violation]:
