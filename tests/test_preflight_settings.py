@@ -34,6 +34,15 @@ def test_the_endpoint_url_serve_prints_becomes_base_url_and_project_id() -> None
     assert "f" * 32 not in message  # project ids are masked, as in every other message
 
 
+def test_replay_with_a_record_mode_is_refused_once_in_the_words_typed() -> None:
+    # Replay has no server to record from: a miss went out to 127.0.0.1:9 and blamed IDCLASSIFY_BASE_URL.
+    message = _refusal({"target": "replay", "record-mode": "once"}, TOKEN)
+    assert message.startswith("--target=replay plays cassettes only, but --record-mode=once records")
+    env = {**TOKEN, "IDCLASSIFY_TARGET": "replay", "IDCLASSIFY_RECORD_MODE": "new_episodes"}
+    assert "IDCLASSIFY_RECORD_MODE=new_episodes records: drop IDCLASSIFY_RECORD_MODE" in _refusal({}, env)
+    assert preflight({"target": "replay", "record-mode": "none"}, {}, TOKEN, probe=False).config.target == "replay"
+
+
 def test_a_base_url_and_a_target_beside_it_are_refused_and_the_nearer_one_wins_otherwise() -> None:
     base = "http://127.0.0.1:8080"
     for target in ("replay", "emulator"):

@@ -37,6 +37,46 @@ def wrong_message_service() -> Iterator[str]:
         yield url
 
 
+def _refuse(word: str) -> None:
+    raise ValueError(f"{word} is not JSON")
+
+
+def test_the_json_report_is_strict_json_though_cases_send_nan(tmp_path: Path) -> None:
+    # Hostile cases send "alarm": NaN on purpose; the report must still parse in JSON.parse, jq and the like.
+    result = _verify("--target", "replay", "-k", "nan", "--report-json", "r.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    text = (tmp_path / "r.json").read_text(encoding="utf-8")
+    json.loads(text, parse_constant=_refuse)
+    assert '"NaN"' in text, "the case that sends NaN is in the report, as the word"
+
+
+def test_a_cassette_that_is_not_utf8_fails_its_case_with_one_line(tmp_path: Path) -> None:
+    import shutil
+
+    from pytest_idclassify._paths import cassettes_dir
+
+    shutil.copytree(cassettes_dir() / "gate", tmp_path / "gate")
+    cassette = tmp_path / "gate" / "test_contract" / "test_clause[request.body.json[nan]].json"
+    cassette.write_bytes(b"\xff\xfe" + cassette.read_bytes())
+    result = _verify("--target", "replay", "--cassette-dir", str(tmp_path / "gate"), "-k", "nan", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "is not UTF-8" in result.stdout and "re-record it" in result.stdout
+    assert "Traceback" not in result.stdout and "UnicodeDecodeError:" not in result.stdout
+
+
+def test_replays_with_a_cold_and_a_warm_image_cache_report_what_was_sent_alike(tmp_path: Path) -> None:
+    env = {"IDCLASSIFY_IMAGE_CACHE": str(tmp_path / "cache")}
+    sent = []
+    for run in ("cold", "warm"):
+        result = _verify("--target", "replay", "-k", "request.image.side", "--report-json", f"{run}.json",
+                         cwd=tmp_path, env=env)  # fmt: skip
+        assert result.returncode == 0, result.stdout[-3000:]
+        cases = json.loads((tmp_path / f"{run}.json").read_text(encoding="utf-8"))["cases"]
+        # As text, key order included: what a diff of two CI runs' reports shows.
+        sent.append([json.dumps([call["sent"] for call in case["calls"]]) for case in cases])
+    assert sent[0] == sent[1] and len(sent[0]) > 3
+
+
 def test_verify_passes_the_embedded_emulator_and_writes_both_reports(tmp_path: Path) -> None:
     result = _verify("-k", "request.image.side", "--report-json", "r.json", "--report-html", "r.html", cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-3000:]

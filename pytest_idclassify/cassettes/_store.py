@@ -166,6 +166,10 @@ def recorded_skip(cassette_path: str | os.PathLike[str]) -> str | None:
     path = Path(cassette_path)
     if not path.is_file():
         return None
-    doc = loads_document(path.read_text(encoding="utf-8"), f"cassette {path}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteError(f"cassette {path} is not UTF-8 ({exc}); re-record it") from None
+    doc = loads_document(text, f"cassette {path}")
     reason = (doc.get("metadata") or {}).get(SKIP_KEY)
     return str(reason) if reason is not None and not doc["interactions"] else None

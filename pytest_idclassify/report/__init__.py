@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -74,7 +75,8 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
     written: dict[str, Path] = {}
     if config.report_json:
         config.report_json.parent.mkdir(parents=True, exist_ok=True)
-        config.report_json.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        text = json.dumps(_strict_json(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False)
+        config.report_json.write_text(text + "\n", "utf-8")
         written["JSON"] = config.report_json
     if config.report_html:
         config.report_html.parent.mkdir(parents=True, exist_ok=True)
@@ -85,3 +87,17 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
                       written=written, deselected=deselected, inferred_count=meta["inferred"] == "count",
                       words=config.interface.words)  # fmt: skip
     return report
+
+
+def _strict_json(value: Any) -> Any:
+    """``value`` with every number JSON cannot carry (a case sends ``alarm: NaN`` on purpose) as its word, a string.
+
+    Python's ``json`` would write a bare ``NaN``, which ``JSON.parse`` and most tools refuse.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: _strict_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(item) for item in value]
+    return value

@@ -167,6 +167,14 @@ def resolve(
             f"{config.origin('target')}=live needs the server's address: pass {interface.flag('base-url')}=https://... "
             "or set IDCLASSIFY_BASE_URL"
         )
+    if config.target == "replay" and config.record_mode != "none":
+        # Replay has nothing to record from: a miss would go out to no server, and blame its address.
+        raise ConfigurationError(
+            f"{config.origin('target')}=replay plays cassettes only, but {config.origin('record-mode')}="
+            f"{config.record_mode} records: drop {config.origin('record-mode')} to replay, or record from a "
+            f"server (the embedded emulator, or {interface.flag('base-url')}=https://...) without "
+            f"{config.origin('target')}=replay"
+        )
     if config.call_budget < 1:
         raise ConfigurationError(f"{config.origin('call-budget')} must be at least 1, got {config.call_budget}")
     if config.metrics_threshold is not None and not 0 <= config.metrics_threshold <= 1:

@@ -48,7 +48,8 @@ def _facts(recipe: ImageRecipe) -> tuple[dict[str, Any], tuple[int, int] | None]
         noted = {"digest": digest, "size": request_image_size({"data": text})}
         image_cache().note(recipe, DIGEST_FACT, noted)
     size = noted.get("size")
-    return dict(noted["digest"]), (int(size[0]), int(size[1])) if size else None
+    # In one key order whether computed now or read back from the cache: a report diffs cleanly run to run.
+    return dict(sorted(noted["digest"].items())), (int(size[0]), int(size[1])) if size else None
 
 
 def replay_data(recipe: ImageRecipe) -> tuple[dict[str, Any], tuple[int, int] | None]:
