@@ -330,3 +330,22 @@ def test_lint_tells_a_file_that_is_not_json_from_a_vcrpy_cassette(tmp_path: Path
     assert "is not JSON" in broken and "restore it from version control" in broken and "scrub" not in broken
     plain = next(line for line in result.output.splitlines() if "plain.yaml" in line)
     assert "a plain vcrpy cassette?" in plain and "idclassify cassettes scrub" in plain
+
+
+def test_a_cassette_of_another_release_is_named_so_by_replay_scrub_and_lint(tmp_path: Path) -> None:
+    from pytest_idclassify._paths import cassettes_dir
+
+    shipped = cassettes_dir() / "gate" / "test_contract" / "test_clause[request.body.json[nan]].json"
+    path = tmp_path / "newer.json"
+    path.write_text(shipped.read_text().replace("pytest-idclassify-cassette/1", "pytest-idclassify-cassette/2", 1))
+    before = path.read_bytes()
+    with pytest.raises(CassetteError, match="written by another pytest-idclassify release"), use_cassette(path):
+        pass
+    scrubbed = CliRunner().invoke(main, ["cassettes", "scrub", str(path)])
+    linted = CliRunner().invoke(main, ["cassettes", "lint", str(path)])
+    for result in (scrubbed, linted):
+        assert result.exit_code != 0 and "another pytest-idclassify release" in result.output, result.output
+        assert "AttributeError" not in result.output and "vcrpy" not in result.output
+    assert path.read_bytes() == before
+    # Harmless: a cassette of this release still lints clean.
+    assert CliRunner().invoke(main, ["cassettes", "lint", str(shipped)]).exit_code == 0

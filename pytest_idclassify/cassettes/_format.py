@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 from pytest_idclassify._nesting import nests_deeper
@@ -186,12 +187,30 @@ def loads_document(text: str, where: str) -> dict[str, Any]:
     except ValueError as exc:
         raise CassetteError(f"{where} is not JSON ({exc}); re-record it or restore it from version control") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("interactions"), list):
+        newer = other_release(text, where)
+        if newer is not None:
+            raise CassetteError(newer)
         found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
         raise CassetteError(
             f"{where} is not a pytest-idclassify cassette (format {found!r}, expected {FORMAT!r}); "
             "convert a vcrpy cassette with `idclassify cassettes scrub PATH`"
         )
     return doc
+
+
+_OTHER_RELEASE = re.compile(r'"format"\s*:\s*"(pytest-idclassify-cassette/[^"]{1,40})"')
+
+
+def other_release(text: str, where: str) -> str | None:
+    """Why ``text`` cannot be read when another pytest-idclassify release wrote its format, else ``None``.
+
+    Such a file is no vcrpy cassette to convert: the fix is the release that reads it, or a new recording.
+    """
+    found = _OTHER_RELEASE.search(text[:200])
+    if found is None or found.group(1) == FORMAT:
+        return None
+    return (f"{where} was written by another pytest-idclassify release (format {found.group(1)!r}; this "
+            f"one reads {FORMAT!r}): replay it with that release, or re-record it with this one")  # fmt: skip
 
 
 def is_own_format(text: str) -> bool:

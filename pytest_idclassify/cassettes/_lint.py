@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from pytest_idclassify.cassettes._canonical import SecretBook, parse_json
-from pytest_idclassify.cassettes._format import FORMAT, dumps_value, is_own_format, loads_document, too_deep
+from pytest_idclassify.cassettes._format import (
+    FORMAT,
+    dumps_value,
+    is_own_format,
+    loads_document,
+    other_release,
+    too_deep,
+)
 from pytest_idclassify.cassettes._store import IMAGES_DIR, read_interactions, redact_interaction
 from pytest_idclassify.errors import CassetteError
 from pytest_idclassify.redaction import (
@@ -258,7 +265,10 @@ def lint_file(
     out = _text_findings(where, text, allow_images) + _policy_findings(path, allow_images)
     if not is_own_format(text):
         unreadable = _unparsable(text, path)
-        if unreadable is not None:  # neither format: scrub could not convert it either
+        newer = other_release(text, "it")  # the finding names the file already
+        if newer is not None:
+            message = newer
+        elif unreadable is not None:  # neither format: scrub could not convert it either
             message = f"{unreadable}; re-record it or restore it from version control"
         else:
             message = (

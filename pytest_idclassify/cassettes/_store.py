@@ -20,6 +20,7 @@ from pytest_idclassify.cassettes._format import (
     encode_interaction,
     is_own_format,
     loads_document,
+    other_release,
     too_deep,
 )
 from pytest_idclassify.errors import CassetteError
@@ -103,6 +104,9 @@ def read_interactions(path: Path) -> tuple[list[tuple[Any, dict[str, Any]]], dic
         raise CassetteError(f"no cassette at {path}; check the path, or record it first") from None
     except UnicodeDecodeError as exc:
         raise CassetteError(f"{path} is not UTF-8 text ({exc}); is it a cassette?") from None
+    newer = other_release(text, str(path))
+    if newer is not None:
+        raise CassetteError(newer)
     if is_own_format(text):
         doc = loads_document(text, str(path))
         pairs = []
