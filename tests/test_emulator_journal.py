@@ -331,7 +331,9 @@ def test_a_filter_no_entry_could_hold_or_given_twice_is_refused(served: tuple[An
         refused = httpx.get(f"{url}/__idclassify/requests", params=params)
         assert refused.status_code == 400, (params, refused.text)
     both = httpx.get(f"{url}/__idclassify/requests", params=[("header", "X-A:1"), ("header", "X-B:2")])
-    assert both.status_code == 200, "header=Name:value is the one repeatable filter"
+    assert both.status_code == 200, "header=Name:value is the one repeatable filter, once per header"
+    same = httpx.get(f"{url}/__idclassify/requests", params=[("header", "X-A:1"), ("header", "x-a:2")])
+    assert same.status_code == 400, same.text
 
 
 def test_a_delete_with_a_query_clears_nothing_and_says_so(served: tuple[Any, str]) -> None:

@@ -96,6 +96,12 @@ def test_a_stub_giving_scores_without_flags_is_told_to_give_both() -> None:
     assert any(score >= 50 for score in scores_only["alarm_confidence"].values())
     with pytest.raises(StubError, match="gives alarm_confidence without alarm_result, which is filled all clear"):
         parse_stub({"match": {"label": "x"}, "answer": {"result": scores_only}}, where="stub 1")
+    # A fault elsewhere in a stub giving half the alarms is not blamed on them.
+    low_scores = dict.fromkeys(scores_only["alarm_confidence"], 3)
+    wrong_confidence = {**scores_only, "confidence": 7.5, "alarm_confidence": low_scores}
+    with pytest.raises(StubError) as elsewhere:
+        parse_stub({"match": {"label": "x"}, "answer": {"result": wrong_confidence}}, where="stub 1")
+    assert "give both" not in str(elsewhere.value)
     # Harmless: low scores alone agree with the all-clear flags filled in.
     low = {**scores_only, "alarm_confidence": dict.fromkeys(scores_only["alarm_confidence"], 3)}
     parse_stub({"match": {"label": "x"}, "answer": {"result": low}}, where="stub 1")
@@ -251,6 +257,13 @@ def test_stubs_posted_without_a_name_never_replace_each_other() -> None:
     assert first["added"] != second["added"] and not first["replaced"] and not second["replaced"]
     assert again.json() == {"added": ["mine"], "replaced": ["mine"]}
     assert [s["match"]["label"] for s in listed] == ["x", "y", "w"]
+    # A stub re-posted under the name it was listed with is no name to give an unnamed stub.
+    with serve_in_thread(create_app(EmulatorSettings())) as url:
+        route = f"{url}/__idclassify/stubs"
+        httpx.post(route, json=_error_stub("posted stub 1", "listed"))
+        unnamed = httpx.post(route, json={"stubs": [_error_stub(None, "new"), _error_stub("posted stub 2", "b")]})
+        labels = {s["name"]: s["match"]["label"] for s in httpx.get(route).json()["stubs"]}
+    assert unnamed.json()["replaced"] == [] and labels["posted stub 1"] == "listed" and len(labels) == 3
 
 
 def test_a_stub_named_with_a_slash_is_removed_by_its_name() -> None:

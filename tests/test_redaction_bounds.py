@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import httpx
@@ -88,7 +89,8 @@ def _decodable(text: str) -> list[bytes]:
 def test_a_remembered_value_is_replaced_where_base64_carries_it(before: str) -> None:
     import base64
 
-    secret, other = "B64CanaryToken-7Xw9Vb3Nm2Lk8Jh", "B64CanarySecretKey-Pp4Rr5Ss6Tt7Uu"
+    # The second encodes with "+" and "/" at every offset, so the URL-safe alphabet differs.
+    secret, other = "B64CanaryToken-7Xw9Vb3Nm2Lk8Jh", "B64Canary>>>?~~~~~?>>>SecretKey"
     policy = RedactionPolicy([secret, other], from_environment=False)
     message = f'{before}{secret}","sk":"{other}"}}'.encode()
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
@@ -102,3 +104,23 @@ def test_a_remembered_value_is_replaced_where_base64_carries_it(before: str) -> 
     # Harmless: base64 of other text is left alone.
     plain = base64.b64encode(b"an ordinary thumbnail caption").decode()
     assert policy.redact_text(plain) == plain
+
+
+def test_a_given_value_stays_redacted_when_learned_ones_are_forgotten() -> None:
+    import base64
+
+    learned = "svc-user:Sup3rSecretPass"
+    policy = RedactionPolicy(from_environment=False)
+    policy.add(learned)
+    given = base64.b64encode(learned.encode()).decode()
+    policy.add(given, given=True)
+    for i in range(MAX_LEARNED + 5):
+        policy.add(f"learned-user-{i:06d}")
+    assert policy.redact_text(f"token={given}") == f"token={REDACTED}"
+
+
+def test_a_key_redacted_never_takes_the_place_of_another_field() -> None:
+    policy = RedactionPolicy(["KeyCanaryToken-0123456789"], from_environment=False)
+    both = policy.redact_mapping({"KeyCanaryToken-0123456789": 1, REDACTED: 2, "plain": 3})
+    assert len(both) == 3 and 2 in both.values() and 3 in both.values(), both
+    assert "KeyCanaryToken-0123456789" not in json.dumps(both)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections import Counter
 from typing import Any
 
 import anyio.to_thread
@@ -58,6 +59,8 @@ def _filters(request: Request, project_id: str) -> dict[str, Any]:
     for name, value in request.query_params.multi_items():
         if name in out and name != "header":
             raise TypeError(f"{name} is given twice; an entry has one {name}: ask once per value")
+        if name == "header" and value.partition(":")[0].strip().lower() in out.get("header", {}):
+            raise TypeError(f"header={value[:40]!r} names a header given already; ask once per header")
         if name in _INT_FILTERS:
             if not (value.isascii() and value.isdigit() and len(value) == 3 and "100" <= value <= "599"):
                 raise TypeError(f"{name}={value[:20]!r} is not an HTTP status (100-599); e.g. {name}=400")
@@ -116,14 +119,13 @@ def _add_stubs(stubs: StubBook, raw: bytes) -> Response:
         if not isinstance(items, list):
             raise StubError("'stubs' must be a list")
         threshold = stubs.alarm_threshold
-        parsed = []
-        for index, item in enumerate(items):
-            stub = parse_stub(item, where=f"posted stub {index + 1}", alarm_threshold=threshold)
-            if not (isinstance(item, dict) and "name" in item):
-                stub = dataclasses.replace(stub, name=stubs.unnamed_name())
-            parsed.append(stub)
+        parsed = [parse_stub(item, where=f"posted stub {i + 1}", alarm_threshold=threshold)
+                  for i, item in enumerate(items)]  # fmt: skip
+        named = {stub.name for stub, item in zip(parsed, items, strict=True) if "name" in item}
+        parsed = [stub if "name" in item else dataclasses.replace(stub, name=stubs.unnamed_name(named))
+                  for stub, item in zip(parsed, items, strict=True)]  # fmt: skip
         names = [stub.name for stub in parsed]
-        twice = next((name for name in names if names.count(name) > 1), None)
+        twice = next((name for name, count in Counter(names).items() if count > 1), None)
         if twice is not None:
             first, second = (i + 1 for i, name in enumerate(names) if name == twice)
             raise StubError(f"posted stubs {first} and {second} are both named {twice!r}; give each its own name "

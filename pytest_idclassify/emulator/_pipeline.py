@@ -83,7 +83,8 @@ def _json_type(value: Any) -> str:
     """The JSON name of a parsed value's type, as a client in any language knows it (numbers are read as floats)."""
     if value is None:
         return "null"
-    names = ((bool, "a boolean"), (float, "a number"), (str, "a string"), (list, "an array"), (dict, "an object"))
+    names = ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"), (list, "an array"),
+             (dict, "an object"))  # fmt: skip
     return next(name for kind, name in names if isinstance(value, kind))
 
 

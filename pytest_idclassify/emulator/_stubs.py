@@ -168,8 +168,9 @@ def _check_contract(stub: Stub, where: str, alarm_threshold: int | None = None) 
     violations = validate_response(body, status=status, request=request, strict=True, alarm_threshold=threshold)
     if violations:
         listed = "; ".join(f"{v.pointer or '/'}: {v.message} [{v.clause}]" for v in violations)
-        raise StubError(f"{where}: the answer breaks the contract: {listed}{_half_of_alarms(stub)} "
-                        "(see docs/reference/clauses.md)")  # fmt: skip
+        about_alarms = any(v.pointer.startswith("/result/alarm_") for v in violations)
+        hint = _half_of_alarms(stub) if about_alarms else ""
+        raise StubError(f"{where}: the answer breaks the contract: {listed}{hint} (see docs/reference/clauses.md)")
 
 
 def _half_of_alarms(stub: Stub) -> str:
@@ -245,22 +246,26 @@ class StubBook:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unnamed: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
-    def unnamed_name(self) -> str:
-        """A name for a stub posted without one, never given before by this book: ``posted stub N``."""
+    def unnamed_name(self, also_taken: Iterable[str] = ()) -> str:
+        """A name for a stub posted without one, ``posted stub N``: no stub's now, nor one this book gave before.
+
+        ``also_taken`` are the names of the batch being posted with it.
+        """
         with self._lock:
-            return f"posted stub {next(self._unnamed)}"
+            taken = {stub.name for stub in self._stubs} | set(also_taken)
+            return next(name for name in (f"posted stub {n}" for n in self._unnamed) if name not in taken)
 
     def add_all(self, stubs: list[Stub]) -> list[str]:
         """Add already checked stubs at once, each replacing the stub of its name; return the names replaced."""
         with self._lock:
-            names = [existing.name for existing in self._stubs]
-            replaced = [stub.name for stub in stubs if stub.name in names]
+            position = {existing.name: index for index, existing in enumerate(self._stubs)}
+            replaced = [stub.name for stub in stubs if stub.name in position]
             for stub in stubs:
-                if stub.name in names:
-                    self._stubs[names.index(stub.name)] = stub
+                if stub.name in position:
+                    self._stubs[position[stub.name]] = stub
                 else:
+                    position[stub.name] = len(self._stubs)
                     self._stubs.append(stub)
-                    names.append(stub.name)
         return replaced
 
     def add(self, stub: Stub | Mapping[str, Any]) -> Stub:

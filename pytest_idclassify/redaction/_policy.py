@@ -117,8 +117,13 @@ class Redaction:
     name: str = ""
 
 
-#: the shortest run of base64 kept as a remembered value's encoded form (shorter runs match by chance).
+#: the shortest run of base64 kept as a given value's encoded form (shorter runs match by chance).
 MIN_BASE64_FORM = 12
+_URL_SAFE = str.maketrans("+/", "-_")
+
+
+def _longest_first(pairs: Mapping[str, str]) -> list[tuple[str, str]]:
+    return sorted(pairs.items(), key=lambda item: -len(item[0]))
 
 
 def _base64_forms(value: str) -> list[str]:
@@ -135,7 +140,7 @@ def _base64_forms(value: str) -> list[str]:
         encoded = base64.b64encode(bytes(offset) + raw).decode("ascii")
         # Skip the characters the offset's bytes share; keep only whole groups of the value's own bytes.
         core = encoded[(offset * 4 + 2) // 3 : 4 * ((offset + len(raw)) // 3)]
-        forms.add(core)
+        forms.update((core, core.translate(_URL_SAFE)))
     return sorted(form for form in forms if len(form) >= MIN_BASE64_FORM)
 
 
@@ -167,13 +172,11 @@ class RedactionPolicy:
     ) -> None:
         self.names = names if names is not None else active_rules()
         self._lock = threading.RLock()
-        # Every string replaced: the values, and the forms they are carried in (percent-encoded, base64).
         self._secrets: dict[str, str] = {}
-        # Each value remembered, oldest first, with the forms added for it alone.
-        self._forms: dict[str, tuple[str, ...]] = {}
         self._given: set[str] = set()
         self._learning = threading.local()
-        self._longest_first: list[tuple[str, str]] | None = None
+        # Every string replaced, and those of the given values alone, longest first (see _replaced).
+        self._longest_first: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
         self._events: list[Redaction] | None = None
         # The environment's values last added (see add_environment).
         self._environment_seen: tuple[str, ...] | None = None
@@ -196,27 +199,25 @@ class RedactionPolicy:
             return
         if not given and getattr(self._learning, "off", False):
             return
-        forms = [quote(value, safe=""), *_base64_forms(value)]
+        encoded = quote(value, safe="")
         with self._lock:
-            if given:
-                self._given.add(value)
-            if value in self._forms:
+            if given and value not in self._given:
+                self._given.update((value, encoded))
+                self._longest_first = None  # a value now given is looked for in base64 too
+            if value in self._secrets:
                 return
-            added = tuple(dict.fromkeys(form for form in forms if form != value and form not in self._secrets))
             self._secrets[value] = replacement
-            self._secrets.update(dict.fromkeys(added, replacement))
-            self._forms[value] = added
-            while len(self._forms) - len(self._given) > MAX_LEARNED:
+            if encoded != value:
+                self._secrets.setdefault(encoded, replacement)
+            while len(self._secrets) - len(self._given) > MAX_LEARNED:
                 self._forget_oldest_learned()
             self._longest_first = None
 
     def _forget_oldest_learned(self) -> None:
         # Dicts keep insertion order: the first value not given is the oldest learned.
-        for value, forms in self._forms.items():
+        for value in self._secrets:
             if value not in self._given:
-                del self._forms[value]
-                for gone in (value, *forms):
-                    self._secrets.pop(gone, None)
+                del self._secrets[value]
                 return
 
     @contextlib.contextmanager
@@ -262,20 +263,34 @@ class RedactionPolicy:
         self.add(getattr(config, "enterprise_project_id", None), ENTERPRISE_PLACEHOLDER, given=True)
 
     def __len__(self) -> int:
-        return len(self._forms)
+        return len(self._secrets)
 
     def key(self) -> tuple[tuple[str, str], ...]:
         """The remembered values as a hashable value (a cache key)."""
         with self._lock:
             return tuple(self._secrets.items())
 
+    def _replaced(self, *, given_only: bool = False) -> list[tuple[str, str]]:
+        """Every string replaced (or, ``given_only``, those of the values given), longest first.
+
+        A value the policy was given (a credential of the environment or of a client) is also
+        looked for in base64: its forms are six more strings to search every text for, and the
+        given values are a dozen where the learned ones may be thousands.
+        """
+        lists = self._longest_first
+        if lists is None:
+            with self._lock:
+                given: dict[str, str] = {}
+                for value in self._given & self._secrets.keys():
+                    for form in (value, quote(value, safe=""), *_base64_forms(value)):
+                        given.setdefault(form, self._secrets[value])
+                every = {**self._secrets, **{k: v for k, v in given.items() if k not in self._secrets}}
+                lists = self._longest_first = (_longest_first(every), _longest_first(given))
+        return lists[1] if given_only else lists[0]
+
     def scrub(self, text: str) -> str:
         """Return ``text`` with every remembered value replaced (longest first); names are not looked at."""
-        items = self._longest_first
-        if items is None:
-            with self._lock:
-                items = self._longest_first = sorted(self._secrets.items(), key=lambda item: -len(item[0]))
-        for value, replacement in items:
+        for value, replacement in self._replaced():
             if value in text:
                 text = text.replace(value, replacement)
                 self.note("echo")
@@ -286,9 +301,7 @@ class RedactionPolicy:
 
         A body with one stray byte is no UTF-8, but an echoed credential in it is as plain as in text.
         """
-        with self._lock:
-            items = sorted(self._secrets.items(), key=lambda item: -len(item[0]))
-        for value, replacement in items:
+        for value, replacement in self._replaced():
             needle = value.encode("utf-8", "surrogatepass")
             if needle in raw:
                 raw = raw.replace(needle, replacement.encode("utf-8"))
@@ -483,13 +496,22 @@ class RedactionPolicy:
         return obj
 
     def redact_key(self, key: str, taken: Mapping[Any, Any] = MappingProxyType({})) -> str:
-        """Return an object's ``key`` with every remembered value replaced: a server may key a field by a secret.
+        """Return an object's ``key`` with every given value replaced: a server may key a field by a credential.
 
-        Two keys that become the same are told apart by a number (``[REDACTED] 2``), so that no
-        field is lost in ``taken``, the object being built.
+        A key that is a remembered value is replaced whole; inside a longer key only the values the
+        policy was given are looked for (a dozen, where the learned ones may be thousands, and each
+        key of every object would pay for them).  A key that becomes, or is, one already in
+        ``taken`` (the object being built) is numbered (``[REDACTED] 2``): no field is lost.
         """
-        safe = self.scrub(key) if self._secrets else key
-        if safe == key or safe not in taken:
+        safe = self._secrets.get(key, key)
+        if safe != key:
+            self.note("echo")
+        elif len(key) >= MIN_SECRET:
+            for value, replacement in self._replaced(given_only=True):
+                if value in safe:
+                    safe = safe.replace(value, replacement)
+                    self.note("echo")
+        if safe not in taken:
             return safe
         return next(f"{safe} {n}" for n in itertools.count(2) if f"{safe} {n}" not in taken)
 
