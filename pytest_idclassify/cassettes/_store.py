@@ -165,15 +165,19 @@ def record_skip(cassette_path: str | os.PathLike[str], reason: str) -> Path:
     return path
 
 
+def read_cassette_text(path: Path) -> str:
+    """The text of the cassette at ``path``; a file that is no UTF-8 is a :class:`CassetteError` to re-record."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CassetteError(f"cassette {path} is not UTF-8 ({exc}); re-record it") from None
+
+
 def recorded_skip(cassette_path: str | os.PathLike[str]) -> str | None:
     """The reason a cassette records for a skip while recording, or ``None`` (no file, or interactions)."""
     path = Path(cassette_path)
     if not path.is_file():
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CassetteError(f"cassette {path} is not UTF-8 ({exc}); re-record it") from None
-    doc = loads_document(text, f"cassette {path}")
+    doc = loads_document(read_cassette_text(path), f"cassette {path}")
     reason = (doc.get("metadata") or {}).get(SKIP_KEY)
     return str(reason) if reason is not None and not doc["interactions"] else None

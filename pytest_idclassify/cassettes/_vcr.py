@@ -29,7 +29,7 @@ from pytest_idclassify.cassettes._match import (
     recipe_key,
     rendering_change,
 )
-from pytest_idclassify.cassettes._store import atomic_write, redact_interaction, store_image
+from pytest_idclassify.cassettes._store import atomic_write, read_cassette_text, redact_interaction, store_image
 from pytest_idclassify.errors import CassetteError, CassetteMissError
 from pytest_idclassify.redaction import default_policy
 
@@ -134,10 +134,7 @@ class _Recorder:
         path = Path(cassette_path)
         if not path.is_file():
             raise CassetteNotFoundError()
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise CassetteError(f"cassette {path} is not UTF-8 ({exc}); re-record it") from None
+        text = read_cassette_text(path)
         if not text.strip():
             raise CassetteNotFoundError()
         try:

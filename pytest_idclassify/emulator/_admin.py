@@ -59,8 +59,6 @@ def _filters(request: Request, project_id: str) -> dict[str, Any]:
     for name, value in request.query_params.multi_items():
         if name in out and name != "header":
             raise TypeError(f"{name} is given twice; an entry has one {name}: ask once per value")
-        if name == "header" and value.partition(":")[0].strip().lower() in out.get("header", {}):
-            raise TypeError(f"header={value[:40]!r} names a header given already; ask once per header")
         if name in _INT_FILTERS:
             if not (value.isascii() and value.isdigit() and len(value) == 3 and "100" <= value <= "599"):
                 raise TypeError(f"{name}={value[:20]!r} is not an HTTP status (100-599); e.g. {name}=400")
@@ -84,7 +82,10 @@ def _filters(request: Request, project_id: str) -> dict[str, Any]:
             header, colon, wanted = value.partition(":")
             if not (colon and header.strip()):
                 raise TypeError(f"header={value!r} is not Name:value; e.g. header=X-App-Version:1.2")
-            out.setdefault("header", {})[header.strip().lower()] = wanted.strip()
+            headers = out.setdefault("header", {})
+            if header.strip().lower() in headers:
+                raise TypeError(f"header={value[:40]!r} names a header given already; ask once per header")
+            headers[header.strip().lower()] = wanted.strip()
         else:
             out[name] = value
     return out
@@ -122,7 +123,8 @@ def _add_stubs(stubs: StubBook, raw: bytes) -> Response:
         parsed = [parse_stub(item, where=f"posted stub {i + 1}", alarm_threshold=threshold)
                   for i, item in enumerate(items)]  # fmt: skip
         named = {stub.name for stub, item in zip(parsed, items, strict=True) if "name" in item}
-        parsed = [stub if "name" in item else dataclasses.replace(stub, name=stubs.unnamed_name(named))
+        fresh = iter(stubs.unnamed_names(sum("name" not in item for item in items), named))
+        parsed = [stub if "name" in item else dataclasses.replace(stub, name=next(fresh))
                   for stub, item in zip(parsed, items, strict=True)]  # fmt: skip
         names = [stub.name for stub in parsed]
         twice = next((name for name, count in Counter(names).items() if count > 1), None)

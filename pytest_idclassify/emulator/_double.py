@@ -18,22 +18,18 @@ from typing import Any
 
 from starlette.types import Scope
 
+from pytest_idclassify._json_words import json_words
 from pytest_idclassify.emulator._answers import Refusal
 from pytest_idclassify.emulator._journal import SMALL_BODY, SUMMARY_MAX_COMMAS, Journal, JournalEntry
 from pytest_idclassify.emulator._proxy import Answer, ReplayBook, Upstream
 from pytest_idclassify.emulator._settings import EmulatorSettings
-from pytest_idclassify.emulator._stubs import Stub, StubBook, load_stubs, refusal_of
+from pytest_idclassify.emulator._stubs import Stub, StubBook, documented_refusal, load_stubs
 from pytest_idclassify.emulator._throttle import RateLimiter, retry_after_header
 
 
 def _summary(canonical: bytes) -> Any:
-    """A body's canonical form read back for the journal, which must stay JSON for tests in any language.
-
-    The canonical form is written as Python's ``json`` writes, which spells a number JSON cannot
-    carry (``NaN``, ``Infinity``, or one past a double's range such as ``1e999``) as a bare word:
-    the journal keeps that word as a string.
-    """
-    return json.loads(canonical, parse_constant=str)
+    """A body's canonical form read back for the journal, which must stay JSON for tests in any language."""
+    return json_words(json.loads(canonical))
 
 
 @dataclass
@@ -183,7 +179,8 @@ class TestDouble:
     def stub_answer(self, stub: Stub, *, alarm: bool) -> dict[str, Any]:
         """The 200 body of a result stub; raise the documented refusal of an error stub."""
         if stub.error is not None:
-            raise refusal_of(stub, throttle_limit=self.settings.throttle_limit, retry_after=self.settings.retry_after)
+            limit, retry = self.settings.throttle_limit, self.settings.retry_after
+            raise documented_refusal(str(stub.error), stub.message, throttle_limit=limit, retry_after=retry)
         return stub.answer_body(alarm=alarm)
 
     def journal_answer(self, scope: Scope, note: Note, status: int, error_code: str | None, request_id: str) -> None:

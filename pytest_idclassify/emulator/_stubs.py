@@ -161,7 +161,7 @@ def _check_contract(stub: Stub, where: str, alarm_threshold: int | None = None) 
         body, status = stub.answer_body(alarm=asks_alarm), 200
         request: dict[str, Any] = {"alarm": asks_alarm}
     else:
-        refusal = refusal_of(stub, where)
+        refusal = documented_refusal(str(stub.error), stub.message, where)
         body = json.loads(refusal.body("0" * 32, with_request_id=False))
         status, request = refusal.status, {}
     threshold = ALARM_THRESHOLD if alarm_threshold is None else alarm_threshold
@@ -185,12 +185,6 @@ def _half_of_alarms(stub: Stub) -> str:
     )
 
 
-def refusal_of(stub: Stub, where: str = "stub", *, throttle_limit: int = 20, retry_after: int = 1) -> Any:
-    """The :class:`Refusal` an error stub answers: :func:`documented_refusal` of its code and message."""
-    return documented_refusal(str(stub.error), stub.message, where, throttle_limit=throttle_limit,
-                              retry_after=retry_after)  # fmt: skip
-
-
 def documented_refusal(code: str, message: str | None = None, where: str = "stub", *, throttle_limit: int = 20,
                        retry_after: int = 1) -> Any:  # fmt: skip
     """The :class:`Refusal` of a documented error ``code`` (status and message from the error-code table).
@@ -198,7 +192,7 @@ def documented_refusal(code: str, message: str | None = None, where: str = "stub
     As the emulator answers them itself: APIG.0308 with ``limit:throttle_limit`` and a
     ``Retry-After`` of ``retry_after`` seconds; APIG.0301 with one of the gateway's reasons, the one
     ``message`` names (the reason alone or the whole message), "decrypt token fail" when none does.
-    A stub and a fault (``error=CODE``) answer a code alike.
+    An error stub and a fault (``error=CODE``) answer their code alike.
 
     Raises:
         StubError: naming ``where``: ``code`` is not documented, or has no such ``message``.
@@ -246,14 +240,15 @@ class StubBook:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _unnamed: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
-    def unnamed_name(self, also_taken: Iterable[str] = ()) -> str:
-        """A name for a stub posted without one, ``posted stub N``: no stub's now, nor one this book gave before.
+    def unnamed_names(self, count: int, also_taken: Iterable[str] = ()) -> list[str]:
+        """``count`` names for stubs posted without one, ``posted stub N``: no stub's now, none this book gave before.
 
-        ``also_taken`` are the names of the batch being posted with it.
+        ``also_taken`` are the names of the batch being posted with them.
         """
         with self._lock:
             taken = {stub.name for stub in self._stubs} | set(also_taken)
-            return next(name for name in (f"posted stub {n}" for n in self._unnamed) if name not in taken)
+            fresh = (name for name in (f"posted stub {n}" for n in self._unnamed) if name not in taken)
+            return list(itertools.islice(fresh, count))
 
     def add_all(self, stubs: list[Stub]) -> list[str]:
         """Add already checked stubs at once, each replacing the stub of its name; return the names replaced."""
@@ -274,12 +269,7 @@ class StubBook:
         parsed = stub if isinstance(stub, Stub) else parse_stub(stub, where=where, alarm_threshold=self.alarm_threshold)
         if isinstance(stub, Stub):
             _check_contract(parsed, f"stub {parsed.name}", self.alarm_threshold)
-        with self._lock:
-            for index, existing in enumerate(self._stubs):
-                if existing.name == parsed.name:
-                    self._stubs[index] = parsed
-                    return parsed
-            self._stubs.append(parsed)
+        self.add_all([parsed])
         return parsed
 
     def extend(self, items: Iterable[Stub | Mapping[str, Any]]) -> list[Stub]:

@@ -241,8 +241,8 @@ class ImageCache:
 
 
 #: the variables that decide which cache the environment describes: the cache's own, and those
-#: the user cache folder is found by.
-_SETTINGS = (CACHE_ENV, CACHE_MAX_ENV, "XDG_CACHE_HOME", "HOME")
+#: the user cache folder is found by (on Linux and macOS, and on Windows).
+_SETTINGS = (CACHE_ENV, CACHE_MAX_ENV, "XDG_CACHE_HOME", "HOME", "LOCALAPPDATA", "USERPROFILE")
 
 
 @cache

@@ -42,6 +42,7 @@ from pytest_idclassify.redaction._names import (
 )
 from pytest_idclassify.redaction._policy import (
     ENTERPRISE_PLACEHOLDER,
+    MAX_SECRET,
     PROJECT_PLACEHOLDER,
     REDACTED,
     Redaction,
@@ -109,18 +110,14 @@ def default_policy() -> RedactionPolicy:
     return policy
 
 
-#: how far past a cut an excerpt is redacted before it is cut: a secret across the cut (an IAM
-#: token runs to several KB) must be replaced whole, not left half outside the policy's view.
-_EXCERPT_MARGIN = 16384
-
-
 def excerpt(text: str, limit: int) -> str:
     """The first ``limit`` characters of ``text`` once redacted by the process-wide policy (a message's quote).
 
     Redacting before cutting: a secret cut in two is no longer the value the policy knows, and its
     first half would be printed as it is.
     """
-    return default_policy().redact_text(text[: limit + _EXCERPT_MARGIN])[:limit]
+    # Past the cut by the longest value the policy remembers (an IAM token runs to several KB).
+    return default_policy().redact_text(text[: limit + MAX_SECRET])[:limit]
 
 
 def remember(value: str | None, replacement: str = REDACTED) -> None:

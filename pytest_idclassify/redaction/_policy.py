@@ -122,7 +122,8 @@ MIN_BASE64_FORM = 12
 _URL_SAFE = str.maketrans("+/", "-_")
 
 
-def _longest_first(pairs: Mapping[str, str]) -> list[tuple[str, str]]:
+def _by_length(pairs: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The pairs longest string first, so a value is replaced before any shorter one inside it."""
     return sorted(pairs.items(), key=lambda item: -len(item[0]))
 
 
@@ -176,7 +177,7 @@ class RedactionPolicy:
         self._given: set[str] = set()
         self._learning = threading.local()
         # Every string replaced, and those of the given values alone, longest first (see _replaced).
-        self._longest_first: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
+        self._search: tuple[list[tuple[str, str]], list[tuple[str, str]]] | None = None
         self._events: list[Redaction] | None = None
         # The environment's values last added (see add_environment).
         self._environment_seen: tuple[str, ...] | None = None
@@ -203,7 +204,7 @@ class RedactionPolicy:
         with self._lock:
             if given and value not in self._given:
                 self._given.update((value, encoded))
-                self._longest_first = None  # a value now given is looked for in base64 too
+                self._search = None  # a value now given is looked for in base64 too
             if value in self._secrets:
                 return
             self._secrets[value] = replacement
@@ -211,7 +212,7 @@ class RedactionPolicy:
                 self._secrets.setdefault(encoded, replacement)
             while len(self._secrets) - len(self._given) > MAX_LEARNED:
                 self._forget_oldest_learned()
-            self._longest_first = None
+            self._search = None
 
     def _forget_oldest_learned(self) -> None:
         # Dicts keep insertion order: the first value not given is the oldest learned.
@@ -277,15 +278,14 @@ class RedactionPolicy:
         looked for in base64: its forms are six more strings to search every text for, and the
         given values are a dozen where the learned ones may be thousands.
         """
-        lists = self._longest_first
+        lists = self._search
         if lists is None:
             with self._lock:
                 given: dict[str, str] = {}
                 for value in self._given & self._secrets.keys():
                     for form in (value, quote(value, safe=""), *_base64_forms(value)):
                         given.setdefault(form, self._secrets[value])
-                every = {**self._secrets, **{k: v for k, v in given.items() if k not in self._secrets}}
-                lists = self._longest_first = (_longest_first(every), _longest_first(given))
+                lists = self._search = (_by_length({**given, **self._secrets}), _by_length(given))
         return lists[1] if given_only else lists[0]
 
     def scrub(self, text: str) -> str:

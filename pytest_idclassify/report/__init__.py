@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from pytest_idclassify._json_words import json_words as _json_words
 from pytest_idclassify.report._html import render_html
 from pytest_idclassify.report._model import (
     PROPERTY,
@@ -75,7 +75,7 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
     written: dict[str, Path] = {}
     if config.report_json:
         config.report_json.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(_strict_json(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(_json_words(report.to_json()), indent=2, ensure_ascii=False, allow_nan=False)
         config.report_json.write_text(text + "\n", "utf-8")
         written["JSON"] = config.report_json
     if config.report_html:
@@ -87,17 +87,3 @@ def write_reports(records: Iterable[Mapping[str, Any]], config: Any, terminalrep
                       written=written, deselected=deselected, inferred_count=meta["inferred"] == "count",
                       words=config.interface.words)  # fmt: skip
     return report
-
-
-def _strict_json(value: Any) -> Any:
-    """``value`` with every number JSON cannot carry (a case sends ``alarm: NaN`` on purpose) as its word, a string.
-
-    Python's ``json`` would write a bare ``NaN``, which ``JSON.parse`` and most tools refuse.
-    """
-    if isinstance(value, float) and not math.isfinite(value):
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {key: _strict_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict_json(item) for item in value]
-    return value
