@@ -7,7 +7,7 @@ import pytest
 
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.cases import Case, UrlImage, gate_cases
-from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.errors import ConfigurationError, TransportError
 from pytest_idclassify.images import ImageRecipe
 from pytest_idclassify.suite import SuiteConfig, open_target, resolve
 from pytest_idclassify.suite._imagehost import is_loopback, parse_image_host
@@ -114,3 +114,13 @@ def test_with_both_an_image_host_and_a_hook_the_hook_uploads_and_the_server_serv
     with open_target(config, ENVIRON) as target:
         assert isinstance(target.url_host, UploadHookHost)
         assert {target.missing(case) for case in _url_cases()} == {None}
+
+
+
+def test_a_replay_call_no_cassette_answers_ends_unreachable_without_a_socket() -> None:
+    # Replay answers from cassettes alone: a call outside one fails at once, as an unreachable target,
+    # and says why rather than "connection refused".
+    case = next(c for c in gate_cases(sample=0) if c.clause == "request.data.base64-max")
+    with open_target(SuiteConfig(target="replay")) as target, pytest.raises(TransportError) as raised:
+        target.send(case.calls[0])
+    assert "replay opens no connection: no cassette answered this call" in str(raised.value)

@@ -4,18 +4,21 @@ httpx's timeouts apply to each read, so a server that sends one byte every few s
 trips them.  The sync transport here wraps httpcore's network streams so each read and write is
 given at most the time left before the deadline of the call in progress (a context variable set
 around the call), whether the server drips its status line, its headers or its body.
+
+The wrappers themselves live in :mod:`._deadline_backends`, imported only for a client that has an
+HTTP transport: httpx imports httpcore on building one, and a client that never opens a socket
+(in-process, replay) need not pay for httpcore's import (and, through it, trio's, wherever trio is
+installed).
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-import ssl
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpcore
 import httpx
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("idclassify_deadline", default=None)
@@ -67,7 +70,15 @@ def time_left() -> float | None:
     return None if at is None else max(0.0, at - time.monotonic())
 
 
-def _bounded(timeout: float | None, exc: type[Exception]) -> float | None:
+def spend_wire(count: int) -> None:
+    """Count ``count`` bytes read off a socket against the current :func:`wire_budget` (if any)."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.spend(count)
+
+
+def bounded_timeout(timeout: float | None, exc: type[Exception]) -> float | None:
+    """``timeout`` cut to the time left before the current deadline; ``exc`` raised when none is left."""
     left = time_left()
     if left is None:
         return timeout
@@ -76,135 +87,12 @@ def _bounded(timeout: float | None, exc: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose reads and writes never outlast the call's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
-        self._inner = inner
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data = self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-        _spend(len(data))
-        return data
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout))
-        return _DeadlineStream(inner)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's network backend, with every stream it opens bounded by the call's deadline."""
-
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(
-            host, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, socket_options
-        )
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_unix_socket(path, _bounded(timeout, httpcore.ConnectTimeout), socket_options)
-        return _DeadlineStream(stream)
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
-
-
-def _spend(count: int) -> None:
-    budget = _BUDGET.get()
-    if budget is not None:
-        budget.spend(count)
-
-
-class _AsyncBudgetStream(httpcore.AsyncNetworkStream):
-    """An async network stream whose reads count against the attempt's byte budget (its deadline is a task timeout)."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data = await self._inner.read(max_bytes, timeout)
-        _spend(len(data))
-        return data
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _AsyncBudgetStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
-
-
-class _AsyncBudgetBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's async network backend, with every stream it opens counting against the byte budget."""
-
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
-        self._inner = inner
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return _AsyncBudgetStream(stream)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        return _AsyncBudgetStream(await self._inner.connect_unix_socket(path, timeout, socket_options))
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-def _wrap_backend(transport: object, kind: type, backend_kind: type, wrapper: type) -> None:
-    """Wrap the network backend of ``transport``'s httpcore pool in ``wrapper`` (once; other transports untouched).
-
-    httpx builds its httpcore pool without a way to pass a network backend; the pool reads this
-    attribute for every new connection, so wrapping it once covers them all (proxies included).
-    """
-    pool: Any = getattr(transport, "_pool", None)
-    backend = getattr(pool, "_network_backend", None)
-    if isinstance(transport, kind) and isinstance(backend, backend_kind) and not isinstance(backend, wrapper):
-        pool._network_backend = wrapper(backend)
-
-
 def bound_by_deadline(transport: object) -> None:
     """Make an httpx HTTP transport's connections honour :func:`deadline` (other transports are left as they are)."""
-    _wrap_backend(transport, httpx.HTTPTransport, httpcore.NetworkBackend, _DeadlineBackend)
+    if isinstance(transport, httpx.HTTPTransport):
+        from pytest_idclassify.client._deadline_backends import bound_sync_transport
+
+        bound_sync_transport(transport)
 
 
 def bound_client(client: httpx.Client) -> None:
@@ -219,4 +107,7 @@ def bound_async_client(client: httpx.AsyncClient) -> None:
     """Make an async client's HTTP transports (its own and mounted ones) count reads against :func:`wire_budget`."""
     inner: Any = client
     for transport in (inner._transport, *inner._mounts.values()):
-        _wrap_backend(transport, httpx.AsyncHTTPTransport, httpcore.AsyncNetworkBackend, _AsyncBudgetBackend)
+        if isinstance(transport, httpx.AsyncHTTPTransport):
+            from pytest_idclassify.client._deadline_backends import bound_async_transport
+
+            bound_async_transport(transport)

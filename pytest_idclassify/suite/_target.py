@@ -32,6 +32,21 @@ EMULATOR_FETCH_TIMEOUT = 1.0
 OTHER_PROJECT_ID = "f" * 32
 #: the endpoint replay targets put in URLs: never contacted, since cassettes answer every call.
 REPLAY_ENDPOINT = "http://127.0.0.1:9"
+
+
+def _offline(request: httpx.Request) -> httpx.Response:
+    # Reached only when no cassette is in use for a call: replay opens no connection, so it ends as
+    # an unreachable port would, without the socket.
+    raise httpx.ConnectError("replay opens no connection: no cassette answered this call", request=request)
+
+
+def replay_transport() -> httpx.BaseTransport:
+    """The transport of replay targets: vcrpy answers every call from a cassette, and nothing else is sent.
+
+    httpx's mock transport, which vcrpy patches as it does the network one, so that replay builds
+    no connection pool and loads neither httpcore nor a TLS context.
+    """
+    return httpx.MockTransport(_offline)
 #: what the emulator (and its recordings) offer: every case can run.
 ALL_OFFERS = frozenset({"url-server", "expired-token", "aksk"})
 #: how far SKEWED_DATE calls move X-Sdk-Date back: past the documented 15 minutes.
@@ -281,8 +296,8 @@ def open_target(
             # Nothing is listening: cassettes answer every call, and a miss fails instead of reaching out.
             idle = LoopbackImageServer()
             idle.base_url = REPLAY_ENDPOINT
-            target = Target("replay", _emulator_config(REPLAY_ENDPOINT), url_host=idle, offers=ALL_OFFERS,
-                            expired_token=_expired())  # fmt: skip
+            target = Target("replay", _emulator_config(REPLAY_ENDPOINT), transport=replay_transport(),
+                            url_host=idle, offers=ALL_OFFERS, expired_token=_expired())  # fmt: skip
         else:
             from pytest_idclassify.emulator import ENV_PREFIX, create_app
 
