@@ -116,7 +116,6 @@ def test_with_both_an_image_host_and_a_hook_the_hook_uploads_and_the_server_serv
         assert {target.missing(case) for case in _url_cases()} == {None}
 
 
-
 def test_a_replay_call_no_cassette_answers_ends_unreachable_without_a_socket() -> None:
     # Replay answers from cassettes alone: a call outside one fails at once, as an unreachable target,
     # and says why rather than "connection refused".

@@ -25,7 +25,17 @@ def test_a_replayed_gate_run_draws_nothing_and_decodes_nothing(tmp_path: Path) -
     # The gate's sample is pinned data and the cassettes answer: neither an engine nor a decoder is needed,
     # nor, with every answer conforming, the validator that explains a violation, nor the in-process
     # transport's event-loop thread, nor, opening no connection, httpcore (which imports trio where it is installed).
-    unused = {"hypothesis", "cv2", "numpy", "PIL", "starlette", "uvicorn", "jsonschema", "anyio.from_thread", "httpcore"}
+    unused = {
+        "hypothesis",
+        "cv2",
+        "numpy",
+        "PIL",
+        "starlette",
+        "uvicorn",
+        "jsonschema",
+        "anyio.from_thread",
+        "httpcore",
+    }
     assert sorted(loaded & unused) == []
     assert list(work.iterdir()) == []
 

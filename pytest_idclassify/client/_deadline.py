@@ -70,14 +70,14 @@ def time_left() -> float | None:
     return None if at is None else max(0.0, at - time.monotonic())
 
 
-def spend_wire(count: int) -> None:
+def _spend_wire(count: int) -> None:
     """Count ``count`` bytes read off a socket against the current :func:`wire_budget` (if any)."""
     budget = _BUDGET.get()
     if budget is not None:
         budget.spend(count)
 
 
-def bounded_timeout(timeout: float | None, exc: type[Exception]) -> float | None:
+def _bounded_timeout(timeout: float | None, exc: type[Exception]) -> float | None:
     """``timeout`` cut to the time left before the current deadline; ``exc`` raised when none is left."""
     left = time_left()
     if left is None:
@@ -90,9 +90,9 @@ def bounded_timeout(timeout: float | None, exc: type[Exception]) -> float | None
 def bound_by_deadline(transport: object) -> None:
     """Make an httpx HTTP transport's connections honour :func:`deadline` (other transports are left as they are)."""
     if isinstance(transport, httpx.HTTPTransport):
-        from pytest_idclassify.client._deadline_backends import bound_sync_transport
+        from pytest_idclassify.client._deadline_backends import _bound_sync_transport
 
-        bound_sync_transport(transport)
+        _bound_sync_transport(transport)
 
 
 def bound_client(client: httpx.Client) -> None:
@@ -108,6 +108,6 @@ def bound_async_client(client: httpx.AsyncClient) -> None:
     inner: Any = client
     for transport in (inner._transport, *inner._mounts.values()):
         if isinstance(transport, httpx.AsyncHTTPTransport):
-            from pytest_idclassify.client._deadline_backends import bound_async_transport
+            from pytest_idclassify.client._deadline_backends import _bound_async_transport
 
-            bound_async_transport(transport)
+            _bound_async_transport(transport)

@@ -13,7 +13,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from pytest_idclassify.client._deadline import bounded_timeout, spend_wire
+from pytest_idclassify.client._deadline import _bounded_timeout, _spend_wire
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -23,12 +23,12 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        data = self._inner.read(max_bytes, bounded_timeout(timeout, httpcore.ReadTimeout))
-        spend_wire(len(data))
+        data = self._inner.read(max_bytes, _bounded_timeout(timeout, httpcore.ReadTimeout))
+        _spend_wire(len(data))
         return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, bounded_timeout(timeout, httpcore.WriteTimeout))
+        self._inner.write(buffer, _bounded_timeout(timeout, httpcore.WriteTimeout))
 
     def close(self) -> None:
         self._inner.close()
@@ -36,7 +36,7 @@ class _DeadlineStream(httpcore.NetworkStream):
     def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.NetworkStream:
-        inner = self._inner.start_tls(ssl_context, server_hostname, bounded_timeout(timeout, httpcore.ConnectTimeout))
+        inner = self._inner.start_tls(ssl_context, server_hostname, _bounded_timeout(timeout, httpcore.ConnectTimeout))
         return _DeadlineStream(inner)
 
     def get_extra_info(self, info: str) -> Any:
@@ -58,14 +58,14 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
         stream = self._inner.connect_tcp(
-            host, port, bounded_timeout(timeout, httpcore.ConnectTimeout), local_address, socket_options
+            host, port, _bounded_timeout(timeout, httpcore.ConnectTimeout), local_address, socket_options
         )
         return _DeadlineStream(stream)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore.NetworkStream:
-        bounded = bounded_timeout(timeout, httpcore.ConnectTimeout)
+        bounded = _bounded_timeout(timeout, httpcore.ConnectTimeout)
         stream = self._inner.connect_unix_socket(path, bounded, socket_options)
         return _DeadlineStream(stream)
 
@@ -81,7 +81,7 @@ class _AsyncBudgetStream(httpcore.AsyncNetworkStream):
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         data = await self._inner.read(max_bytes, timeout)
-        spend_wire(len(data))
+        _spend_wire(len(data))
         return data
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -137,11 +137,11 @@ def _wrap_backend(transport: object, backend_kind: type, wrapper: type) -> None:
         pool._network_backend = wrapper(backend)
 
 
-def bound_sync_transport(transport: httpx.HTTPTransport) -> None:
+def _bound_sync_transport(transport: httpx.HTTPTransport) -> None:
     """Make ``transport``'s connections honour the call's deadline and byte budget."""
     _wrap_backend(transport, httpcore.NetworkBackend, _DeadlineBackend)
 
 
-def bound_async_transport(transport: httpx.AsyncHTTPTransport) -> None:
+def _bound_async_transport(transport: httpx.AsyncHTTPTransport) -> None:
     """Make ``transport``'s connections count their reads against the call's byte budget."""
     _wrap_backend(transport, httpcore.AsyncNetworkBackend, _AsyncBudgetBackend)

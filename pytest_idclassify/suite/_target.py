@@ -32,6 +32,15 @@ EMULATOR_FETCH_TIMEOUT = 1.0
 OTHER_PROJECT_ID = "f" * 32
 #: the endpoint replay targets put in URLs: never contacted, since cassettes answer every call.
 REPLAY_ENDPOINT = "http://127.0.0.1:9"
+#: what the emulator (and its recordings) offer: every case can run.
+ALL_OFFERS = frozenset({"url-server", "expired-token", "aksk"})
+#: how far SKEWED_DATE calls move X-Sdk-Date back: past the documented 15 minutes.
+SKEW = timedelta(minutes=20)
+#: after this many cases in a row whose calls could not reach the target, the run ends (not the budget).
+MAX_CONSECUTIVE_UNREACHABLE = 3
+#: after this many cases in a row answered 429, 503 or 504 to the last retry, the run ends too: a
+#: target that asks for a minute's wait before every retry would take hours to spend the budget.
+MAX_CONSECUTIVE_BUSY = 3
 
 
 def _offline(request: httpx.Request) -> httpx.Response:
@@ -47,15 +56,6 @@ def replay_transport() -> httpx.BaseTransport:
     no connection pool and loads neither httpcore nor a TLS context.
     """
     return httpx.MockTransport(_offline)
-#: what the emulator (and its recordings) offer: every case can run.
-ALL_OFFERS = frozenset({"url-server", "expired-token", "aksk"})
-#: how far SKEWED_DATE calls move X-Sdk-Date back: past the documented 15 minutes.
-SKEW = timedelta(minutes=20)
-#: after this many cases in a row whose calls could not reach the target, the run ends (not the budget).
-MAX_CONSECUTIVE_UNREACHABLE = 3
-#: after this many cases in a row answered 429, 503 or 504 to the last retry, the run ends too: a
-#: target that asks for a minute's wait before every retry would take hours to spend the budget.
-MAX_CONSECUTIVE_BUSY = 3
 
 
 @dataclass(frozen=True)
