@@ -43,7 +43,7 @@ def _grouped(total: int, parts: int) -> list[tuple[int, int]]:
 
 
 # The fillers return lists of parts, one object repeated, so that the padded file is built by a
-# single join: a 10 MB body built by slicing and concatenating had cost four 10 MB copies.
+# single join: building a 10 MB body by slicing and concatenating costs four 10 MB copies.
 
 
 def _png_chunks(gap: int) -> list[bytes]:
