@@ -44,8 +44,6 @@ def _grouped(total: int, parts: int) -> list[tuple[int, int]]:
 
 # The fillers return lists of parts, one object repeated, so that the padded file is built by a
 # single join: building a 10 MB body by slicing and concatenating costs four 10 MB copies.
-
-
 def _png_chunks(gap: int) -> list[bytes]:
     count = -(-gap // (_PNG_CHUNK + _PNG_OVERHEAD))
     out: list[bytes] = []
