@@ -26,7 +26,7 @@ CASES: list[tuple[str, dict[str, object], str]] = [
     ("huge-unannounced", {}, "10 GB, no length; max_response_bytes=8 MiB"),
     ("drip-head", {"timeout": 5.0, "max_retries": 0}, "1 byte / 4 s in the headers; timeout=5 s"),
     ("drip-body", {"timeout": 5.0, "max_retries": 0}, "1 byte / 4 s in the body; timeout=5 s"),
-    ("drip-head", {"timeout": 5.0, "max_retries": 5, "call_timeout": 8.0}, "drip, 5 retries; call_timeout=8 s"),
+    ("drip-head", {"timeout": 5.0, "max_retries": 5, "call_timeout": 6.0}, "drip, 5 retries; call_timeout=6 s"),
     ("deep", {}, "200 KB of [[[...]]]; max_json_depth=100"),
 ]
 

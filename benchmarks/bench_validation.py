@@ -54,10 +54,12 @@ def main() -> None:
     schema = load_schema("response-alarm.schema.json")
     compiled_validator("response-alarm.schema.json")  # compile outside the timing, as a run does once
 
+    # Pure-Python jsonschema takes 40 times fastjsonschema's time: a tenth of the bodies is enough.
+    tenth = data[: max(1, N // 10)]
     start = time.perf_counter()
-    for body in data:
+    for body in tenth:
         compiled_validator("response-alarm.schema.json").validate(body)
-    compiled = time.perf_counter() - start
+    compiled = (time.perf_counter() - start) * len(data) / len(tenth)
 
     fast = fastjsonschema.compile(schema)
     fastest = best_of(lambda: [fast(body) for body in data])
@@ -82,7 +84,10 @@ def main() -> None:
     fastest = min(fastest, best_of(lambda: [fast(body) for body in data]))
 
     print(f"{N:,} responses, response-alarm.schema.json")
-    print(f"  compiled validator, reused:      {compiled * 1e3:8.1f} ms  ({compiled / N * 1e6:6.1f} us each)")
+    print(
+        f"  compiled validator, reused:      {compiled * 1e3:8.1f} ms"
+        f"  ({compiled / N * 1e6:6.1f} us each, from a tenth)"
+    )
     print(
         f"  jsonschema.validate each time:   {naive * 1e3:8.1f} ms  ({naive / N * 1e6:6.1f} us each, from a hundredth)"
     )

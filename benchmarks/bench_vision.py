@@ -108,7 +108,7 @@ def _draw_templates() -> object:
     return [describe(card) for _, card in draw_cards().values()]
 
 
-def main(repeats: int = 5) -> None:
+def main(repeats: int = 3) -> None:
     templates()  # read once per process, as the server does
     names = ("decode", "b64+dec", "analyse", "+alarms", "ratio", "score 1", "score18")
     print(f"{'type':<24} " + " ".join(f"{name:>7}" for name in names) + "   (ms)")
@@ -174,4 +174,4 @@ def _cpu_per_pool(rounds: int = 40) -> tuple[float, float]:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)

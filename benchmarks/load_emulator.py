@@ -192,7 +192,7 @@ def main() -> None:
     parser.add_argument(
         "--requests",
         type=int,
-        default=800,
+        default=480,
         help="640x400 requests to each server, over all rounds (an eighth as many at 3264x2448)",
     )
     parser.add_argument("--rounds", type=int, default=4, help="rounds, each loading one server then the other")
