@@ -14,28 +14,17 @@ from __future__ import annotations
 
 import io
 import json
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
-from _ratio import IDCLASSIFY, report
+from _ratio import IDCLASSIFY, best_of, report
 from PIL import Image
 
 from pytest_idclassify.images import ImageRecipe, encode_flat, pad_to_base64_length
 
 FORMATS = {"jpeg": "JPEG", "png": "PNG", "bmp": "BMP", "tiff": "TIFF"}
 COLOUR = (200, 30, 90)
-
-
-def best_of(func: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times) if repeat > 2 else statistics.mean(times)
 
 
 def pillow(fmt: str, side: int) -> bytes:
@@ -49,7 +38,7 @@ def encoders() -> None:
     print(f"{'format':<6} {'ours ms':>9} {'Pillow ms':>10} {'ratio':>8} {'our bytes':>11} {'Pillow bytes':>13}  target")
     for fmt in FORMATS:
         ours = best_of(lambda fmt=fmt: encode_flat(fmt, 8192, 8192, COLOUR), 7)
-        # Pillow takes hundreds of times longer (two seconds for a PNG): one timing is its figure,
+        # Pillow takes hundreds of times longer (over a second for a PNG): one timing is its figure,
         # and that one encoding gives its size too.
         started = time.perf_counter()
         size_theirs = len(pillow(fmt, 8192))

@@ -2,7 +2,7 @@
 
 Each mistake runs `idclassify verify` to its one-line refusal; the baseline is `pytest --help` in
 the same environment (pytest with every installed plugin loaded and configured, no case run),
-measured alternately in the same run. The ratio says what the front door adds to the start-up: a
+timed once in the same run, between the mistakes' rounds. The ratio says what the front door adds to the start-up: a
 probe at most, never a run of cases.
 """
 
@@ -49,19 +49,18 @@ def main() -> None:
             "wrong project id": (["--base-url", url, "--project-id", "f" * 32], token),
             "TLS to plain HTTP": (["--base-url", url.replace("http:", "https:"), "--project-id", "p"], token),
         }
-        baseline: list[float] = []
+        base = 0.0
         timings: dict[str, list[float]] = {name: [] for name in mistakes}
         for round_ in range(ROUNDS):
-            # The baseline, four seconds where every installed plugin loads, is timed in the middle
+            # The baseline, seconds long where every installed plugin loads, is timed in the middle
             # round alone: it is several times what it is compared with, and a second timing of it
             # would move the ratios less than the machine's noise does.
             if round_ == ROUNDS // 2:
-                baseline.append(_seconds(["--help", "-p", "no:cacheprovider"], env, cwd, PYTEST)[0])
+                base = _seconds(["--help", "-p", "no:cacheprovider"], env, cwd, PYTEST)[0]
             for name, (args, environ) in mistakes.items():
                 seconds, code = _seconds(args, environ, cwd)
                 assert code != 0, name
                 timings[name].append(seconds)
-    base = baseline[0]
     print(f"pytest --help (start-up baseline): {base:.2f} s (timed once, in round {ROUNDS // 2 + 1} of {ROUNDS})")
     for name, values in timings.items():
         median = statistics.median(values)
