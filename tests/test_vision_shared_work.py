@@ -1,4 +1,4 @@
-"""Work the engine does once or skips must give what doing it every time gives."""
+"""Work the engine does once, skips or does a quicker way must give what the plain way gives."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from pytest_idclassify.emulator._vision import _alarms
+from pytest_idclassify.emulator._vision._descriptor import Descriptor, distances
 from pytest_idclassify.emulator._vision._engine import _rectify_inside
 from pytest_idclassify.emulator._vision._rectify import rectify
-from pytest_idclassify.emulator._vision._templates import templates
+from pytest_idclassify.emulator._vision._templates import template_layouts, templates, whole_template_layouts
 from pytest_idclassify.images._specimens import render_scene
 
 
@@ -60,3 +61,50 @@ def test_the_screen_spectrum_is_numpys_fft_power() -> None:
     fine = values - cv2.GaussianBlur(values, (0, 0), 4.0)
     expected = np.abs(np.fft.fft2((fine * _alarms._HANN).astype(np.float64))) ** 2
     assert np.allclose(_alarms._fine_power(values), expected, rtol=1e-4, atol=1e-3 * float(expected.max()) * 1e-3)
+
+
+def _hasler_suesstrunk(card: np.ndarray, paper: float) -> float:
+    # The published formula, in double precision over every pixel: rg = R - G, yb = (R + G) / 2 - B.
+    rgb = card.reshape(-1, 3).astype(np.float64)
+    rg = rgb[:, 0] - rgb[:, 1]
+    yb = 0.5 * (rgb[:, 0] + rgb[:, 1]) - rgb[:, 2]
+    spread = float(np.hypot(rg.std(), yb.std()))
+    mean = float(np.hypot(rg.mean(), yb.mean()))
+    return (spread + 0.3 * mean) * 255.0 / max(paper, 8.0)
+
+
+def test_the_colourfulness_is_hasler_and_suesstrunks() -> None:
+    rng = np.random.default_rng(5)
+    cards = [rng.integers(0, 256, (232, 368, 3), dtype=np.uint8) for _ in range(20)]
+    # A saturated card, a grey one and a specimen: each term of the formula takes its turn.
+    cards.append(
+        np.dstack(
+            [
+                np.full((50, 80), 200, np.uint8),
+                np.full((50, 80), 30, np.uint8),
+                rng.integers(0, 60, (50, 80), dtype=np.uint8),
+            ]
+        )
+    )
+    cards.append(np.repeat(rng.integers(0, 256, (50, 80, 1), dtype=np.uint8), 3, axis=2))
+    cards.append(np.asarray(render_scene("peru_id_card", width=368, height=232, seed=2).pixels))
+    for card in cards:
+        for paper in (4.0, 120.0, 255.0):
+            assert _alarms.colourfulness(card, paper) == pytest.approx(
+                _hasler_suesstrunk(card, paper), rel=1e-9, abs=1e-9
+            )
+
+
+def test_templates_normalised_once_give_the_distances_of_normalising_them_every_time() -> None:
+    rng = np.random.default_rng(8)
+    layouts, whole = template_layouts(), whole_template_layouts()
+    observed = [template.descriptor for template in templates()]
+    for _ in range(30):
+        layout = rng.normal(128, 40, observed[0].layout.shape).astype(np.float32)
+        # Every cell valid (the kept normalisation serves), or some not (it must not).
+        valid = np.ones(layout.shape, np.bool_) if rng.random() < 0.5 else rng.random(layout.shape) > 0.2
+        observed.append(Descriptor(layout, valid))
+    assert any(not descriptor.valid.all() for descriptor in observed)
+    for descriptor in observed:
+        for reading in (descriptor, descriptor.rotated()):
+            assert np.array_equal(distances(reading, layouts, whole=whole), distances(reading, layouts))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pytest_idclassify.emulator._vision._descriptor import Descriptor, distances
-from pytest_idclassify.emulator._vision._templates import Template, template_layouts, templates
+from pytest_idclassify.emulator._vision._templates import Template, template_layouts, templates, whole_template_layouts
 
 #: weight of the aspect-ratio mismatch (squared log ratio) added to the layout distance: an ID-1
 #: card (1.586) and a passport page (1.420) differ by 0.11 in log aspect, worth 0.12 of distance.
@@ -37,10 +37,10 @@ def _confidence(best: float, second: float) -> float:
 def classify(observed: Descriptor, aspect: float) -> Match:
     """Return the best template for a card seen with descriptor ``observed`` and width/height ``aspect``."""
     known = templates()
-    layouts = template_layouts()
+    layouts, whole = template_layouts(), whole_template_layouts()
     # Every template in one step, in both readings: the card as seen and turned by 180 degrees.
-    upright = distances(observed, layouts)
-    turned = distances(observed.rotated(), layouts)
+    upright = distances(observed, layouts, whole=whole)
+    turned = distances(observed.rotated(), layouts, whole=whole)
     aspects = np.array([template.aspect for template in known])
     penalty = ASPECT_WEIGHT * np.log(max(aspect, 1e-3) / aspects) ** 2
     rotated = turned < upright

@@ -79,19 +79,27 @@ def distance(observed: Descriptor, template: Descriptor) -> float:
     return float(np.partition(residual, keep - 1)[:keep].mean())
 
 
-def distances(observed: Descriptor, layouts: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+def normalised_rows(cells: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Each row of ``cells`` (k x n) at zero mean and unit variance, as :func:`distance` normalises a layout."""
+    centred = cells - cells.mean(axis=1, keepdims=True)
+    spread = centred.std(axis=1, keepdims=True)
+    return np.where(spread > 1e-3, centred / np.maximum(spread, 1e-3), 0.0).astype(np.float32)
+
+
+def distances(
+    observed: Descriptor, layouts: npt.NDArray[np.float32], *, whole: npt.NDArray[np.float32] | None = None
+) -> npt.NDArray[np.float64]:
     """:func:`distance` from ``observed`` to every layout of the stack ``layouts`` (k x rows x columns) at once.
 
     The observed card is normalised once and the templates row by row, over the same valid cells.
+    ``whole`` is ``normalised_rows`` of the layouts over every cell, when already computed: a card
+    whose every cell is valid (no glare, nothing cut off) is compared with it as it is.
     """
     valid = observed.valid
     if np.count_nonzero(valid) < valid.size // 10:
         return np.full(len(layouts), 4.0)
     seen = _normalised(observed.layout[valid])
-    cells = layouts[:, valid]
-    centred = cells - cells.mean(axis=1, keepdims=True)
-    spread = centred.std(axis=1, keepdims=True)
-    reference = np.where(spread > 1e-3, centred / np.maximum(spread, 1e-3), 0.0).astype(np.float32)
+    reference = whole if whole is not None and bool(valid.all()) else normalised_rows(layouts[:, valid])
     residual = np.square(seen[None, :] - reference)
     keep = max(1, int(residual.shape[1] * (1.0 - TRIMMED_SHARE)))
     return np.asarray(np.partition(residual, keep - 1, axis=1)[:, :keep].mean(axis=1), np.float64)

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pytest_idclassify.emulator._vision._alarms import Reference, reference
-from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, Descriptor, describe
+from pytest_idclassify.emulator._vision._descriptor import CARD_LONG_SIDE, Descriptor, describe, normalised_rows
 
 #: seeds of the specimens averaged into each template: holder data differs by seed, the layout does not.
 TEMPLATE_SEEDS = (0, 1, 2)
@@ -103,3 +103,12 @@ def templates() -> tuple[Template, ...]:
 def template_layouts() -> npt.NDArray[np.float32]:
     """The templates' descriptor layouts stacked in :func:`templates` order, for scoring them all at once."""
     return np.ascontiguousarray(np.stack([template.descriptor.layout for template in templates()]), np.float32)
+
+
+@cache
+def whole_template_layouts() -> npt.NDArray[np.float32]:
+    """:func:`template_layouts` normalised over every cell, one row each: what a card with no invalid cell meets."""
+    layouts = template_layouts()
+    # Selected by an all-true mask, as distances() selects valid cells: NumPy lays the selection out
+    # column by column, and its sums over that layout are what every other card's distances use.
+    return normalised_rows(layouts[:, np.ones(layouts.shape[1:], np.bool_)])
