@@ -9,6 +9,7 @@ import pytest
 from pytest_idclassify.emulator._vision import _alarms
 from pytest_idclassify.emulator._vision._descriptor import Descriptor, distances
 from pytest_idclassify.emulator._vision._engine import _rectify_inside
+from pytest_idclassify.emulator._vision._localise import squared_distances
 from pytest_idclassify.emulator._vision._rectify import rectify
 from pytest_idclassify.emulator._vision._templates import template_layouts, templates, whole_template_layouts
 from pytest_idclassify.images._specimens import render_scene
@@ -76,23 +77,33 @@ def _hasler_suesstrunk(card: np.ndarray, paper: float) -> float:
 def test_the_colourfulness_is_hasler_and_suesstrunks() -> None:
     rng = np.random.default_rng(5)
     cards = [rng.integers(0, 256, (232, 368, 3), dtype=np.uint8) for _ in range(20)]
-    # A saturated card, a grey one and a specimen: each term of the formula takes its turn.
-    cards.append(
-        np.dstack(
-            [
-                np.full((50, 80), 200, np.uint8),
-                np.full((50, 80), 30, np.uint8),
-                rng.integers(0, 60, (50, 80), dtype=np.uint8),
-            ]
-        )
-    )
+    # Flat colours (a spread of exactly 0, which a difference of moments misses), near-flat ones,
+    # a grey card and a specimen: each term of the formula takes its turn.
+    cards += [np.broadcast_to(rng.integers(0, 256, 3, dtype=np.uint8), (20, 170, 3)).copy() for _ in range(10)]
+    cards += [
+        np.clip(rng.integers(0, 256, 3)[None, None] + rng.integers(0, 2, (50, 80, 3)), 0, 255).astype(np.uint8)
+        for _ in range(10)
+    ]
     cards.append(np.repeat(rng.integers(0, 256, (50, 80, 1), dtype=np.uint8), 3, axis=2))
     cards.append(np.asarray(render_scene("peru_id_card", width=368, height=232, seed=2).pixels))
     for card in cards:
         for paper in (4.0, 120.0, 255.0):
             assert _alarms.colourfulness(card, paper) == pytest.approx(
-                _hasler_suesstrunk(card, paper), rel=1e-9, abs=1e-9
+                _hasler_suesstrunk(card, paper), rel=1e-12, abs=1e-12
             )
+
+
+def test_the_desks_looked_up_distances_are_the_per_pixel_ones() -> None:
+    rng = np.random.default_rng(6)
+    weights = np.array([(100.0 / 255.0) ** 2, 1.0, 1.0], np.float32).reshape(1, 3)
+    for _ in range(40):
+        rows, columns = (int(side) for side in rng.integers(1, 200, 2))
+        lab = rng.integers(0, 256, (rows, columns, 3), dtype=np.uint8)
+        # Medians of 8-bit samples are whole or half levels; any other centre must be served alike.
+        centre = (rng.integers(0, 511, 3) / 2 if rng.random() < 0.5 else rng.uniform(-10, 265, 3)).astype(np.float32)
+        offset = np.ascontiguousarray(lab.astype(np.float32) - centre)
+        expected = cv2.transform(cv2.multiply(offset, offset), weights)
+        assert np.array_equal(squared_distances(lab, centre), expected)
 
 
 def test_templates_normalised_once_give_the_distances_of_normalising_them_every_time() -> None:

@@ -110,21 +110,18 @@ class Reference:
     """What the measures read from a template card, the same for every picture of its type.
 
     ``card`` is the template's inner part (the margin every measure leaves out), ``luma`` its
-    luminance, ``lab`` its CIELAB layout on the blocking measure's grid and ``lab_levels`` the
-    spread and median of that layout's lightness (:func:`lightness_levels`).
+    luminance and ``lab`` its CIELAB layout on the blocking measure's grid.
     """
 
     card: npt.NDArray[np.uint8]
     luma: npt.NDArray[np.uint8]
     lab: npt.NDArray[np.float32]
-    lab_levels: tuple[float, float]
 
 
 def reference(template_card: npt.NDArray[np.uint8]) -> Reference:
     """Read :class:`Reference` from ``template_card`` (a template keeps it, rather than every request)."""
     inner = np.ascontiguousarray(_inner(template_card))
-    lab = _lab(inner, _grid(inner.shape))
-    return Reference(inner, grey(inner), lab, lightness_levels(lab))
+    return Reference(inner, grey(inner), _lab(inner, _grid(inner.shape)))
 
 
 def sharpness(luma: npt.NDArray[np.uint8]) -> float:
@@ -175,21 +172,34 @@ def paper_level(luma: npt.NDArray[np.uint8]) -> float:
     return float(np.searchsorted(np.cumsum(histogram), 0.9 * histogram.sum()))
 
 
+def _moments(channel: npt.NDArray[np.int16]) -> tuple[float, float]:
+    """The mean and standard deviation of an integer image, from its exact sums.
+
+    OpenCV sums integers exactly (in integer or double accumulators, far below 2**53 here), and the
+    variance is then taken in Python's integers: no cancellation, so a flat channel has a spread of
+    exactly 0, which a float32 pass or a difference of double-precision moments does not give.
+    """
+    count = channel.size
+    total = int(cv2.sumElems(channel)[0])
+    squares = int(cv2.sumElems(cv2.multiply(channel, channel, dtype=cv2.CV_32S))[0])
+    return total / count, math.sqrt(count * squares - total * total) / count
+
+
 def colourfulness(card: npt.NDArray[np.uint8], paper: float) -> float:
-    """Hasler and Suesstrunk's colourfulness, rescaled as if the paper were exposed at 255.
+    """Hasler and Suesstrunk's colourfulness of an 8-bit RGB card, rescaled as if the paper were exposed at 255.
 
     Dimming a picture scales its colour differences with it; dividing by the paper level keeps a
     dark but coloured card from passing for a black-and-white copy.
     """
-    # The opponent channels R - G and 2 (0.5 (R + G) - B) are exact in 16-bit integers, and OpenCV
-    # sums them in double precision in one pass each: a tenth of the cost of NumPy's float copies.
+    # The opponent channels R - G and 2 (0.5 (R + G) - B) are whole numbers, kept in 16 bits: their
+    # moments come from exact sums, at a tenth of the cost of NumPy's float copies.
     red, green, blue = cv2.split(card)
-    red_green = cv2.subtract(red, green, dtype=cv2.CV_16S)
+    red_green = np.asarray(cv2.subtract(red, green, dtype=cv2.CV_16S), np.int16)
     twice_yellow_blue = cv2.subtract(cv2.add(red, green, dtype=cv2.CV_16S), cv2.add(blue, blue, dtype=cv2.CV_16S))
-    rg_mean, rg_deviation = cv2.meanStdDev(red_green)
-    yb_mean, yb_deviation = cv2.meanStdDev(twice_yellow_blue)
-    spread = math.hypot(float(rg_deviation[0, 0]), 0.5 * float(yb_deviation[0, 0]))
-    mean = math.hypot(float(rg_mean[0, 0]), 0.5 * float(yb_mean[0, 0]))
+    rg_mean, rg_spread = _moments(red_green)
+    yb_mean, yb_spread = _moments(np.asarray(twice_yellow_blue, np.int16))
+    spread = math.hypot(rg_spread, 0.5 * yb_spread)
+    mean = math.hypot(rg_mean, 0.5 * yb_mean)
     return (spread + 0.3 * mean) * 255.0 / max(paper, 8.0)
 
 
@@ -202,12 +212,6 @@ def _spread(values: npt.NDArray[np.float32]) -> float:
     """The distance between the 10th and 90th percentiles of ``values``."""
     high, low = np.percentile(values, [90, 10])
     return float(high - low)
-
-
-def lightness_levels(lab: npt.NDArray[np.float32]) -> tuple[float, float]:
-    """The spread (10th to 90th percentile) and the median of a CIELAB layout's lightness."""
-    lightness = lab[:, :, 0]
-    return _spread(lightness), float(np.median(lightness))
 
 
 def _paper_reference(seen: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -231,7 +235,7 @@ def blocked_share(
     inside: npt.NDArray[np.uint8],
     *,
     known_layout: bool = True,
-    template: Reference | None = None,
+    expected_lab: npt.NDArray[np.float32] | None = None,
 ) -> float:
     """Share of the card covered by the largest smooth foreign blob: an object lying over its face.
 
@@ -241,16 +245,16 @@ def blocked_share(
     Against a template, the card's lightness is matched with a robust gain and offset first, so
     darkness, blur and a copy's lost colour barely count; clipped highlights are left to the glare
     alarm.  On an unknown card, only a blob that is not a panel along the card's sides (a band, a
-    portrait's frame) counts: its own design never reads as an object over it.  ``template`` is
-    ``template_card``'s :func:`reference`, when kept.
+    portrait's frame) counts: its own design never reads as an object over it.  ``expected_lab``
+    is the template's layout on the grid when already read (:attr:`Reference.lab`).
     """
     grid = _grid(card.shape)
     seen = _lab(card, grid)
     seen_l = seen[:, :, 0]
     seen_spread = _spread(seen_l)
     if known_layout:
-        expected = template.lab if template is not None else _lab(template_card, grid)
-        expected_spread, expected_median = template.lab_levels if template is not None else lightness_levels(expected)
+        expected = expected_lab if expected_lab is not None else _lab(template_card, grid)
+        expected_spread = _spread(expected[:, :, 0])
     else:
         expected = _paper_reference(seen)
         # A plain paper has no spread of its own: the card's print sets the scale instead.
@@ -260,7 +264,7 @@ def blocked_share(
         return 0.0
     gain = expected_spread / seen_spread
     # A template is matched in lightness; an unknown card is compared with its own paper as it is.
-    matched = (seen_l - float(np.median(seen_l))) * gain + expected_median if known_layout else seen_l
+    matched = (seen_l - float(np.median(seen_l))) * gain + float(np.median(expected_l)) if known_layout else seen_l
     chroma = np.hypot(seen[:, :, 1] * gain - expected[:, :, 1], seen[:, :, 2] * gain - expected[:, :, 2])
     mean = cv2.blur(matched, (3, 3))
     local_spread = np.sqrt(np.maximum(cv2.blur(matched * matched, (3, 3)) - mean * mean, 0.0))
@@ -454,7 +458,7 @@ def measure(
         blur=sharpness(luma),
         glare=clipped_share(inner_card, known.luma) if known_layout else highlight_share(inner_card),
         blocking_within_border=blocked_share(
-            inner_card, known.card, inner_inside, known_layout=known_layout, template=known
+            inner_card, known.card, inner_inside, known_layout=known_layout, expected_lab=known.lab
         )
         + overhang,
         insufficient_lighting=paper,

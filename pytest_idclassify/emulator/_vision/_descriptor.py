@@ -92,8 +92,10 @@ def distances(
     """:func:`distance` from ``observed`` to every layout of the stack ``layouts`` (k x rows x columns) at once.
 
     The observed card is normalised once and the templates row by row, over the same valid cells.
-    ``whole`` is ``normalised_rows`` of the layouts over every cell, when already computed: a card
-    whose every cell is valid (no glare, nothing cut off) is compared with it as it is.
+    ``whole``, when kept, is ``normalised_rows(layouts[:, mask])`` for an all-true ``mask``: a card
+    whose every cell is valid (no glare, nothing cut off) is compared with it as it is.  (Selected
+    by a mask, the cells lie column by column, and the sums follow that order: a reshape of the
+    layouts would give values a few units apart in the last place.)
     """
     valid = observed.valid
     if np.count_nonzero(valid) < valid.size // 10:

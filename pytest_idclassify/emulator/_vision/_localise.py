@@ -186,6 +186,21 @@ def _refine(quad: Quad, points: npt.NDArray[np.float64], tolerance: float = 0.02
     return refined
 
 
+#: 8-bit CIELAB stores L in 0-255: squared distances weigh it back to CIELAB units.
+_LAB_WEIGHTS = np.array([(100.0 / 255.0) ** 2, 1.0, 1.0], np.float32)
+
+
+def squared_distances(lab: npt.NDArray[np.uint8], centre: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Each pixel's squared CIELAB distance (in CIELAB units) from ``centre``, for an 8-bit CIELAB image.
+
+    A channel's squared offset from the centre is computed once for each of its 256 levels (the
+    same float32 subtraction and square as per pixel) and looked up: one pass over the picture
+    instead of a float copy, a subtraction and a product.
+    """
+    squares = np.square(np.arange(256, dtype=np.float32)[:, None] - centre[None, :]).reshape(1, 256, 3)
+    return np.asarray(cv2.transform(cv2.LUT(lab, squares), _LAB_WEIGHTS.reshape(1, 3)), np.float32)
+
+
 def _unlike_desk(colour: npt.NDArray[np.uint8], bright: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8] | None:
     """Mark (255) the pixels whose colour lies far from the desk's, in units of the desk's own spread.
 
@@ -198,7 +213,7 @@ def _unlike_desk(colour: npt.NDArray[np.uint8], bright: npt.NDArray[np.uint8]) -
     half_size = (max(4, width // 2), max(4, height // 2))
     half = cv2.resize(colour, half_size, interpolation=cv2.INTER_AREA)
     sigma = max(0.5, min(half_size) / 200)
-    lab = cv2.cvtColor(cv2.GaussianBlur(half, (0, 0), sigma), cv2.COLOR_RGB2Lab)
+    lab = np.asarray(cv2.cvtColor(cv2.GaussianBlur(half, (0, 0), sigma), cv2.COLOR_RGB2Lab), np.uint8)
     ring = max(2, round(RING_SHARE * min(half_size)))
     near_card = cv2.resize(bright, half_size, interpolation=cv2.INTER_NEAREST)
     # A square neighbourhood: OpenCV dilates by a rectangle in two cheap one-dimensional passes.
@@ -210,15 +225,9 @@ def _unlike_desk(colour: npt.NDArray[np.uint8], bright: npt.NDArray[np.uint8]) -
     samples = np.concatenate([lab[down, across][away[down, across]] for down, across in strips]).astype(np.float32)
     if len(samples) < 0.25 * sum(away[down, across].size for down, across in strips):
         return None
-    # 8-bit CIELAB stores L in 0-255: distances weigh it back to CIELAB units.
-    weights = np.array([(100.0 / 255.0) ** 2, 1.0, 1.0], np.float32)
     centre = np.median(samples, axis=0).astype(np.float32)
-    spread = max(MIN_DESK_SPREAD, float(np.sqrt(np.percentile(((samples - centre) ** 2) @ weights, 95))))
-    # Each channel's squared offset from the centre, looked up for its 256 levels: exact in float32
-    # (offsets are whole or half units), and one pass over the picture instead of three.
-    squares = np.square(np.arange(256, dtype=np.float32)[:, None] - centre[None, :]).reshape(1, 256, 3)
-    squared = cv2.transform(cv2.LUT(lab, squares), weights.reshape(1, 3))
-    _, unlike = cv2.threshold(squared, (DESK_DISTANCE * spread) ** 2, 255, cv2.THRESH_BINARY)
+    spread = max(MIN_DESK_SPREAD, float(np.sqrt(np.percentile(((samples - centre) ** 2) @ _LAB_WEIGHTS, 95))))
+    _, unlike = cv2.threshold(squared_distances(lab, centre), (DESK_DISTANCE * spread) ** 2, 255, cv2.THRESH_BINARY)
     # Opening drops thin clutter on the desk (a cable, a pen stroke) before it can join the card.
     side = max(3, (min(half_size) // 60) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
