@@ -17,6 +17,7 @@ from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOK
 from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify.suite import resolve
 from pytest_idclassify.validation import AlarmAnswer, explaining, run_violations, validate_response
+from pytest_idclassify.validation._threshold import alarm_names, answer_violations, explains
 
 pytest_plugins = ["pytester"]
 
@@ -65,6 +66,23 @@ def test_the_thresholds_that_explain_flags() -> None:
     assert not explaining([(True, 40), (False, 60)])
     assert not explaining([(True, 0)]) and not explaining([(False, 99)])
     assert explaining([(True, 60)], 50, 50) and not explaining([(False, 60)], 50, 50)
+
+
+def test_one_answers_violations_are_a_run_of_that_answer() -> None:
+    names = [score for _, score in alarm_names()]
+    for flag in (True, False):
+        for score in range(-2, 102):
+            pairs = {name: (flag if name == names[score % 7] else not flag, score) for name in names}
+            expected = run_violations([AlarmAnswer("this answer", None, pairs)])
+            assert answer_violations(pairs) == expected
+
+
+def test_one_pair_is_explained_exactly_when_explaining_it_finds_a_threshold() -> None:
+    for flag in (True, False):
+        for score in range(-2, 102):
+            for low in range(-1, 101, 3):
+                for high in range(-1, 101, 3):
+                    assert explains(flag, score, low, high) == bool(explaining([(flag, score)], low, high))
 
 
 def _answer(case: str, blur: tuple[bool, int], glare: tuple[bool, int] = (False, 0)) -> AlarmAnswer:

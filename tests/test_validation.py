@@ -1,5 +1,6 @@
 import copy
 import json
+import random
 import warnings
 from typing import Any
 
@@ -129,6 +130,35 @@ def test_assumed_cross_field_rules() -> None:
     assert clauses_of(mismatch, status=200, request={"alarm": True}) == {"cross.alarm.result-matches-score"}
     assert validate_response(mismatch, status=200, request={"alarm": True}, include_assumed=False) == []
     assert clauses_of(_broken(["result", "confidence"], 1.5), status=200) == {"cross.confidence.range"}
+
+
+def _location_rule(location: list[list[int]], image_size: tuple[int, int] | None) -> list[tuple[str, str]]:
+    # The two location clauses as the catalogue states them, written plainly and apart from the validator.
+    out = []
+    for index, (x, y) in enumerate(location):
+        outside = not (0 <= x < image_size[0] and 0 <= y < image_size[1]) if image_size else min(x, y) < 0
+        if outside:
+            out.append(("cross.location.inside-image", f"/result/location/{index}"))
+    area2 = sum(location[i][0] * location[(i + 1) % 4][1] - location[(i + 1) % 4][0] * location[i][1] for i in range(4))
+    top_left = min(range(4), key=lambda i: (location[i][0] + location[i][1], location[i][1]))
+    if area2 <= 0 or top_left != 0:
+        out.append(("cross.location.clockwise", "/result/location"))
+    return out
+
+
+def test_the_location_checks_follow_their_rules() -> None:
+    # Small coordinates, so that ties for the top-left corner, collinear and negative points come often.
+    rng = random.Random(4)
+    for _ in range(4000):
+        location = [[rng.randint(-3, 12), rng.randint(-3, 12)] for _ in range(4)]
+        image_size = None if rng.random() < 0.5 else (rng.randint(1, 12), rng.randint(1, 12))
+        body = _broken(["result", "location"], location)
+        found = [
+            (v.clause, v.pointer)
+            for v in validate_response(body, status=200, request={"alarm": True}, image_size=image_size)
+            if v.clause.startswith("cross.location.")
+        ]
+        assert found == _location_rule(location, image_size), (location, image_size)
 
 
 def test_error_bodies() -> None:

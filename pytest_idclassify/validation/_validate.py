@@ -12,7 +12,7 @@ from pytest_idclassify._tables import documented_tables
 from pytest_idclassify.catalogue import ALARM_THRESHOLD, clause, error_clause_for
 from pytest_idclassify.errors import IdClassifyError
 from pytest_idclassify.validation._schemas import compiled_validator, fast_check
-from pytest_idclassify.validation._threshold import alarm_pairs, answer_violations, explaining, flag_name
+from pytest_idclassify.validation._threshold import alarm_pairs, answer_violations, explains, flag_name
 from pytest_idclassify.validation._violation import ContractDriftWarning, Violation, format_violations
 
 if TYPE_CHECKING:
@@ -121,26 +121,40 @@ def request_image_size(request: Mapping[str, Any] | None) -> tuple[int, int] | N
     return (int(info.width), int(info.height))
 
 
+def _four_integer_points(location: Any) -> bool:
+    """Whether ``location`` is four [x, y] lists of JSON integers (plain loops: every answer passes here)."""
+    if not (isinstance(location, list) and len(location) == 4):
+        return False
+    for point in location:
+        if not (isinstance(point, list) and len(point) == 2):
+            return False
+        for value in point:
+            if not isinstance(value, int) or isinstance(value, bool):
+                return False
+    return True
+
+
 def _location_violations(location: Any, image_size: tuple[int, int] | None) -> list[Violation]:
-    if not (isinstance(location, list) and len(location) == 4 and all(
-        isinstance(p, list) and len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in p)
-        for p in location
-    )):  # fmt: skip
+    if not _four_integer_points(location):
         return []  # the schema already reports the shape
     out = []
-    for index, (x, y) in enumerate(location):
-        # A negative coordinate lies outside any image, so it is reported even when the size is unknown.
-        if image_size is not None and not (0 <= x < image_size[0] and 0 <= y < image_size[1]):
-            where = f"the {image_size[0]}x{image_size[1]} image"
-        elif image_size is None and min(x, y) < 0:
-            where = "the image (a coordinate is negative)"
-        else:
-            continue
-        out.append(Violation("cross.location.inside-image", f"/result/location/{index}",
-                             f"point [{x}, {y}] lies outside {where}"))  # fmt: skip
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = location
+    # A negative coordinate lies outside any image, so it is reported even when the size is unknown.
+    if image_size is not None or min(x0, y0, x1, y1, x2, y2, x3, y3) < 0:
+        for index, (x, y) in enumerate(location):
+            if image_size is not None and not (0 <= x < image_size[0] and 0 <= y < image_size[1]):
+                where = f"the {image_size[0]}x{image_size[1]} image"
+            elif image_size is None and min(x, y) < 0:
+                where = "the image (a coordinate is negative)"
+            else:
+                continue
+            out.append(Violation("cross.location.inside-image", f"/result/location/{index}",
+                                 f"point [{x}, {y}] lies outside {where}"))  # fmt: skip
     # Shoelace sum: positive for clockwise order when y grows downwards, as in image coordinates.
-    area2 = sum(location[i][0] * location[(i + 1) % 4][1] - location[(i + 1) % 4][0] * location[i][1] for i in range(4))
-    first_is_top_left = min(range(4), key=lambda i: (location[i][0] + location[i][1], location[i][1])) == 0
+    area2 = x0 * y1 - x1 * y0 + x1 * y2 - x2 * y1 + x2 * y3 - x3 * y2 + x3 * y0 - x0 * y3
+    # The top-left corner has the smallest x + y (then the smallest y); on a tie the first listed counts.
+    first = (x0 + y0, y0)
+    first_is_top_left = first <= (x1 + y1, y1) and first <= (x2 + y2, y2) and first <= (x3 + y3, y3)
     if area2 <= 0 or not first_is_top_left:
         out.append(Violation("cross.location.clockwise", "/result/location",
                              f"{location} is not listed clockwise from the top-left corner"))  # fmt: skip
@@ -199,7 +213,7 @@ def _success_cross_checks(
     low, high = (threshold, threshold) if isinstance(threshold, int) else threshold
     shown = str(low) if low == high else f"between {low} and {high}"
     for score_name, (flag, score) in pairs.items():
-        if not explaining([(flag, score)], low, high):
+        if not explains(flag, score, low, high):
             name = flag_name(score_name)
             out.append(Violation("cross.alarm.result-matches-score", f"/result/alarm_result/{name}",
                                  f"{name} is {str(flag).lower()} but {score_name} is {score} "
