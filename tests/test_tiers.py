@@ -16,8 +16,8 @@ from pytest_idclassify.emulator import EmulatorSettings, create_app
 from pytest_idclassify.emulator._settings import DEFAULT_PROJECT_ID, DEFAULT_TOKEN
 from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify.suite import resolve
-from pytest_idclassify.validation import AlarmAnswer, explaining, run_violations, validate_response
-from pytest_idclassify.validation._threshold import alarm_names, answer_violations, explains
+from pytest_idclassify.validation import AlarmAnswer, explaining, explains, run_violations, validate_response
+from pytest_idclassify.validation._threshold import alarm_names, answer_violations
 
 pytest_plugins = ["pytester"]
 
@@ -72,7 +72,7 @@ def test_one_answers_violations_are_a_run_of_that_answer() -> None:
     names = [score for _, score in alarm_names()]
     for flag in (True, False):
         for score in range(-2, 102):
-            pairs = {name: (flag if name == names[score % 7] else not flag, score) for name in names}
+            pairs = {name: (flag if name == names[score % len(names)] else not flag, score) for name in names}
             expected = run_violations([AlarmAnswer("this answer", None, pairs)])
             assert answer_violations(pairs) == expected
 

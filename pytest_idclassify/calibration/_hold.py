@@ -19,7 +19,7 @@ from pytest_idclassify.catalogue import Kind, Tier, catalogue, error_clause_for
 from pytest_idclassify.client import Outcome
 from pytest_idclassify.suite._checks import Verdict
 from pytest_idclassify.suite._target import Exchange
-from pytest_idclassify.validation import Violation, alarm_pairs, explaining
+from pytest_idclassify.validation import Violation, alarm_pairs, explains
 
 _ANSWER_READINGS = frozenset({"served", "refused", "binary", "decimal"})
 
@@ -93,7 +93,7 @@ def _threshold_violations(calibration: Calibration, outcome: Outcome) -> list[Vi
         return []
     out = []
     for name, (flag, score) in alarm_pairs(outcome.body).items():
-        if not explaining([(flag, score)], entry.low, entry.high):
+        if not explains(flag, score, entry.low, entry.high):
             seen = f"{calibration.name} observed a threshold between {entry.low} and {entry.high}"
             state = "on" if flag else "off"
             out.append(Violation(THRESHOLD_CLAUSE, f"/result/alarm_confidence/{name}",

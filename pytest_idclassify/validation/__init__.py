@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pytest_idclassify.validation._schemas import compiled_validator, load_schema
-from pytest_idclassify.validation._threshold import AlarmAnswer, alarm_pairs, explaining, run_violations
+from pytest_idclassify.validation._threshold import AlarmAnswer, alarm_pairs, explaining, explains, run_violations
 from pytest_idclassify.validation._validate import (
     assert_conforms,
     checked_clauses,
@@ -21,6 +21,7 @@ __all__ = [
     "checked_clauses",
     "compiled_validator",
     "explaining",
+    "explains",
     "format_violations",
     "load_schema",
     "request_image_size",

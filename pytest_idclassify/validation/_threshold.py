@@ -56,7 +56,7 @@ def explaining(pairs: Iterable[tuple[bool, int]], low: int = LOWEST, high: int =
 
 
 def explains(flag: bool, score: int, low: int, high: int) -> bool:
-    """Whether an integer threshold in [low, high] gives ``flag`` for ``score`` (``explaining`` of the one pair)."""
+    """Whether some integer threshold in [low, high] gives ``flag`` for ``score``: ``explaining`` for one pair."""
     return low <= min(high, score) if flag else max(low, score + 1) <= high
 
 
@@ -125,6 +125,6 @@ def answer_violations(pairs: Mapping[str, tuple[bool, int]]) -> list[Violation]:
     """The pairs of one answer that no threshold in (0, 99] explains: a score of 0 on, or 99 off."""
     # Every answer passes here, and almost every one is explained: only a pair out of range pays for
     # the run's bookkeeping and its messages.
-    if all(score >= LOWEST if raised else score < HIGHEST for raised, score in pairs.values()):
+    if all(explains(raised, score, LOWEST, HIGHEST) for raised, score in pairs.values()):
         return []
     return run_violations([AlarmAnswer("this answer", None, pairs)])

@@ -194,9 +194,9 @@ def colourfulness(card: npt.NDArray[np.uint8], paper: float) -> float:
     # The opponent channels R - G and 2 (0.5 (R + G) - B) are whole numbers, kept in 16 bits: their
     # moments come from exact sums, at a tenth of the cost of NumPy's float copies.
     red, green, blue = cv2.split(card)
-    red_green = np.asarray(cv2.subtract(red, green, dtype=cv2.CV_16S), np.int16)
+    red_green = cv2.subtract(red, green, dtype=cv2.CV_16S)
     twice_yellow_blue = cv2.subtract(cv2.add(red, green, dtype=cv2.CV_16S), cv2.add(blue, blue, dtype=cv2.CV_16S))
-    rg_mean, rg_spread = _moments(red_green)
+    rg_mean, rg_spread = _moments(np.asarray(red_green, np.int16))
     yb_mean, yb_spread = _moments(np.asarray(twice_yellow_blue, np.int16))
     spread = math.hypot(rg_spread, 0.5 * yb_spread)
     mean = math.hypot(rg_mean, 0.5 * yb_mean)
