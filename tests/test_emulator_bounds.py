@@ -347,11 +347,15 @@ def test_an_unauthenticated_body_is_refused_before_it_is_read(tight: tuple[str, 
     assert app.state.body_budget.held == 0  # type: ignore[attr-defined]
 
 
+#: all of a body the budget's size but its last byte: it holds all of the budget but one byte.
+_ALMOST = b'{"data": "' + b"A" * (MIB - 11)
+
+
 def test_a_body_over_the_budget_waits_then_is_refused_with_429(tight: tuple[str, object]) -> None:
     base_url, app = tight
     with _connect(base_url) as holder:
-        holder.sendall(_head(MIB) + b'{"data": "')  # reserves the whole budget, then stalls
-        _until(lambda: app.state.body_budget.held >= MIB)  # type: ignore[attr-defined]
+        holder.sendall(_head(MIB) + _ALMOST)  # takes the whole budget but one byte, then stalls
+        _until(lambda: app.state.body_budget.held >= len(_ALMOST))  # type: ignore[attr-defined]
         refused = httpx.post(base_url + PATH, content=b"{}", headers={"X-Auth-Token": TOKEN})
         assert (refused.status_code, refused.json()["error_code"]) == (429, "ModelArts.4401")
         assert refused.headers["retry-after"] == "1"
@@ -361,6 +365,39 @@ def test_a_body_over_the_budget_waits_then_is_refused_with_429(tight: tuple[str,
     assert answer.json()["error_code"] == "AIS.0101"
 
 
+def test_heads_that_declare_the_whole_budget_and_send_nothing_keep_nobody_out(tight: tuple[str, object]) -> None:
+    # Room is taken for bytes received: a head's Content-Length alone costs the server nothing.
+    base_url, app = tight
+    idle = [_connect(base_url) for _ in range(3)]
+    try:
+        for sock in idle:
+            sock.sendall(_head(MIB) + b"{")
+        _until(lambda: app.state.body_budget.held >= 3)  # type: ignore[attr-defined]
+        answer = httpx.post(base_url + PATH, content=b'{"alarm": true}', headers={"X-Auth-Token": TOKEN})
+        assert answer.json()["error_code"] == "AIS.0101", answer.text
+        assert app.state.body_budget.held == 3  # type: ignore[attr-defined]
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+@pytest.mark.parametrize("length", ["9" * 19, "9" * 20, "0" * 12 + str(2 * MIB)])
+def test_a_content_length_of_any_number_of_digits_over_the_limit_is_refused_at_once(
+    tight: tuple[str, object], length: str
+) -> None:
+    with _connect(tight[0]) as sock:
+        sock.sendall(_head(MIB).replace(f"Content-Length: {MIB}".encode(), f"Content-Length: {length}".encode()))
+        status, payload = _answer(sock)
+    assert (status, payload["error_code"]) == (413, "APIG.0201")
+
+
+def test_a_content_length_with_leading_zeros_is_its_number(tight: tuple[str, object]) -> None:
+    with _connect(tight[0]) as sock:
+        sock.sendall(_head(2).replace(b"Content-Length: 2", b"Content-Length: " + b"0" * 19 + b"2") + b"{}")
+        status, payload = _answer(sock)
+    assert (status, payload["error_code"]) == (400, "AIS.0101")
+
+
 def test_a_waiting_body_gets_room_as_soon_as_it_is_freed(tight: tuple[str, object]) -> None:
     app = tight[1]
     settings = app.state.settings  # type: ignore[attr-defined]
@@ -368,8 +405,8 @@ def test_a_waiting_body_gets_room_as_soon_as_it_is_freed(tight: tuple[str, objec
     from pytest_idclassify._serve import serve_in_thread
 
     with serve_in_thread(relaxed) as url, _connect(url) as holder:
-        holder.sendall(_head(MIB) + b'{"data": "')
-        _until(lambda: relaxed.state.body_budget.held >= MIB)
+        holder.sendall(_head(MIB) + _ALMOST)
+        _until(lambda: relaxed.state.body_budget.held >= len(_ALMOST))
         with httpx.Client(base_url=url, timeout=60) as client:
             import threading
 
@@ -391,7 +428,7 @@ def test_a_client_hanging_up_mid_body_is_one_log_line(
     caplog.set_level(logging.INFO)
     with _connect(base_url) as sock:
         sock.sendall(_head(1000) + b'{"data": "AAAA')
-        _until(lambda: app.state.body_budget.held >= 1000)  # type: ignore[attr-defined]
+        _until(lambda: app.state.body_budget.held >= 14)  # type: ignore[attr-defined]
     _until(lambda: not app.state.body_budget.held)  # type: ignore[attr-defined]
     records = [r for r in caplog.records if r.name.startswith(("pytest_idclassify", "uvicorn"))]
     assert len(records) == 1, [r.getMessage() for r in records]
@@ -410,7 +447,8 @@ def _kib(pid: int, field: str) -> int:
 @pytest.mark.slow
 def test_a_hundred_unfinished_12_mib_bodies_stay_within_800_mib(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": os.getcwd(), "IDCLASSIFY_EMULATOR_BODY_TIMEOUT": "120"}
+    # The attack's bodies are cut after 30 s; room freed by a refused one is taken by another meanwhile.
+    env = {**os.environ, "PYTHONPATH": os.getcwd(), "IDCLASSIFY_EMULATOR_BODY_TIMEOUT": "30"}
     command = [*IDCLASSIFY, "serve", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
@@ -427,11 +465,22 @@ def test_a_hundred_unfinished_12_mib_bodies_stay_within_800_mib(tmp_path: Path) 
         image = base64.b64encode(_specimen_jpeg(1280, 800)).decode()
         httpx.post(base_url + PATH, json={"data": image}, headers={"X-Auth-Token": TOKEN}, timeout=60)
         base = _kib(server.pid, "VmRSS")
+        statuses: list[int] = []
+
+        def meanwhile() -> None:  # a normal client, while the attack holds the budget
+            time.sleep(1.0)
+            with httpx.Client(base_url=base_url, timeout=60) as client:
+                for _ in range(3):
+                    answer = client.post(PATH, json={"data": image}, headers={"X-Auth-Token": TOKEN})
+                    statuses.append(answer.status_code)
+
+        import threading
+
+        normal = threading.Thread(target=meanwhile)
+        normal.start()
         socks, sent = hostile_images.stall_bodies(base_url, _head(12 * MIB), 100, 12 * MIB)
-        with httpx.Client(base_url=base_url, timeout=60) as client:
-            for _ in range(3):
-                answer = client.post(PATH, json={"data": image}, headers={"X-Auth-Token": TOKEN})
-                assert answer.status_code == 200, answer.text
+        normal.join(120)
+        assert statuses == [200] * 3, statuses
         grown = (_kib(server.pid, "VmHWM") - base) * 1024
         assert sent >= 20 * 12 * MIB, "the attack did not get its bodies in: the test proves nothing"
         assert grown <= 800 * MIB, f"+{grown / MIB:.0f} MiB after {sent / MIB:.0f} MiB of bodies"
@@ -457,15 +506,19 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
 
     async def scenario() -> None:
         async def wait_then_be_cancelled() -> None:
-            async with budget.hold(10, wait=60, retry_after=1):
+            async with budget.account(wait=60, retry_after=1) as take:
+                await take(10)
                 raise AssertionError("granted room it was never given")
 
-        async with anyio.create_task_group() as group, budget.hold(10, wait=0, retry_after=1):
+        async with anyio.create_task_group() as group, budget.account(wait=0, retry_after=1) as take:
+            await take(10)
             group.start_soon(wait_then_be_cancelled)
             await anyio.sleep(0.05)
             group.cancel_scope.cancel()
-        async with budget.hold(10, wait=0, retry_after=1):
+        async with budget.account(wait=0, retry_after=1) as take:
+            await take(10)
             assert budget.held == 10
+        assert budget.held == 0
 
     anyio.run(scenario)
     assert budget.held == 0

@@ -402,3 +402,51 @@ def test_asking_the_journal_for_a_credentials_value_says_it_is_never_kept(idclas
     with pytest.raises(AssertionError, match=r"keeps X-Auth-Token as \[REDACTED\]: check .*'x-auth-token' in entry"):
         idclassify_emulator.requests.assert_received(header={"X-Auth-Token": idclassify_emulator.settings.tokens[0]})
     assert "x-auth-token" in idclassify_emulator.requests.last.headers
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"alarm": true, "note": "\\udfff"}',
+        b'{"url": "\\ud800"}',
+        b'{"\\ud800": 1, "alarm": true}',
+    ],
+    ids=["in-a-value", "as-the-url", "as-a-key"],
+)
+def test_a_lone_surrogate_a_client_sends_is_answered_journaled_and_listed(served: tuple[Any, str], body: bytes) -> None:
+    # JSON may escape a character UTF-8 has no bytes for; the answer, the entry and its listing hold it escaped.
+    app, url = served
+    answer = httpx.post(f"{url}/v2/{PROJECT}/ocr/auto-id-doc-classification", content=body,
+                        headers={"X-Auth-Token": SECRET_TOKEN, "Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 400 and answer.json()["error_code"] == "AIS.0101", answer.text
+    (entry,) = app.state.journal.entries()
+    assert entry.status == 400
+    listed = httpx.get(f"{url}/__idclassify/requests")
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["requests"][0]["body"] == entry.body == json.loads(body)
+
+
+def test_a_valid_image_with_a_lone_surrogate_beside_it_is_classified(served: tuple[Any, str]) -> None:
+    app, url = served
+    image = base64.b64encode(_specimen_jpeg()).decode()
+    body = b'{"data": "' + image.encode() + b'", "note": "\\udfff"}'
+    answer = httpx.post(f"{url}/v2/{PROJECT}/ocr/auto-id-doc-classification", content=body,
+                        headers={"X-Auth-Token": SECRET_TOKEN, "Content-Type": "application/json"})  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    assert app.state.journal.entries()[0].body["note"] == "\udfff"
+
+
+def test_the_emulators_own_secrets_are_hidden_in_the_journals_body_and_url(served: tuple[Any, str]) -> None:
+    # An application that puts its key or token in a field or a URL by mistake must not see it in the journal.
+    app, url = served
+    with _client(url) as client:
+        client.post(json={"alarm": True, "note": SECRET_SK, "also": SECRET_TOKEN})
+        client.classify(url=f"http://127.0.0.1:9/card.jpg?key={SECRET_SK}")
+    listed = httpx.get(f"{url}/__idclassify/requests").text
+    for entry in app.state.journal.entries():
+        shown = json.dumps(dataclasses.asdict(entry))
+        assert SECRET_SK not in shown and SECRET_TOKEN not in shown, shown
+    assert SECRET_SK not in listed and SECRET_TOKEN not in listed
+    first, second = app.state.journal.entries()
+    assert first.body["note"] == "[REDACTED]" and first.body["also"] == "[REDACTED]"
+    assert second.url is not None and SECRET_SK not in second.url

@@ -247,6 +247,26 @@ def test_a_posted_batch_with_one_bad_stub_adds_none() -> None:
     assert listed == []
 
 
+@pytest.mark.parametrize("where", ["name", "header", "message"])
+def test_a_posted_stub_holding_a_lone_surrogate_is_refused_and_nothing_is_added(where: str) -> None:
+    # JSON can escape a character UTF-8 has no bytes for; such a stub could be neither listed nor answered.
+    stub = {"name": "p", "match": {"header": {"X-Scenario": "p"}}, "answer": {"error": "AIS.0105"}}
+    if where == "name":
+        stub["name"] = "p\ud800"
+    elif where == "header":
+        stub["match"] = {"header": {"X-Scenario": "p\ud800"}}
+    else:
+        stub["answer"] = {"error": "AIS.0105", "message": "no card \udfff"}
+    raw = json.dumps({"stubs": [_error_stub("fine", "a"), stub]}).encode()  # the surrogate travels escaped
+    with serve_in_thread(create_app(EmulatorSettings())) as url:
+        route = f"{url}/__idclassify/stubs"
+        refused = httpx.post(route, content=raw, headers={"Content-Type": "application/json"})
+        listed = httpx.get(route)
+    assert refused.status_code == 400, refused.text
+    assert "lone surrogate" in refused.json()["error"] and "no stub was added" in refused.json()["error"]
+    assert listed.status_code == 200 and listed.json()["stubs"] == []
+
+
 def test_stubs_posted_without_a_name_never_replace_each_other() -> None:
     with serve_in_thread(create_app(EmulatorSettings())) as url:
         route = f"{url}/__idclassify/stubs"

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from pytest_idclassify._json_words import compact_json
 from pytest_idclassify._nesting import nests_deeper
 from pytest_idclassify.cassettes._digest import DIGEST_KEY, image_digest, notes_version, text_digest
 from pytest_idclassify.redaction import (
@@ -78,8 +79,8 @@ def parse_json(raw: bytes | str) -> tuple[bool, Any]:
 
 
 def compact(value: Any, *, sort_keys: bool = False) -> str:
-    """Dump JSON the way the client and the emulator send it: no spaces, UTF-8 characters kept."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys)
+    """Dump JSON the way the client and the emulator send it: no spaces, UTF-8 kept, a lone surrogate escaped."""
+    return compact_json(value, sort_keys=sort_keys)
 
 
 def _redact_json(value: Any, book: SecretBook, *, parent: str = "", top: bool = False, digest: bool = True) -> Any:

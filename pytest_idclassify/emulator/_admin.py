@@ -31,12 +31,26 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pytest_idclassify._json_words import compact_json
 from pytest_idclassify.emulator._admin_guard import AdminGuard
 from pytest_idclassify.emulator._answers import Refusal
 from pytest_idclassify.emulator._budget import read_body
 from pytest_idclassify.emulator._journal import Journal
 from pytest_idclassify.emulator._stubs import StubBook, parse_stub
 from pytest_idclassify.errors import StubError
+
+
+class _Json(JSONResponse):
+    """A JSON answer any reader can take: a lone surrogate a client sent (and the journal kept) stays escaped.
+
+    Starlette writes the characters themselves, and UTF-8 has no bytes for a lone surrogate: the
+    listing that held one would fail with a 500 for every later caller.
+    """
+
+    def render(self, content: Any) -> bytes:
+        """The body's bytes."""
+        return compact_json(content).encode("utf-8")
+
 
 ADMIN_PREFIX = "/__idclassify"
 _BOOL = {"true": True, "false": False}
@@ -133,19 +147,19 @@ def _add_stubs(stubs: StubBook, raw: bytes) -> Response:
             raise StubError(f"posted stubs {first} and {second} are both named {twice!r}; give each its own name "
                             "(a stub posted under an existing stub's name replaces it)")  # fmt: skip
     except (ValueError, StubError) as exc:
-        return JSONResponse({"error": f"{exc}; no stub was added"}, status_code=400)
+        return _Json({"error": f"{exc}; no stub was added"}, status_code=400)
     except RecursionError:
         why = "the posted JSON nests too deep to be a stub; no stub was added"
-        return JSONResponse({"error": why}, status_code=400)
+        return _Json({"error": why}, status_code=400)
     replaced = stubs.add_all(parsed)
-    return JSONResponse({"added": names, "replaced": replaced}, status_code=201)
+    return _Json({"added": names, "replaced": replaced}, status_code=201)
 
 
 def _no_query(request: Request, what: str) -> Response | None:
     """Refuse a DELETE with a query: it would look like a filter, and clear everything regardless."""
     if not request.url.query:
         return None
-    return JSONResponse({"error": f"DELETE {request.url.path} takes no query ({request.url.query[:60]!r}): it "
+    return _Json({"error": f"DELETE {request.url.path} takes no query ({request.url.query[:60]!r}): it "
                          f"removes {what}"}, status_code=400)  # fmt: skip
 
 
@@ -162,7 +176,7 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
         if refused is not None:
             return refused
         if request.method == "DELETE":
-            return _no_query(request, "the whole journal") or JSONResponse({"cleared": journal.clear()})
+            return _no_query(request, "the whole journal") or _Json({"cleared": journal.clear()})
 
         # The settings the app was built with (create_app), for the project id the journal replaced.
         settings = getattr(request.app.state, "settings", None)
@@ -172,8 +186,8 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
             try:
                 entries = journal.filter(**_filters(request, project_id))
             except TypeError as exc:  # a filter the journal does not know, or malformed
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            return JSONResponse({"requests": [e.to_dict() for e in entries]})
+                return _Json({"error": str(exc)}, status_code=400)
+            return _Json({"requests": [e.to_dict() for e in entries]})
 
         return await anyio.to_thread.run_sync(listed)
 
@@ -183,15 +197,15 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
             return refused
         if request.method == "DELETE":
             every = f"every stub; remove one with DELETE {ADMIN_PREFIX}/stubs/NAME"
-            return _no_query(request, every) or JSONResponse({"removed": stubs.clear()})
+            return _no_query(request, every) or _Json({"removed": stubs.clear()})
         if request.method == "POST":
             try:
                 raw = await read_body(request, limit=STUBS_BODY_LIMIT, timeout=body_timeout)
             except Refusal as refusal:
                 why = f"stubs are posted as at most {STUBS_BODY_LIMIT} bytes of JSON, sent within {body_timeout:g} s"
-                return JSONResponse({"error": f"{refusal.reason}: {why}"}, status_code=400)
+                return _Json({"error": f"{refusal.reason}: {why}"}, status_code=400)
             return await anyio.to_thread.run_sync(_add_stubs, stubs, raw)
-        return await anyio.to_thread.run_sync(lambda: JSONResponse({"stubs": [s.to_dict() for s in stubs.all()]}))
+        return await anyio.to_thread.run_sync(lambda: _Json({"stubs": [s.to_dict() for s in stubs.all()]}))
 
     async def stub_one(request: Request) -> Response:
         refused = guard.refusal(request)
@@ -202,8 +216,8 @@ def admin_routes(journal: Journal, stubs: StubBook, *, token: str, body_timeout:
         if refused is not None:
             return refused
         if stubs.remove(name):
-            return JSONResponse({"removed": [name]})
-        return JSONResponse({"error": f"no stub named {name!r}"}, status_code=404)
+            return _Json({"removed": [name]})
+        return _Json({"error": f"no stub named {name!r}"}, status_code=404)
 
     return [
         Route(f"{ADMIN_PREFIX}/requests", requests, methods=["GET", "DELETE"]),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from pytest_idclassify._json_words import compact_json
 from pytest_idclassify._tables import documented_tables
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -45,4 +45,4 @@ class Refusal(Exception):
         payload: dict[str, Any] = {"error_code": self.code, "error_msg": self.message}
         if with_request_id and self.code.startswith("APIG."):
             payload["request_id"] = request_id
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return compact_json(payload).encode("utf-8")

@@ -9,9 +9,10 @@ Validation order (each step answers at once; later steps never run):
 3. authentication from the headers alone: X-Auth-Token, or an SDK-HMAC-SHA256 signature's form,
    date and access key -> 401 APIG.0301; project id -> 403 APIG.0302 (no body is held for a
    client without a credential);
-4. room in the body budget (waits up to ``body_budget_wait``) -> 429 ModelArts.4401; the body read
-   within ``body_timeout`` -> 400 ModelArts.4104, and while streaming (chunked bodies) past the
-   limit -> 413 APIG.0201; then the signature against the body's hash -> 401 APIG.0301;
+4. the body read within ``body_timeout`` -> 400 ModelArts.4104, taking room in the body budget
+   for its bytes as they arrive (waits up to ``body_budget_wait``) -> 429 ModelArts.4401, and while
+   streaming (chunked bodies) past the limit -> 413 APIG.0201; then the signature against the
+   body's hash -> 401 APIG.0301;
 5. body not JSON (or not UTF-8) -> ModelArts.4105;
 6. ``data`` over the base64 limit -> ModelArts.4104;
 7. body not an object, both or neither of data and url, wrong JSON types -> AIS.0101;
@@ -245,9 +246,9 @@ class _Endpoint:
             "settings": settings,
         }
         caller = authenticate_headers(**identity)  # a signed request's identity waits for its body
-        reserve = declared if declared is not None else settings.body_limit
-        async with self.body_budget.hold(reserve, wait=settings.body_budget_wait, retry_after=settings.retry_after):
-            body = await read_body(request, limit=settings.body_limit, timeout=settings.body_timeout)
+        budget = self.body_budget.account(wait=settings.body_budget_wait, retry_after=settings.retry_after)
+        async with budget as room:
+            body = await read_body(request, limit=settings.body_limit, timeout=settings.body_timeout, room=room)
             if caller is None:
                 caller = authenticate(body=body, **identity)
             return await self._answer(request, note, body, caller, identity["headers"])

@@ -1,18 +1,21 @@
 """One budget of bytes for the request bodies a worker process holds at once, and reading a body within it.
 
-Each request reserves what its body may take before reading it (``Content-Length``, or the body limit
-for a chunked body) and keeps the reservation until it is answered, since its body and then its
-decoded image stay in memory until then.  A request that does not fit waits for room, up to
-``body_budget_wait`` seconds, then is refused with 429 ModelArts.4401 (a documented "too many
-concurrent requests" answer that clients retry).  Room goes to the first waiter that fits, so a
-small request is not held up behind a large one.  Only an authenticated request reaches the budget.
+A request takes room for its body as the bytes arrive, and keeps it until it is answered, since its
+body and then its decoded image stay in memory until then.  Room is taken for bytes received, not
+for the ``Content-Length`` a head declares: a connection that declares megabytes and sends nothing
+costs nothing, so idle heads cannot fill the budget and keep every other client out.  A request
+whose next bytes do not fit waits for room, up to ``body_budget_wait`` seconds, then is refused with
+429 ModelArts.4401 (a documented "too many concurrent requests" answer that clients retry).  Room
+goes to the first waiter that fits, so a small request is not held up behind a large one.  Only an
+authenticated request reaches the budget.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio
@@ -24,7 +27,12 @@ from pytest_idclassify.emulator._answers import Refusal
 BUDGET_CODE = "ModelArts.4401"
 #: the code of a body that did not arrive within ``body_timeout`` (shorter than it claimed to be).
 BODY_TIMEOUT_CODE = "ModelArts.4104"
-_LENGTH = re.compile(r"[0-9]{1,19}")
+_LENGTH = re.compile(r"[0-9]+")
+#: the most digits a length is read as a number from; a longer one is more than any limit.
+_LENGTH_DIGITS = 18
+
+#: what :meth:`BodyBudget.account` yields: take room for this many more bytes, or raise the 429.
+TakeRoom = Callable[[int], Awaitable[None]]
 
 
 class BodyBudget:
@@ -68,49 +76,72 @@ class BodyBudget:
                 return True
             return False
 
-    @asynccontextmanager
-    async def hold(self, size: int, *, wait: float, retry_after: int) -> AsyncIterator[None]:
-        """Reserve ``size`` bytes for the block, waiting up to ``wait`` seconds, or refuse with 429."""
-        size = min(max(size, 1), self.capacity)
-        if not self._take(size):
-            waiter = (size, anyio.Event())
-            with self._lock:
-                self._waiters.append(waiter)
-            try:
-                with anyio.move_on_after(wait):
-                    await waiter[1].wait()
-            except BaseException:
-                # Cancelled while waiting: leave the queue, and give back room granted meanwhile.
-                if not self._withdraw(waiter):
-                    self._give_back(size)
-                raise
-            if self._withdraw(waiter):
-                raise Refusal(
-                    BUDGET_CODE,
-                    headers={"Retry-After": str(retry_after), "Connection": "close"},
-                    reason=f"no room for {size} bytes in the {self.capacity}-byte body budget within {wait} s",
-                )
+    async def _reserve(self, size: int, *, wait: float, retry_after: int) -> None:
+        """Take ``size`` bytes, waiting up to ``wait`` seconds for room, or refuse with 429."""
+        if self._take(size):
+            return
+        waiter = (size, anyio.Event())
+        with self._lock:
+            self._waiters.append(waiter)
         try:
-            yield
+            with anyio.move_on_after(wait):
+                await waiter[1].wait()
+        except BaseException:
+            # Cancelled while waiting: leave the queue, and give back room granted meanwhile.
+            if not self._withdraw(waiter):
+                self._give_back(size)
+            raise
+        if self._withdraw(waiter):
+            raise Refusal(
+                BUDGET_CODE,
+                headers={"Retry-After": str(retry_after), "Connection": "close"},
+                reason=f"no room for {size} bytes in the {self.capacity}-byte body budget within {wait} s",
+            )
+
+    @asynccontextmanager
+    async def account(self, *, wait: float, retry_after: int) -> AsyncIterator[TakeRoom]:
+        """Yield a function that takes room for more bytes (or refuses with 429); all of it is given back after."""
+        held = 0
+
+        async def take(size: int) -> None:
+            nonlocal held
+            size = min(size, self.capacity - held)
+            if size > 0:
+                await self._reserve(size, wait=wait, retry_after=retry_after)
+                held += size
+
+        try:
+            yield take
         finally:
-            self._give_back(size)
+            if held:
+                self._give_back(held)
 
 
 def declared_length(request: Request) -> int | None:
-    """``Content-Length`` as a number, if the request declares one in ASCII digits (else ``None``)."""
+    """``Content-Length`` as a number, if the request declares one in ASCII digits (else ``None``).
+
+    A length of more digits than any body has is read as more than every limit, so that it is
+    refused at once (413) rather than waited for.
+    """
     declared = request.headers.get("content-length")
-    if declared is None or not _LENGTH.fullmatch(declared.strip()):
+    if declared is None or not _LENGTH.fullmatch(digits := declared.strip()):
         return None
-    return int(declared.strip())
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _LENGTH_DIGITS else sys.maxsize
 
 
-async def read_body(request: Request, *, limit: int, timeout: float) -> bytes:
-    """Read the body, refusing it past ``limit`` bytes (413) or past ``timeout`` seconds (ModelArts.4104)."""
+async def read_body(request: Request, *, limit: int, timeout: float, room: TakeRoom | None = None) -> bytes:
+    """Read the body, refusing it past ``limit`` bytes (413) or past ``timeout`` seconds (ModelArts.4104).
+
+    With ``room`` (a :meth:`BodyBudget.account`), room is taken for each part as it arrives.
+    """
     body = bytearray()
     with anyio.move_on_after(timeout) as deadline:
         async for chunk in request.stream():
             if len(body) + len(chunk) > limit:
                 raise Refusal("APIG.0201", message="Request entity too large.", reason="body over the limit")
+            if room is not None:
+                await room(len(chunk))
             body += chunk
     if deadline.cancelled_caught:
         raise Refusal(

@@ -46,15 +46,15 @@ class Note:
     stub: str | None = None
     error_code: str | None = None
     reason: str | None = None
+    #: the redaction policy of this request's journal entry (see :meth:`TestDouble.note`).
+    book: Any = None
 
     def summarise(self, body: bytes, parsed: Any = None) -> None:
         """Summarise the body: from the parsed request when it is large (an image), else field by field."""
         from pytest_idclassify.cassettes._canonical import canonical_request_body
         from pytest_idclassify.cassettes._digest import digest_bytes, is_image_digest
 
-        # A throwaway policy: what it learns from a client's body (a URL's userinfo) must not join the
-        # process's, which would keep it for ever and hide it from every later log line.
-        book = _book()
+        book = self.book
         if parsed is not None:
             self.alarm = parsed.alarm
             self.url = book.redact_url(parsed.url) if parsed.url else None
@@ -96,12 +96,6 @@ class Note:
         self.label = read_label(image)
 
 
-def _book() -> Any:
-    from pytest_idclassify.redaction import RedactionPolicy
-
-    return RedactionPolicy(from_environment=False)
-
-
 @dataclass
 class TestDouble:
     """The journal, stubs, rate limiter and upstream (or replay book) of one emulator app."""
@@ -141,10 +135,16 @@ class TestDouble:
             _secrets=tuple(s for s in secrets if s),
         )
 
-    @staticmethod
-    def note() -> Note:
-        """A new note for a request that just arrived."""
-        return Note()
+    def note(self) -> Note:
+        """A new note for a request that just arrived, with its journal entry's redaction policy.
+
+        A fresh policy per request, told the emulator's own secrets (its tokens, secret keys and admin
+        token) and its project id: what it learns from a client's body (a URL's userinfo) must not join
+        a shared one, which would keep it for ever and let a client hide what it likes from later entries.
+        """
+        from pytest_idclassify.redaction import RedactionPolicy
+
+        return Note(book=RedactionPolicy(self._secrets, project_ids=[self.settings.project_id], from_environment=False))
 
     @property
     def forwards(self) -> bool:
@@ -188,10 +188,8 @@ class TestDouble:
         if self.settings.journal_size == 0:
             return
         from pytest_idclassify.cassettes._canonical import canonical_request_headers, canonical_uri
-        from pytest_idclassify.redaction import RedactionPolicy
 
-        # A fresh policy per entry: values a hostile client sends must not pile up in a shared one.
-        book = RedactionPolicy(self._secrets, project_ids=[self.settings.project_id], from_environment=False)
+        book = note.book
         raw = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         path = canonical_uri(scope.get("path", ""), book)
         self.journal.add(

@@ -90,6 +90,17 @@ def _all_clear(value: Any) -> dict[str, Any]:
     return {row.name: value for row in documented_tables()[table].rows}
 
 
+def _lone_surrogate(value: Any) -> str | None:
+    """The first lone surrogate in the strings (keys included) of ``value``, if any."""
+    if isinstance(value, str):
+        return next((char for char in value if "\ud800" <= char <= "\udfff"), None)
+    if isinstance(value, Mapping):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple)):
+        return next((found for item in value if (found := _lone_surrogate(item)) is not None), None)
+    return None
+
+
 def parse_stub(item: Any, *, where: str, alarm_threshold: int | None = None) -> Stub:
     """Build a stub from its file form, checking its shape and that its answer keeps the contract.
 
@@ -99,6 +110,10 @@ def parse_stub(item: Any, *, where: str, alarm_threshold: int | None = None) -> 
     """
     if not isinstance(item, Mapping):
         raise StubError(f"{where}: a stub is an object with 'match' and 'answer', got {item!r:.80} (see {_STUBS_DOC})")
+    lone = _lone_surrogate(item)
+    if lone is not None:
+        raise StubError(f"{where}: holds a lone surrogate ({lone!a}), a character UTF-8 has no bytes for; "
+                        "write the character it was meant to be, or leave it out")  # fmt: skip
     unknown = sorted(set(item) - {"name", "match", "answer"})
     if unknown:
         raise StubError(f"{where}: unknown key(s) {unknown}; a stub has 'name', 'match' and 'answer'")

@@ -148,7 +148,7 @@ async def fetch_image(
                 response = await transport.handle_async_request(request)
                 try:
                     if response.status_code in _REDIRECTS and "location" in response.headers:
-                        target = _redirect_target(target, response.headers["location"], allow, refused_code, raw_code)
+                        target = _redirect_target(target, response.headers["location"], allow, refused_code)
                         continue
                     return await _read_image(response, max_bytes=max_bytes, failed_code=failed_code)
                 finally:
@@ -162,15 +162,17 @@ async def fetch_image(
         raise Refusal(failed_code, reason=f"download failed: {type(exc).__name__}") from None
 
 
-def _redirect_target(
-    current: httpx.URL, location: str, allow: AllowList, refused_code: str, raw_code: str
-) -> httpx.URL:
-    """Resolve a ``Location`` against the current URL and check it like the first URL; malformed is refused."""
+def _redirect_target(current: httpx.URL, location: str, allow: AllowList, refused_code: str) -> httpx.URL:
+    """Resolve a ``Location`` against the current URL and check it like the first URL; malformed is refused.
+
+    Every fault of a ``Location`` is refused with ``refused_code``, raw characters too: the image's
+    host wrote it, not the client, whose own URL passed.
+    """
     try:
         joined = urljoin(str(current), location)
     except ValueError:
         raise Refusal(refused_code, reason="the redirect's Location cannot be parsed") from None
-    return check_url(joined, allow, refused_code=refused_code, raw_code=raw_code)
+    return check_url(joined, allow, refused_code=refused_code, raw_code=refused_code)
 
 
 @cache

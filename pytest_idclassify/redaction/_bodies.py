@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from typing import Any
 
+from pytest_idclassify._json_words import compact_json
 from pytest_idclassify.redaction._policy import RedactionPolicy
 
 #: The most bytes a compressed body is inflated to before redaction; past it the body is dropped.
@@ -50,10 +50,6 @@ def _inflate_one(data: bytes, coding: str, limit: int) -> bytes | None:
     return None
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
-
 def redact_body_bytes(raw: bytes, policy: RedactionPolicy, content_type: str = "") -> bytes:
     """Return a (decoded) body redacted: JSON by field name, a form by field name, other text as text.
 
@@ -73,7 +69,7 @@ def redact_body_bytes(raw: bytes, policy: RedactionPolicy, content_type: str = "
     else:
         if isinstance(value, (dict, list)):
             redacted = policy.redact_mapping(value)
-            return raw if redacted == value else _compact(redacted).encode("utf-8")
+            return raw if redacted == value else compact_json(redacted).encode("utf-8")
     if "x-www-form-urlencoded" in content_type.lower() or policy.looks_like_form(text):
         return policy.redact_form(text).encode("utf-8")
     return policy.redact_text(text).encode("utf-8")
