@@ -30,6 +30,12 @@ def json_words(value: Any) -> Any:
     return value
 
 
+def lone_surrogate(text: str) -> str | None:
+    """The first lone surrogate in ``text``, if it holds one."""
+    found = _LONE_SURROGATE.search(text)
+    return found.group() if found else None
+
+
 def compact_json(value: Any, *, sort_keys: bool = False) -> str:
     r"""Dump JSON with no spaces and UTF-8 characters kept, a lone surrogate as its ``\uXXXX`` escape.
 

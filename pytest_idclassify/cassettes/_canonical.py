@@ -78,9 +78,8 @@ def parse_json(raw: bytes | str) -> tuple[bool, Any]:
         return False, None
 
 
-def compact(value: Any, *, sort_keys: bool = False) -> str:
-    """Dump JSON the way the client and the emulator send it: no spaces, UTF-8 kept, a lone surrogate escaped."""
-    return compact_json(value, sort_keys=sort_keys)
+#: Dump JSON the way the client and the emulator send it: no spaces, UTF-8 kept, a lone surrogate escaped.
+compact = compact_json
 
 
 def _redact_json(value: Any, book: SecretBook, *, parent: str = "", top: bool = False, digest: bool = True) -> Any:

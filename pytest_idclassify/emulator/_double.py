@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.types import Scope
 
@@ -25,6 +25,9 @@ from pytest_idclassify.emulator._proxy import Answer, ReplayBook, Upstream
 from pytest_idclassify.emulator._settings import EmulatorSettings
 from pytest_idclassify.emulator._stubs import Stub, StubBook, documented_refusal, load_stubs
 from pytest_idclassify.emulator._throttle import RateLimiter, retry_after_header
+
+if TYPE_CHECKING:
+    from pytest_idclassify.redaction import RedactionPolicy
 
 
 def _summary(canonical: bytes) -> Any:
@@ -47,7 +50,7 @@ class Note:
     error_code: str | None = None
     reason: str | None = None
     #: the redaction policy of this request's journal entry (see :meth:`TestDouble.note`).
-    book: Any = None
+    book: RedactionPolicy = field(kw_only=True)
 
     def summarise(self, body: bytes, parsed: Any = None) -> None:
         """Summarise the body: from the parsed request when it is large (an image), else field by field."""

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_idclassify._json_words import lone_surrogate
 from pytest_idclassify.errors import StubError
 
 _CONDITIONS = ("image_sha256", "label", "url", "header")
@@ -90,14 +91,14 @@ def _all_clear(value: Any) -> dict[str, Any]:
     return {row.name: value for row in documented_tables()[table].rows}
 
 
-def _lone_surrogate(value: Any) -> str | None:
+def _lone_surrogate_in(value: Any) -> str | None:
     """The first lone surrogate in the strings (keys included) of ``value``, if any."""
     if isinstance(value, str):
-        return next((char for char in value if "\ud800" <= char <= "\udfff"), None)
+        return lone_surrogate(value)
     if isinstance(value, Mapping):
         value = [*value.keys(), *value.values()]
     if isinstance(value, (list, tuple)):
-        return next((found for item in value if (found := _lone_surrogate(item)) is not None), None)
+        return next((found for item in value if (found := _lone_surrogate_in(item)) is not None), None)
     return None
 
 
@@ -110,7 +111,7 @@ def parse_stub(item: Any, *, where: str, alarm_threshold: int | None = None) -> 
     """
     if not isinstance(item, Mapping):
         raise StubError(f"{where}: a stub is an object with 'match' and 'answer', got {item!r:.80} (see {_STUBS_DOC})")
-    lone = _lone_surrogate(item)
+    lone = _lone_surrogate_in(item)
     if lone is not None:
         raise StubError(f"{where}: holds a lone surrogate ({lone!a}), a character UTF-8 has no bytes for; "
                         "write the character it was meant to be, or leave it out")  # fmt: skip
