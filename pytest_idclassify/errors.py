@@ -14,7 +14,8 @@ The hierarchy::
     ├── StrategyArgumentError a strategy or case-builder argument names an unknown kind or is out of range
     ├── ConfigurationError    a setting (endpoint, project id, credentials...) is missing or invalid
     │   ├── CalibrationError  a calibration file is missing, unreadable, or holds an entry that cannot be used
-    │   └── StubError         an emulator stub is malformed or its answer breaks the contract
+    │   ├── StubError         an emulator stub is malformed or its answer breaks the contract
+    │   └── UploadHookError   the user's upload hook raised or returned no http(s) URL
     ├── SigningError          a request cannot be signed or a signature cannot be parsed
     │   └── SignatureRejected an AK/SK signature does not verify (unknown AK, bad signature, skew...)
     ├── BudgetExceededError   a run would make more live calls than its call budget allows
@@ -69,6 +70,14 @@ class CalibrationError(ConfigurationError):
 
 class StubError(ConfigurationError):
     """An emulator stub is malformed, or its answer breaks the contract (the message names the clause)."""
+
+
+class UploadHookError(ConfigurationError):
+    """The user's upload hook raised, or returned something other than an http(s) URL.
+
+    The target was not called: the fault is the hook's, and the run stops naming it rather than
+    count every URL case against the server.
+    """
 
 
 class SigningError(IdClassifyError):

@@ -478,9 +478,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Print the per-category scores and the failed clauses; write the JSON and HTML reports."""
+    if hasattr(config, "workerinput"):
+        return
+    if preflight_key in config.stash:
+        # Once, by the controller, in the summary's words: a warning would point at this source line.
+        for notice in config.stash[preflight_key].notices:
+            terminalreporter.write_line(f"NOTE: {notice}", yellow=True)
     records = config.stash.get(records_key, [])
     metrics = config.stash.get(metrics_key, None)
-    if not (records or metrics) or hasattr(config, "workerinput"):
+    if not (records or metrics):
         return
     from pytest_idclassify.report import RunCounts, write_reports
 

@@ -219,3 +219,28 @@ def test_calibrate_takes_numbers_as_numbers_and_speaks_its_own_flags(monkeypatch
     slashed = CliRunner().invoke(main, ["calibrate", "--base-url", "http://127.0.0.1:9", "--project-id", "a/b"])
     assert slashed.exit_code == 2 and "--project-id 'a/b' cannot stand in the API path" in slashed.output
     assert "--idclassify-" not in typed.output + slashed.output
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_a_call_is_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    calls: list[str] = []
+
+    async def answer(request: Request) -> JSONResponse:
+        calls.append(request.url.path)
+        return JSONResponse({"error_code": "AIS.0101", "error_msg": "The parameter is invalid."}, status_code=400)
+
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "a-file").write_text("x")
+    output = tmp_path / "a-file" / "cal.toml"
+    with serve_in_thread(Starlette(routes=[Route("/{path:path}", answer, methods=["POST"])])) as url:
+        result = CliRunner().invoke(main, ["calibrate", "--base-url", url, "-o", str(output)])
+    assert result.exit_code == 2, result.output
+    assert f"--output {str(output)!r} cannot be created" in result.output and "is a file, not a folder" in result.output
+    assert calls == [], "calls were spent before the output was found unwritable"

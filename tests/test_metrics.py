@@ -34,7 +34,7 @@ def test_specimens_command_writes_images_and_labels(specimen_folder: Path) -> No
 
 
 def test_bad_labels_name_the_entry_and_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match=r"no labels\.json there"):
+    with pytest.raises(ConfigurationError, match=r"holds no labels\.json: write one"):
         folder_samples(tmp_path)
     (tmp_path / "labels.json").write_text('{"images": [{"file": "missing.jpg", "type": "passport"}]}')
     with pytest.raises(ConfigurationError, match=r"entry 1 names 'missing.jpg', which is not in"):

@@ -359,3 +359,33 @@ def test_url_cases_go_through_the_upload_hook_and_the_rest_through_the_suites_ow
     # The hook stands for the well-behaved URLs; the target is on loopback, so the suite serves the rest.
     assert result.ret == pytest.ExitCode.OK and outcomes["passed"] >= 10 and "skipped" not in outcomes
     assert any(public.rglob("*.*")), "the hook received no image"
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [("raise RuntimeError('bucket quota exceeded')", "raised RuntimeError on /"),
+     ("return None", "returned None for /")],
+)  # fmt: skip
+def test_a_failing_upload_hook_stops_the_run_once_and_counts_nothing_against_the_server(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, body: str, said: str
+) -> None:
+    from pytest_idclassify.emulator import EmulatorSettings, create_app
+
+    settings = EmulatorSettings()
+    pytester.makepyfile(broken_uploads=f"def upload(path, content, content_type):\n    {body}\n")
+    pytester.syspathinsert()
+    monkeypatch.setenv("IDCLASSIFY_TOKEN", settings.tokens[0])
+    with serve_in_thread(create_app(settings)) as api:
+        result = pytester.runpytest(
+            "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "request.url",
+            f"--idclassify-base-url={api}", f"--idclassify-project-id={settings.project_id}",
+            "--idclassify-public-base-url=https://images.example.test", "--idclassify-report-json=r.json",
+            "--idclassify-upload-hook=broken_uploads:upload",
+        )  # fmt: skip
+    output = "\n".join(result.outlines + result.errlines)
+    assert result.ret == pytest.ExitCode.INTERRUPTED, output
+    assert output.count(f"STOPPED: --idclassify-upload-hook: the upload hook 'broken_uploads:upload' {said}") == 1
+    report = json.loads((pytester.path / "r.json").read_text(encoding="utf-8"))
+    # The hook's failure is no verdict on the server: the cases before it stand, and none of the report failed.
+    outcomes = [case["outcome"] for case in report["cases"]]
+    assert outcomes and "failed" not in outcomes, outcomes

@@ -82,8 +82,54 @@ def test_the_region_alone_and_old_names_are_not_ignored_in_silence() -> None:
     )
     assert "IDCLASSIFY_ENDPOINT is not read" in _refusal({}, {"IDCLASSIFY_ENDPOINT": "https://x.test"})
     assert "did you mean IDCLASSIFY_PROJECT_ID?" in _refusal({}, {"IDCLASSIFY_PROJECT_IDD": "p"})
-    # Names far from any the toolkit reads (another tool's) are left alone, as are the emulator's.
-    preflight({}, {}, {"IDCLASSIFY_SOMETHING_ELSE_ENTIRELY": "1", "IDCLASSIFY_EMULATOR_FAULT": "drop"}, probe=False)
+    # A name far from any the toolkit reads goes on with one notice; the emulator's and the SDK's are its own.
+    front = preflight({}, {}, {"IDCLASSIFY_SOMETHING_ELSE_ENTIRELY": "1", "IDCLASSIFY_EMULATOR_FAULT": "drop",
+                               "CLOUD_SDK_REGION": "cn-north-4"}, probe=False)  # fmt: skip
+    assert len(front.notices) == 1 and front.notices[0].startswith("IDCLASSIFY_SOMETHING_ELSE_ENTIRELY is set but")
+    assert "docs/reference/environment-variables.md" in front.notices[0]
+    assert preflight({}, {}, {"IDCLASSIFY_TOKEN": "t"}, probe=False).notices == ()
+
+
+def test_an_empty_or_padded_value_is_refused_not_taken_for_no_setting() -> None:
+    # `--base-url "$URL"` with URL unset used to verify the embedded emulator without a word.
+    message = _refusal({"base-url": ""}, TOKEN)
+    assert message.startswith("--base-url is empty (an unset shell variable?)")
+    assert "or drop --base-url to verify the embedded emulator" in message
+    assert _refusal({"report-json": "  "}, {}, interface=PYTEST).startswith("--idclassify-report-json is empty")
+    # An empty variable still means unset, as shells and CI systems write "not set".
+    assert preflight({}, {}, {"IDCLASSIFY_BASE_URL": ""}, probe=False).config.target == "emulator"
+    # A pasted URL with a space or line break around it used to reach httpx, and end in INTERNALERROR.
+    padded = _refusal({"base-url": " http://127.0.0.1:8080\n", "project-id": DEFAULT_PROJECT_ID}, TOKEN)
+    assert (
+        padded
+        == "--base-url ' http://127.0.0.1:8080\\n' has spaces or a line break around it: write http://127.0.0.1:8080"
+    )
+
+
+def test_metrics_settings_are_checked_before_a_call(tmp_path: Path) -> None:
+    threshold = _refusal({"metrics-threshold": 0.9}, {})
+    assert threshold.startswith("--metrics-threshold sets a pass mark for recognition metrics, but none are measured")
+    assert "add --metrics specimens" in threshold
+    assert "is neither 'specimens' nor a folder" in _refusal({"metrics": str(tmp_path / "nope")}, {})
+    missing = _refusal({"metrics": str(tmp_path)}, {})
+    assert (
+        missing.startswith(f"--metrics: {str(tmp_path)!r} holds no labels.json") and "idclassify specimens" in missing
+    )
+    (tmp_path / "a.jpg").write_bytes(b"\xff\xd8")
+    bad_entries = {
+        '{"images": [{"file": "a.jpg", "type": "passport", "location": [[1, 2]]}]}': "entry 1's 'location' is not four",
+        '{"images": [{"file": "a.jpg", "type": "passport", "alarms": {"detect_blur_result": 1}}]}':
+            "entry 1's 'alarms' is not an object of true/false flags",
+        '{"images": [{"file": "a.jpg", "type": "passport", "alarms": {"blur": true}}]}': "names unknown alarm 'blur'",
+        '{"images": [{"file": "b.jpg", "type": "passport"}]}': "entry 1 names 'b.jpg', which is not in",
+        "[1": "not valid JSON (line 1",
+    }  # fmt: skip
+    for text, expected in bad_entries.items():
+        (tmp_path / "labels.json").write_text(text)
+        message = _refusal({"metrics": str(tmp_path)}, {})
+        assert message.startswith("--metrics: ") and expected in message, message
+    (tmp_path / "labels.json").write_text('{"images": [{"file": "a.jpg", "type": "passport"}]}')
+    assert preflight({"metrics": str(tmp_path), "metrics-threshold": 0.5}, {}, {}, probe=False).config.metrics
 
 
 def test_credentials_are_named_by_the_variables_a_suite_run_reads() -> None:

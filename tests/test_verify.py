@@ -109,6 +109,13 @@ def test_verify_reports_bad_arguments_without_a_traceback(tmp_path: Path) -> Non
     assert "Traceback" not in result.stderr
 
 
+def test_a_variable_in_the_toolkits_name_that_nothing_reads_is_said_once_under_two_workers(tmp_path: Path) -> None:
+    result = _verify("-n", "2", "-k", "request.body", cwd=tmp_path, env={"IDCLASSIFY_COLOUR": "never"})
+    assert result.returncode == 0, result.stdout[-3000:]
+    notice = "IDCLASSIFY_COLOUR is set but pytest-idclassify reads no such variable, so it has no effect"
+    assert (result.stdout + result.stderr).count(notice) == 1, result.stdout[-3000:]
+
+
 @pytest.mark.slow
 def test_the_whole_gate_passes_under_two_workers(tmp_path: Path) -> None:
     result = _verify("-n", "2", "--assumed", "count", "--report-json", "r.json", cwd=tmp_path)

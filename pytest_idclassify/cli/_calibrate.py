@@ -47,9 +47,11 @@ def calibrate(base_url: str, output: Path, **values: object) -> None:
     from pytest_idclassify.cassettes import PROJECT_PLACEHOLDER, SecretBook
     from pytest_idclassify.errors import ConfigurationError
     from pytest_idclassify.suite import open_target, preflight
+    from pytest_idclassify.suite._preflight import check_writable
 
     cli: dict[str, object] = {"base-url": base_url, "target": "live", **given(_SHARED, values)}
     try:
+        check_writable(output, "--output", folder=False)
         # The suite's front door, as verify passes it: settings checked and the target probed once.
         front = preflight(cli, {}, os.environ, interface=VERIFY)
         config = front.config
@@ -68,7 +70,13 @@ def calibrate(base_url: str, output: Path, **values: object) -> None:
         raise click.ClickException(
             f"nothing was observed, so {output} was not written: {reasons[0] if reasons else ''}"
         )
-    calibration.write(output)
+    try:
+        calibration.write(output)
+    except OSError as exc:
+        # The calls are spent: what they found goes to standard output rather than nowhere.
+        click.echo(calibration.to_toml())
+        raise click.ClickException(f"{output} could not be written ({exc.strerror or exc}): the calibration is "
+                                   "printed above; save it to a file by hand") from None  # fmt: skip
     for clause_id, entry in sorted(calibration.entries.items()):
         said = entry.evidence.said() if entry.evidence is not None and entry.reading in ("served", "refused") else ""
         span = f" {entry.low}..{entry.high}" if entry.low is not None else ""

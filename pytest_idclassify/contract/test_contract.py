@@ -13,6 +13,7 @@ from pytest_idclassify.errors import (
     ResponseTooDeepError,
     ResponseTooLargeError,
     TransportError,
+    UploadHookError,
 )
 from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY
@@ -44,6 +45,11 @@ def test_clause(idclassify_case: Case, idclassify_target: Target, idclassify_con
             exchanges = [target.send(call) for call in case.calls]
         except BudgetExceededError as exc:
             reason = str(exc)
+        except UploadHookError as exc:
+            # The user's hook failed before the target was called: one stop naming it, no verdict on the server.
+            from pytest_idclassify.plugin import stop_run
+
+            stop_run(request.config, f"{config.origin('upload-hook')}: {exc}")
         except (CassetteMissError, TransportError) as exc:
             # No usable answer (unreachable, too slow, too large, no recording): a failed case, not a traceback.
             unanswered = exc

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from pytest_idclassify.cases import Case
-from pytest_idclassify.errors import BudgetExceededError, CassetteMissError, TransportError
+from pytest_idclassify.errors import BudgetExceededError, CassetteMissError, TransportError, UploadHookError
 from pytest_idclassify.redaction import redact_text
 from pytest_idclassify.report import PROPERTY, UNRECORDED_CALLS_PROPERTY
 from pytest_idclassify.suite import SuiteConfig, Target, case_record, check_case, error_record
@@ -69,6 +69,8 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
             except BudgetExceededError as exc:  # a retry the budget could not pay for: the answers so far stand
                 out_of_budget.append(str(exc))
                 return
+            except UploadHookError as exc:  # the user's hook, not the target: no record against the server
+                unanswered.append(f"the exploration stopped: {config.origin('upload-hook')}: {exc}")
             except (CassetteMissError, TransportError) as exc:
                 record = error_record(case, exc)
                 request.node.user_properties.append((PROPERTY, record))

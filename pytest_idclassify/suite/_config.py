@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_idclassify._options import BY_NAME, OPTIONS, PYTEST, Interface
+from pytest_idclassify._options import BY_NAME, OPTIONS, PYTEST, Interface, Option
 from pytest_idclassify.errors import ConfigurationError
 from pytest_idclassify.suite._imagehost import check_listenable, parse_image_host
 
@@ -88,6 +88,16 @@ def _as_number(name: str, value: str, kind: Callable[[str], float | int]) -> flo
         raise ConfigurationError(f"{name}={value!r} is not {wanted}") from None
 
 
+def _empty(interface: Interface, option: Option) -> str:
+    """The message for an option typed with nothing in it: often a shell variable that was not set."""
+    flag = interface.flag(option)
+    if option.name == "base-url":
+        example = "https://ocr.ap-southeast-1.myhuaweicloud.com"
+        return (f"{flag} is empty (an unset shell variable?): give the server's address, e.g. {flag}={example}, "
+                f"or drop {flag} to verify the embedded emulator")  # fmt: skip
+    return f"{flag} is empty (an unset shell variable?): give it a value, or drop {flag}"
+
+
 def resolve(
     cli: Mapping[str, object],
     ini: Mapping[str, str | None],
@@ -109,6 +119,8 @@ def resolve(
     for option in OPTIONS:
         given = cli.get(option.name)
         # ``is`` rather than ``in``: a numeric 0 (``--idclassify-seed 0``) equals False.
+        if isinstance(given, str) and not given.strip():
+            raise ConfigurationError(_empty(interface, option))
         if given is not None and given is not False:
             raw[option.name] = (interface.flag(option), "true" if given is True else str(given))
             level[option.name] = 3

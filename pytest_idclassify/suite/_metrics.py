@@ -70,33 +70,63 @@ def specimen_samples(*, per_type: int = 3, width: int = 960, height: int = 600) 
 
 
 def folder_samples(folder: Path) -> list[Sample]:
-    """The samples a folder's ``labels.json`` describes; a bad file names the entry and the fix."""
+    """The samples a folder's ``labels.json`` describes, their images read; see :func:`read_labels`."""
+    return [Sample(label.name, (folder / label.name).read_bytes(), label.doc_type, label.quad, label.alarms)
+            for label in read_labels(folder)]  # fmt: skip
+
+
+def read_labels(folder: Path) -> list[Sample]:
+    """The entries of a folder's ``labels.json``, checked, without their images (``image`` is ``None``).
+
+    The pre-flight calls it, so a bad file is one usage error before a call is sent; a bad entry
+    raises :class:`ConfigurationError` naming the file, the entry and what it should hold.
+    """
     labels = folder / "labels.json"
     try:
         document = json.loads(labels.read_text(encoding="utf-8"))
     except OSError:
         raise ConfigurationError(
-            f"--idclassify-metrics={folder}: no labels.json there (see the metrics docs)"
+            f"{str(folder)!r} holds no labels.json: write one (see docs/how-to/recognition-metrics.md), "
+            "or let 'idclassify specimens -o DIR' write a labelled folder"
         ) from None
-    except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"{labels}: not valid JSON at line {exc.lineno}: {exc.msg}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise ConfigurationError(f"{labels}: not valid JSON ({where})") from None
     entries = document.get("images") if isinstance(document, dict) else None
     if not isinstance(entries, list) or not entries:
         raise ConfigurationError(f'{labels}: expected {{"images": [{{"file": ..., "type": ...}}, ...]}}')
-    samples = []
-    for index, entry in enumerate(entries, start=1):
-        if (
-            not isinstance(entry, dict)
-            or not isinstance(entry.get("file"), str)
-            or not isinstance(entry.get("type"), str)
-        ):
-            raise ConfigurationError(f"{labels}: entry {index} needs 'file' and 'type' strings")
-        path = folder / entry["file"]
-        if not path.is_file():
-            raise ConfigurationError(f"{labels}: entry {index} names {entry['file']!r}, which is not in {folder}")
-        quad = tuple((int(x), int(y)) for x, y in entry["location"]) if "location" in entry else None
-        samples.append(Sample(entry["file"], path.read_bytes(), entry["type"], quad, dict(entry.get("alarms", {}))))
-    return samples
+    return [_label(labels, index, entry) for index, entry in enumerate(entries, start=1)]
+
+
+def _label(labels: Path, index: int, entry: object) -> Sample:
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str) or not isinstance(entry.get("type"), str):
+        raise ConfigurationError(f"{labels}: entry {index} needs 'file' and 'type' strings")
+    if not (labels.parent / entry["file"]).is_file():
+        raise ConfigurationError(f"{labels}: entry {index} names {entry['file']!r}, which is not in {labels.parent}")
+    location, alarms = entry.get("location"), entry.get("alarms", {})
+    if location is not None and not _is_quad(location):
+        raise ConfigurationError(f"{labels}: entry {index}'s 'location' is not four [x, y] pairs of whole numbers, "
+                                 "e.g. [[10, 12], [400, 15], [398, 280], [8, 277]]")  # fmt: skip
+    if not isinstance(alarms, dict) or not all(isinstance(v, bool) for v in alarms.values()):
+        raise ConfigurationError(f"{labels}: entry {index}'s 'alarms' is not an object of true/false flags, "
+                                 'e.g. {"detect_blur_result": false}')  # fmt: skip
+    unknown = sorted(set(alarms) - set(DEGRADATION_ALARMS.values()))
+    if unknown:
+        raise ConfigurationError(f"{labels}: entry {index} names unknown alarm {unknown[0]!r}; the alarms are "
+                                 f"{', '.join(sorted(DEGRADATION_ALARMS.values()))}")  # fmt: skip
+    quad = tuple((x, y) for x, y in location) if location is not None else None
+    return Sample(entry["file"], None, entry["type"], quad, alarms)
+
+
+def _is_quad(location: object) -> bool:
+    return (
+        isinstance(location, list)
+        and len(location) == 4
+        and all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in p)
+            for p in location
+        )
+    )
 
 
 def corner_error(expected: Quad, found: Sequence[Sequence[int]]) -> float:

@@ -76,12 +76,15 @@ class Preflight:
         config: the resolved suite settings (``calls_spent`` counts the probe).
         client: the client settings of a live target, already validated; ``None`` otherwise.
         probe: what the target answered to the probe, when one was sent.
+        notices: what the run goes on despite, to be shown once (an ``IDCLASSIFY_*`` variable it
+            does not read).
 
     """
 
     config: SuiteConfig
     client: ClientConfig | None = None
     probe: Probe | None = None
+    notices: tuple[str, ...] = ()
 
 
 def preflight(
@@ -101,17 +104,17 @@ def preflight(
         config = resolve(cli, ini, environ, interface=interface)
     except ConfigurationError as exc:
         raise PreflightError(interface.words(str(exc))) from None
-    _check_variables(environ, config)
+    notices = _check_variables(environ, config)
     config = _check_base_url(config)
     _check_files(config)
     if config.target != "live":
-        return Preflight(config)
+        return Preflight(config, notices=notices)
     client = _client_config(config, environ)
     _check_upload_hook(config)
     if not probe:
-        return Preflight(config, client)
+        return Preflight(config, client, notices=notices)
     answer = probe_target(config, client)
-    return Preflight(replace(config, calls_spent=config.calls_spent + 1), client, answer)
+    return Preflight(replace(config, calls_spent=config.calls_spent + 1), client, answer, notices)
 
 
 def known_variables() -> frozenset[str]:
@@ -121,8 +124,15 @@ def known_variables() -> frozenset[str]:
     return frozenset({o.env for o in OPTIONS} | set(ENV_VARS.values()) | OTHER_VARIABLES)
 
 
-def _check_variables(environ: Mapping[str, str], config: SuiteConfig) -> None:
+def _check_variables(environ: Mapping[str, str], config: SuiteConfig) -> tuple[str, ...]:
+    """Refuse a misspelt or renamed variable; return a notice for each other ``IDCLASSIFY_*`` one not read.
+
+    A name close to one the suite reads is a typo and stops the run.  Any other ``IDCLASSIFY_*``
+    name is the toolkit's own prefix set to no effect (a guess at a setting's name), so the run says
+    so once and goes on; ``CLOUD_SDK_*`` names far from the suite's belong to the official SDK.
+    """
     known = known_variables()
+    notices = []
     for name in sorted(environ):
         if not environ[name] or name in known or name.startswith(_EMULATOR_PREFIX):
             continue
@@ -133,6 +143,9 @@ def _check_variables(environ: Mapping[str, str], config: SuiteConfig) -> None:
             close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.85)
             if close:
                 raise PreflightError(f"{name} is not read by pytest-idclassify: did you mean {close[0]}?")
+            if name.startswith("IDCLASSIFY_"):
+                notices.append(f"{name} is set but pytest-idclassify reads no such variable, so it has no effect: "
+                               "docs/reference/environment-variables.md lists those it reads")  # fmt: skip
     chosen = "target" in config.origins  # an explicit --target emulator is a choice, not an oversight
     if config.target == "emulator" and not chosen and not config.base_url and environ.get("IDCLASSIFY_REGION"):
         region = environ["IDCLASSIFY_REGION"]
@@ -141,6 +154,7 @@ def _check_variables(environ: Mapping[str, str], config: SuiteConfig) -> None:
             f"set IDCLASSIFY_BASE_URL=https://ocr.{region}.myhuaweicloud.com (or pass "
             f"{config.interface.flag('base-url')}) for the live service, or unset IDCLASSIFY_REGION"
         )
+    return tuple(notices)
 
 
 def _shown_url(url: str) -> str:
@@ -176,6 +190,10 @@ def _check_base_url(config: SuiteConfig) -> SuiteConfig:
     if not url:
         return config
     where = config.origin("base-url")
+    if url != url.strip():
+        # Python's urlsplit drops the spaces of a pasted value and httpx does not: refused with the fix.
+        raise PreflightError(f"{where} {_shown_url(url)!r} has spaces or a line break around it: "
+                             f"write {_shown_url(url.strip())}")  # fmt: skip
     if "://" not in url:
         scheme = "http" if url.startswith(_LOCAL_HOSTS) else "https"
         # Redacted with its scheme on: without one, userinfo and the path do not read as a URL's.
@@ -217,11 +235,31 @@ def _check_files(config: SuiteConfig) -> None:
         if not any(folder.rglob("*.json")):
             raise PreflightError(f"{where} {str(folder)!r} holds no cassettes: record into it first with "
                                  f"{config.interface.flag('record-mode')}=once")  # fmt: skip
-    metrics = config.metrics
-    if metrics and metrics != "specimens" and not Path(metrics).is_dir():
-        raise PreflightError(f"{config.origin('metrics')} {metrics!r} is neither 'specimens' nor a folder")
+    _check_metrics(config)
     _check_recording(config)
     _check_reports(config)
+
+
+def _check_metrics(config: SuiteConfig) -> None:
+    """The metrics' samples exist and their labels read, and a pass mark has metrics to judge."""
+    metrics, where = config.metrics, config.origin("metrics")
+    if config.metrics_threshold is not None and not metrics:
+        threshold = config.origin("metrics-threshold")
+        raise PreflightError(
+            f"{threshold} sets a pass mark for recognition metrics, but none are measured: add "
+            f"{config.interface.flag('metrics')} specimens (or a folder with labels.json), or drop {threshold}"
+        )
+    if not metrics or metrics == "specimens":
+        return
+    if not Path(metrics).is_dir():
+        raise PreflightError(f"{where} {metrics!r} is neither 'specimens' nor a folder (working directory "
+                             f"{Path.cwd()})")  # fmt: skip
+    from pytest_idclassify.suite._metrics import read_labels
+
+    try:
+        read_labels(Path(metrics))
+    except ConfigurationError as exc:
+        raise PreflightError(f"{where}: {exc}") from None
 
 
 def _check_recording(config: SuiteConfig) -> None:
@@ -238,7 +276,7 @@ def _check_recording(config: SuiteConfig) -> None:
             f"pytest-idclassify ({cassettes_dir()}), which {target}=replay replays: pass {folder} DIR "
             "(naming the shipped folder refreshes them)"
         )
-    _check_writable(config.cassette_dir, config.origin("cassette-dir"), folder=True)
+    check_writable(config.cassette_dir, config.origin("cassette-dir"), folder=True)
 
 
 def _check_reports(config: SuiteConfig) -> None:
@@ -252,11 +290,15 @@ def _check_reports(config: SuiteConfig) -> None:
         )
     for name, path in reports.items():
         if path is not None:
-            _check_writable(path, config.origin(name), folder=False)
+            check_writable(path, config.origin(name), folder=False)
 
 
-def _check_writable(path: Path, where: str, *, folder: bool) -> None:
-    """Refuse ``path`` unless it (a folder when ``folder``, else a file) can be created or written."""
+def check_writable(path: Path, where: str, *, folder: bool) -> None:
+    """Refuse ``path`` unless it (a folder when ``folder``, else a file) can be created or written.
+
+    ``where`` names the setting in the user's words.  Checked before a call is sent: a file that
+    cannot be written after the run would lose what the calls found.
+    """
     try:
         _check_creatable(path, where, folder=folder)
     except OSError as exc:  # Path.exists() raises for a folder it may not look into (PermissionError)

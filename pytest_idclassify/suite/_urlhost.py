@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.cases import ImageSource, UrlImage
-from pytest_idclassify.errors import ConfigurationError
+from pytest_idclassify.errors import ConfigurationError, UploadHookError
 from pytest_idclassify.suite._images import rendered, url_digest
 
 if TYPE_CHECKING:
@@ -188,11 +188,18 @@ class UploadHookHost:
     """
 
     def __init__(
-        self, public_base_url: str, hook: Callable[[str, bytes, str], str], fallback: UrlHost | None = None
+        self,
+        public_base_url: str,
+        hook: Callable[[str, bytes, str], str],
+        fallback: UrlHost | None = None,
+        *,
+        spec: str | None = None,
     ) -> None:
         self.public_base_url = public_base_url.rstrip("/")
         self._hook = hook
         self.fallback = fallback
+        #: how the hook was named (``module:function``), for the message when it fails.
+        self.spec = spec or f"{hook.__module__}:{getattr(hook, '__qualname__', type(hook).__name__)}"
 
     @classmethod
     def from_spec(cls, public_base_url: str, spec: str, fallback: UrlHost | None = None) -> UploadHookHost:
@@ -206,7 +213,7 @@ class UploadHookHost:
             ) from None
         if not callable(hook):
             raise ConfigurationError(f"--idclassify-upload-hook={spec!r} is not callable")
-        return cls(public_base_url, hook, fallback)
+        return cls(public_base_url, hook, fallback, spec=spec)
 
     @staticmethod
     def can_serve(image: UrlImage) -> bool:
@@ -220,5 +227,16 @@ class UploadHookHost:
         if not self.can_serve(image):
             raise ConfigurationError(f"an upload hook cannot make a URL that behaves {image.behaviour!r}")
         content = _content(image.image)
-        url: str = self._hook(_unique_path(image), content, content_type_of(content))
+        path = _unique_path(image)
+        try:
+            url = self._hook(path, content, content_type_of(content))
+        except Exception as exc:  # the user's code: whatever it raises is its fault, not the target's
+            from pytest_idclassify.redaction import redact_text
+
+            raise UploadHookError(f"the upload hook {self.spec!r} raised {type(exc).__name__} on {path}: "
+                                  f"{redact_text(str(exc))}: fix the hook, then run again") from exc  # fmt: skip
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            shown = repr(url)[:80]
+            raise UploadHookError(f"the upload hook {self.spec!r} returned {shown} for {path}, not the image's "
+                                  "public http(s) URL: make it return the URL it uploaded to")  # fmt: skip
         return url
