@@ -25,7 +25,7 @@ def test_the_gate_profile_replays_from_the_shipped_cassettes(pytester: pytest.Py
         "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "--idclassify-target=replay",
         "--idclassify-sample=0", f"--idclassify-report-json={tmp_path / 'replay.json'}",
     )  # fmt: skip
-    result.assert_outcomes(passed=171, skipped=3)
+    result.assert_outcomes(passed=173, skipped=3)
     verdicts = _verdicts(tmp_path / "replay.json")
     assert "failed" not in verdicts.values()
     assert verdicts["request.image.side-min"] == verdicts["request.url.chinese-encoded"] == "passed"

@@ -181,3 +181,16 @@ def test_url_draws_name_the_server_they_need(case: Case) -> None:
     assert call.json is not None
     value = call.json["url"]
     assert ("url-server" in case.needs) == isinstance(value, UrlImage)
+
+
+def test_a_drawn_null_alarm_and_a_slow_url_are_filed_under_their_assumed_clauses() -> None:
+    from hypothesis import find
+
+    from pytest_idclassify.catalogue import clause
+    from pytest_idclassify.strategies import urls
+
+    null = find(invalid_requests(kinds=("alarm-type",)), lambda c: (c.calls[0].json or {}).get("alarm") is None)
+    text = find(invalid_requests(kinds=("alarm-type",)), lambda c: isinstance((c.calls[0].json or {})["alarm"], str))
+    assert (null.clause, text.clause) == ("request.alarm.null", "request.alarm.type")
+    slow = find(urls(kinds=("slow",)), lambda drawn: True)
+    assert slow.clause == "request.url.fetch-slow" and clause(slow.clause).assumed and clause(null.clause).assumed

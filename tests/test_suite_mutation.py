@@ -13,7 +13,20 @@ import contextlib
 from collections.abc import Iterator
 
 import pytest
-from mutants import MUTANTS, Baseline, Finding, Mutant, app_target, contract_cases, hunt, run_case, served_target
+from independent_server import create_independent_app
+from mutants import (
+    MUTANTS,
+    Baseline,
+    Finding,
+    Mutant,
+    Rewrite,
+    app_target,
+    contract_cases,
+    hunt,
+    run_case,
+    served_target,
+)
+from mutants._catalogue import null_alarm_absent
 
 from pytest_idclassify.cases import Case
 from pytest_idclassify.catalogue import clause
@@ -101,6 +114,36 @@ def test_refusing_redirects_is_only_an_assumed_difference(cases: tuple[Case, ...
         run = Baseline.measure(target, url_cases)
     assert "request.url.redirect-followed" in run.clauses
     assert {f.violation.clause for f in run.findings} == {"request.url.redirect-followed"}
+
+
+def test_a_patient_download_is_only_an_assumed_difference(cases: tuple[Case, ...], images: LoopbackImageServer) -> None:
+    # The harmless side of fetch-without-timeout: the page does not say how long is too long, so a
+    # server that waits out the slow image and serves it breaks only the assumed clause.
+    url_cases = [c for c in cases if c.clause.startswith("request.url.")]
+    with app_target(create_app(EmulatorSettings(fetch_timeout=10.0)), images) as target:
+        run = Baseline.measure(target, url_cases)
+    assert {f.violation.clause for f in run.findings} == {"request.url.fetch-slow"}
+    assert clause("request.url.fetch-slow").assumed
+
+
+def test_the_decimal_reading_of_the_url_limit_is_no_difference(
+    cases: tuple[Case, ...], images: LoopbackImageServer
+) -> None:
+    # The harmless side of url-size-unchecked: a server that cuts at 10,000,000 base64 characters
+    # (7,500,000 bytes) rather than 10 MiB still refuses over both readings and accepts 7 MiB.
+    url_cases = [c for c in cases if c.clause == "request.url.size-max"]
+    with app_target(create_app(EmulatorSettings(fetch_timeout=1.0, fetch_max_bytes=7_500_000)), images) as target:
+        run = Baseline.measure(target, url_cases)
+    assert len(url_cases) == 2 and run.clauses >= {"request.url.size-max"} and not run.findings, run.findings
+
+
+def test_a_null_alarm_read_as_absent_is_only_an_assumed_difference(images: LoopbackImageServer) -> None:
+    # The harmless side of alarm-null-absent, on the independent server: only the assumed clause objects.
+    alarm_cases = [c for c in contract_cases() if c.clause.startswith("request.alarm.")]
+    with app_target(Rewrite(create_independent_app(), before=null_alarm_absent), images) as target:
+        run = Baseline.measure(target, alarm_cases)
+    assert {f.violation.clause for f in run.findings} == {"request.alarm.null"}
+    assert clause("request.alarm.null").assumed and not clause("request.alarm.type").assumed
 
 
 def _target_of(mutant: Mutant, images: LoopbackImageServer) -> contextlib.AbstractContextManager[Target]:

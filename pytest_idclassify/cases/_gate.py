@@ -190,7 +190,8 @@ def _fields() -> list[Case]:
         out.append(expect("request.data.type", f"data-{label}", Call(json={"data": value}), R))
         out.append(expect("request.url.type", f"url-{label}", Call(json={"url": value}), R))
     for label, value in _NOT_BOOLEANS.items():
-        out.append(expect("request.alarm.type", f"alarm-{label}", Call(json={"data": png, "alarm": value}), R))
+        clause_id = "request.alarm.null" if value is None else "request.alarm.type"
+        out.append(expect(clause_id, f"alarm-{label}", Call(json={"data": png, "alarm": value}), R))
     for label, content in _INVALID_JSON.items():
         raw = Call(content=content, headers={"Content-Type": "application/json"})
         out.append(expect("request.body.json", label, raw, R,
@@ -221,10 +222,24 @@ def _urls() -> list[Case]:
     failures = {"http-500": "fail", "http-404": "missing", "unreachable": "unreachable", "slow": "slow",
                 "wrong-content-type": "wrong-type"}  # fmt: skip
     for label, behaviour in failures.items():
-        companions = ("request.url.fetch-failure.code",) + (("error.ModelArts.4603",) if label == "http-500" else ())
+        slow = behaviour == "slow"  # its own assumed clause holds the code: the page sets no time
+        companions: tuple[str, ...] = () if slow else ("request.url.fetch-failure.code",)
+        companions += ("error.ModelArts.4603",) if label == "http-500" else ()
+        clause_id = "request.url.fetch-slow" if slow else "request.url.fetch-failure"
         # A specimen a correct server would serve: only the failed download may make it refuse.
-        out.append(expect("request.url.fetch-failure", label, call(url=UrlImage(page, "/image.jpg", behaviour)),
+        out.append(expect(clause_id, label, call(url=UrlImage(page, "/image.jpg", behaviour)),
                           R, companions=companions, needs=URL_SERVER))  # fmt: skip
+    # The url row's limit, as the data row's: a file whose base64 would pass 10 MB under either reading.
+    # Padded specimens, not flat images: a server may refuse those as holding no document, which would
+    # pass for the limit's refusal (and hide a limit narrower than 7 MiB).
+    over = BASE64_LIMIT_BINARY * 3 // 4 + 1
+    out += [
+        expect("request.url.size-max", "specimen-7mib-file",
+               call(url=UrlImage(page.replace(pad_bytes=7 << 20), "/seven.jpg")), S, needs=URL_SERVER),
+        expect("request.url.size-max", f"specimen-{over}-bytes",
+               call(url=UrlImage(page.replace(pad_bytes=over), "/over.jpg")), R,
+               companions=("request.url.size-max.code",), needs=URL_SERVER),
+    ]  # fmt: skip
     return out
 
 

@@ -281,15 +281,30 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "the invalid-parameter code, is the natural reading",
     )
     for row in (data, url, alarm):
+        # A null data or url alone leaves the body without an image whichever way null is read; a
+        # null alarm beside an image is the one reading the page leaves open (request.alarm.null).
+        null = "" if row is alarm else " (including null)"
         yield Clause(
             f"request.{row.name}.type",
             Kind.REQUEST,
-            f"A `{row.name}` that is not a JSON {row.type.lower()} (including null) is refused with AIS.0101.",
+            f"A `{row.name}` that is not a JSON {row.type.lower()}{null} is refused with AIS.0101.",
             row.source,
             rows=(f"Table 3/{row.name}",),
             error=ais0101,
             refuses=True,
         )
+    yield Clause(
+        "request.alarm.null",
+        Kind.REQUEST,
+        "An `alarm` of null beside an image is refused with AIS.0101, as a value that is not a Boolean.",
+        alarm.source,
+        rows=("Table 3/alarm",),
+        error=ais0101,
+        refuses=True,
+        tier=ASSUMED,
+        rationale="the page types alarm as an optional Boolean and says nothing of null; a server may as well "
+        "read null as not given, and answer without alarms",
+    )
     yield Clause(
         "request.data.base64-max",
         Kind.REQUEST,
@@ -450,12 +465,51 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
     yield Clause(
         "request.url.fetch-failure",
         Kind.REQUEST,
-        "A URL whose image cannot be downloaded (unreachable, failing, too slow) makes the call fail.",
+        "A URL whose image cannot be downloaded (unreachable, an HTTP error, not an image) makes the call fail.",
         url.source,
         rows=("Table 3/url",),
         quote="The API response time depends on the image download time. If the image download takes a long time, "
         "the API call will fail.",
         refuses=True,
+    )
+    yield Clause(
+        "request.url.fetch-slow",
+        Kind.REQUEST,
+        "A URL whose image starts arriving only after a long stall (past the embedded emulator's fetch timeout; "
+        "two thirds of the client's timeout on a served target) is refused with ModelArts.4603.",
+        url.source + "; " + ERROR_PAGE,
+        rows=("Table 3/url", "Error codes/ModelArts.4603/400"),
+        quote="If the image download takes a long time, the API call will fail.",
+        error=spec(tables, "ModelArts.4603"),
+        refuses=True,
+        tier=ASSUMED,
+        rationale="the page says a long download fails without saying how long is too long, nor the code; the "
+        "stall is past any fetch timeout a server answering within the client's own timeout can have, but a "
+        "server may wait longer and serve the image; ModelArts.4603 is documented for a failed URL download",
+    )
+    yield Clause(
+        "request.url.size-max",
+        Kind.REQUEST,
+        f"An image behind a URL over 10 MB once base64-encoded (over {BASE64_LIMIT_BINARY * 3 // 4:,} bytes, "
+        "under either reading of 10 MB) is refused, while a 7 MiB one, under 10 MB of base64 in either "
+        "reading, is accepted.",
+        url.source,
+        rows=("Table 3/url",),
+        quote="The file size of a single image after Base64 encoding should not exceed 10 MB.",
+        refuses=True,
+    )
+    yield Clause(
+        "request.url.size-max.code",
+        Kind.REQUEST,
+        "An image behind a URL over the limit is refused with ModelArts.4603.",
+        url.source + "; " + ERROR_PAGE,
+        rows=("Table 3/url", "Error codes/ModelArts.4603/400"),
+        error=spec(tables, "ModelArts.4603"),
+        refuses=True,
+        tier=ASSUMED,
+        rationale="the page states the limit but not the code; the file could not be obtained from the URL as "
+        "an image the service takes, which ModelArts.4603 documents (ModelArts.4104, the data row's, speaks of "
+        "the request's content length)",
     )
     yield Clause(
         "request.url.fetch-failure.code",

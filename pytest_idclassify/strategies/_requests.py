@@ -253,6 +253,8 @@ def invalid_requests(
             body = draw(request_bodies(images=st.just(recipe.replace(pad_base64=chars))))
         else:
             body = draw(simple[kind])
+            if kind == "alarm-type" and body["alarm"] is None:
+                clause_id = "request.alarm.null"  # the one wrong value the page leaves open: assumed
         return _case(clause_id, _body_label(kind, body), Call(json=body), Expect.REFUSED)
 
     return draw()

@@ -26,7 +26,7 @@ URL_KINDS: dict[str, tuple[str, bool]] = {
     "unreachable": ("request.url.fetch-failure", True),
     "failing": ("request.url.fetch-failure", True),
     "missing": ("request.url.fetch-failure", True),
-    "slow": ("request.url.fetch-failure", True),
+    "slow": ("request.url.fetch-slow", True),
     "wrong-type": ("request.url.fetch-failure", True),
 }
 

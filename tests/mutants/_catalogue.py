@@ -238,6 +238,14 @@ def _truthy_alarm(seen: Seen) -> Seen | None:
     return None
 
 
+def null_alarm_absent(seen: Seen) -> Seen | None:
+    """Read ``"alarm": null`` as no alarm at all: the request goes on without the field."""
+    fields = seen.fields
+    if "alarm" in fields and fields["alarm"] is None:
+        return seen.with_json({k: v for k, v in fields.items() if k != "alarm"})
+    return None
+
+
 def _default_token(seen: Seen) -> Seen | None:
     if seen.header("x-auth-token") is None and seen.header("authorization") is None:
         return seen.with_headers(x_auth_token=DEFAULT_TOKEN)
@@ -725,8 +733,26 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant(
         "fetch-without-timeout",
         "waits for a slow URL as long as it takes (setting fetch_timeout=10, past the slow answer's stall)",
-        frozenset({"request.url.fetch-failure"}),
+        frozenset({"request.url.fetch-slow"}),
         settings={"fetch_timeout": 10.0},
+    ),
+    Mutant(
+        "url-size-unchecked",
+        "downloads and serves a URL's image of any size (setting fetch_max_bytes=64 MiB)",
+        frozenset({"request.url.size-max"}),
+        settings={"fetch_max_bytes": 64 << 20},
+    ),
+    Mutant(
+        "url-size-7mb",
+        "refuses a URL's image over 7,000,000 bytes, a 7 MiB file among them (setting fetch_max_bytes)",
+        frozenset({"request.url.size-max"}),
+        settings={"fetch_max_bytes": 7_000_000},
+    ),
+    Mutant(
+        "alarm-null-absent",
+        "reads an alarm of null as not given and answers without alarms",
+        frozenset({"request.alarm.null"}),
+        before=null_alarm_absent,
     ),
     Mutant(
         "url-404-passed-on",
