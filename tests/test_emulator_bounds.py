@@ -524,6 +524,63 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
     assert budget.held == 0
 
 
+async def _hold_then_wait(budget: object, outcome: list[str], *, declared: int, hold: int, more: int) -> None:
+    """A request that holds ``hold`` bytes of a ``declared``-byte body, then waits for ``more``: how it ended."""
+    from pytest_idclassify.emulator._answers import Refusal
+    from pytest_idclassify.emulator._budget import BodyBudget
+
+    assert isinstance(budget, BodyBudget)
+    try:
+        async with budget.account(wait=30, retry_after=1, declared=declared) as take:
+            await take(hold)
+            await take(more)
+            outcome.append("granted")
+    except Refusal as refusal:
+        outcome.append(f"{refusal.code}: {refusal.reason}")
+
+
+def test_a_request_nearer_its_end_has_the_furthest_waiter_make_room() -> None:
+    from pytest_idclassify.emulator._budget import BodyBudget
+
+    budget = BodyBudget(10)
+    far: list[str] = []
+
+    async def scenario() -> None:
+        async with budget.account(wait=0, retry_after=1) as stalled, anyio.create_task_group() as group:
+            await stalled(4)  # a request that holds room and sends no more
+            group.start_soon(lambda: _hold_then_wait(budget, far, declared=100, hold=6, more=2))
+            await anyio.sleep(0.05)  # it holds 6 and waits: the budget is full
+            async with budget.account(wait=5, retry_after=1, declared=3) as take:
+                await take(3)  # without making room it would wait its 5 s, then be refused
+                assert budget.held == 4 + 3
+
+    anyio.run(scenario)
+    assert far == ["ModelArts.4401: made room for a request nearer its end"]
+    assert budget.held == 0
+
+
+def test_a_request_further_from_its_end_waits_its_turn() -> None:
+    from pytest_idclassify.emulator._answers import Refusal
+    from pytest_idclassify.emulator._budget import BodyBudget
+
+    budget = BodyBudget(10)
+    near: list[str] = []
+
+    async def scenario() -> None:
+        async with budget.account(wait=0, retry_after=1) as stalled, anyio.create_task_group() as group:
+            await stalled(4)
+            group.start_soon(lambda: _hold_then_wait(budget, near, declared=12, hold=6, more=2))
+            await anyio.sleep(0.05)
+            with pytest.raises(Refusal, match="no room for 3 bytes"):
+                async with budget.account(wait=0.1, retry_after=1, declared=100) as take:
+                    await take(3)
+            assert not near  # still waiting, not refused for the sake of a request further from its end
+            group.cancel_scope.cancel()
+
+    anyio.run(scenario)
+    assert budget.held == 0
+
+
 def _parses_at_once(cap: int, body: bytes, *, clients: int, each: int) -> tuple[list[str], int]:
     """Send ``body`` ``each`` times from ``clients`` clients; the error codes, and the most parses at once."""
     from pytest_idclassify.emulator import _app, serve

@@ -246,7 +246,9 @@ class _Endpoint:
             "settings": settings,
         }
         caller = authenticate_headers(**identity)  # a signed request's identity waits for its body
-        budget = self.body_budget.account(wait=settings.body_budget_wait, retry_after=settings.retry_after)
+        budget = self.body_budget.account(
+            wait=settings.body_budget_wait, retry_after=settings.retry_after, declared=declared
+        )
         async with budget as room:
             body = await read_body(request, limit=settings.body_limit, timeout=settings.body_timeout, room=room)
             if caller is None:

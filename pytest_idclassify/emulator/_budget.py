@@ -6,8 +6,10 @@ for the ``Content-Length`` a head declares: a connection that declares megabytes
 costs nothing, so idle heads cannot fill the budget and keep every other client out.  A request
 whose next bytes do not fit waits for room, up to ``body_budget_wait`` seconds, then is refused with
 429 ModelArts.4401 (a documented "too many concurrent requests" answer that clients retry).  Room
-goes to the first waiter that fits, so a small request is not held up behind a large one.  Only an
-authenticated request reaches the budget.
+goes to the waiter nearest the end of its body that fits, so a small request is not held up behind a
+large one.  When the budget is full of requests that all wait for more room, none could move until
+their waits ran out: a request nearer its end then has the waiters furthest from theirs refused at
+once (the same 429), and takes the room they held.  Only an authenticated request reaches the budget.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import anyio
 from starlette.requests import Request
@@ -35,13 +38,26 @@ _LENGTH_DIGITS = 18
 TakeRoom = Callable[[int], Awaitable[None]]
 
 
+@dataclass(eq=False)
+class _Waiter:
+    """A request waiting for room: what it asks, what it holds, and how far it is from its end."""
+
+    size: int
+    held: int
+    #: bytes its body has still to bring, these included (the budget's capacity when no length is declared).
+    remaining: int
+    granted: anyio.Event = field(default_factory=anyio.Event)
+    #: refused to make room for a request nearer its end.
+    evicted: bool = False
+
+
 class BodyBudget:
     """A byte budget shared by the requests of one app (one worker process serves one app)."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._held = 0
-        self._waiters: list[tuple[int, anyio.Event]] = []
+        self._waiters: list[_Waiter] = []
         self._lock = threading.Lock()
 
     @property
@@ -49,65 +65,85 @@ class BodyBudget:
         """Bytes reserved now."""
         return self._held
 
-    def _take(self, size: int) -> bool:
-        with self._lock:
-            if self._held + size > self.capacity:
-                return False
-            self._held += size
-            return True
-
     def _give_back(self, size: int) -> None:
         with self._lock:
             self._held -= size
             granted = []
-            for waiter in list(self._waiters):
-                if self._held + waiter[0] <= self.capacity:
-                    self._held += waiter[0]
+            for waiter in sorted(self._waiters, key=lambda w: w.remaining):
+                if self._held + waiter.size <= self.capacity:
+                    self._held += waiter.size
                     self._waiters.remove(waiter)
-                    granted.append(waiter[1])
+                    granted.append(waiter.granted)
         for event in granted:
             event.set()
 
-    def _withdraw(self, waiter: tuple[int, anyio.Event]) -> bool:
-        """Take ``waiter`` out of the queue; False if it had been granted its room already."""
+    def _make_way(self, waiter: _Waiter) -> list[_Waiter]:
+        """The waiters furthest from their end, holding enough room for ``waiter``; none if they do not suffice.
+
+        Only waiters with more of their body still to come are taken: a full budget of requests that
+        all wait for room would otherwise stand still until their waits run out.
+        """
+        shortfall = self._held + waiter.size - self.capacity
+        chosen, freed = [], 0
+        further = (w for w in self._waiters if w.held and w.remaining > waiter.remaining)
+        for other in sorted(further, key=lambda w: w.remaining, reverse=True):
+            if freed >= shortfall:
+                break
+            chosen.append(other)
+            freed += other.held
+        return chosen if freed >= shortfall else []
+
+    def _withdraw(self, waiter: _Waiter) -> bool:
+        """Take ``waiter`` out of the queue; False if it had been granted its room (or evicted) already."""
         with self._lock:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
                 return True
             return False
 
-    async def _reserve(self, size: int, *, wait: float, retry_after: int) -> None:
-        """Take ``size`` bytes, waiting up to ``wait`` seconds for room, or refuse with 429."""
-        if self._take(size):
-            return
-        waiter = (size, anyio.Event())
+    async def _reserve(self, waiter: _Waiter, *, wait: float, retry_after: int) -> None:
+        """Take ``waiter.size`` bytes, waiting up to ``wait`` seconds for room, or refuse with 429."""
         with self._lock:
+            if self._held + waiter.size <= self.capacity:
+                self._held += waiter.size
+                return
             self._waiters.append(waiter)
+            evicted = self._make_way(waiter)
+            for other in evicted:
+                other.evicted = True
+                self._waiters.remove(other)
+        for other in evicted:
+            other.granted.set()
         try:
             with anyio.move_on_after(wait):
-                await waiter[1].wait()
+                await waiter.granted.wait()
         except BaseException:
             # Cancelled while waiting: leave the queue, and give back room granted meanwhile.
-            if not self._withdraw(waiter):
-                self._give_back(size)
+            if not self._withdraw(waiter) and not waiter.evicted:
+                self._give_back(waiter.size)
             raise
-        if self._withdraw(waiter):
-            raise Refusal(
-                BUDGET_CODE,
-                headers={"Retry-After": str(retry_after), "Connection": "close"},
-                reason=f"no room for {size} bytes in the {self.capacity}-byte body budget within {wait} s",
+        if waiter.evicted or self._withdraw(waiter):
+            reason = (
+                "made room for a request nearer its end"
+                if waiter.evicted
+                else f"no room for {waiter.size} bytes in the {self.capacity}-byte body budget within {wait} s"
             )
+            raise Refusal(BUDGET_CODE, headers={"Retry-After": str(retry_after), "Connection": "close"}, reason=reason)
 
     @asynccontextmanager
-    async def account(self, *, wait: float, retry_after: int) -> AsyncIterator[TakeRoom]:
-        """Yield a function that takes room for more bytes (or refuses with 429); all of it is given back after."""
+    async def account(self, *, wait: float, retry_after: int, declared: int | None = None) -> AsyncIterator[TakeRoom]:
+        """Yield a function that takes room for more bytes (or refuses with 429); all of it is given back after.
+
+        ``declared`` is the body's ``Content-Length``: a request nearer its end is served first.
+        """
         held = 0
 
         async def take(size: int) -> None:
             nonlocal held
             size = min(size, self.capacity - held)
             if size > 0:
-                await self._reserve(size, wait=wait, retry_after=retry_after)
+                remaining = self.capacity if declared is None else max(declared - held, size)
+                await self._reserve(_Waiter(size, held, remaining), wait=wait, retry_after=retry_after)
                 held += size
 
         try:
