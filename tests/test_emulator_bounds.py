@@ -524,8 +524,10 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
     assert budget.held == 0
 
 
-async def _hold_then_wait(budget: object, outcome: list[str], *, declared: int, hold: int, more: int) -> None:
-    """A request that holds ``hold`` bytes of a ``declared``-byte body, then waits for ``more``: how it ended."""
+async def _hold_then_wait(
+    budget: object, outcome: list[str], *, declared: int, hold: int, more: int, pause: float = 0
+) -> None:
+    """A request that holds ``hold`` bytes of a ``declared``-byte body, ``pause`` s later asks for ``more``: the end."""
     from pytest_idclassify.emulator._answers import Refusal
     from pytest_idclassify.emulator._budget import BodyBudget
 
@@ -533,6 +535,7 @@ async def _hold_then_wait(budget: object, outcome: list[str], *, declared: int, 
     try:
         async with budget.account(wait=30, retry_after=1, declared=declared) as take:
             await take(hold)
+            await anyio.sleep(pause)
             await take(more)
             outcome.append("granted")
     except Refusal as refusal:
@@ -555,7 +558,7 @@ def test_a_request_nearer_its_end_has_the_furthest_waiter_make_room() -> None:
                 assert budget.held == 4 + 3
 
     anyio.run(scenario)
-    assert far == ["ModelArts.4401: made room for a request nearer its end"]
+    assert far == ["ModelArts.4401: its room was handed to a request nearer its end"]
     assert budget.held == 0
 
 
@@ -575,6 +578,51 @@ def test_a_request_further_from_its_end_waits_its_turn() -> None:
                 async with budget.account(wait=0.1, retry_after=1, declared=100) as take:
                     await take(3)
             assert not near  # still waiting, not refused for the sake of a request further from its end
+            group.cancel_scope.cancel()
+
+    anyio.run(scenario)
+    assert budget.held == 0
+
+
+def test_a_waiting_request_gets_the_room_of_waiters_that_queue_after_it() -> None:
+    from pytest_idclassify.emulator._budget import BodyBudget
+
+    budget = BodyBudget(10)
+    far: list[str] = []
+
+    async def scenario() -> None:
+        async with budget.account(wait=0, retry_after=1) as stalled, anyio.create_task_group() as group:
+            await stalled(7)
+            # It holds 3 and asks for more only once the request below waits (its next bytes still on the wire).
+            group.start_soon(lambda: _hold_then_wait(budget, far, declared=100, hold=3, more=5, pause=0.1))
+            await anyio.sleep(0.05)
+            async with budget.account(wait=5, retry_after=1, declared=2) as near:
+                await near(2)  # without a second look when the other starts waiting: 5 s, then refused
+                assert budget.held == 7 + 2
+
+    anyio.run(scenario)
+    assert far == ["ModelArts.4401: its room was handed to a request nearer its end"]
+    assert budget.held == 0
+
+
+def test_room_handed_over_refuses_no_more_waiters_than_it_takes() -> None:
+    from pytest_idclassify.emulator._budget import BodyBudget
+
+    budget = BodyBudget(10)
+    far: list[str] = []
+    near: list[str] = []
+
+    async def scenario() -> None:
+        async with budget.account(wait=0, retry_after=1) as stalled, anyio.create_task_group() as group:
+            await stalled(4)
+            group.start_soon(lambda: _hold_then_wait(budget, far, declared=100, hold=3, more=5))
+            group.start_soon(lambda: _hold_then_wait(budget, far, declared=99, hold=3, more=5))
+            await anyio.sleep(0.05)  # both hold 3 and wait: the budget is full
+            group.start_soon(lambda: _hold_then_wait(budget, near, declared=1, hold=0, more=1))
+            group.start_soon(lambda: _hold_then_wait(budget, near, declared=1, hold=0, more=1))
+            await anyio.sleep(0.05)
+            assert near == ["granted", "granted"]
+            assert far == ["ModelArts.4401: its room was handed to a request nearer its end"]
             group.cancel_scope.cancel()
 
     anyio.run(scenario)

@@ -7,9 +7,11 @@ costs nothing, so idle heads cannot fill the budget and keep every other client 
 whose next bytes do not fit waits for room, up to ``body_budget_wait`` seconds, then is refused with
 429 ModelArts.4401 (a documented "too many concurrent requests" answer that clients retry).  Room
 goes to the waiter nearest the end of its body that fits, so a small request is not held up behind a
-large one.  When the budget is full of requests that all wait for more room, none could move until
-their waits ran out: a request nearer its end then has the waiters furthest from theirs refused at
-once (the same 429), and takes the room they held.  Only an authenticated request reaches the budget.
+large one.  A waiter that finds no room, whenever it starts waiting or room comes free, has waiters
+further from their end refused at once (the same 429) if the room they hold is enough, and is
+handed that room: a budget full of requests that all wait for more would otherwise stand still
+until their waits ran out.  A request that holds room but is not waiting for more is never refused
+for another's sake.  Only an authenticated request reaches the budget.
 """
 
 from __future__ import annotations
@@ -39,16 +41,27 @@ TakeRoom = Callable[[int], Awaitable[None]]
 
 
 @dataclass(eq=False)
-class _Waiter:
-    """A request waiting for room: what it asks, what it holds, and how far it is from its end."""
+class _Request:
+    """One request's place in the budget: the length its head declares and the room it holds."""
 
+    declared: int | None
+    held: int = 0
+
+
+@dataclass(eq=False)
+class _Waiter:
+    """A request waiting for ``size`` more bytes of room."""
+
+    request: _Request
     size: int
-    held: int
-    #: bytes its body has still to bring, these included (the budget's capacity when no length is declared).
-    remaining: int
     granted: anyio.Event = field(default_factory=anyio.Event)
-    #: refused to make room for a request nearer its end.
+    #: refused, its room handed to a request nearer its end.
     evicted: bool = False
+
+    def remaining(self, capacity: int) -> int:
+        """Bytes its body has still to bring, these included (``capacity`` when no length is declared)."""
+        declared = self.request.declared
+        return capacity if declared is None else max(declared - self.request.held, self.size)
 
 
 class BodyBudget:
@@ -65,66 +78,87 @@ class BodyBudget:
         """Bytes reserved now."""
         return self._held
 
-    def _give_back(self, size: int) -> None:
-        with self._lock:
-            self._held -= size
-            granted = []
-            for waiter in sorted(self._waiters, key=lambda w: w.remaining):
-                if self._held + waiter.size <= self.capacity:
-                    self._held += waiter.size
-                    self._waiters.remove(waiter)
-                    granted.append(waiter.granted)
-        for event in granted:
-            event.set()
+    def _fits(self, waiter: _Waiter) -> bool:
+        return self._held + waiter.size <= self.capacity
 
-    def _make_way(self, waiter: _Waiter) -> list[_Waiter]:
-        """The waiters furthest from their end, holding enough room for ``waiter``; none if they do not suffice.
+    def _grant(self, waiter: _Waiter) -> None:
+        self._held += waiter.size
+        waiter.request.held += waiter.size
 
-        Only waiters with more of their body still to come are taken: a full budget of requests that
-        all wait for room would otherwise stand still until their waits run out.
+    def _evict_for(self, waiter: _Waiter) -> list[_Waiter]:
+        """Refuse the waiters furthest from their end, if the room they hold makes ``waiter`` fit; who was refused.
+
+        Only waiters with more of their body still to come than ``waiter`` are taken, so two
+        requests never refuse each other, and their room is handed over at once, before any other
+        request can take it.
         """
+        remaining = waiter.remaining(self.capacity)
         shortfall = self._held + waiter.size - self.capacity
+        further = [w for w in self._waiters if w.request.held and w.remaining(self.capacity) > remaining]
+        further.sort(key=lambda w: w.remaining(self.capacity), reverse=True)
         chosen, freed = [], 0
-        further = (w for w in self._waiters if w.held and w.remaining > waiter.remaining)
-        for other in sorted(further, key=lambda w: w.remaining, reverse=True):
+        for other in further:
             if freed >= shortfall:
                 break
             chosen.append(other)
-            freed += other.held
-        return chosen if freed >= shortfall else []
+            freed += other.request.held
+        if freed < shortfall:
+            return []
+        for other in chosen:
+            self._held -= other.request.held
+            other.request.held = 0
+            other.evicted = True
+            self._waiters.remove(other)
+        return chosen
 
-    def _withdraw(self, waiter: _Waiter) -> bool:
-        """Take ``waiter`` out of the queue; False if it had been granted its room (or evicted) already."""
-        with self._lock:
-            if waiter in self._waiters:
+    def _rebalance(self) -> None:
+        """Grant room to waiters, nearest their end first, refusing waiters further from theirs where that makes room.
+
+        Runs whenever a request starts waiting or room is given back; called with the lock held.
+        """
+        woken: list[_Waiter] = []
+        evicting = True
+        for waiter in sorted(self._waiters, key=lambda w: w.remaining(self.capacity)):
+            if waiter.evicted:
+                continue
+            if not self._fits(waiter) and evicting:
+                evicted = self._evict_for(waiter)
+                # Waiters further from their end have fewer to take from: stop refusing for this pass.
+                evicting = bool(evicted)
+                woken += evicted
+            if self._fits(waiter):
+                self._grant(waiter)
                 self._waiters.remove(waiter)
-                return True
-            return False
+                woken.append(waiter)
+        for each in woken:
+            each.granted.set()
+
+    def _give_back(self, request: _Request) -> None:
+        with self._lock:
+            self._held -= request.held
+            request.held = 0
+            self._rebalance()
 
     async def _reserve(self, waiter: _Waiter, *, wait: float, retry_after: int) -> None:
         """Take ``waiter.size`` bytes, waiting up to ``wait`` seconds for room, or refuse with 429."""
         with self._lock:
-            if self._held + waiter.size <= self.capacity:
-                self._held += waiter.size
+            if self._fits(waiter):
+                self._grant(waiter)
                 return
             self._waiters.append(waiter)
-            evicted = self._make_way(waiter)
-            for other in evicted:
-                other.evicted = True
-                self._waiters.remove(other)
-        for other in evicted:
-            other.granted.set()
+            self._rebalance()
         try:
             with anyio.move_on_after(wait):
                 await waiter.granted.wait()
-        except BaseException:
-            # Cancelled while waiting: leave the queue, and give back room granted meanwhile.
-            if not self._withdraw(waiter) and not waiter.evicted:
-                self._give_back(waiter.size)
-            raise
-        if waiter.evicted or self._withdraw(waiter):
+        finally:
+            # Run out or cancelled while waiting: leave the queue (room granted is the request's to give back).
+            with self._lock:
+                waited_out = waiter in self._waiters
+                if waited_out:
+                    self._waiters.remove(waiter)
+        if waiter.evicted or waited_out:
             reason = (
-                "made room for a request nearer its end"
+                "its room was handed to a request nearer its end"
                 if waiter.evicted
                 else f"no room for {waiter.size} bytes in the {self.capacity}-byte body budget within {wait} s"
             )
@@ -136,21 +170,18 @@ class BodyBudget:
 
         ``declared`` is the body's ``Content-Length``: a request nearer its end is served first.
         """
-        held = 0
+        request = _Request(declared)
 
         async def take(size: int) -> None:
-            nonlocal held
-            size = min(size, self.capacity - held)
+            size = min(size, self.capacity - request.held)
             if size > 0:
-                remaining = self.capacity if declared is None else max(declared - held, size)
-                await self._reserve(_Waiter(size, held, remaining), wait=wait, retry_after=retry_after)
-                held += size
+                await self._reserve(_Waiter(request, size), wait=wait, retry_after=retry_after)
 
         try:
             yield take
         finally:
-            if held:
-                self._give_back(held)
+            if request.held:
+                self._give_back(request)
 
 
 def declared_length(request: Request) -> int | None:
