@@ -486,8 +486,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             terminalreporter.write_line(f"NOTE: {notice}", yellow=True)
     records = config.stash.get(records_key, [])
     metrics = config.stash.get(metrics_key, None)
-    if not (records or metrics):
-        return
+    stopped = config.stash.get(stopped_key, None)
+    if records or metrics:
+        _summarise(terminalreporter, exitstatus, config, records, metrics)
+    if stopped:
+        terminalreporter.write_line(f"STOPPED: {stopped}", red=True)
+
+
+def _summarise(terminalreporter: Any, exitstatus: int, config: pytest.Config, records: list[dict[str, Any]],
+               metrics: Any) -> None:  # fmt: skip
+    """The scores, the failed clauses and the report files, from the run's records (and metrics)."""
     from pytest_idclassify.report import RunCounts, write_reports
 
     collector = config.pluginmanager.get_plugin(RECORDS_PLUGIN)
@@ -500,6 +508,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
                   deselected=deselected, duration=duration,
                   unrecorded_calls=config.stash.get(unrecorded_key, 0),
                   rendered_differently=config.stash.get(rendering_key, None))  # fmt: skip
-    stopped = config.stash.get(stopped_key, None)
-    if stopped:
-        terminalreporter.write_line(f"STOPPED: {stopped}", red=True)

@@ -211,6 +211,26 @@ def test_calibrating_a_server_that_does_not_answer_writes_nothing_and_says_why(
     assert len(result.output.strip().splitlines()) <= 4
 
 
+def test_a_failing_upload_hook_leaves_the_url_clauses_unobserved_and_the_rest_observed(
+    other_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {**CREDENTIALS, "IDCLASSIFY_NOTHING_READS_THIS": "1"}.items():
+        monkeypatch.setenv(name, value)
+    (tmp_path / "broken_hook.py").write_text("def upload(path, content, content_type):\n    raise OSError('quota')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    output = tmp_path / "cal.toml"
+    result = CliRunner().invoke(main, ["calibrate", "--base-url", other_server, "-o", str(output),
+                                       "--public-base-url", "https://img.example.test",
+                                       "--upload-hook", "broken_hook:upload"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "NOTE: IDCLASSIFY_NOTHING_READS_THIS is set but" in result.output
+    # The target is on loopback: the suite's own server serves the other URL cases, the hook the size-max one.
+    said = "not observed request.url.size-max.code: the upload hook 'broken_hook:upload' raised OSError on /img/"
+    assert said in result.output
+    observed = set(load_calibration(output).entries)
+    assert observed >= CHANGED | {"request.url.fetch-slow"} and "request.url.size-max.code" not in observed
+
+
 def test_calibrate_takes_numbers_as_numbers_and_speaks_its_own_flags(monkeypatch: pytest.MonkeyPatch) -> None:
     for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)

@@ -42,6 +42,18 @@ def test_bad_labels_name_the_entry_and_the_fix(tmp_path: Path) -> None:
     (tmp_path / "labels.json").write_text('{"images": [{"type": "passport"}]}')
     with pytest.raises(ConfigurationError, match="entry 1 needs 'file' and 'type' strings"):
         folder_samples(tmp_path)
+    (tmp_path / "a.jpg").write_bytes(b"\xff\xd8")
+    (tmp_path / "labels.json").write_text('{"images": [{"file": "a.jpg", "type": "pasport"}]}')
+    with pytest.raises(ConfigurationError, match="entry 1's type 'pasport' is not one the API answers: did you mean"):
+        folder_samples(tmp_path)
+    # A type far from the nine may be one the service answers; null alarms and location are not labelled.
+    labels = '{"images": [{"file": "a.jpg", "type": "residence_permit", "alarms": null, "location": null}]}'
+    (tmp_path / "labels.json").write_text(labels)
+    assert [(s.doc_type, s.alarms, s.quad) for s in folder_samples(tmp_path)] == [("residence_permit", {}, None)]
+    (tmp_path / "labels.json").unlink()
+    (tmp_path / "labels.json").mkdir()
+    with pytest.raises(ConfigurationError, match=r"labels\.json: cannot be read \(Is a directory\)"):
+        folder_samples(tmp_path)
 
 
 def test_metrics_arithmetic() -> None:

@@ -95,6 +95,9 @@ def test_an_empty_or_padded_value_is_refused_not_taken_for_no_setting() -> None:
     message = _refusal({"base-url": ""}, TOKEN)
     assert message.startswith("--base-url is empty (an unset shell variable?)")
     assert "or drop --base-url to verify the embedded emulator" in message
+    # Where a server is asked for (calibrate, --target live), there is no emulator to fall back on.
+    live = _refusal({"base-url": "", "target": "live"}, TOKEN)
+    assert live.startswith("--base-url is empty") and "drop" not in live
     assert _refusal({"report-json": "  "}, {}, interface=PYTEST).startswith("--idclassify-report-json is empty")
     # An empty variable still means unset, as shells and CI systems write "not set".
     assert preflight({}, {}, {"IDCLASSIFY_BASE_URL": ""}, probe=False).config.target == "emulator"

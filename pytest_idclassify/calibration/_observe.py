@@ -18,7 +18,7 @@ from pytest_idclassify.calibration._file import Calibration, Entry, Observation
 from pytest_idclassify.cases import VALIDATION_CODES, Case, Expect
 from pytest_idclassify.catalogue import ALARM_THRESHOLD, Kind, clause, error_clause_for
 from pytest_idclassify.client import Outcome
-from pytest_idclassify.errors import BudgetExceededError, TransportError
+from pytest_idclassify.errors import BudgetExceededError, TransportError, UploadHookError
 from pytest_idclassify.suite._checks import check_case
 from pytest_idclassify.suite._target import Target
 from pytest_idclassify.validation import alarm_pairs, explaining
@@ -134,19 +134,25 @@ def observe(target: Target, cases: Sequence[Case], *, scrub: Scrub = str, target
 ]:  # fmt: skip
     """Run ``cases`` against ``target``; return the calibration and the assumed clauses left unobserved (why).
 
-    A spent call budget, or a server that stops answering, ends the run cleanly: what was observed
-    so far is kept, and the rest is reported unobserved with the reason.
+    A spent call budget or a server that stops answering ends the run cleanly: what was observed so
+    far is kept, and the rest is reported unobserved with the reason.  A failing upload hook leaves
+    the URL cases unobserved, with its reason, and the others are still run.
     """
     from pytest_idclassify.report._model import catalogue_version, toolkit_version
 
     observer = Observer(scrub)
+    hook_failed: str | None = None  # once the upload hook fails, the other URL cases are not tried
     for n, case in enumerate(cases):
-        reason = target.missing(case)
+        reason = target.missing(case) or (hook_failed if "url-server" in case.needs else None)
         if reason is not None:
             observer.skipped(case, reason)
             continue
         try:
             exchanges = [target.send(call) for call in case.calls]
+        except UploadHookError as exc:
+            hook_failed = str(exc)
+            observer.skipped(case, hook_failed)
+            continue
         except (BudgetExceededError, TransportError) as exc:
             for rest in cases[n:]:
                 observer.skipped(rest, str(exc))

@@ -468,8 +468,7 @@ def _rule_clauses(tables: Tables) -> Iterator[Clause]:
         "A URL whose image cannot be downloaded (unreachable, an HTTP error, not an image) makes the call fail.",
         url.source,
         rows=("Table 3/url",),
-        quote="The API response time depends on the image download time. If the image download takes a long time, "
-        "the API call will fail.",
+        quote="Ensure that the storage service where the image to be detected resides is stable and reliable.",
         refuses=True,
     )
     yield Clause(

@@ -54,6 +54,8 @@ def calibrate(base_url: str, output: Path, **values: object) -> None:
         check_writable(output, "--output", folder=False)
         # The suite's front door, as verify passes it: settings checked and the target probed once.
         front = preflight(cli, {}, os.environ, interface=VERIFY)
+        for notice in front.notices:
+            click.echo(f"NOTE: {notice}", err=True)
         config = front.config
         with open_target(config, client=front.client) as target:
             book = SecretBook()

@@ -55,13 +55,15 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
     unrecorded = [0]
     # Once the budget cannot pay for an example, the rest are drawn but not sent (Hypothesis has no stop).
     out_of_budget: list[str] = []
+    # The user's upload hook failed: the run stops naming it once Hypothesis returns (no verdict on the server).
+    hook_failed: list[str] = []
 
     @idclassify_hypothesis_settings
     @given(case=cases.filter(lambda c: target.unmet(c) is None))
     def explore(case: Case) -> None:
         if not unanswered and not out_of_budget and (spent := target.spent(len(case.calls))) is not None:
             out_of_budget.append(spent)
-        if out_of_budget:
+        if out_of_budget or hook_failed:
             return
         if not unanswered:
             try:
@@ -70,7 +72,8 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
                 out_of_budget.append(str(exc))
                 return
             except UploadHookError as exc:  # the user's hook, not the target: no record against the server
-                unanswered.append(f"the exploration stopped: {config.origin('upload-hook')}: {exc}")
+                hook_failed.append(f"{config.origin('upload-hook')}: {exc}")
+                return
             except (CassetteMissError, TransportError) as exc:
                 record = error_record(case, exc)
                 request.node.user_properties.append((PROPERTY, record))
@@ -100,3 +103,7 @@ def test_explore(kind: str, idclassify_target: Target, idclassify_config: SuiteC
         (seed(config.seed)(explore) if config.seed else explore)()
     finally:
         request.node.user_properties.append((UNRECORDED_CALLS_PROPERTY, unrecorded[0]))
+    if hook_failed:
+        from pytest_idclassify.plugin import stop_run
+
+        stop_run(request.config, hook_failed[0])

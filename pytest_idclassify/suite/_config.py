@@ -88,13 +88,17 @@ def _as_number(name: str, value: str, kind: Callable[[str], float | int]) -> flo
         raise ConfigurationError(f"{name}={value!r} is not {wanted}") from None
 
 
-def _empty(interface: Interface, option: Option) -> str:
-    """The message for an option typed with nothing in it: often a shell variable that was not set."""
+def _empty(interface: Interface, option: Option, *, live: bool) -> str:
+    """The message for an option typed with nothing in it: often a shell variable that was not set.
+
+    ``live``: the command or ``--target`` asks for a server, so there is no emulator to fall back on.
+    """
     flag = interface.flag(option)
     if option.name == "base-url":
         example = "https://ocr.ap-southeast-1.myhuaweicloud.com"
-        return (f"{flag} is empty (an unset shell variable?): give the server's address, e.g. {flag}={example}, "
-                f"or drop {flag} to verify the embedded emulator")  # fmt: skip
+        fallback = "" if live else f", or drop {flag} to verify the embedded emulator"
+        return (f"{flag} is empty (an unset shell variable?): give the server's address, "
+                f"e.g. {flag}={example}{fallback}")  # fmt: skip
     return f"{flag} is empty (an unset shell variable?): give it a value, or drop {flag}"
 
 
@@ -120,7 +124,7 @@ def resolve(
         given = cli.get(option.name)
         # ``is`` rather than ``in``: a numeric 0 (``--idclassify-seed 0``) equals False.
         if isinstance(given, str) and not given.strip():
-            raise ConfigurationError(_empty(interface, option))
+            raise ConfigurationError(_empty(interface, option, live=cli.get("target") == "live"))
         if given is not None and given is not False:
             raw[option.name] = (interface.flag(option), "true" if given is True else str(given))
             level[option.name] = 3

@@ -84,11 +84,13 @@ def read_labels(folder: Path) -> list[Sample]:
     labels = folder / "labels.json"
     try:
         document = json.loads(labels.read_text(encoding="utf-8"))
-    except OSError:
+    except FileNotFoundError:
         raise ConfigurationError(
             f"{str(folder)!r} holds no labels.json: write one (see docs/how-to/recognition-metrics.md), "
             "or let 'idclassify specimens -o DIR' write a labelled folder"
         ) from None
+    except OSError as exc:
+        raise ConfigurationError(f"{labels}: cannot be read ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         where = f"line {exc.lineno}: {exc.msg}" if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
         raise ConfigurationError(f"{labels}: not valid JSON ({where})") from None
@@ -103,7 +105,9 @@ def _label(labels: Path, index: int, entry: object) -> Sample:
         raise ConfigurationError(f"{labels}: entry {index} needs 'file' and 'type' strings")
     if not (labels.parent / entry["file"]).is_file():
         raise ConfigurationError(f"{labels}: entry {index} names {entry['file']!r}, which is not in {labels.parent}")
-    location, alarms = entry.get("location"), entry.get("alarms", {})
+    _check_type(labels, index, entry["type"])
+    location, alarms = entry.get("location"), entry.get("alarms")
+    alarms = {} if alarms is None else alarms  # null, like a missing key: no alarm labelled
     if location is not None and not _is_quad(location):
         raise ConfigurationError(f"{labels}: entry {index}'s 'location' is not four [x, y] pairs of whole numbers, "
                                  "e.g. [[10, 12], [400, 15], [398, 280], [8, 277]]")  # fmt: skip
@@ -116,6 +120,21 @@ def _label(labels: Path, index: int, entry: object) -> Sample:
                                  f"{', '.join(sorted(DEGRADATION_ALARMS.values()))}")  # fmt: skip
     quad = tuple((x, y) for x, y in location) if location is not None else None
     return Sample(entry["file"], None, entry["type"], quad, alarms)
+
+
+def _check_type(labels: Path, index: int, doc_type: str) -> None:
+    """Refuse a type that is a misspelling of one of the API's nine (it would only lower the accuracy).
+
+    A type far from all of them is kept: the service may answer others the page does not list.
+    """
+    import difflib
+
+    from pytest_idclassify.images._names import DOCUMENT_TYPES
+
+    close = difflib.get_close_matches(doc_type, DOCUMENT_TYPES, n=1, cutoff=0.8)
+    if doc_type not in DOCUMENT_TYPES and close:
+        raise ConfigurationError(f"{labels}: entry {index}'s type {doc_type!r} is not one the API answers: "
+                                 f"did you mean {close[0]!r}?")  # fmt: skip
 
 
 def _is_quad(location: object) -> bool:
