@@ -494,7 +494,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _summarise(terminalreporter: Any, exitstatus: int, config: pytest.Config, records: list[dict[str, Any]],
-               metrics: Any) -> None:  # fmt: skip
+               metrics: dict[str, Any] | None) -> None:  # fmt: skip
     """The scores, the failed clauses and the report files, from the run's records (and metrics)."""
     from pytest_idclassify.report import RunCounts, write_reports
 

@@ -30,6 +30,8 @@ from thread_overlap import overlap_of, run_clients
 
 from pytest_idclassify._serve import free_port
 from pytest_idclassify.emulator import EmulatorSettings, asgi_transport, create_app
+from pytest_idclassify.emulator._answers import Refusal
+from pytest_idclassify.emulator._budget import BodyBudget
 from pytest_idclassify.emulator._pipeline import decode_scale, recognise
 from pytest_idclassify.emulator._vision._decode import _check_tiff_scans, decode_image, jpeg_scan_count
 
@@ -500,8 +502,6 @@ def test_a_budget_below_the_body_limit_is_a_configuration_error() -> None:
 
 
 def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
-    from pytest_idclassify.emulator._budget import BodyBudget
-
     budget = BodyBudget(10)
 
     async def scenario() -> None:
@@ -525,13 +525,9 @@ def test_a_waiter_cancelled_in_the_queue_leaves_no_room_reserved() -> None:
 
 
 async def _hold_then_wait(
-    budget: object, outcome: list[str], *, declared: int, hold: int, more: int, pause: float = 0
+    budget: BodyBudget, outcome: list[str], *, declared: int, hold: int, more: int, pause: float = 0
 ) -> None:
     """A request that holds ``hold`` bytes of a ``declared``-byte body, ``pause`` s later asks for ``more``: the end."""
-    from pytest_idclassify.emulator._answers import Refusal
-    from pytest_idclassify.emulator._budget import BodyBudget
-
-    assert isinstance(budget, BodyBudget)
     try:
         async with budget.account(wait=30, retry_after=1, declared=declared) as take:
             await take(hold)
@@ -543,8 +539,6 @@ async def _hold_then_wait(
 
 
 def test_a_request_nearer_its_end_has_the_furthest_waiter_make_room() -> None:
-    from pytest_idclassify.emulator._budget import BodyBudget
-
     budget = BodyBudget(10)
     far: list[str] = []
 
@@ -563,9 +557,6 @@ def test_a_request_nearer_its_end_has_the_furthest_waiter_make_room() -> None:
 
 
 def test_a_request_further_from_its_end_waits_its_turn() -> None:
-    from pytest_idclassify.emulator._answers import Refusal
-    from pytest_idclassify.emulator._budget import BodyBudget
-
     budget = BodyBudget(10)
     near: list[str] = []
 
@@ -585,8 +576,6 @@ def test_a_request_further_from_its_end_waits_its_turn() -> None:
 
 
 def test_a_waiting_request_gets_the_room_of_waiters_that_queue_after_it() -> None:
-    from pytest_idclassify.emulator._budget import BodyBudget
-
     budget = BodyBudget(10)
     far: list[str] = []
 
@@ -606,8 +595,6 @@ def test_a_waiting_request_gets_the_room_of_waiters_that_queue_after_it() -> Non
 
 
 def test_room_handed_over_refuses_no_more_waiters_than_it_takes() -> None:
-    from pytest_idclassify.emulator._budget import BodyBudget
-
     budget = BodyBudget(10)
     far: list[str] = []
     near: list[str] = []
@@ -671,7 +658,6 @@ def test_a_small_body_of_many_values_is_parsed_under_the_cap_too() -> None:
 def test_a_refusal_leaves_its_worker_thread_without_the_pictures_its_frames_held() -> None:
     # A refused 8192 px picture must be freed when its answer is sent, not when the cyclic collector
     # happens to run: six clients looping tiny refused pictures once held gigabytes that way.
-    from pytest_idclassify.emulator._answers import Refusal
     from pytest_idclassify.emulator._app import _framelessly
 
     held: list[weakref.ref[np.ndarray[Any, Any]]] = []

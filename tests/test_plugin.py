@@ -376,13 +376,15 @@ def test_a_failing_upload_hook_stops_the_run_once_and_counts_nothing_against_the
     pytester.makepyfile(broken_uploads=f"def upload(path, content, content_type):\n    {body}\n")
     pytester.syspathinsert()
     monkeypatch.setenv("IDCLASSIFY_TOKEN", settings.tokens[0])
+    selected = (
+        ["-k", "test_explore and valid", "--idclassify-seed=1"] if profile == "explore" else ["-k", "request.url"]
+    )
     with serve_in_thread(create_app(settings)) as api:
         result = pytester.runpytest(
-            "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", "-k", "request.url",
+            "--pyargs", "pytest_idclassify.contract", "-p", "no:cacheprovider", *selected,
             f"--idclassify-base-url={api}", f"--idclassify-project-id={settings.project_id}",
             "--idclassify-public-base-url=https://images.example.test", "--idclassify-report-json=r.json",
             "--idclassify-upload-hook=broken_uploads:upload", f"--idclassify-profile={profile}",
-            *(["-k", "test_explore and valid", "--idclassify-seed=1"] if profile == "explore" else []),
         )  # fmt: skip
     output = "\n".join(result.outlines + result.errlines)
     assert result.ret == pytest.ExitCode.INTERRUPTED, output

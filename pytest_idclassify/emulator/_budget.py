@@ -44,7 +44,8 @@ TakeRoom = Callable[[int], Awaitable[None]]
 class _Request:
     """One request's place in the budget: the length its head declares and the room it holds."""
 
-    declared: int | None
+    #: the ``Content-Length``, or the budget's capacity for a body of unknown length (served last).
+    declared: int
     held: int = 0
 
 
@@ -58,10 +59,10 @@ class _Waiter:
     #: refused, its room handed to a request nearer its end.
     evicted: bool = False
 
-    def remaining(self, capacity: int) -> int:
-        """Bytes its body has still to bring, these included (``capacity`` when no length is declared)."""
-        declared = self.request.declared
-        return capacity if declared is None else max(declared - self.request.held, self.size)
+    @property
+    def remaining(self) -> int:
+        """Bytes its body has still to bring, these included."""
+        return max(self.request.declared - self.request.held, self.size)
 
 
 class BodyBudget:
@@ -92,10 +93,9 @@ class BodyBudget:
         requests never refuse each other, and their room is handed over at once, before any other
         request can take it.
         """
-        remaining = waiter.remaining(self.capacity)
         shortfall = self._held + waiter.size - self.capacity
-        further = [w for w in self._waiters if w.request.held and w.remaining(self.capacity) > remaining]
-        further.sort(key=lambda w: w.remaining(self.capacity), reverse=True)
+        further = [w for w in self._waiters if w.request.held and w.remaining > waiter.remaining]
+        further.sort(key=lambda w: w.remaining, reverse=True)
         chosen, freed = [], 0
         for other in further:
             if freed >= shortfall:
@@ -118,7 +118,7 @@ class BodyBudget:
         """
         woken: list[_Waiter] = []
         evicting = True
-        for waiter in sorted(self._waiters, key=lambda w: w.remaining(self.capacity)):
+        for waiter in sorted(self._waiters, key=lambda w: w.remaining):
             if waiter.evicted:
                 continue
             if not self._fits(waiter) and evicting:
@@ -170,7 +170,7 @@ class BodyBudget:
 
         ``declared`` is the body's ``Content-Length``: a request nearer its end is served first.
         """
-        request = _Request(declared)
+        request = _Request(self.capacity if declared is None else declared)
 
         async def take(size: int) -> None:
             size = min(size, self.capacity - request.held)
